@@ -1,0 +1,73 @@
+/*
+ * mtasts.c: the mtasts command-line tool.
+ *
+ * mtasts resolve [--direct] ... DOMAIN...   MTA-STS discovery (cmd_resolve.c)
+ * mtasts txt check RECORD...                 RFC 8461 §3.1 TXT validator
+ * mtasts policy check [--content-type T] F   RFC 8461 §3.2 policy validator
+ * mtasts mx match PATTERN HOST               RFC 8461 §4.1 MX matcher
+ *
+ * Exit status (all commands): 0 valid / match / found, 1 invalid /
+ * no match / not found, 2 usage or I/O error.  This file only
+ * dispatches; each command lives in its own cmd_*.c.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: mtasts resolve [--direct] [--json] [options] DOMAIN...\n"
+	    "       mtasts txt check [--json] RECORD...\n"
+	    "       mtasts policy check [--json] [--content-type TYPE] FILE|-\n"
+	    "       mtasts mx match [--json] PATTERN HOST\n"
+	    "       mtasts --version\n"
+	    "See mtasts(1).\n");
+}
+
+/* Two-word commands ("txt check") are matched on both words. */
+static const struct {
+	const char	*noun;
+	const char	*verb;
+	int		(*run)(int, char **);
+} commands[] = {
+	{ "resolve", NULL, cmd_resolve },
+	{ "txt", "check", cmd_txt_check },
+	{ "policy", "check", cmd_policy_check },
+	{ "mx", "match", cmd_mx_match },
+};
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CMD_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("mtasts %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].noun) != 0)
+			continue;
+		if (commands[i].verb == NULL)
+			return commands[i].run(argc - 1, argv + 1);
+		if (argc > 2 && strcmp(argv[2], commands[i].verb) == 0)
+			return commands[i].run(argc - 2, argv + 2);
+	}
+	fprintf(stderr, "mtasts: unknown command \"%s%s%s\"\n", argv[1],
+	    argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
+	usage(stderr);
+	return CMD_EXIT_USAGE;
+}
