@@ -220,6 +220,7 @@ cmd_policy_check(int argc, char **argv)
 	static char buf[STSPOL_MAX_SIZE + 1];
 	static struct stspol pol;
 	const char *ctype = NULL, *why = NULL;
+	char whyline[128];
 	int first, json, valid;
 	long len;
 
@@ -235,8 +236,12 @@ cmd_policy_check(int argc, char **argv)
 	if (ctype != NULL && !stspol_content_type_ok(ctype)) {
 		valid = 0;
 		why = "Content-Type is not text/plain";
-	} else
-		valid = stspol_parse(buf, (size_t)len, &pol, &why) == 0;
+	} else if (!(valid = stspol_parse(buf, (size_t)len, &pol, &why) == 0)
+	    && pol.errline > 0) {
+		snprintf(whyline, sizeof(whyline), "line %u: %s",
+		    (unsigned)pol.errline, why);
+		why = whyline;
+	}
 	if (json) {
 		if (print_json(policy_json(&pol, valid, why)) == -1)
 			return CMD_EXIT_USAGE;

@@ -8,6 +8,8 @@
  * A crash or sanitizer report aborts the run; the TAP driver then
  * reports the missing plan as a failure.
  */
+#include "config.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>

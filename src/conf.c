@@ -1,0 +1,512 @@
+/*
+ * conf.c: the option table and the mtastsd.conf parser; see conf.h.
+ *
+ * Defaults of paths come from configure (--runstatedir, --localstatedir)
+ * through the MTASTSD_* macros, so an installed daemon and its man page
+ * agree with where "make install" put things.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+
+#ifndef MTASTSD_RUNSTATEDIR
+#define MTASTSD_RUNSTATEDIR "/run"
+#endif
+#ifndef MTASTSD_LOCALSTATEDIR
+#define MTASTSD_LOCALSTATEDIR "/var"
+#endif
+
+enum conf_type { CT_STRING, CT_BOOL, CT_COUNT, CT_DURATION, CT_SIZE,
+	CT_MODE, CT_LEVEL };
+
+struct conf_option {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;	/* in struct conf */
+	const char	*dflt;		/* parsed like a file value */
+	uint64_t	 min, max;	/* counts, durations (ms), sizes */
+	int		 reload;	/* may change on SIGHUP */
+};
+
+#define O(f) offsetof(struct conf, f)
+#define MS_DAY (86400ULL * 1000)
+
+static const struct conf_option options[] = {
+	{ "user", CT_STRING, O(user), "mtastsd", 0, 0, 0 },
+	{ "socket", CT_STRING, O(socket),
+	    MTASTSD_RUNSTATEDIR "/mtastsd/mtastsd.sock", 0, 0, 0 },
+	{ "socket_owner", CT_STRING, O(socket_owner), "", 0, 0, 0 },
+	{ "socket_group", CT_STRING, O(socket_group), "", 0, 0, 0 },
+	{ "socket_mode", CT_MODE, O(socket_mode), "0660", 0, 07777, 0 },
+	{ "listen_tcp", CT_STRING, O(listen_tcp), "", 0, 0, 0 },
+	{ "pidfile", CT_STRING, O(pidfile),
+	    MTASTSD_RUNSTATEDIR "/mtastsd/mtastsd.pid", 0, 0, 0 },
+	{ "state_dir", CT_STRING, O(state_dir),
+	    MTASTSD_LOCALSTATEDIR "/lib/mtastsd", 0, 0, 0 },
+	{ "log_level", CT_LEVEL, O(log_level), "info", 0, 0, 1 },
+	{ "max_connections", CT_COUNT, O(max_connections), "1024", 1,
+	    65536, 1 },
+	{ "client_idle_timeout", CT_DURATION, O(client_idle_timeout), "60s",
+	    1000, MS_DAY, 1 },
+	{ "lookup_timeout", CT_DURATION, O(lookup_timeout), "10s", 100,
+	    600000, 1 },
+	{ "dns_servers", CT_STRING, O(dns_servers), "", 0, 0, 1 },
+	{ "dns_timeout", CT_DURATION, O(dns_timeout), "5s", 100, 60000, 1 },
+	{ "dns_tries", CT_COUNT, O(dns_tries), "2", 1, 10, 1 },
+	{ "connect_timeout", CT_DURATION, O(connect_timeout), "10s", 100,
+	    60000, 1 },
+	/* RFC 8461 §3.3 suggests a timeout of one minute. */
+	{ "fetch_timeout", CT_DURATION, O(fetch_timeout), "60s", 1000,
+	    300000, 1 },
+	{ "max_fetches", CT_COUNT, O(max_fetches), "50", 1, 10000, 1 },
+	{ "ca_file", CT_STRING, O(ca_file), "", 0, 0, 1 },
+	{ "cache_map_size", CT_SIZE, O(cache_map_size), "16M", 1ULL << 20,
+	    1ULL << 40, 0 },
+	{ "cache_map_max", CT_SIZE, O(cache_map_max), "1G", 1ULL << 20,
+	    1ULL << 40, 0 },
+	{ "txt_recheck_interval", CT_DURATION, O(txt_recheck_interval), "1h",
+	    60000, MS_DAY, 1 },
+	{ "enforce_testing", CT_BOOL, O(enforce_testing), "no", 0, 0, 1 },
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+#define FIELD(c, o, type) ((type *)(void *)((char *)(c) + (o)->offset))
+
+/* parse_number: decimal digits and an optional unit suffix. */
+static int
+parse_number(const char *s, uint64_t *num, const char **unit)
+{
+	uint64_t v = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*num = v;
+	*unit = s;
+	return 0;
+}
+
+/* scale: multiply by the unit's factor, refusing overflow. */
+static int
+scale(uint64_t *v, const char *unit, const char *const *names,
+    const uint64_t *factors, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(unit, names[i]) != 0)
+			continue;
+		if (*v > UINT64_MAX / factors[i])
+			return -1;
+		*v *= factors[i];
+		return 0;
+	}
+	return -1;
+}
+
+static int
+parse_duration(const char *s, uint64_t *ms)
+{
+	static const char *const names[] = { "", "ms", "s", "m", "h", "d" };
+	static const uint64_t f[] = { 1000, 1, 1000, 60000, 3600000,
+	    86400000 };
+	const char *unit;
+
+	if (parse_number(s, ms, &unit) == -1)
+		return -1;
+	return scale(ms, unit, names, f, 6);
+}
+
+static int
+parse_size(const char *s, uint64_t *bytes)
+{
+	static const char *const names[] = { "", "K", "M", "G" };
+	static const uint64_t f[] = { 1, 1ULL << 10, 1ULL << 20, 1ULL << 30 };
+	const char *unit;
+
+	if (parse_number(s, bytes, &unit) == -1)
+		return -1;
+	return scale(bytes, unit, names, f, 4);
+}
+
+static int
+parse_mode(const char *s, uint64_t *mode)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0' || strlen(s) > 5)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '7')
+			return -1;
+		v = v * 8 + (uint64_t)(*s - '0');
+	}
+	*mode = v;
+	return 0;
+}
+
+/*
+ * set_value: parse val for option o into c.  Returns 0, or -1 with a
+ * reason in why.
+ */
+static int
+set_value(struct conf *c, const struct conf_option *o, const char *val,
+    const char **why)
+{
+	const char *unit;
+	uint64_t v = 0;
+	char *s;
+	int r = 0, lvl;
+
+	switch (o->type) {
+	case CT_STRING:
+		if ((s = strdup(val)) == NULL) {
+			*why = "out of memory";
+			return -1;
+		}
+		free(*FIELD(c, o, char *));
+		*FIELD(c, o, char *) = s;
+		return 0;
+	case CT_BOOL:
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0) {
+			*why = "expected yes or no";
+			return -1;
+		}
+		*FIELD(c, o, int) = strcmp(val, "yes") == 0;
+		return 0;
+	case CT_LEVEL:
+		if ((lvl = log_level_parse(val)) == -1) {
+			*why = "expected err, warn, info or debug";
+			return -1;
+		}
+		*FIELD(c, o, int) = lvl;
+		return 0;
+	case CT_COUNT:
+		r = parse_number(val, &v, &unit) == -1 || *unit != '\0' ?
+		    -1 : 0;
+		*why = "expected a whole number";
+		break;
+	case CT_DURATION:
+		r = parse_duration(val, &v);
+		*why = "expected a duration such as 500ms, 30s, 5m, 1h or 2d";
+		break;
+	case CT_SIZE:
+		r = parse_size(val, &v);
+		*why = "expected a size such as 4096, 64K, 16M or 1G";
+		break;
+	case CT_MODE:
+		r = parse_mode(val, &v);
+		*why = "expected an octal mode such as 0660";
+		break;
+	}
+	if (r == -1)
+		return -1;
+	if (o->type != CT_MODE && (v < o->min || v > o->max)) {
+		*why = "value out of range";
+		return -1;
+	}
+	if (o->type == CT_MODE && v > o->max) {
+		*why = "value out of range";
+		return -1;
+	}
+	switch (o->type) {
+	case CT_COUNT:
+	case CT_MODE:
+		*FIELD(c, o, unsigned) = (unsigned)v;
+		break;
+	case CT_DURATION:
+		*FIELD(c, o, int64_t) = (int64_t)v;
+		break;
+	default:
+		*FIELD(c, o, uint64_t) = v;
+		break;
+	}
+	*why = NULL;
+	return 0;
+}
+
+static const struct conf_option *
+find_option(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/* defaults: a struct conf with every option at its default value. */
+static struct conf *
+defaults(void)
+{
+	const char *why;
+	struct conf *c;
+	size_t i;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	for (i = 0; i < NOPTIONS; i++)
+		if (set_value(c, &options[i], options[i].dflt, &why) == -1) {
+			conf_free(c);
+			return NULL;
+		}
+	return c;
+}
+
+/* trim: remove leading and trailing blanks in place. */
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * parse_line: one line of the file; `seen` marks options already set.
+ * Returns 0 or -1 with a reason in why.
+ */
+static int
+parse_line(struct conf *c, char *line, unsigned char *seen, const char **why)
+{
+	const struct conf_option *o;
+	char *name, *eq;
+
+	name = trim(line);
+	if (*name == '\0' || *name == '#')
+		return 0;
+	if ((eq = strchr(name, '=')) == NULL) {
+		*why = "expected \"name = value\"";
+		return -1;
+	}
+	*eq = '\0';
+	name = trim(name);
+	if ((o = find_option(name)) == NULL) {
+		*why = "unknown option";
+		return -1;
+	}
+	if (seen[o - options]) {
+		*why = "option set twice";
+		return -1;
+	}
+	seen[o - options] = 1;
+	return set_value(c, o, trim(eq + 1), why);
+}
+
+/* check: cross-option rules, after every option is known. */
+static const char *
+check(const struct conf *c)
+{
+	if (c->cache_map_size > c->cache_map_max)
+		return "cache_map_size is larger than cache_map_max";
+	if (c->socket[0] != '/')
+		return "socket must be an absolute path";
+	if (c->state_dir[0] != '/')
+		return "state_dir must be an absolute path";
+	return NULL;
+}
+
+struct conf *
+conf_parse_string(const char *name, const char *text, char *err,
+    size_t errsize)
+{
+	unsigned char seen[NOPTIONS] = { 0 };
+	char line[CONF_LINE_MAX + 2];
+	const char *p = text, *nl, *why = NULL;
+	struct conf *c;
+	size_t len;
+	int lineno = 0;
+
+	if ((c = defaults()) == NULL) {
+		snprintf(err, errsize, "%s: out of memory", name);
+		return NULL;
+	}
+	while (*p != '\0') {
+		lineno++;
+		nl = strchr(p, '\n');
+		len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len > CONF_LINE_MAX) {
+			why = "line too long";
+			goto fail;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (parse_line(c, line, seen, &why) == -1)
+			goto fail;
+		p += len + (nl != NULL);
+	}
+	lineno = 0;
+	if ((why = check(c)) != NULL)
+		goto fail;
+	return c;
+fail:
+	if (lineno > 0)
+		snprintf(err, errsize, "%s:%d: %s", name, lineno, why);
+	else
+		snprintf(err, errsize, "%s: %s", name, why);
+	conf_free(c);
+	return NULL;
+}
+
+struct conf *
+conf_load(const char *path, char *err, size_t errsize)
+{
+	static char text[64 * 1024];
+	size_t n;
+	FILE *fp;
+
+	if (path == NULL)
+		return conf_parse_string("(defaults)", "", err, errsize);
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	if (ferror(fp) || !feof(fp)) {
+		snprintf(err, errsize, "%s: %s", path, ferror(fp) ?
+		    "read error" : "file larger than 64 KiB");
+		fclose(fp);
+		return NULL;
+	}
+	fclose(fp);
+	text[n] = '\0';
+	if (strlen(text) != n) {
+		snprintf(err, errsize, "%s: NUL byte in file", path);
+		return NULL;
+	}
+	return conf_parse_string(path, text, err, errsize);
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NOPTIONS; i++)
+		if (options[i].type == CT_STRING)
+			free(*FIELD(c, &options[i], char *));
+	free(c);
+}
+
+/* format_value: option o of c as the file syntax would write it. */
+static void
+format_value(const struct conf *c, const struct conf_option *o, FILE *fp)
+{
+	const struct conf *cc = c;
+	uint64_t v;
+
+	switch (o->type) {
+	case CT_STRING:
+		fputs(*FIELD(cc, o, char *), fp);
+		break;
+	case CT_BOOL:
+		fputs(*FIELD(cc, o, int) ? "yes" : "no", fp);
+		break;
+	case CT_LEVEL:
+		fputs(log_level_str(*FIELD(cc, o, int)), fp);
+		break;
+	case CT_COUNT:
+		fprintf(fp, "%u", *FIELD(cc, o, unsigned));
+		break;
+	case CT_MODE:
+		fprintf(fp, "0%o", *FIELD(cc, o, unsigned));
+		break;
+	case CT_DURATION:
+		v = (uint64_t)*FIELD(cc, o, int64_t);
+		if (v % 1000 == 0)
+			fprintf(fp, "%" PRIu64 "s", v / 1000);
+		else
+			fprintf(fp, "%" PRIu64 "ms", v);
+		break;
+	case CT_SIZE:
+		fprintf(fp, "%" PRIu64, *FIELD(cc, o, uint64_t));
+		break;
+	}
+}
+
+void
+conf_dump(const struct conf *c, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTIONS; i++) {
+		fprintf(fp, "%s = ", options[i].name);
+		format_value(c, &options[i], fp);
+		fputc('\n', fp);
+	}
+}
+
+/* same_value: whether option o is equal in a and b. */
+static int
+same_value(const struct conf *a, const struct conf *b,
+    const struct conf_option *o)
+{
+	switch (o->type) {
+	case CT_STRING:
+		return strcmp(*FIELD(a, o, char *), *FIELD(b, o, char *)) == 0;
+	case CT_BOOL:
+	case CT_LEVEL:
+		return *FIELD(a, o, int) == *FIELD(b, o, int);
+	case CT_COUNT:
+	case CT_MODE:
+		return *FIELD(a, o, unsigned) == *FIELD(b, o, unsigned);
+	case CT_DURATION:
+		return *FIELD(a, o, int64_t) == *FIELD(b, o, int64_t);
+	case CT_SIZE:
+		return *FIELD(a, o, uint64_t) == *FIELD(b, o, uint64_t);
+	}
+	return 0;
+}
+
+void
+conf_reload_check(const struct conf *old, struct conf *new,
+    void (*warn)(const char *))
+{
+	const struct conf_option *o;
+	size_t i;
+	char *s;
+
+	for (i = 0; i < NOPTIONS; i++) {
+		o = &options[i];
+		if (o->reload || same_value(old, new, o))
+			continue;
+		warn(o->name);
+		if (o->type == CT_STRING) {
+			/* strdup failure keeps the new value: logged above. */
+			if ((s = strdup(*FIELD(old, o, char *))) != NULL) {
+				free(*FIELD(new, o, char *));
+				*FIELD(new, o, char *) = s;
+			}
+		} else
+			memcpy((char *)new + o->offset,
+			    (const char *)old + o->offset,
+			    o->type == CT_DURATION || o->type == CT_SIZE ?
+			    8 : sizeof(int));
+	}
+}
+
+const char *
+conf_option_name(size_t i)
+{
+	return i < NOPTIONS ? options[i].name : NULL;
+}

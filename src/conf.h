@@ -1,0 +1,92 @@
+/*
+ * conf.h: mtastsd's configuration: one option table (conf.c) drives
+ * parsing, validation, defaults, "mtastsd -n" and the man page test.
+ *
+ * File syntax (mtastsd.conf(5)): one "name = value" per line; blank
+ * lines and lines whose first non-blank character is "#" are ignored.
+ * Names are lower case; values run to the end of the line, surrounding
+ * blanks removed.  An unknown name, a repeated name or a value out of
+ * range rejects the whole file with "file:line: reason", so a typo can
+ * never silently fall back to a default.
+ *
+ * Value types: string; boolean (yes/no); count (decimal, bounded);
+ * duration (a number with an optional unit ms, s, m, h, d; no unit
+ * means seconds; stored in milliseconds); size (a number with an
+ * optional K, M or G, powers of 1024; stored in bytes); mode (octal).
+ *
+ * A struct conf is immutable once conf_load() returns: modules get
+ * the fields they need at creation time and never read a global
+ * (STYLE.md §6).  SIGHUP builds a new struct conf and swaps it in only
+ * if it loaded cleanly; options marked not reloadable keep their old
+ * value (conf_reload_check() names them).
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Longest line and value accepted in the file. */
+#define CONF_LINE_MAX 1024
+
+struct conf {
+	/* process and sockets */
+	char		*user;
+	char		*socket;
+	char		*socket_owner;
+	char		*socket_group;
+	unsigned	 socket_mode;
+	char		*listen_tcp;
+	char		*pidfile;
+	char		*state_dir;
+	int		 log_level;
+	/* clients */
+	unsigned	 max_connections;
+	int64_t		 client_idle_timeout;	/* ms */
+	int64_t		 lookup_timeout;	/* ms */
+	/* discovery */
+	char		*dns_servers;
+	int64_t		 dns_timeout;		/* ms */
+	unsigned	 dns_tries;
+	int64_t		 connect_timeout;	/* ms */
+	int64_t		 fetch_timeout;		/* ms */
+	unsigned	 max_fetches;
+	char		*ca_file;
+	/* cache */
+	uint64_t	 cache_map_size;
+	uint64_t	 cache_map_max;
+	int64_t		 txt_recheck_interval;	/* ms */
+	/* answers */
+	int		 enforce_testing;
+};
+
+/*
+ * conf_load: read path (NULL: defaults only) into a new struct conf.
+ * Returns NULL with a message in err[0..errsize) on any error.
+ * The result is freed with conf_free().
+ */
+struct conf	*conf_load(const char *path, char *err, size_t errsize);
+void		 conf_free(struct conf *);
+
+/*
+ * conf_parse_string: as conf_load(), from text in memory; `name` is
+ * used in messages.  For tests.
+ */
+struct conf	*conf_parse_string(const char *name, const char *text,
+		    char *err, size_t errsize);
+
+/* conf_dump: print every option as "name = value" ("mtastsd -n"). */
+void		 conf_dump(const struct conf *, FILE *);
+
+/*
+ * conf_reload_check: after a reload, for each option that cannot change
+ * without a restart and differs between old and new, copy the old
+ * value into new and call warn(name) so the caller can log it.
+ */
+void		 conf_reload_check(const struct conf *old, struct conf *new,
+		    void (*warn)(const char *name));
+
+/* conf_option_name: the i-th option's name, NULL past the end (docs test). */
+const char	*conf_option_name(size_t i);
+
+#endif /* CONF_H */

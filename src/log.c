@@ -1,0 +1,164 @@
+/*
+ * log.c: logging to syslog or stderr; see log.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const char *log_ident = "mtastsd";
+static int log_stderr = 1;
+static enum log_level log_threshold = LOG_LEVEL_INFO;
+
+static const char *const level_names[] = {
+	[LOG_LEVEL_ERR] = "err",
+	[LOG_LEVEL_WARN] = "warn",
+	[LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_DEBUG] = "debug",
+};
+
+static const int level_prio[] = {
+	[LOG_LEVEL_ERR] = LOG_ERR,
+	[LOG_LEVEL_WARN] = LOG_WARNING,
+	[LOG_LEVEL_INFO] = LOG_INFO,
+	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
+};
+
+void
+log_init(const char *ident, int to_stderr, int facility, enum log_level level)
+{
+	log_ident = ident;
+	log_stderr = to_stderr;
+	log_threshold = level;
+	if (!to_stderr)
+		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+void
+log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+int
+log_level_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(s, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+log_level_str(enum log_level level)
+{
+	return level_names[level];
+}
+
+/*
+ * log_emit: format and send one message; `err` is an errno value to
+ * append, or 0.  Bounded: a message longer than the buffer is cut.
+ */
+static void
+log_emit(enum log_level level, int err, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	if (level > log_threshold)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (err != 0 && n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(err));
+	if (log_stderr) {
+		fprintf(stderr, "%s: %s%s\n", log_ident,
+		    level == LOG_LEVEL_ERR ? "fatal: " : "", msg);
+		fflush(stderr);
+	} else
+		syslog(level_prio[level], "%s", msg);
+}
+
+#define LOG_VA(level, err) do {				\
+	va_list ap;					\
+	va_start(ap, fmt);				\
+	log_emit((level), (err), fmt, ap);		\
+	va_end(ap);					\
+} while (0)
+
+void
+log_warn(const char *fmt, ...)
+{
+	int err = errno;
+
+	LOG_VA(LOG_LEVEL_WARN, err);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	LOG_VA(LOG_LEVEL_WARN, 0);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	LOG_VA(LOG_LEVEL_INFO, 0);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	LOG_VA(LOG_LEVEL_DEBUG, 0);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int err = errno;
+
+	LOG_VA(LOG_LEVEL_ERR, err);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	LOG_VA(LOG_LEVEL_ERR, 0);
+	exit(1);
+}
+
+char *
+log_escape(const char *in, size_t len, char *out, size_t outsize)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)in[i];
+		/* Room for this byte's worst case (4) plus "..." and NUL. */
+		if (o + 4 + 4 > outsize) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c <= 0x7e && c != '\\' && c != '"')
+			out[o++] = (char)c;
+		else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
