@@ -1,0 +1,506 @@
+/*
+ * test_fetch.c: resolver/fetch.c against a real nginx (STYLE §9).
+ *
+ * The test moves itself into a new network namespace (unshare), brings
+ * up its loopback, makes a CA and leaf certificates with the openssl
+ * command, and starts nginx on 127.0.0.1 (and [::1] when IPv6 works):
+ * port 443 with a good certificate for mta-sts.good.test, 8443 with a
+ * CN-only certificate, 8444 with a partial wildcard "mta*.good.test",
+ * 8445 with "*.good.test".  127.0.0.3:443 is a listener that never
+ * accepts (a hung TLS handshake); nothing listens on 127.0.0.9.
+ * Needs root, nginx and openssl; otherwise "1..0 # SKIP".
+ *
+ * Checked here, below what the discovery table sees: the RFC 6125 name
+ * rules (no CN fallback, no partial wildcard), the body cap at exactly
+ * its limit with and without Content-Length, the bound on simultaneous
+ * transfers, cancellation, the pin list (IPv6, fallback to the next
+ * address), argument checks, and that no callback runs early.
+ */
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fetch.h"
+#include "tap.h"
+
+#define TF_WAIT_MS	20000
+#define TF_HOST		"mta-sts.good.test"
+#define TF_POLICY	"version: STSv1\r\nmode: enforce\r\n" \
+			"mx: mx.good.test\r\nmax_age: 86400\r\n"
+
+static char tf_dir[] = "/tmp/mtasts-test-fetch-XXXXXX";
+static pid_t tf_nginx = -1;
+static int tf_ipv6;
+
+/* ---- the namespace, certificates and nginx ---- */
+
+static int
+tf_lo_up(void)
+{
+	struct ifreq ifr;
+	int s, r;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (r == 0)
+		r = ioctl(s, SIOCSIFFLAGS, &ifr);
+	close(s);
+	return r;
+}
+
+static int
+tf_write(const char *name, const char *text, size_t len)
+{
+	char path[256];
+	FILE *fp;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", tf_dir, name);
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	r = fwrite(text, 1, len, fp) == len ? 0 : -1;
+	if (fclose(fp) != 0)
+		r = -1;
+	return r;
+}
+
+/* n bytes of policy-like text (the content does not matter here). */
+static int
+tf_body(const char *name, size_t n)
+{
+	char *b;
+	size_t i;
+	int r;
+
+	if ((b = malloc(n)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		b[i] = i % 64 == 63 ? '\n' : 'a' + (char)(i % 26);
+	r = tf_write(name, b, n);
+	free(b);
+	return r;
+}
+
+static const char tf_ext[] =
+    "[good]\nsubjectAltName=DNS:" TF_HOST "\nbasicConstraints=CA:FALSE\n"
+    "extendedKeyUsage=serverAuth\n"
+    "[cnonly]\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    "[partial]\nsubjectAltName=DNS:mta*.good.test\n"
+    "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    "[wild]\nsubjectAltName=DNS:*.good.test\nbasicConstraints=CA:FALSE\n"
+    "extendedKeyUsage=serverAuth\n";
+
+/* One CA, one key, four leaves; all named after their ext section. */
+static int
+tf_certs(void)
+{
+	static const char *const kinds[] = { "good", "cnonly", "partial",
+	    "wild" };
+	char cmd[1024];
+	size_t i;
+
+	if (tf_write("ext.cnf", tf_ext, strlen(tf_ext)) == -1)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "cd %s && exec >openssl.log 2>&1 && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	    "-nodes -keyout ca.key -out ca.pem -subj /CN=mtasts-test-ca "
+	    "-days 2 && openssl req -new -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:P-256 -nodes -keyout key.pem -out leaf.csr "
+	    "-subj /CN=" TF_HOST, tf_dir);
+	if (system(cmd) != 0)
+		return -1;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "cd %s && exec >>openssl.log 2>&1 "
+		    "&& openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key "
+		    "-set_serial %zu -days 2 -extfile ext.cnf -extensions %s "
+		    "-out %s.pem", tf_dir, i + 2, kinds[i], kinds[i]);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+tf_conf(void)
+{
+	static char c[8192];
+	const char *d = tf_dir;
+	int n;
+
+	n = snprintf(c, sizeof(c),
+	    "daemon off;\nuser root root;\nworker_processes 1;\n"
+	    "pid %s/nginx.pid;\nerror_log %s/nginx-error.log warn;\n"
+	    "events { worker_connections 256; }\n"
+	    "http {\n  access_log off;\n  types { }\n"
+	    "  default_type text/plain;\n  charset off;\n"
+	    "  client_body_temp_path %s/tmp;\n  proxy_temp_path %s/tmp;\n"
+	    "  fastcgi_temp_path %s/tmp;\n  uwsgi_temp_path %s/tmp;\n"
+	    "  scgi_temp_path %s/tmp;\n"
+	    "  ssl_certificate_key %s/key.pem;\n  root %s/www;\n"
+	    "  server {\n    listen 127.0.0.1:443 ssl;\n%s"
+	    "    ssl_certificate %s/good.pem;\n"
+	    "    location = /html { default_type text/html; }\n"
+	    "    location = /charset {\n"
+	    "      default_type \"text/plain; charset=utf-8\"; }\n"
+	    "    location = /redirect { return 301 https://" TF_HOST "/p; }\n"
+	    "    location /chunked/ {\n      sub_filter_types *;\n"
+	    "      sub_filter \"@@no-such-text@@\" \"\"; }\n  }\n"
+	    "  server { listen 127.0.0.1:8443 ssl;\n"
+	    "    ssl_certificate %s/cnonly.pem; }\n"
+	    "  server { listen 127.0.0.1:8444 ssl;\n"
+	    "    ssl_certificate %s/partial.pem; }\n"
+	    "  server { listen 127.0.0.1:8445 ssl;\n"
+	    "    ssl_certificate %s/wild.pem; }\n}\n",
+	    d, d, d, d, d, d, d, d, d,
+	    tf_ipv6 ? "    listen [::1]:443 ssl;\n" : "", d, d, d, d);
+	if (n < 0 || (size_t)n >= sizeof(c))
+		return -1;
+	return tf_write("nginx.conf", c, (size_t)n);
+}
+
+static int
+tf_files(void)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/www/chunked %s/tmp", tf_dir,
+	    tf_dir);
+	if (system(cmd) != 0)
+		return -1;
+	return tf_write("www/p", TF_POLICY, strlen(TF_POLICY)) == -1 ||
+	    tf_write("www/html", TF_POLICY, strlen(TF_POLICY)) == -1 ||
+	    tf_write("www/charset", TF_POLICY, strlen(TF_POLICY)) == -1 ||
+	    tf_body("www/b100", 100) == -1 || tf_body("www/b101", 101) == -1 ||
+	    tf_body("www/chunked/b100", 100) == -1 ||
+	    tf_body("www/chunked/b101", 101) == -1 ||
+	    tf_body("www/b65536", 65536) == -1 ||
+	    tf_body("www/b65537", 65537) == -1 ||
+	    tf_body("www/chunked/b65537", 65537) == -1 ? -1 : 0;
+}
+
+static int
+tf_wait_tcp(const char *addr, int port)
+{
+	struct sockaddr_in sin;
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int i, s, r;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	for (i = 0; i < 500; i++) {
+		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			return -1;
+		r = connect(s, (struct sockaddr *)&sin, sizeof(sin));
+		close(s);
+		if (r == 0)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+static pid_t
+tf_spawn(void)
+{
+	char conf[256], log[256];
+	pid_t pid;
+	int fd;
+
+	snprintf(conf, sizeof(conf), "%s/nginx.conf", tf_dir);
+	snprintf(log, sizeof(log), "%s/nginx.out", tf_dir);
+	if ((pid = fork()) != 0)
+		return pid;
+	if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	execlp("nginx", "nginx", "-p", tf_dir, "-c", conf, (char *)NULL);
+	_exit(127);
+}
+
+static int
+tf_v6(void)
+{
+	struct sockaddr_in6 s6;
+	int s, ok;
+
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_addr = in6addr_loopback;
+	if ((s = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
+		return 0;
+	ok = bind(s, (struct sockaddr *)&s6, sizeof(s6)) == 0;
+	close(s);
+	return ok;
+}
+
+static const char *
+tf_setup(void)
+{
+	if (geteuid() != 0)
+		return "needs root (network namespace)";
+	if (system("command -v nginx >/dev/null 2>&1 && "
+	    "command -v openssl >/dev/null 2>&1") != 0)
+		return "nginx or openssl not installed";
+	if (unshare(CLONE_NEWNET) == -1)
+		return "unshare(CLONE_NEWNET) failed";
+	if (tf_lo_up() == -1)
+		return "cannot bring up lo";
+	if (mkdtemp(tf_dir) == NULL)
+		return "mkdtemp failed";
+	return NULL;
+}
+
+static int
+tf_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+tf_teardown(void)
+{
+	if (tf_nginx > 0) {
+		kill(tf_nginx, SIGQUIT);
+		waitpid(tf_nginx, NULL, 0);
+	}
+	nftw(tf_dir, tf_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A listener that never accepts: the kernel completes TCP, nobody TLS. */
+static int
+tf_hang_listener(void)
+{
+	struct sockaddr_in sin;
+	int s;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(443);
+	inet_pton(AF_INET, "127.0.0.3", &sin.sin_addr);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(s, 16) == -1)
+		return -1;
+	return s;
+}
+
+/* ---- running fetches ---- */
+
+struct tf_got {
+	int		 returned, calls, early;
+	enum fetch_status st;
+	long		 http;
+	size_t		 len;
+	char		 body[128];
+	char		 detail[256];
+};
+
+static struct event_base *tf_base;
+static int tf_pending;
+
+static void
+tf_on_done(const struct fetch_result *r, void *arg)
+{
+	struct tf_got *g = arg;
+
+	g->calls++;
+	g->early |= !g->returned;
+	g->st = r->status;
+	g->http = r->http_status;
+	g->len = r->len;
+	snprintf(g->body, sizeof(g->body), "%.*s", (int)(r->len < 100 ?
+	    r->len : 100), r->body != NULL ? r->body : "");
+	snprintf(g->detail, sizeof(g->detail), "%s", r->detail);
+	if (--tf_pending == 0)
+		event_base_loopbreak(tf_base);
+}
+
+static void
+tf_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	event_base_loopbreak(tf_base);
+}
+
+static void
+tf_run(void)
+{
+	struct timeval tv = { TF_WAIT_MS / 1000, 0 };
+	struct event *t = evtimer_new(tf_base, tf_on_deadline, NULL);
+
+	evtimer_add(t, &tv);
+	if (tf_pending > 0)
+		event_base_dispatch(tf_base);
+	event_free(t);
+}
+
+static struct fetch *
+tf_fetch(int max_transfers, size_t max_body, int connect_ms)
+{
+	struct fetch_conf c;
+	char err[256], ca[256];
+	struct fetch *f;
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", tf_dir);
+	c.ca_file = ca;
+	c.connect_timeout_ms = connect_ms;
+	c.timeout_ms = 5000;
+	c.max_transfers = max_transfers;
+	c.max_body = max_body;
+	if ((f = fetch_new(tf_base, &c, err, sizeof(err))) == NULL)
+		tap_diag("fetch_new: %s", err);
+	return f;
+}
+
+static struct fetch_req *
+tf_start(struct fetch *f, unsigned port, const char *path,
+    const char *addrs, struct tf_got *g)
+{
+	char buf[128], *list[4], *s, *save = NULL;
+	struct fetch_req *r;
+	size_t n = 0;
+
+	memset(g, 0, sizeof(*g));
+	snprintf(buf, sizeof(buf), "%s", addrs);
+	for (s = strtok_r(buf, ",", &save); s != NULL && n < 4;
+	    s = strtok_r(NULL, ",", &save))
+		list[n++] = s;
+	tf_pending++;
+	r = fetch_start(f, TF_HOST, port, path, (const char *const *)list, n,
+	    tf_on_done, g);
+	if (r == NULL)
+		tf_pending--;
+	g->returned = 1;
+	return r;
+}
+
+/* ---- the cases ---- */
+
+struct tf_case {
+	const char	*name;
+	int		 small;		/* the 100-byte-cap fetcher */
+	unsigned	 port;
+	const char	*path;
+	const char	*addrs;
+	enum fetch_status want;
+	long		 want_http;	/* -1: do not check */
+	size_t		 want_len;
+};
+
+static const struct tf_case tf_cases[] = {
+	{ "policy", 0, 443, "/p", "127.0.0.1", FETCH_OK, 200,
+	    sizeof(TF_POLICY) - 1 },
+	{ "404", 0, 443, "/nope", "127.0.0.1", FETCH_STATUS, 404, 0 },
+	{ "301 not followed", 0, 443, "/redirect", "127.0.0.1",
+	    FETCH_REDIRECT, 301, 0 },
+	{ "text/html", 0, 443, "/html", "127.0.0.1", FETCH_CONTENT_TYPE, 200,
+	    0 },
+	{ "text/plain; charset=utf-8", 0, 443, "/charset", "127.0.0.1",
+	    FETCH_OK, 200, sizeof(TF_POLICY) - 1 },
+	{ "cap 100, 100 bytes", 1, 443, "/b100", "127.0.0.1", FETCH_OK, 200,
+	    100 },
+	{ "cap 100, 101 bytes", 1, 443, "/b101", "127.0.0.1", FETCH_TOO_LARGE,
+	    -1, 0 },
+	{ "cap 100, 100 bytes chunked", 1, 443, "/chunked/b100", "127.0.0.1",
+	    FETCH_OK, 200, 100 },
+	{ "cap 100, 101 bytes chunked", 1, 443, "/chunked/b101", "127.0.0.1",
+	    FETCH_TOO_LARGE, -1, 0 },
+	{ "64 KiB exactly", 0, 443, "/b65536", "127.0.0.1", FETCH_OK, 200,
+	    65536 },
+	{ "64 KiB + 1", 0, 443, "/b65537", "127.0.0.1", FETCH_TOO_LARGE, -1,
+	    0 },
+	{ "64 KiB + 1 chunked", 0, 443, "/chunked/b65537", "127.0.0.1",
+	    FETCH_TOO_LARGE, -1, 0 },
+	{ "CN-only certificate", 0, 8443, "/p", "127.0.0.1",
+	    FETCH_CERTIFICATE, -1, 0 },
+	{ "partial wildcard mta*.good.test", 0, 8444, "/p", "127.0.0.1",
+	    FETCH_CERTIFICATE, -1, 0 },
+	{ "wildcard *.good.test", 0, 8445, "/p", "127.0.0.1", FETCH_OK, 200,
+	    sizeof(TF_POLICY) - 1 },
+	{ "connection refused", 0, 443, "/p", "127.0.0.9", FETCH_CONNECT, -1,
+	    0 },
+	{ "refused, then the next address", 0, 443, "/p",
+	    "127.0.0.9,127.0.0.1", FETCH_OK, 200, sizeof(TF_POLICY) - 1 },
+	{ "TLS handshake never answered", 0, 443, "/p", "127.0.0.3",
+	    FETCH_TIMEOUT, -1, 0 },
+	{ "IPv6 pin", 0, 443, "/p", "::1", FETCH_OK, 200,
+	    sizeof(TF_POLICY) - 1 },
+};
+
+#define TF_NCASES (sizeof(tf_cases) / sizeof(tf_cases[0]))
+
+static void
+tf_check(const struct tf_case *c, const struct tf_got *g)
+{
+	if (!tap_ok(g->calls == 1 && !g->early, "%s: one callback, after "
+	    "return", c->name))
+		tap_diag("got %d calls (early %d)", g->calls, g->early);
+	if (!tap_ok(g->st == c->want, "%s: status", c->name))
+		tap_diag("got %s (%s), want %s", fetch_status_str(g->st),
+		    g->detail, fetch_status_str(c->want));
+	if (c->want_http >= 0)
+		tap_is_int(g->http, c->want_http, c->name);
+	if (c->want == FETCH_OK)
+		tap_is_int((intmax_t)g->len, (intmax_t)c->want_len, c->name);
+}
+
+/* Every case at once through fetchers that run 4 at a time. */
+static void
+tf_table(void)
+{
+	static struct tf_got got[TF_NCASES];
+	struct fetch *big, *small;
+	size_t i, running, queued, peak;
+
+	big = tf_fetch(4, 0, 1000);
+	small = tf_fetch(4, 100, 1000);
+	if (big == NULL || small == NULL)
+		goto done;
+	for (i = 0; i < TF_NCASES; i++) {
+		if (strchr(tf_cases[i].addrs, ':') != NULL && !tf_ipv6)
+			continue;
+		tf_start(tf_cases[i].small ? small : big, tf_cases[i].port,
+		    tf_cases[i].path, tf_cases[i].addrs, &got[i]);
+	}
+	tf_run();
+	for (i = 0; i < TF_NCASES; i++) {
+		if (strchr(tf_cases[i].addrs, ':') != NULL && !tf_ipv6)
+			tap_diag("skipped %s: no IPv6", tf_cases[i].name);
+		else
+			tf_check(&tf_cases[i], &got[i]);
+	}
+	tap_is_str(got[0].body, TF_POLICY, "policy body delivered whole");
+	fetch_counts(big, &running, &queued, &peak);
+	tap_is_int((intmax_t)peak, 4, "never more than 4 transfers at once");
+	tap_is_int((intmax_t)(running + queued), 0, "nothing left running");
+done:
+	fetch_free(big);
+	fetch_free(small);
+}
