@@ -1,0 +1,713 @@
+/*
+ * cache.c: the LMDB store: environment, short transactions, map growth.
+ *
+ * Design notes (the interface and the durability choice are in
+ * cache.h):
+ *
+ * - Reads reuse one read transaction handle, reset after every call
+ *   (mdb_txn_reset keeps the reader slot, drops the snapshot), so the
+ *   environment never has a long-lived reader (which would stop page
+ *   reuse and grow the file) and a lookup does not malloc.  MDB_NOTLS
+ *   ties the reader slot to that handle rather than to the thread.
+ * - Before mdb_env_set_mapsize() the reusable read handle is freed:
+ *   LMDB requires that no transaction of this process be active, and a
+ *   fresh handle after the remap costs one allocation, once.
+ * - Writes run a caller-supplied callback in a fresh write transaction
+ *   (struct cache_txn, sticky first error), so a MDB_MAP_FULL anywhere
+ *   in it (put or commit) can be answered with "abort, grow, run again"
+ *   without the caller seeing it (Postfix's slmdb does the same).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "record.h"
+
+#if MDB_VERSION_FULL < MDB_VERINT(0, 9, 11)
+#error "LMDB 0.9.11 or later is needed (robust mutexes, mdb_reader_check)"
+#endif
+
+/* Sub-databases the environment has room for ("list", "meta" later). */
+#define CACHE_MAXDBS		8
+
+static const char *const cache_db_names[CACHE_DB_COUNT] = {
+	"policy", "negative"
+};
+
+struct cache {
+	MDB_env		*env;
+	MDB_dbi		 dbi[CACHE_DB_COUNT];
+	int		 have_dbi[CACHE_DB_COUNT]; /* 0: absent (ro) */
+	MDB_txn		*rtxn;		/* reusable (reset) or NULL */
+	size_t		 map_max;
+	int		 readonly;
+	int		 opened;	/* mdb_env_open succeeded */
+};
+
+/* A write transaction with a sticky first error (Knot's txn->ret). */
+struct cache_txn {
+	struct cache		*c;
+	MDB_txn			*txn;
+	int			 rc;	/* first LMDB/errno code, or 0 */
+	enum cache_result	 res;	/* first failure, or CACHE_OK */
+	const char		*why;
+};
+
+static enum cache_result cache_fail(const char **, enum cache_result,
+			    const char *);
+static enum cache_result cache_mdb_fail(const char **, int);
+static const char	*cache_check_dir(const char *, int);
+static const char	*cache_check_key(const char *, MDB_val *);
+static int		 cache_open_dbs(struct cache *);
+static void		 cache_rtxn_drop(struct cache *);
+static int		 cache_recover(struct cache *, int);
+static int		 cache_begin(struct cache *, int, MDB_txn **);
+static int		 cache_grow(struct cache *);
+static void		 cache_run(struct cache *, struct cache_txn *,
+			    cache_write_cb, void *);
+static int		 cache_txn_ok(struct cache_txn *, enum cache_db,
+			    const char *, MDB_val *);
+static void		 cache_txn_set(struct cache_txn *, enum cache_result,
+			    int, const char *);
+static enum cache_result cache_get_len(struct cache *, enum cache_db,
+			    const char *, void *, size_t, size_t *,
+			    const char **);
+
+static enum cache_result
+cache_fail(const char **err, enum cache_result res, const char *why)
+{
+	if (err != NULL)
+		*err = why;
+	return res;
+}
+
+/* MDB_MAP_FULL is the one LMDB error with its own result. */
+static enum cache_result
+cache_mdb_fail(const char **err, int rc)
+{
+	return cache_fail(err, rc == MDB_MAP_FULL ? CACHE_FULL : CACHE_ERROR,
+	    mdb_strerror(rc));
+}
+
+/*
+ * The directory must be ours alone: a cache others can write could
+ * plant a policy (or remove one, a downgrade).  Only the last component
+ * is created, never its parents.
+ */
+static const char *
+cache_check_dir(const char *dir, int readonly)
+{
+	struct stat st;
+
+	if (dir == NULL || *dir == '\0')
+		return "empty cache directory name";
+	if (stat(dir, &st) == -1) {
+		if (errno != ENOENT || readonly)
+			return strerror(errno);
+		if (mkdir(dir, 0700) == -1 || stat(dir, &st) == -1)
+			return strerror(errno);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return "cache path is not a directory";
+	if ((st.st_mode & 077) != 0)
+		return "cache directory is open to group or others "
+		    "(mode must be 0700)";
+	if (!readonly && st.st_uid != geteuid())
+		return "cache directory is not owned by this user";
+	return NULL;
+}
+
+/* Keys are C strings of 1..CACHE_KEY_MAX bytes, stored without NUL. */
+static const char *
+cache_check_key(const char *key, MDB_val *k)
+{
+	size_t n;
+
+	if (key == NULL || (n = strlen(key)) == 0)
+		return "empty key";
+	if (n > CACHE_KEY_MAX)
+		return "key too long";
+	k->mv_data = (void *)(uintptr_t)key;
+	k->mv_size = n;
+	return NULL;
+}
+
+static int
+cache_open_dbs(struct cache *c)
+{
+	MDB_txn *txn;
+	int i, rc;
+
+	if ((rc = mdb_txn_begin(c->env, NULL, c->readonly ? MDB_RDONLY : 0,
+	    &txn)) != 0)
+		return rc;
+	for (i = 0; i < CACHE_DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, cache_db_names[i],
+		    c->readonly ? 0 : MDB_CREATE, &c->dbi[i]);
+		/* Read-only and never created: reads as empty. */
+		if (rc == MDB_NOTFOUND && c->readonly)
+			continue;
+		if (rc != 0) {
+			mdb_txn_abort(txn);
+			return rc;
+		}
+		c->have_dbi[i] = 1;
+	}
+	/* Committing (also a read txn) makes the handles usable later. */
+	return mdb_txn_commit(txn);
+}
+
+struct cache *
+cache_open(const char *dir, size_t map_size, size_t map_max, int readonly,
+    const char **err)
+{
+	struct cache *c = NULL;
+	unsigned flags = MDB_NOTLS | (readonly ? MDB_RDONLY : MDB_NOSYNC);
+	const char *why;
+	int rc;
+
+	if (map_size == 0 || map_max < map_size) {
+		cache_fail(err, CACHE_INVALID, "need 0 < map_size <= map_max");
+		return NULL;
+	}
+	if ((why = cache_check_dir(dir, readonly)) != NULL ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		cache_fail(err, CACHE_ERROR, why ? why : strerror(errno));
+		return NULL;
+	}
+	c->map_max = map_max;
+	c->readonly = readonly != 0;
+	if ((rc = mdb_env_create(&c->env)) != 0)
+		goto done;
+	if ((rc = mdb_env_set_maxdbs(c->env, CACHE_MAXDBS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(c->env, map_size)) != 0 ||
+	    (rc = mdb_env_open(c->env, dir, flags, 0600)) != 0)
+		goto done;
+	c->opened = 1;
+	/* Free reader slots of processes that died (kill -9). */
+	mdb_reader_check(c->env, NULL);
+	rc = cache_open_dbs(c);
+done:
+	if (rc != 0) {
+		cache_mdb_fail(err, rc);
+		cache_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+cache_close(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	cache_rtxn_drop(c);
+	if (c->env != NULL) {
+		if (c->opened && !c->readonly)
+			(void)mdb_env_sync(c->env, 1);	/* best effort */
+		mdb_env_close(c->env);
+	}
+	free(c);
+}
+
+static void
+cache_rtxn_drop(struct cache *c)
+{
+	if (c->rtxn != NULL)
+		mdb_txn_abort(c->rtxn);
+	c->rtxn = NULL;
+}
+
+/*
+ * Handle a recoverable error from beginning a transaction.  Returns 0
+ * when the caller should retry, else the error to report.
+ */
+static int
+cache_recover(struct cache *c, int rc)
+{
+	switch (rc) {
+	case MDB_READERS_FULL:
+		/* Slots of dead readers (kill -9) are reclaimable. */
+		return mdb_reader_check(c->env, NULL);
+	case MDB_MAP_RESIZED:
+		/* Another process grew the map: adopt its size. */
+		cache_rtxn_drop(c);
+		return mdb_env_set_mapsize(c->env, 0);
+	default:
+		return rc;
+	}
+}
+
+/*
+ * Begin a read (reusing c->rtxn) or write transaction, retrying once
+ * per recoverable error.  A read txn must be reset (not aborted) after
+ * use: it stays c->rtxn.
+ */
+static int
+cache_begin(struct cache *c, int write, MDB_txn **txn)
+{
+	int rc = 0, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		if (write)
+			rc = mdb_txn_begin(c->env, NULL, 0, txn);
+		else if (c->rtxn != NULL) {
+			if ((rc = mdb_txn_renew(c->rtxn)) != 0)
+				cache_rtxn_drop(c);
+		} else
+			rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, &c->rtxn);
+		if (rc == 0) {
+			if (!write)
+				*txn = c->rtxn;
+			return 0;
+		}
+		if (!write)
+			c->rtxn = NULL;	/* nothing to free */
+		if (cache_recover(c, rc) != 0)
+			return rc;
+	}
+	return rc;
+}
+
+/* Double the map, up to map_max.  Returns 0 if it grew. */
+static int
+cache_grow(struct cache *c)
+{
+	MDB_envinfo info;
+	size_t cur, want;
+
+	if (mdb_env_info(c->env, &info) != 0)
+		return -1;
+	cur = info.me_mapsize;
+	if (cur >= c->map_max)
+		return -1;
+	want = cur > c->map_max / 2 ? c->map_max : cur * 2;
+	cache_rtxn_drop(c);	/* no transaction may be active */
+	return mdb_env_set_mapsize(c->env, want) == 0 ? 0 : -1;
+}
+
+/* One attempt of a write: begin, callback, commit or abort. */
+static void
+cache_run(struct cache *c, struct cache_txn *t, cache_write_cb cb,
+    void *arg)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->c = c;
+	if ((rc = cache_begin(c, 1, &t->txn)) != 0) {
+		cache_txn_set(t, CACHE_ERROR, rc, NULL);
+		return;
+	}
+	cb(t, arg);
+	if (t->res != CACHE_OK)
+		mdb_txn_abort(t->txn);
+	else if ((rc = mdb_txn_commit(t->txn)) != 0)
+		cache_txn_set(t, CACHE_ERROR, rc, NULL);
+	t->txn = NULL;
+}
+
+enum cache_result
+cache_write(struct cache *c, cache_write_cb cb, void *arg, const char **err)
+{
+	struct cache_txn t;
+	int grown;
+
+	if (c->readonly)
+		return cache_fail(err, CACHE_INVALID, "cache is read-only");
+	for (grown = 0;; grown++) {
+		cache_run(c, &t, cb, arg);
+		if (t.rc != MDB_MAP_FULL || grown >= CACHE_GROW_TRIES ||
+		    cache_grow(c) != 0)
+			break;
+	}
+	return cache_fail(err, t.res, t.why);
+}
+
+/* Record the first failure only (sticky); later ones are consequences. */
+static void
+cache_txn_set(struct cache_txn *t, enum cache_result res, int rc,
+    const char *why)
+{
+	if (t->res != CACHE_OK)
+		return;
+	t->rc = rc;
+	t->res = rc == MDB_MAP_FULL ? CACHE_FULL : res;
+	t->why = why != NULL ? why : mdb_strerror(rc);
+}
+
+int
+cache_txn_failed(const struct cache_txn *t)
+{
+	return t->res != CACHE_OK;
+}
+
+/* Common checks of a txn operation; fills *k.  Returns 1 to go on. */
+static int
+cache_txn_ok(struct cache_txn *t, enum cache_db db, const char *key,
+    MDB_val *k)
+{
+	const char *why;
+
+	if (t->res != CACHE_OK)
+		return 0;
+	if ((unsigned)db >= CACHE_DB_COUNT) {
+		cache_txn_set(t, CACHE_INVALID, EINVAL, "no such database");
+		return 0;
+	}
+	if ((why = cache_check_key(key, k)) != NULL) {
+		cache_txn_set(t, CACHE_INVALID, EINVAL, why);
+		return 0;
+	}
+	return 1;
+}
+
+void
+cache_txn_put(struct cache_txn *t, enum cache_db db, const char *key,
+    const void *val, size_t len)
+{
+	MDB_val k, v;
+	int rc;
+
+	if (!cache_txn_ok(t, db, key, &k))
+		return;
+	v.mv_data = (void *)(uintptr_t)val;
+	v.mv_size = len;
+	if ((rc = mdb_put(t->txn, t->c->dbi[db], &k, &v, 0)) != 0)
+		cache_txn_set(t, CACHE_ERROR, rc, NULL);
+}
+
+void
+cache_txn_put_policy(struct cache_txn *t, const char *key,
+    const struct record_policy *p)
+{
+	const char *why = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if (!cache_txn_ok(t, CACHE_DB_POLICY, key, &k))
+		return;
+	if ((v.mv_size = record_policy_size(p)) == 0) {
+		record_policy_encode(p, NULL, 0, &why);
+		cache_txn_set(t, CACHE_INVALID, EINVAL, why);
+		return;
+	}
+	/* MDB_RESERVE: encode straight into the map, no bounce buffer. */
+	if ((rc = mdb_put(t->txn, t->c->dbi[CACHE_DB_POLICY], &k, &v,
+	    MDB_RESERVE)) != 0)
+		cache_txn_set(t, CACHE_ERROR, rc, NULL);
+	else
+		record_policy_encode(p, v.mv_data, v.mv_size, NULL);
+}
+
+void
+cache_txn_put_negative(struct cache_txn *t, const char *key,
+    const struct record_negative *n)
+{
+	const char *why = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if (!cache_txn_ok(t, CACHE_DB_NEGATIVE, key, &k))
+		return;
+	if ((v.mv_size = record_negative_size(n)) == 0) {
+		record_negative_encode(n, NULL, 0, &why);
+		cache_txn_set(t, CACHE_INVALID, EINVAL, why);
+		return;
+	}
+	if ((rc = mdb_put(t->txn, t->c->dbi[CACHE_DB_NEGATIVE], &k, &v,
+	    MDB_RESERVE)) != 0)
+		cache_txn_set(t, CACHE_ERROR, rc, NULL);
+	else
+		record_negative_encode(n, v.mv_data, v.mv_size, NULL);
+}
+
+int
+cache_txn_del(struct cache_txn *t, enum cache_db db, const char *key)
+{
+	MDB_val k;
+	int rc;
+
+	if (!cache_txn_ok(t, db, key, &k))
+		return 0;
+	if ((rc = mdb_del(t->txn, t->c->dbi[db], &k, NULL)) == 0)
+		return 1;
+	if (rc != MDB_NOTFOUND)
+		cache_txn_set(t, CACHE_ERROR, rc, NULL);
+	return 0;
+}
+
+void
+cache_txn_drop(struct cache_txn *t, enum cache_db db)
+{
+	int i, rc;
+
+	for (i = 0; i < CACHE_DB_COUNT && t->res == CACHE_OK; i++) {
+		if (db != CACHE_DB_ALL && (int)db != i)
+			continue;
+		if ((rc = mdb_drop(t->txn, t->c->dbi[i], 0)) != 0)
+			cache_txn_set(t, CACHE_ERROR, rc, NULL);
+	}
+	if (db != CACHE_DB_ALL && (unsigned)db >= CACHE_DB_COUNT)
+		cache_txn_set(t, CACHE_INVALID, EINVAL, "no such database");
+}
+
+/* ---- one-shot writes, built on cache_write ---- */
+
+struct cache_op {
+	enum cache_db		 db;
+	const char		*key;
+	const void		*val;
+	size_t			 len;
+	int			 found;
+};
+
+static void
+cache_op_put(struct cache_txn *t, void *arg)
+{
+	struct cache_op *op = arg;
+
+	cache_txn_put(t, op->db, op->key, op->val, op->len);
+}
+
+static void
+cache_op_put_policy(struct cache_txn *t, void *arg)
+{
+	struct cache_op *op = arg;
+
+	cache_txn_put_policy(t, op->key, op->val);
+}
+
+static void
+cache_op_put_negative(struct cache_txn *t, void *arg)
+{
+	struct cache_op *op = arg;
+
+	cache_txn_put_negative(t, op->key, op->val);
+}
+
+static void
+cache_op_del(struct cache_txn *t, void *arg)
+{
+	struct cache_op *op = arg;
+
+	op->found = cache_txn_del(t, op->db, op->key);
+}
+
+static void
+cache_op_drop(struct cache_txn *t, void *arg)
+{
+	struct cache_op *op = arg;
+
+	cache_txn_drop(t, op->db);
+}
+
+enum cache_result
+cache_put(struct cache *c, enum cache_db db, const char *key,
+    const void *val, size_t len, const char **err)
+{
+	struct cache_op op = { db, key, val, len, 0 };
+
+	return cache_write(c, cache_op_put, &op, err);
+}
+
+enum cache_result
+cache_put_policy(struct cache *c, const char *key,
+    const struct record_policy *p, const char **err)
+{
+	struct cache_op op = { CACHE_DB_POLICY, key, p, 0, 0 };
+
+	return cache_write(c, cache_op_put_policy, &op, err);
+}
+
+enum cache_result
+cache_put_negative(struct cache *c, const char *key,
+    const struct record_negative *n, const char **err)
+{
+	struct cache_op op = { CACHE_DB_NEGATIVE, key, n, 0, 0 };
+
+	return cache_write(c, cache_op_put_negative, &op, err);
+}
+
+enum cache_result
+cache_del(struct cache *c, enum cache_db db, const char *key,
+    const char **err)
+{
+	struct cache_op op = { db, key, NULL, 0, 0 };
+	enum cache_result res;
+
+	if ((res = cache_write(c, cache_op_del, &op, err)) != CACHE_OK)
+		return res;
+	return op.found ? CACHE_OK : CACHE_NOTFOUND;
+}
+
+enum cache_result
+cache_flush(struct cache *c, enum cache_db db, const char **err)
+{
+	struct cache_op op = { db, NULL, NULL, 0, 0 };
+
+	return cache_write(c, cache_op_drop, &op, err);
+}
+
+/* ---- reads ---- */
+
+/* cache_get, but *len is always set when the key exists. */
+static enum cache_result
+cache_get_len(struct cache *c, enum cache_db db, const char *key, void *buf,
+    size_t size, size_t *len, const char **err)
+{
+	enum cache_result res = CACHE_OK;
+	const char *why;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if ((unsigned)db >= CACHE_DB_COUNT)
+		return cache_fail(err, CACHE_INVALID, "no such database");
+	if ((why = cache_check_key(key, &k)) != NULL)
+		return cache_fail(err, CACHE_INVALID, why);
+	if (!c->have_dbi[db])
+		return CACHE_NOTFOUND;
+	if ((rc = cache_begin(c, 0, &txn)) != 0)
+		return cache_mdb_fail(err, rc);
+	rc = mdb_get(txn, c->dbi[db], &k, &v);
+	if (rc == 0) {
+		*len = v.mv_size;
+		/* The one copy: MDB_val data dies with the transaction. */
+		if (v.mv_size > size)
+			res = cache_fail(err, CACHE_TOOSMALL,
+			    "buffer too small");
+		else if (v.mv_size > 0)
+			memcpy(buf, v.mv_data, v.mv_size);
+	} else if (rc == MDB_NOTFOUND)
+		res = CACHE_NOTFOUND;
+	else
+		res = cache_mdb_fail(err, rc);
+	mdb_txn_reset(txn);
+	return res;
+}
+
+enum cache_result
+cache_get(struct cache *c, enum cache_db db, const char *key, void *buf,
+    size_t size, size_t *len, const char **err)
+{
+	return cache_get_len(c, db, key, buf, size, len, err);
+}
+
+enum cache_result
+cache_get_policy(struct cache *c, const char *key, void *buf, size_t size,
+    struct record_policy *out, const char **err)
+{
+	enum cache_result res;
+	const char *why;
+	size_t len = 0;
+
+	res = cache_get_len(c, CACHE_DB_POLICY, key, buf, size, &len, err);
+	if (res == CACHE_TOOSMALL && len > RECORD_POLICY_MAX)
+		return cache_fail(err, CACHE_CORRUPT, "record too large");
+	if (res != CACHE_OK)
+		return res;
+	if (record_policy_decode(buf, len, out, &why) != 0)
+		return cache_fail(err, CACHE_CORRUPT, why);
+	return CACHE_OK;
+}
+
+enum cache_result
+cache_get_negative(struct cache *c, const char *key, void *buf, size_t size,
+    struct record_negative *out, const char **err)
+{
+	enum cache_result res;
+	const char *why;
+	size_t len = 0;
+
+	res = cache_get_len(c, CACHE_DB_NEGATIVE, key, buf, size, &len, err);
+	if (res == CACHE_TOOSMALL && len > RECORD_NEGATIVE_MAX)
+		return cache_fail(err, CACHE_CORRUPT, "record too large");
+	if (res != CACHE_OK)
+		return res;
+	if (record_negative_decode(buf, len, out, &why) != 0)
+		return cache_fail(err, CACHE_CORRUPT, why);
+	return CACHE_OK;
+}
+
+enum cache_result
+cache_iter(struct cache *c, enum cache_db db, cache_iter_cb cb, void *arg,
+    const char **err)
+{
+	char kbuf[CACHE_KEY_MAX + 1];
+	MDB_cursor *cur;
+	MDB_cursor_op op = MDB_FIRST;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if ((unsigned)db >= CACHE_DB_COUNT)
+		return cache_fail(err, CACHE_INVALID, "no such database");
+	if (!c->have_dbi[db])
+		return CACHE_OK;
+	if ((rc = cache_begin(c, 0, &txn)) != 0)
+		return cache_mdb_fail(err, rc);
+	if ((rc = mdb_cursor_open(txn, c->dbi[db], &cur)) == 0) {
+		for (; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+		    op = MDB_NEXT) {
+			/* Keys we could not have written are skipped. */
+			if (k.mv_size == 0 || k.mv_size > CACHE_KEY_MAX ||
+			    memchr(k.mv_data, '\0', k.mv_size) != NULL)
+				continue;
+			memcpy(kbuf, k.mv_data, k.mv_size);
+			kbuf[k.mv_size] = '\0';
+			if (cb(kbuf, v.mv_data, v.mv_size, arg) != 0)
+				break;
+		}
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_reset(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return cache_mdb_fail(err, rc);
+	return CACHE_OK;
+}
+
+/* ---- misc ---- */
+
+enum cache_result
+cache_sync(struct cache *c, const char **err)
+{
+	int rc;
+
+	if (c->readonly)
+		return CACHE_OK;
+	if ((rc = mdb_env_sync(c->env, 1)) != 0)
+		return cache_mdb_fail(err, rc);
+	return CACHE_OK;
+}
+
+size_t
+cache_map_size(const struct cache *c)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(c->env, &info) != 0)
+		return 0;
+	return info.me_mapsize;
+}
+
+const char *
+cache_result_str(enum cache_result r)
+{
+	static const char *const names[] = {
+		"ok", "not-found", "too-small", "corrupt", "full", "invalid",
+		"error"
+	};
+
+	if ((unsigned)r >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[r];
+}

@@ -1,0 +1,442 @@
+/*
+ * record.c: versioned encoding of cached policies and negative entries.
+ *
+ * The format is described in record.h.  Two small cursors do all the
+ * work: the reader never looks past `len` and, once it has failed,
+ * keeps its first reason and returns zeros (the sticky-error idea of
+ * cache.c's transactions), so a decoder is a straight run of reads with
+ * one check at the end.  The writer likewise never writes past `size`.
+ *
+ * Validation is shared by encode and decode (record_*_check and the
+ * alphabet helpers), so whatever one side accepts the other produces:
+ * decode(encode(x)) == x and encode(decode(b)) == b, which the fuzz
+ * target checks.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "record.h"
+
+#define RECORD_KIND_POLICY	'P'
+#define RECORD_KIND_NEGATIVE	'N'
+
+/* Which bytes a stored string may hold. */
+enum record_abc {
+	RECORD_ABC_ALNUM,	/* TXT id: ALPHA / DIGIT */
+	RECORD_ABC_VCHAR,	/* codes and mx patterns: 0x21-0x7e */
+	RECORD_ABC_ANY		/* policy text: anything but NUL */
+};
+
+/* A read position in a bounded buffer, with a sticky first error. */
+struct record_rd {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 pos;
+	const char	*why;
+};
+
+/* A write position in a bounded buffer. */
+struct record_wr {
+	uint8_t		*p;
+	size_t		 size;
+	size_t		 pos;
+};
+
+static const char	*record_s(const char *);
+static int		 record_abc_ok(const char *, size_t, enum record_abc);
+static const char	*record_str_check(const char *, size_t, size_t,
+			    enum record_abc, const char *, const char *);
+static const char	*record_policy_check(const struct record_policy *);
+static const char	*record_negative_check(const struct record_negative *);
+static const uint8_t	*record_rd_take(struct record_rd *, size_t);
+static uint64_t		 record_rd_uint(struct record_rd *, size_t);
+static int64_t		 record_rd_i64(struct record_rd *);
+static const char	*record_rd_str(struct record_rd *, size_t, size_t,
+			    size_t, enum record_abc, const char *, size_t *);
+static int		 record_rd_head(struct record_rd *, int, unsigned *);
+static int		 record_rd_end(struct record_rd *, const char **);
+static void		 record_wr_uint(struct record_wr *, uint64_t,
+			    size_t);
+static void		 record_wr_str(struct record_wr *, const char *,
+			    size_t, size_t);
+
+static const char *const record_mode_names[] = {
+	"none", "testing", "enforce"
+};
+static const char *const record_reason_names[RECORD_NEG_NREASONS] = {
+	"no-record", "dns-error", "fetch-error", "policy-invalid"
+};
+
+/* NULL strings in a struct to encode mean "". */
+static const char *
+record_s(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static int
+record_abc_ok(const char *s, size_t len, enum record_abc abc)
+{
+	size_t i;
+	unsigned char c;
+
+	if (abc == RECORD_ABC_ANY)
+		return memchr(s, '\0', len) == NULL;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (abc == RECORD_ABC_VCHAR && (c < 0x21 || c > 0x7e))
+			return 0;
+		if (abc == RECORD_ABC_ALNUM && !((c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+/* Common length and alphabet check; `toolong`/`badchar` are reasons. */
+static const char *
+record_str_check(const char *s, size_t len, size_t max, enum record_abc abc,
+    const char *toolong, const char *badchar)
+{
+	if (len > max)
+		return toolong;
+	if (!record_abc_ok(s, len, abc))
+		return badchar;
+	return NULL;
+}
+
+static const char *
+record_policy_check(const struct record_policy *p)
+{
+	const char *why, *id = record_s(p->id), *err = record_s(p->last_error);
+	size_t i;
+
+	if ((unsigned)p->mode > RECORD_MODE_ENFORCE)
+		return "invalid mode";
+	if ((why = record_str_check(id, strlen(id), RECORD_ID_MAX,
+	    RECORD_ABC_ALNUM, "id too long", "invalid character in id")))
+		return why;
+	if ((why = record_str_check(err, strlen(err), RECORD_CODE_MAX,
+	    RECORD_ABC_VCHAR, "error code too long",
+	    "invalid character in error code")))
+		return why;
+	if (p->nmx > RECORD_MX_MAX)
+		return "too many mx patterns";
+	for (i = 0; i < p->nmx; i++) {
+		if (p->mx[i] == NULL || p->mx[i][0] == '\0')
+			return "empty mx pattern";
+		if ((why = record_str_check(p->mx[i], strlen(p->mx[i]),
+		    RECORD_MX_LEN_MAX, RECORD_ABC_VCHAR, "mx pattern too long",
+		    "invalid character in mx pattern")))
+			return why;
+	}
+	if (p->text == NULL && p->text_len > 0)
+		return "NULL policy text";
+	return record_str_check(record_s(p->text), p->text_len,
+	    RECORD_TEXT_MAX, RECORD_ABC_ANY, "policy text too long",
+	    "NUL in policy text");
+}
+
+static const char *
+record_negative_check(const struct record_negative *n)
+{
+	const char *code = record_s(n->code);
+
+	if ((unsigned)n->reason >= RECORD_NEG_NREASONS)
+		return "invalid reason";
+	return record_str_check(code, strlen(code), RECORD_CODE_MAX,
+	    RECORD_ABC_VCHAR, "error code too long",
+	    "invalid character in error code");
+}
+
+/* Returns the next n bytes, or NULL (and a sticky error) if absent. */
+static const uint8_t *
+record_rd_take(struct record_rd *r, size_t n)
+{
+	const uint8_t *p;
+
+	if (r->why != NULL)
+		return NULL;
+	if (n > r->len - r->pos) {
+		r->why = "truncated record";
+		return NULL;
+	}
+	p = r->p + r->pos;
+	r->pos += n;
+	return p;
+}
+
+/* Little-endian unsigned integer of n (1..8) bytes; 0 after an error. */
+static uint64_t
+record_rd_uint(struct record_rd *r, size_t n)
+{
+	const uint8_t *p;
+	uint64_t v = 0;
+
+	if ((p = record_rd_take(r, n)) == NULL)
+		return 0;
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* Two's complement without relying on implementation-defined casts. */
+static int64_t
+record_rd_i64(struct record_rd *r)
+{
+	uint64_t u = record_rd_uint(r, 8);
+
+	if (u <= (uint64_t)INT64_MAX)
+		return (int64_t)u;
+	return -(int64_t)(~u) - 1;
+}
+
+/*
+ * A string: length prefix of `lenw` bytes, the bytes, a NUL.  `min`,
+ * `max`, `abc` as for the encoder; `what` is the reason for a bad
+ * length.  The length goes to *lenp when lenp is not NULL.
+ */
+static const char *
+record_rd_str(struct record_rd *r, size_t lenw, size_t min, size_t max,
+    enum record_abc abc, const char *what, size_t *lenp)
+{
+	const uint8_t *p;
+	size_t n = (size_t)record_rd_uint(r, lenw);
+
+	if (lenp != NULL)
+		*lenp = n;
+
+	if (r->why != NULL)
+		return NULL;
+	if (n < min || n > max) {
+		r->why = what;	/* e.g. "bad id length" */
+		return NULL;
+	}
+	if ((p = record_rd_take(r, n + 1)) == NULL)
+		return NULL;
+	if (!record_abc_ok((const char *)p, n, abc))
+		r->why = "invalid character in string";
+	else if (p[n] != '\0')
+		r->why = "string not NUL-terminated";
+	if (r->why != NULL)
+		return NULL;
+	return (const char *)p;
+}
+
+/* Version, kind, the enum byte (returned in *e) and the reserved byte. */
+static int
+record_rd_head(struct record_rd *r, int kind, unsigned *e)
+{
+	const uint8_t *p;
+
+	*e = 0;
+	if ((p = record_rd_take(r, 4)) == NULL)
+		return -1;
+	if (p[0] != RECORD_VERSION)
+		r->why = "unsupported record version";
+	else if (p[1] != kind)
+		r->why = kind == RECORD_KIND_POLICY ? "not a policy record" :
+		    "not a negative record";
+	else if (p[3] != 0)
+		r->why = "reserved byte is not zero";
+	*e = p[2];
+	return r->why != NULL ? -1 : 0;
+}
+
+/* The final check: no error on the way and nothing left over. */
+static int
+record_rd_end(struct record_rd *r, const char **why)
+{
+	if (r->why == NULL && r->pos != r->len)
+		r->why = "trailing bytes after record";
+	if (why != NULL)
+		*why = r->why;
+	return r->why != NULL ? -1 : 0;
+}
+
+int
+record_policy_decode(const void *buf, size_t len, struct record_policy *out,
+    const char **why)
+{
+	struct record_rd r = { buf, buf != NULL ? len : 0, 0, NULL };
+	unsigned mode;
+	size_t i;
+
+	if (record_rd_head(&r, RECORD_KIND_POLICY, &mode) == 0 &&
+	    mode > RECORD_MODE_ENFORCE)
+		r.why = "invalid mode";
+	out->mode = (enum record_mode)mode;
+	out->max_age = (uint32_t)record_rd_uint(&r, 4);
+	out->failures = (uint32_t)record_rd_uint(&r, 4);
+	out->fetched_at = record_rd_i64(&r);
+	out->txt_checked_at = record_rd_i64(&r);
+	out->retry_at = record_rd_i64(&r);
+	out->id = record_rd_str(&r, 1, 0, RECORD_ID_MAX, RECORD_ABC_ALNUM,
+	    "bad id length", NULL);
+	out->last_error = record_rd_str(&r, 1, 0, RECORD_CODE_MAX,
+	    RECORD_ABC_VCHAR, "bad error code length", NULL);
+	out->nmx = (size_t)record_rd_uint(&r, 2);
+	if (r.why == NULL && out->nmx > RECORD_MX_MAX)
+		r.why = "too many mx patterns";
+	for (i = 0; r.why == NULL && i < out->nmx; i++)
+		out->mx[i] = record_rd_str(&r, 1, 1, RECORD_MX_LEN_MAX,
+		    RECORD_ABC_VCHAR, "bad mx pattern length", NULL);
+	out->text = record_rd_str(&r, 4, 0, RECORD_TEXT_MAX, RECORD_ABC_ANY,
+	    "bad policy text length", &out->text_len);
+	return record_rd_end(&r, why);
+}
+
+int
+record_negative_decode(const void *buf, size_t len,
+    struct record_negative *out, const char **why)
+{
+	struct record_rd r = { buf, buf != NULL ? len : 0, 0, NULL };
+	unsigned reason;
+
+	if (record_rd_head(&r, RECORD_KIND_NEGATIVE, &reason) == 0 &&
+	    reason >= RECORD_NEG_NREASONS)
+		r.why = "invalid reason";
+	out->reason = (enum record_reason)reason;
+	out->count = (uint32_t)record_rd_uint(&r, 4);
+	out->first_at = record_rd_i64(&r);
+	out->last_at = record_rd_i64(&r);
+	out->retry_at = record_rd_i64(&r);
+	out->code = record_rd_str(&r, 1, 0, RECORD_CODE_MAX, RECORD_ABC_VCHAR,
+	    "bad error code length", NULL);
+	return record_rd_end(&r, why);
+}
+
+/* Callers size the buffer first, so these only guard against misuse. */
+static void
+record_wr_uint(struct record_wr *w, uint64_t v, size_t n)
+{
+	size_t i;
+
+	if (w->pos > w->size || n > w->size - w->pos) {
+		w->pos = w->size + 1;	/* marks overflow; see callers */
+		return;
+	}
+	for (i = 0; i < n; i++, v >>= 8)
+		w->p[w->pos++] = (uint8_t)(v & 0xff);
+}
+
+static void
+record_wr_str(struct record_wr *w, const char *s, size_t len, size_t lenw)
+{
+	record_wr_uint(w, len, lenw);
+	if (w->pos > w->size || len + 1 > w->size - w->pos) {
+		w->pos = w->size + 1;
+		return;
+	}
+	memcpy(w->p + w->pos, s, len);
+	w->p[w->pos + len] = '\0';
+	w->pos += len + 1;
+}
+
+size_t
+record_policy_size(const struct record_policy *p)
+{
+	size_t n, i;
+
+	if (record_policy_check(p) != NULL)
+		return 0;
+	n = RECORD_POLICY_FIXED + 1 + strlen(record_s(p->id)) + 1 +
+	    1 + strlen(record_s(p->last_error)) + 1 + 2;
+	for (i = 0; i < p->nmx; i++)
+		n += 1 + strlen(p->mx[i]) + 1;
+	return n + 4 + p->text_len + 1;
+}
+
+ssize_t
+record_policy_encode(const struct record_policy *p, void *buf, size_t size,
+    const char **why)
+{
+	struct record_wr w = { buf, size, 0 };
+	const char *id = record_s(p->id), *err = record_s(p->last_error);
+	size_t need, i;
+
+	if ((need = record_policy_size(p)) == 0) {
+		if (why != NULL)
+			*why = record_policy_check(p);
+		return -1;
+	}
+	if (buf == NULL || need > size) {
+		if (why != NULL)
+			*why = "buffer too small";
+		return -1;
+	}
+	record_wr_uint(&w, RECORD_VERSION, 1);
+	record_wr_uint(&w, RECORD_KIND_POLICY, 1);
+	record_wr_uint(&w, (uint64_t)p->mode, 1);
+	record_wr_uint(&w, 0, 1);
+	record_wr_uint(&w, p->max_age, 4);
+	record_wr_uint(&w, p->failures, 4);
+	record_wr_uint(&w, (uint64_t)p->fetched_at, 8);
+	record_wr_uint(&w, (uint64_t)p->txt_checked_at, 8);
+	record_wr_uint(&w, (uint64_t)p->retry_at, 8);
+	record_wr_str(&w, id, strlen(id), 1);
+	record_wr_str(&w, err, strlen(err), 1);
+	record_wr_uint(&w, p->nmx, 2);
+	for (i = 0; i < p->nmx; i++)
+		record_wr_str(&w, p->mx[i], strlen(p->mx[i]), 1);
+	record_wr_str(&w, record_s(p->text), p->text_len, 4);
+	if (why != NULL)
+		*why = NULL;
+	return (ssize_t)w.pos;	/* == need: sized by record_policy_size */
+}
+
+size_t
+record_negative_size(const struct record_negative *n)
+{
+	if (record_negative_check(n) != NULL)
+		return 0;
+	return RECORD_NEGATIVE_FIXED + 1 + strlen(record_s(n->code)) + 1;
+}
+
+ssize_t
+record_negative_encode(const struct record_negative *n, void *buf,
+    size_t size, const char **why)
+{
+	struct record_wr w = { buf, size, 0 };
+	const char *code = record_s(n->code);
+	size_t need;
+
+	if ((need = record_negative_size(n)) == 0) {
+		if (why != NULL)
+			*why = record_negative_check(n);
+		return -1;
+	}
+	if (buf == NULL || need > size) {
+		if (why != NULL)
+			*why = "buffer too small";
+		return -1;
+	}
+	record_wr_uint(&w, RECORD_VERSION, 1);
+	record_wr_uint(&w, RECORD_KIND_NEGATIVE, 1);
+	record_wr_uint(&w, (uint64_t)n->reason, 1);
+	record_wr_uint(&w, 0, 1);
+	record_wr_uint(&w, n->count, 4);
+	record_wr_uint(&w, (uint64_t)n->first_at, 8);
+	record_wr_uint(&w, (uint64_t)n->last_at, 8);
+	record_wr_uint(&w, (uint64_t)n->retry_at, 8);
+	record_wr_str(&w, code, strlen(code), 1);
+	if (why != NULL)
+		*why = NULL;
+	return (ssize_t)w.pos;
+}
+
+const char *
+record_mode_str(enum record_mode m)
+{
+	if ((unsigned)m > RECORD_MODE_ENFORCE)
+		return "invalid";
+	return record_mode_names[m];
+}
+
+const char *
+record_reason_str(enum record_reason r)
+{
+	if ((unsigned)r >= RECORD_NEG_NREASONS)
+		return "invalid";
+	return record_reason_names[r];
+}

@@ -1,0 +1,166 @@
+/*
+ * record.h: versioned encoding of the values kept in the LMDB cache
+ * (ARCHITECTURE.md §7, STYLE.md §8): a cached MTA-STS policy and a
+ * negative entry ("this domain had no usable policy, do not ask again
+ * before retry_at").
+ *
+ * Pure module: no I/O, no clock, no allocation, no global state; safe
+ * to call from any thread.
+ *
+ * Hot path: the caller copies the stored value ONCE into a buffer it
+ * owns (cache_get_policy() does this) and decodes it in place.  Decoding
+ * never writes to the buffer and never allocates: every string field of
+ * the decoded struct points into the buffer, so the struct is valid for
+ * as long as the buffer is unchanged.  Every string is stored with a
+ * terminating NUL, so these pointers are ordinary C strings, and the
+ * decoder checks that no string contains another NUL.
+ *
+ * Format (version RECORD_VERSION = 1), all integers little-endian and
+ * read byte by byte (the buffer needs no alignment):
+ *   policy:   u8 version, u8 kind 'P', u8 mode, u8 reserved (0),
+ *             u32 max_age, u32 failures,
+ *             i64 fetched_at, i64 txt_checked_at, i64 retry_at,
+ *             u8 id_len, id, NUL,
+ *             u8 err_len, last_error, NUL,
+ *             u16 nmx, nmx times (u8 len, pattern, NUL),
+ *             u32 text_len, text, NUL
+ *   negative: u8 version, u8 kind 'N', u8 reason, u8 reserved (0),
+ *             u32 count, i64 first_at, i64 last_at, i64 retry_at,
+ *             u8 code_len, code, NUL
+ * The value must end exactly after the last field.  Decoding rejects
+ * (returns -1 with a static reason) anything that is not exactly what
+ * the encoder writes for some valid struct: another version, another
+ * kind, a reserved byte other than 0, an unknown mode or reason, a
+ * length or count over its limit, a string with a byte outside its
+ * alphabet, a missing NUL, a truncated value or trailing bytes.  So
+ * decode followed by encode gives back the same bytes.
+ *
+ * Strings and their alphabets (checked by encode and decode alike):
+ *   id          0..RECORD_ID_MAX ASCII letters and digits (RFC 8461 §3.1)
+ *   last_error,
+ *   code        0..RECORD_CODE_MAX bytes 0x21-0x7e (e.g. "https-timeout")
+ *   mx[i]       1..RECORD_MX_LEN_MAX bytes 0x21-0x7e (e.g. "*.example.net")
+ *   text        0..RECORD_TEXT_MAX bytes, anything but NUL (the policy
+ *               body as fetched; §3.2 allows UTF-8 in extension values)
+ * Integers are stored as given: the codec does not judge times.
+ *
+ * A new format gets a new version byte; decoders of old versions are
+ * kept, so a cache written by an older mtastsd stays readable (or, if
+ * dropped, reads as a miss, never as a crash).
+ */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RECORD_VERSION		1
+#define RECORD_ID_MAX		32	/* RFC 8461 §3.1 sts-id: 1*32 */
+#define RECORD_CODE_MAX		63	/* last_error / code strings */
+#define RECORD_MX_MAX		128	/* mx patterns per policy */
+#define RECORD_MX_LEN_MAX	253	/* RFC 1035 name, "*." included */
+#define RECORD_TEXT_MAX		65536	/* §3.3 suggested policy size cap */
+
+/* Largest encoded values: a buffer this big holds any valid record. */
+#define RECORD_POLICY_FIXED	36
+#define RECORD_POLICY_MAX (RECORD_POLICY_FIXED + \
+	(1 + RECORD_ID_MAX + 1) + (1 + RECORD_CODE_MAX + 1) + 2 + \
+	RECORD_MX_MAX * (1 + RECORD_MX_LEN_MAX + 1) + \
+	4 + RECORD_TEXT_MAX + 1)
+#define RECORD_NEGATIVE_FIXED	32
+#define RECORD_NEGATIVE_MAX (RECORD_NEGATIVE_FIXED + 1 + RECORD_CODE_MAX + 1)
+
+/* Policy mode (§5).  Our own enum: store/ does not include resolver/. */
+enum record_mode {
+	RECORD_MODE_NONE = 0,
+	RECORD_MODE_TESTING = 1,
+	RECORD_MODE_ENFORCE = 2
+};
+
+/*
+ * Why a domain has no usable policy right now.  The values are stored,
+ * so they never change meaning.  NO_RECORD is an authoritative answer
+ * (NXDOMAIN, no "v=STSv1;" TXT record, or several); DNS_ERROR is a
+ * failure to get any answer (SERVFAIL, timeout): the two are never
+ * merged (ARCHITECTURE.md §3 step 4).
+ */
+enum record_reason {
+	RECORD_NEG_NO_RECORD = 0,	/* NXDOMAIN, no STS record */
+	RECORD_NEG_DNS_ERROR = 1,	/* SERVFAIL, timeout, refused */
+	RECORD_NEG_FETCH_ERROR = 2,	/* HTTPS: TLS, status, size */
+	RECORD_NEG_POLICY_INVALID = 3	/* body is not a valid policy */
+};
+#define RECORD_NEG_NREASONS	4
+
+/*
+ * A cached policy.  After decode, the pointers point into the decoded
+ * buffer.  For encode, id, last_error and text may be NULL (= ""; text
+ * only with text_len 0); mx[0..nmx) must not be NULL.
+ */
+struct record_policy {
+	enum record_mode mode;
+	uint32_t	 max_age;	/* seconds, from the policy */
+	int64_t		 fetched_at;	/* unix time of the fetch */
+	int64_t		 txt_checked_at; /* last TXT id confirmation */
+	int64_t		 retry_at;	/* no background refresh before
+					 * this (backoff); 0 = none */
+	uint32_t	 failures;	/* consecutive refresh failures */
+	const char	*id;		/* TXT id of this policy */
+	const char	*last_error;	/* last failure's code, or "" */
+	size_t		 nmx;
+	const char	*mx[RECORD_MX_MAX]; /* in policy order */
+	const char	*text;		/* raw policy body */
+	size_t		 text_len;
+};
+
+/* A negative entry; `code` as last_error above. */
+struct record_negative {
+	enum record_reason reason;
+	uint32_t	 count;		/* results of this reason in a row */
+	int64_t		 first_at;	/* first of this run */
+	int64_t		 last_at;	/* latest */
+	int64_t		 retry_at;	/* fresh while now < retry_at */
+	const char	*code;		/* e.g. "txt-none", "https-404" */
+};
+
+/*
+ * record_policy_size: exact encoded size of `p`, or 0 when `p` breaks a
+ * limit or alphabet above (then record_policy_encode fails with the
+ * reason).  Never more than RECORD_POLICY_MAX.
+ */
+size_t record_policy_size(const struct record_policy *p);
+
+/*
+ * record_policy_encode: write `p` into buf[0..size).  Returns the
+ * encoded length, or -1 with *why (may be NULL) set to a static reason
+ * when `p` is invalid or the buffer is too small ("buffer too small").
+ * Nothing is written past size; on -1 the buffer content is undefined.
+ */
+ssize_t record_policy_encode(const struct record_policy *p, void *buf,
+    size_t size, const char **why);
+
+/*
+ * record_policy_decode: decode the `len` bytes at `buf` (not
+ * NUL-terminated, never read past len) into *out.  Returns 0, or -1
+ * with *why (may be NULL) set to a static reason; *out is then
+ * unspecified.  out's strings point into `buf` (borrowed).
+ */
+int record_policy_decode(const void *buf, size_t len,
+    struct record_policy *out, const char **why);
+
+/* The same three for negative entries. */
+size_t record_negative_size(const struct record_negative *n);
+ssize_t record_negative_encode(const struct record_negative *n, void *buf,
+    size_t size, const char **why);
+int record_negative_decode(const void *buf, size_t len,
+    struct record_negative *out, const char **why);
+
+/* "none", "testing", "enforce"; "invalid" for anything else. */
+const char *record_mode_str(enum record_mode m);
+
+/* "no-record", "dns-error", "fetch-error", "policy-invalid"; "invalid". */
+const char *record_reason_str(enum record_reason r);
+
+#endif /* RECORD_H */
