@@ -16,8 +16,11 @@
  * transfers, cancellation, the pin list (IPv6, fallback to the next
  * address), argument checks, and that no callback runs early.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -162,6 +165,7 @@ tf_conf(void)
 	    "    location = /charset {\n"
 	    "      default_type \"text/plain; charset=utf-8\"; }\n"
 	    "    location = /redirect { return 301 https://" TF_HOST "/p; }\n"
+	    "    location = /big404 { error_page 404 /b65537; return 404; }\n"
 	    "    location /chunked/ {\n      sub_filter_types *;\n"
 	    "      sub_filter \"@@no-such-text@@\" \"\"; }\n  }\n"
 	    "  server { listen 127.0.0.1:8443 ssl;\n"
@@ -224,13 +228,17 @@ static pid_t
 tf_spawn(void)
 {
 	char conf[256], log[256];
-	pid_t pid;
+	pid_t pid, parent;
 	int fd;
 
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", tf_dir);
 	snprintf(log, sizeof(log), "%s/nginx.out", tf_dir);
+	parent = getpid();
 	if ((pid = fork()) != 0)
 		return pid;
+	/* A crashed test must not leave its server running. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(127);
 	if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
 		dup2(fd, 1);
 		dup2(fd, 2);
@@ -418,6 +426,8 @@ static const struct tf_case tf_cases[] = {
 	{ "policy", 0, 443, "/p", "127.0.0.1", FETCH_OK, 200,
 	    sizeof(TF_POLICY) - 1 },
 	{ "404", 0, 443, "/nope", "127.0.0.1", FETCH_STATUS, 404, 0 },
+	{ "404 with a body over the cap", 0, 443, "/big404", "127.0.0.1",
+	    FETCH_STATUS, 404, 0 },
 	{ "301 not followed", 0, 443, "/redirect", "127.0.0.1",
 	    FETCH_REDIRECT, 301, 0 },
 	{ "text/html", 0, 443, "/html", "127.0.0.1", FETCH_CONTENT_TYPE, 200,
@@ -503,4 +513,170 @@ tf_table(void)
 done:
 	fetch_free(big);
 	fetch_free(small);
+}
+
+/* 30 transfers, 3 at a time: the rest queue, all finish. */
+static void
+tf_bound(void)
+{
+	static struct tf_got got[30];
+	struct fetch *f;
+	size_t i, running, queued, peak;
+	int ok = 0;
+
+	if ((f = tf_fetch(3, 0, 1000)) == NULL)
+		return;
+	for (i = 0; i < 30; i++)
+		tf_start(f, 443, "/p", "127.0.0.1", &got[i]);
+	fetch_counts(f, &running, &queued, &peak);
+	tap_ok(running == 3 && queued == 27, "bound: 3 running, 27 queued "
+	    "(got %zu, %zu)", running, queued);
+	tf_run();
+	for (i = 0; i < 30; i++)
+		ok += got[i].calls == 1 && got[i].st == FETCH_OK;
+	tap_is_int(ok, 30, "bound: all 30 fetched");
+	fetch_counts(f, &running, &queued, &peak);
+	tap_is_int((intmax_t)peak, 3, "bound: peak is the limit");
+	fetch_free(f);
+}
+
+/* Cancelled transfers, running or queued, never call back. */
+static void
+tf_cancel(void)
+{
+	struct fetch_req *r[8];
+	struct tf_got got[8];
+	struct fetch *f;
+	int i, calls = 0, ok = 0;
+
+	if ((f = tf_fetch(2, 0, 1000)) == NULL)
+		return;
+	for (i = 0; i < 8; i++)
+		r[i] = tf_start(f, 443, "/p", "127.0.0.1", &got[i]);
+	for (i = 0; i < 8; i += 2) {	/* 0 running, 2.. queued */
+		fetch_cancel(r[i]);
+		tf_pending--;
+	}
+	tf_run();
+	for (i = 0; i < 8; i++) {
+		calls += got[i].calls;
+		ok += i % 2 == 1 && got[i].st == FETCH_OK && got[i].calls == 1;
+	}
+	tap_is_int(calls, 4, "cancel: only the kept transfers called back");
+	tap_is_int(ok, 4, "cancel: the kept transfers succeeded");
+	fetch_free(f);
+}
+
+static long
+tf_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* The connect deadline covers the TLS handshake. */
+static void
+tf_hang(void)
+{
+	struct fetch *f;
+	struct tf_got g;
+	long t0;
+
+	if ((f = tf_fetch(1, 0, 300)) == NULL)
+		return;
+	t0 = tf_ms();
+	tf_start(f, 443, "/p", "127.0.0.3", &g);
+	tf_run();
+	tap_ok(g.st == FETCH_TIMEOUT && tf_ms() - t0 < 1300,
+	    "hung handshake: timeout after the 300 ms connect deadline "
+	    "(%ld ms)", tf_ms() - t0);
+	fetch_free(f);
+}
+
+/* fetch_free with work outstanding: no callback (ASan checks leaks). */
+static void
+tf_free_busy(void)
+{
+	struct tf_got got[3];
+	struct fetch *f;
+
+	if ((f = tf_fetch(1, 0, 1000)) == NULL)
+		return;
+	tf_start(f, 443, "/p", "127.0.0.3", &got[0]);
+	tf_start(f, 443, "/p", "127.0.0.1", &got[1]);
+	tf_start(f, 443, "/p", "127.0.0.1", &got[2]);
+	fetch_free(f);
+	tf_pending = 0;
+	tap_is_int(got[0].calls + got[1].calls + got[2].calls, 0,
+	    "fetch_free: no callback for outstanding transfers");
+}
+
+static void
+tf_bad_args(void)
+{
+	static const struct {
+		const char *host, *path, *addr;
+		unsigned port;
+	} bad[] = {
+		{ "Mta-sts.good.test", "/p", "127.0.0.1", 443 },
+		{ "mta-sts.good.test:8443", "/p", "127.0.0.1", 443 },
+		{ "mta-sts.good.test", "p", "127.0.0.1", 443 },
+		{ "mta-sts.good.test", "/p q", "127.0.0.1", 443 },
+		{ "mta-sts.good.test", "/p", "127.0.0.1", 0 },
+		{ "mta-sts.good.test", "/p", "127.0.0.1", 65536 },
+		{ "mta-sts.good.test", "/p", "[::1]", 443 },
+		{ "mta-sts.good.test", "/p", "1.2.3.4,5.6.7.8", 443 },
+		{ "mta-sts.good.test", "/p", "localhost", 443 },
+		{ "mta-sts.good.test", "/p", "fe80::1%lo", 443 },
+		{ "", "/p", "127.0.0.1", 443 },
+	};
+	struct fetch *f;
+	const char *a[1];
+	size_t i;
+
+	if ((f = tf_fetch(1, 0, 1000)) == NULL)
+		return;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a[0] = bad[i].addr;
+		tap_ok(fetch_start(f, bad[i].host, bad[i].port, bad[i].path, a,
+		    1, tf_on_done, NULL) == NULL, "bad arguments refused: "
+		    "\"%s\" port %u \"%s\" \"%s\"", bad[i].host, bad[i].port,
+		    bad[i].path, bad[i].addr);
+	}
+	tap_ok(fetch_start(f, TF_HOST, 443, "/p", a, 0, tf_on_done, NULL) ==
+	    NULL, "no address refused");
+	fetch_free(f);
+}
+
+int
+main(void)
+{
+	const char *why;
+	int hang;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((why = tf_setup()) != NULL)
+		return tap_skip_all(why);
+	tf_ipv6 = tf_v6();
+	if (tf_certs() == -1 || tf_files() == -1 || tf_conf() == -1 ||
+	    (tf_nginx = tf_spawn()) == -1 ||
+	    tf_wait_tcp("127.0.0.1", 443) == -1 ||
+	    (hang = tf_hang_listener()) == -1 ||
+	    (tf_base = event_base_new()) == NULL) {
+		tap_ok(0, "set-up: certificates or nginx failed");
+		tf_teardown();
+		return tap_done();
+	}
+	tf_table();
+	tf_bound();
+	tf_cancel();
+	tf_hang();
+	tf_free_busy();
+	tf_bad_args();
+	event_base_free(tf_base);
+	close(hang);
+	tf_teardown();
+	return tap_done();
 }
