@@ -3,7 +3,9 @@
  *
  * One job per domain in flight (OpenSMTPD's waitq): the first lookup
  * creates it and starts the TXT query, later lookups of the same domain
- * wait on it.  Each step is a pair, resolve_<step>() starting the work
+ * wait on it.  A TXT-only job (resolve_start_txt) ends after the TXT
+ * step; it is a separate job of its own kind, so a full lookup never
+ * joins it.  Each step is a pair, resolve_<step>() starting the work
  * and resolve_on_<step>() taking the answer and starting the next
  * step, so the order lives in this file only.
  *
@@ -59,7 +61,11 @@ struct resolve_job {
 	struct fetch_req *fr;
 	struct stsrec	 rec;
 	int		 have_rec;
+	int		 txt_only;		/* resolve_start_txt() job */
 	struct stspol	*pol;
+	const char	*body;			/* fetched body, borrowed from
+						 * fetch during its callback */
+	size_t		 body_len;
 	char		 addrbuf[RESOLVE_ADDRS_MAX][INET6_ADDRSTRLEN];
 	const char	*addrs[RESOLVE_ADDRS_MAX];
 	size_t		 naddrs;
@@ -230,25 +236,29 @@ resolve_job_free(struct resolve_job *job)
 	free(job);
 }
 
+/* TXT-only and full jobs of one domain are kept apart: a full waiter
+ * must not be answered after the TXT step. */
 static struct resolve_job *
-resolve_job_find(struct resolve *rs, const char *domain)
+resolve_job_find(struct resolve *rs, const char *domain, int txt_only)
 {
 	struct resolve_job *job;
 
 	for (job = rs->jobs; job != NULL; job = job->next)
-		if (strcmp(job->domain, domain) == 0)
+		if (job->txt_only == txt_only &&
+		    strcmp(job->domain, domain) == 0)
 			return job;
 	return NULL;
 }
 
 static struct resolve_job *
-resolve_job_new(struct resolve *rs, const char *domain)
+resolve_job_new(struct resolve *rs, const char *domain, int txt_only)
 {
 	struct resolve_job *job;
 
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return NULL;
 	job->rs = rs;
+	job->txt_only = txt_only;
 	memcpy(job->domain, domain, strlen(domain) + 1);
 	job->next = rs->jobs;
 	if (rs->jobs != NULL)
@@ -291,6 +301,8 @@ resolve_fill(const struct resolve_job *job, const struct resolve_req *w,
 	res->err = err;
 	res->rec = job->have_rec ? &job->rec : NULL;
 	res->policy = err == RESOLVE_OK ? job->pol : NULL;
+	res->body = job->body;
+	res->body_len = job->body != NULL ? job->body_len : 0;
 	res->naddrs = job->naddrs;
 	res->addrs = job->addrs;
 	res->http_status = job->http_status;
@@ -437,7 +449,10 @@ resolve_txt_select(struct resolve_job *job, const struct dns_txt *res)
 	case STSREC_OK:
 		job->have_rec = 1;
 		resolve_step_end(job, RESOLVE_OK, "id=%s", job->rec.id);
-		resolve_query_host(job);
+		if (job->txt_only)
+			resolve_finish(job, RESOLVE_OK);
+		else
+			resolve_query_host(job);
 		return;
 	case STSREC_NONE:
 		resolve_fail(job, RESOLVE_TXT_NONE,
@@ -630,6 +645,10 @@ resolve_on_fetch(const struct fetch_result *res, void *arg)
 	resolve_step_end(job, RESOLVE_OK, "HTTP %ld, %zu bytes from %s "
 	    "(connect %ld ms, TLS %ld ms)", res->http_status, res->len,
 	    res->ip, res->connect_ms, res->tls_ms);
+	/* Valid only during this callback, which also ends the job:
+	 * resolve_check_policy() answers every waiter before returning. */
+	job->body = res->body;
+	job->body_len = res->len;
 	resolve_check_policy(job, res->body, res->len);
 }
 
@@ -663,9 +682,9 @@ resolve_check_policy(struct resolve_job *job, const char *body, size_t len)
 
 /* ---- public ---- */
 
-struct resolve_req *
-resolve_start(struct resolve *rs, const char *domain, resolve_cb *cb,
-    void *arg)
+static struct resolve_req *
+resolve_start_job(struct resolve *rs, const char *domain, int txt_only,
+    resolve_cb *cb, void *arg)
 {
 	struct resolve_job *job;
 	struct resolve_req *w;
@@ -673,13 +692,13 @@ resolve_start(struct resolve *rs, const char *domain, resolve_cb *cb,
 
 	if (len == 0 || len > RESOLVE_NAME_MAX)
 		return NULL;
-	if ((job = resolve_job_find(rs, domain)) != NULL &&
+	if ((job = resolve_job_find(rs, domain, txt_only)) != NULL &&
 	    job->nwaiters >= RESOLVE_WAITERS_MAX)
 		return NULL;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	if (job == NULL) {
-		if ((job = resolve_job_new(rs, domain)) == NULL ||
+		if ((job = resolve_job_new(rs, domain, txt_only)) == NULL ||
 		    resolve_query_txt(job) == -1) {
 			if (job != NULL)
 				resolve_job_free(job);
@@ -698,6 +717,20 @@ resolve_start(struct resolve *rs, const char *domain, resolve_cb *cb,
 	resolve_dl_insert(rs, w);
 	resolve_arm(rs);
 	return w;
+}
+
+struct resolve_req *
+resolve_start(struct resolve *rs, const char *domain, resolve_cb *cb,
+    void *arg)
+{
+	return resolve_start_job(rs, domain, 0, cb, arg);
+}
+
+struct resolve_req *
+resolve_start_txt(struct resolve *rs, const char *domain, resolve_cb *cb,
+    void *arg)
+{
+	return resolve_start_job(rs, domain, 1, cb, arg);
 }
 
 void

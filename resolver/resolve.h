@@ -10,12 +10,15 @@
  *      addresses (fetch: §3.3 rules, bounded, no redirects);
  *   4. parse and validate the body (stspol).
  * The steps are paired functions in resolve.c (resolve_query_txt /
- * resolve_on_txt, ...); only resolve.c knows their order.  Cache and
- * STARTTLS-list precedence are not done here yet.
+ * resolve_on_txt, ...); only resolve.c knows their order.  The cache
+ * and refresh decisions are resolver/lookup.c's; STARTTLS-list
+ * precedence is not done here.  resolve_start_txt() runs step 1 only
+ * (the TXT id re-check of a cached policy, RFC 8461 §3, §5.1 step 3).
  *
  * Coalescing: concurrent lookups of the same domain share one
  * discovery; each caller keeps its own deadline.  When the last caller
  * leaves (deadline or resolve_cancel()), the discovery is cancelled.
+ * TXT-only lookups share TXT-only jobs, never a full discovery.
  *
  * Deadlines: each lookup is answered at the latest `lookup_timeout_ms`
  * after resolve_start(), with the code of the step that was running
@@ -97,7 +100,12 @@ struct resolve_result {
 	enum resolve_err err;
 	const char	*detail;	/* human text about the outcome */
 	const struct stsrec *rec;	/* the TXT record, once selected */
-	const struct stspol *policy;	/* non-NULL iff err == RESOLVE_OK */
+	const struct stspol *policy;	/* non-NULL iff err == RESOLVE_OK
+					 * (always NULL for TXT-only) */
+	const char	*body;		/* the fetched body when the fetch
+					 * succeeded (OK, POLICY_INVALID),
+					 * else NULL; not NUL-free */
+	size_t		 body_len;
 	size_t		 naddrs;	/* addresses of mta-sts.<domain> */
 	const char	*const *addrs;
 	long		 http_status;	/* 0 when none was read */
@@ -127,6 +135,18 @@ void resolve_free(struct resolve *rs);
  * (memory, name longer than 253 bytes).
  */
 struct resolve_req *resolve_start(struct resolve *rs, const char *domain,
+    resolve_cb *cb, void *arg);
+
+/*
+ * resolve_start_txt: only step 1, for `domain` as in resolve_start():
+ * query "_mta-sts.<domain>" TXT and select the STSv1 record.  The
+ * result has err RESOLVE_OK with `rec` set (its id), or one of
+ * RESOLVE_TXT_NONE / _MULTIPLE / _INVALID (no usable record) or
+ * RESOLVE_DNS_TIMEOUT / _SERVFAIL (no answer); `policy` and `body` are
+ * NULL and only step[RESOLVE_STEP_TXT] ran.  Same deadline, handle and
+ * callback rules as resolve_start(); cancel with resolve_cancel().
+ */
+struct resolve_req *resolve_start_txt(struct resolve *rs, const char *domain,
     resolve_cb *cb, void *arg);
 
 /* resolve_cancel: the callback never runs; the handle is gone. */
