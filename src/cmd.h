@@ -17,5 +17,10 @@ int	cmd_resolve(int, char **);	/* cmd_resolve.c */
 int	cmd_txt_check(int, char **);	/* cmd_check.c */
 int	cmd_policy_check(int, char **);	/* cmd_check.c */
 int	cmd_mx_match(int, char **);	/* cmd_check.c */
+int	cmd_cache(int, char **);	/* cmd_daemon.c */
+int	cmd_stats(int, char **);	/* cmd_daemon.c */
+/* cmd_resolve_daemon: resolve DOMAIN... (argv[0..argc)) through the
+ * daemon at `socket` (NULL: the default). */
+int	cmd_resolve_daemon(int, char **, const char *socket, int json);
 
 #endif /* CMD_H */

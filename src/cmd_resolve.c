@@ -46,6 +46,8 @@
 
 struct cr_opts {
 	int		 direct;
+	int		 direct_only;	/* an option that needs --direct */
+	const char	*socket;
 	int		 json;
 	char		 servers[CR_SERVERS_MAX];
 	const char	*ca_file;
@@ -74,7 +76,9 @@ struct cr_run {
 static void
 cr_usage(FILE *fp)
 {
-	fprintf(fp, "usage: mtasts resolve --direct [--json] "
+	fprintf(fp, "usage: mtasts resolve [--socket PATH] [--json] "
+	    "DOMAIN...\n"
+	    "       mtasts resolve --direct [--json] "
 	    "[--dns-server ADDR[:PORT]]... [--ca-file FILE]\n"
 	    "           [--timeout SECONDS] [--max-fetches N] DOMAIN...\n");
 }
@@ -125,15 +129,22 @@ cr_option(struct cr_opts *o, int ch)
 	case 'j':
 		o->json = 1;
 		return 0;
+	case 'S':
+		o->socket = optarg;
+		return 0;
 	case 's':
+		o->direct_only = 1;
 		return cr_add_servers(o, optarg);
 	case 'c':
+		o->direct_only = 1;
 		o->ca_file = optarg;
 		return 0;
 	case 't':
+		o->direct_only = 1;
 		return cr_number(optarg, "--timeout", 0.001, CR_TIMEOUT_MAX,
 		    &o->timeout);
 	case 'm':
+		o->direct_only = 1;
 		if (cr_number(optarg, "--max-fetches", 1, CR_FETCHES_MAX,
 		    &v) == -1 || v != (int)v)
 			return -1;
@@ -150,6 +161,7 @@ cr_parse(int argc, char **argv, struct cr_opts *o)
 {
 	static const struct option opts[] = {
 		{ "direct", no_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "dns-server", required_argument, NULL, 's' },
 		{ "ca-file", required_argument, NULL, 'c' },
@@ -540,11 +552,19 @@ cmd_resolve(int argc, char **argv)
 
 	if ((first = cr_parse(argc, argv, &opts)) < 0)
 		return first == -2 ? CMD_EXIT_OK : CMD_EXIT_USAGE;
-	if (!opts.direct) {
-		fprintf(stderr, "mtasts: resolving through the daemon is not "
-		    "available yet; use --direct\n");
+	if (!opts.direct && opts.direct_only) {
+		fprintf(stderr, "mtasts: --dns-server, --ca-file, --timeout "
+		    "and --max-fetches need --direct\n");
 		return CMD_EXIT_USAGE;
 	}
+	if (opts.direct && opts.socket != NULL) {
+		fprintf(stderr, "mtasts: --socket and --direct exclude each "
+		    "other\n");
+		return CMD_EXIT_USAGE;
+	}
+	if (!opts.direct)
+		return cmd_resolve_daemon(argc - first, argv + first,
+		    opts.socket, opts.json);
 	memset(&run, 0, sizeof(run));
 	run.opts = &opts;
 	run.n = (size_t)(argc - first);

@@ -1,7 +1,10 @@
 /*
  * mtasts.c: the mtasts command-line tool.
  *
- * mtasts resolve [--direct] ... DOMAIN...   MTA-STS discovery (cmd_resolve.c)
+ * mtasts resolve [--direct] ... DOMAIN...   ask the daemon, or discover
+ *                                            in-process (cmd_resolve.c)
+ * mtasts cache ..., mtasts stats             the daemon's cache and
+ *                                            counters (cmd_daemon.c)
  * mtasts txt check RECORD...                 RFC 8461 §3.1 TXT validator
  * mtasts policy check [--content-type T] F   RFC 8461 §3.2 policy validator
  * mtasts mx match PATTERN HOST               RFC 8461 §4.1 MX matcher
@@ -21,7 +24,11 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: mtasts resolve [--direct] [--json] [options] DOMAIN...\n"
+	    "usage: mtasts resolve [--socket PATH] [--json] DOMAIN...\n"
+	    "       mtasts resolve --direct [--json] [options] DOMAIN...\n"
+	    "       mtasts cache [--socket PATH] [--json] list | show DOMAIN |"
+	    " purge DOMAIN | flush\n"
+	    "       mtasts stats [--socket PATH] [--json]\n"
 	    "       mtasts txt check [--json] RECORD...\n"
 	    "       mtasts policy check [--json] [--content-type TYPE] FILE|-\n"
 	    "       mtasts mx match [--json] PATTERN HOST\n"
@@ -39,6 +46,8 @@ static const struct {
 	{ "txt", "check", cmd_txt_check },
 	{ "policy", "check", cmd_policy_check },
 	{ "mx", "match", cmd_mx_match },
+	{ "cache", NULL, cmd_cache },
+	{ "stats", NULL, cmd_stats },
 };
 
 int
