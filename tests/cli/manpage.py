@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""manpage.py: the man pages document exactly the options the code has.
+
+mtastsd.conf(5) must describe every option of the table in src/conf.c
+(as printed by "mtastsd -n") and nothing else, and the defaults it
+states for plain values must be the ones "mtastsd -n" prints with no
+configuration file.  mtastsd(8) and mtasts(1) must name every
+command-line flag their usage messages list.  Prints TAP.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BUILDDIR = os.environ.get("MTASTS_BUILDDIR", ".")
+SRCDIR = os.environ.get("MTASTS_SRCDIR", ".")
+MTASTSD = os.path.join(BUILDDIR, "src", "mtastsd")
+
+n = 0
+failed = 0
+
+
+def ok(cond, name, diag=None):
+    global n, failed
+    n += 1
+    if not cond:
+        failed += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
+    if not cond and diag:
+        for line in str(diag).splitlines():
+            print("# " + line)
+
+
+def effective_defaults():
+    """name -> value from 'mtastsd -n' with an empty config file."""
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+        p = subprocess.run([MTASTSD, "-n", "-f", f.name],
+                           capture_output=True, text=True, timeout=30)
+    ok(p.returncode == 0, "mtastsd -n runs", p.stderr)
+    out = {}
+    for line in p.stdout.splitlines():
+        name, _, value = line.partition(" = ")
+        out[name] = value
+    return out
+
+
+def documented(page):
+    """Options of mtastsd.conf(5): each '.TP' followed by '.B name'."""
+    names = re.findall(r"^\.TP\n\.B ([a-z_0-9]+)\n", page, re.M)
+    return names
+
+
+def main():
+    if not os.access(MTASTSD, os.X_OK):
+        print("1..0 # SKIP %s not built" % MTASTSD)
+        return 0
+    with open(os.path.join(SRCDIR, "docs", "mtastsd.conf.5")) as f:
+        page = f.read()
+    opts = effective_defaults()
+    docs = documented(page)
+    ok(len(docs) == len(set(docs)), "no option documented twice",
+       sorted(d for d in docs if docs.count(d) > 1))
+    missing = sorted(set(opts) - set(docs))
+    extra = sorted(set(docs) - set(opts))
+    ok(not missing, "every option is documented", "undocumented: %s" % missing)
+    ok(not extra, "every documented option exists", "not in the table: %s"
+       % extra)
+    # Plain defaults written "(default 1024)" or "(default\n.BR 10s" must
+    # match what the daemon uses.
+    for name in sorted(set(opts) & set(docs)):
+        body = page.split(".TP\n.B %s\n" % name, 1)[1].split("\n.TP", 1)[0]
+        body = body.split("\n.SH", 1)[0]
+        m = re.search(r"\(default\s*(?:\n\.BR?\s+)?([^\s;:)]+)", body)
+        if m is None or opts[name] in ("",) or "/" in opts[name]:
+            continue
+        want = opts[name]
+        got = m.group(1)
+        # sizes print in bytes; the page says 16M
+        units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+        if got[-1:] in units and got[:-1].isdigit():
+            got = str(int(got[:-1]) * units[got[-1]])
+        ok(got == want, "default of %s matches the code" % name,
+           "page says %s, mtastsd -n says %s" % (m.group(1), want))
+    with open(os.path.join(SRCDIR, "docs", "mtastsd.8")) as f:
+        page8 = f.read()
+    for flag in ("-d", "-f", "-n", "-T", "-v"):
+        ok(("\\" + flag) in page8, "mtastsd(8) documents %s" % flag)
+    with open(os.path.join(SRCDIR, "docs", "mtasts.1")) as f:
+        page1 = f.read()
+    for cmd in ("resolve", "txt check", "policy check", "mx match",
+                "cache", "stats"):
+        ok(cmd in page1, "mtasts(1) documents '%s'" % cmd)
+    print("1..%d" % n)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
