@@ -45,6 +45,16 @@ def effective_defaults():
     return out
 
 
+def canonical(value):
+    """Sizes (16M) in bytes and durations (1h, 60s) in ms, as strings."""
+    m = re.fullmatch(r"(\d+)(K|M|G|ms|s|m|h|d)", value)
+    if m is None:
+        return value
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "ms": 1, "s": 1000,
+            "m": 60000, "h": 3600000, "d": 86400000}[m.group(2)]
+    return str(int(m.group(1)) * mult)
+
+
 def documented(page):
     """Options of mtastsd.conf(5): each '.TP' followed by '.B name'."""
     names = re.findall(r"^\.TP\n\.B ([a-z_0-9]+)\n", page, re.M)
@@ -71,15 +81,11 @@ def main():
     for name in sorted(set(opts) & set(docs)):
         body = page.split(".TP\n.B %s\n" % name, 1)[1].split("\n.TP", 1)[0]
         body = body.split("\n.SH", 1)[0]
-        m = re.search(r"\(default\s*(?:\n\.BR?\s+)?([^\s;:)]+)", body)
+        m = re.search(r"\(default[ \t]*(?:\n\.BR?[ \t]+)?([^\s;:)]+)", body)
         if m is None or opts[name] in ("",) or "/" in opts[name]:
             continue
-        want = opts[name]
-        got = m.group(1)
-        # sizes print in bytes; the page says 16M
-        units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-        if got[-1:] in units and got[:-1].isdigit():
-            got = str(int(got[:-1]) * units[got[-1]])
+        want = canonical(opts[name])
+        got = canonical(m.group(1))
         ok(got == want, "default of %s matches the code" % name,
            "page says %s, mtastsd -n says %s" % (m.group(1), want))
     with open(os.path.join(SRCDIR, "docs", "mtastsd.8")) as f:

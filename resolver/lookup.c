@@ -1,0 +1,1040 @@
+/*
+ * lookup.c: the policy service: cache first, discovery when needed,
+ * refresh in the background (ARCHITECTURE.md §3, RFC 8461 §3.3, §5.1,
+ * §10.2).
+ *
+ * Who decides what: refresh.c makes every cache decision (answer,
+ * refresh, discover, what to store after an outcome); resolve.c does
+ * the network steps; this file only reads the cache, calls those two,
+ * writes the result and answers the callers.
+ *
+ * Hot path (a cached policy): one LMDB read into lk->pbuf, decoded in
+ * place (cache_get_policy), one refresh_lookup(), the callback.  No
+ * allocation.  The answer's strings point into lk->pbuf, so a callback
+ * that calls lookup_query() again (pbuf_busy) gets a heap buffer for
+ * that nested call instead of overwriting the answer it holds.
+ *
+ * Jobs: at most one per domain (a hash table keyed by a seeded FNV-1a
+ * hash, so chains stay short whatever names peers send).  A job holds
+ * one resolve request of its own (with resolve's lookup_timeout_ms), so
+ * callers leaving never cancel the network work; each waiting caller
+ * has its own libevent timer for its wait.  A job starts in one of two
+ * phases: TXT (a re-check of a cached policy's id, resolve_start_txt)
+ * or FULL (discovery or refetch, resolve_start); a TXT phase whose id
+ * changed continues as FULL.  When a job ends, it leaves the table,
+ * writes its outcome, answers its waiters, and is freed: a waiter's
+ * callback that asks for the same domain starts afresh and reads what
+ * was just written.
+ *
+ * Time: decisions use lookup_now() (conf->clock) in seconds; waits use
+ * libevent's monotonic timers.  Jitter (refresh.h rule 2) is drawn per
+ * domain from the seeded hash: stable for a domain, spread over
+ * domains, so a busy domain does not refresh earlier than its share.
+ */
+#include "config.h"
+
+#include <sys/time.h>
+
+#include <event2/event.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "lookup.h"
+#include "record.h"
+#include "refresh.h"
+#include "resolve.h"
+#include "stspol.h"
+#include "stsrec.h"
+
+#define LOOKUP_NAME_MAX		253	/* RFC 1035 presentation name */
+#define LOOKUP_BUCKETS		4096	/* job table; power of two */
+#define LOOKUP_DETAIL_MAX	256
+
+enum lookup_phase {
+	LOOKUP_PHASE_TXT = 0,	/* resolve_start_txt: id re-check */
+	LOOKUP_PHASE_FULL	/* resolve_start: TXT, host, fetch, policy */
+};
+
+struct lookup_req {
+	struct lookup_job *job;
+	lookup_cb	*cb;
+	void		*arg;
+	struct event	*timer;			/* the caller's wait */
+	struct lookup_req *prev, *next;		/* job's waiters, FIFO */
+};
+
+struct lookup_job {
+	struct lookup	*lk;
+	char		 domain[LOOKUP_NAME_MAX + 1];
+	uint64_t	 hash;
+	enum lookup_phase phase;
+	int		 refresh;		/* counted in lk->nrefresh */
+	struct resolve_req *rreq;		/* our own resolve request */
+	struct lookup_req *whead, *wtail;
+	size_t		 nwaiters;
+	struct lookup_job *hprev, *hnext;	/* bucket chain */
+};
+
+/* What a finished job tells its waiters. */
+struct lookup_outcome {
+	enum lookup_status status;
+	enum lookup_source source;
+	const struct record_policy *policy;
+	const char	*error;
+	const char	*detail;
+};
+
+struct lookup {
+	struct event_base *base;
+	struct cache	*cache;
+	struct resolve	*rs;
+	struct lookup_conf conf;
+	struct lookup_stats st;
+	uint64_t	 seed;
+	size_t		 njobs, nrefresh;
+	struct lookup_job *bucket[LOOKUP_BUCKETS];
+	int		 pbuf_busy;		/* an answer points into pbuf */
+	unsigned char	 pbuf[RECORD_POLICY_MAX]; /* hot path reads */
+	unsigned char	 jbuf[RECORD_POLICY_MAX]; /* job outcome reads */
+};
+
+static int	lookup_decide(struct lookup *, const char *, unsigned char *,
+		    int, lookup_cb *, void *, struct lookup_req **);
+static int	lookup_job_start(struct lookup_job *, enum lookup_phase);
+static void	lookup_on_resolve(const struct resolve_result *, void *);
+
+/* ---- small helpers ---- */
+
+int64_t
+lookup_now(const struct lookup *lk)
+{
+	if (lk->conf.clock != NULL)
+		return lk->conf.clock(lk->conf.clock_arg);
+	return (int64_t)time(NULL);
+}
+
+const char *
+lookup_source_str(enum lookup_source s)
+{
+	static const char *const names[] = {
+		"none", "cache", "discovery", "negative"
+	};
+
+	if ((unsigned)s < sizeof(names) / sizeof(names[0]))
+		return names[s];
+	return "invalid";
+}
+
+const char *
+lookup_status_str(enum lookup_status s)
+{
+	static const char *const names[] = { "policy", "none", "temp" };
+
+	if ((unsigned)s < sizeof(names) / sizeof(names[0]))
+		return names[s];
+	return "invalid";
+}
+
+const char *
+lookup_event_str(enum lookup_event_kind k)
+{
+	static const char *const names[] = {
+		"stored", "refresh-failed", "negative", "corrupt",
+		"cache-error"
+	};
+
+	if ((unsigned)k < sizeof(names) / sizeof(names[0]))
+		return names[k];
+	return "invalid";
+}
+
+/* splitmix64: spreads a weak seed (time, pid) over all 64 bits. */
+static uint64_t
+lookup_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Seeded FNV-1a: the table index and the domain's jitter. */
+static uint64_t
+lookup_hash(const struct lookup *lk, const char *domain)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ lk->seed;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)domain; *p != '\0'; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return lookup_mix(h);
+}
+
+/* refresh.h rule 2: 0..jitter_max_pct, fixed per domain. */
+static uint32_t
+lookup_jitter(const struct lookup *lk, uint64_t h)
+{
+	uint32_t max = lk->conf.refresh.jitter_max_pct;
+
+	if (max > 100)
+		max = 100;
+	return (uint32_t)((h >> 32) % (max + 1));
+}
+
+static int
+lookup_domain_ok(const char *domain)
+{
+	size_t len;
+
+	if (domain == NULL)
+		return 0;
+	len = strnlen(domain, LOOKUP_NAME_MAX + 1);
+	return len > 0 && len <= LOOKUP_NAME_MAX;
+}
+
+static void
+lookup_event(struct lookup *lk, enum lookup_event_kind kind,
+    const char *domain, const char *code, const char *detail,
+    const struct record_policy *pol, const struct record_negative *neg)
+{
+	struct lookup_event ev;
+
+	if (lk->conf.on_event == NULL)
+		return;
+	ev.kind = kind;
+	ev.domain = domain;
+	ev.code = code != NULL ? code : "";
+	ev.detail = detail != NULL ? detail : "";
+	ev.policy = pol;
+	ev.negative = neg;
+	lk->conf.on_event(&ev, lk->conf.event_arg);
+}
+
+/* ---- answers ---- */
+
+static void
+lookup_reply(struct lookup *lk, lookup_cb *cb, void *arg,
+    const char *domain, const struct lookup_outcome *o)
+{
+	struct lookup_answer ans;
+	int64_t now, exp;
+
+	memset(&ans, 0, sizeof(ans));
+	ans.domain = domain;
+	ans.status = o->status;
+	ans.source = o->source;
+	ans.detail = o->detail != NULL ? o->detail : "";
+	if (o->status == LOOKUP_POLICY) {
+		now = lookup_now(lk);
+		exp = refresh_expires_at(o->policy);
+		ans.policy = o->policy;
+		/* A clock that went back shows age 0, never negative. */
+		ans.age = now > o->policy->fetched_at ?
+		    now - o->policy->fetched_at : 0;
+		ans.expires_in = exp > now ? exp - now : 0;
+	} else
+		ans.error = o->error != NULL ? o->error : "unknown";
+	cb(&ans, arg);
+}
+
+/* A "no policy" or local-failure answer without a policy. */
+static int
+lookup_reply_error(struct lookup *lk, lookup_cb *cb, void *arg,
+    const char *domain, enum lookup_status status, const char *error,
+    const char *detail)
+{
+	struct lookup_outcome o = { status, LOOKUP_SRC_NONE, NULL, error,
+	    detail };
+
+	lookup_reply(lk, cb, arg, domain, &o);
+	return LOOKUP_DONE;
+}
+
+/* ---- cache access ---- */
+
+static void
+lookup_cache_error(struct lookup *lk, const char *domain, const char *what,
+    const char *why)
+{
+	lk->st.cache_errors++;
+	lookup_event(lk, LOOKUP_EV_CACHE_ERROR, domain, what, why, NULL,
+	    NULL);
+}
+
+/* A record that does not decode is a miss (STYLE.md §8); drop it. */
+static void
+lookup_corrupt(struct lookup *lk, enum cache_db db, const char *domain,
+    const char *why)
+{
+	lk->st.corrupt++;
+	if (cache_del(lk->cache, db, domain, NULL) == CACHE_ERROR)
+		lk->st.cache_errors++;
+	lookup_event(lk, LOOKUP_EV_CORRUPT, domain,
+	    db == CACHE_DB_POLICY ? "policy" : "negative", why, NULL, NULL);
+}
+
+/* 1 found (decoded into *out, strings in buf), 0 miss, -1 error. */
+static int
+lookup_read_policy(struct lookup *lk, const char *domain, unsigned char *buf,
+    struct record_policy *out)
+{
+	const char *why = NULL;
+
+	switch (cache_get_policy(lk->cache, domain, buf, RECORD_POLICY_MAX,
+	    out, &why)) {
+	case CACHE_OK:
+		return 1;
+	case CACHE_NOTFOUND:
+		return 0;
+	case CACHE_CORRUPT:
+		lookup_corrupt(lk, CACHE_DB_POLICY, domain, why);
+		return 0;
+	default:
+		lookup_cache_error(lk, domain, "read", why);
+		return -1;
+	}
+}
+
+static int
+lookup_read_negative(struct lookup *lk, const char *domain,
+    unsigned char *buf, struct record_negative *out)
+{
+	const char *why = NULL;
+
+	switch (cache_get_negative(lk->cache, domain, buf,
+	    RECORD_NEGATIVE_MAX, out, &why)) {
+	case CACHE_OK:
+		return 1;
+	case CACHE_NOTFOUND:
+		return 0;
+	case CACHE_CORRUPT:
+		lookup_corrupt(lk, CACHE_DB_NEGATIVE, domain, why);
+		return 0;
+	default:
+		lookup_cache_error(lk, domain, "read", why);
+		return -1;
+	}
+}
+
+/* One write transaction: what a job's outcome stores. */
+struct lookup_write {
+	const char			*domain;
+	const struct record_policy	*policy;	/* put, or NULL */
+	const struct record_negative	*negative;	/* put, or NULL */
+	int				 del_negative;
+};
+
+/* Only describes the writes: cache_write() may run it twice. */
+static void
+lookup_write_cb(struct cache_txn *txn, void *arg)
+{
+	const struct lookup_write *w = arg;
+
+	if (w->policy != NULL)
+		cache_txn_put_policy(txn, w->domain, w->policy);
+	if (w->negative != NULL)
+		cache_txn_put_negative(txn, w->domain, w->negative);
+	if (w->del_negative)
+		(void)cache_txn_del(txn, CACHE_DB_NEGATIVE, w->domain);
+}
+
+static void
+lookup_write(struct lookup *lk, const struct lookup_write *w)
+{
+	const char *why = NULL;
+
+	if (cache_write(lk->cache, lookup_write_cb, (void *)w, &why) !=
+	    CACHE_OK)
+		lookup_cache_error(lk, w->domain, "write", why);
+}
+
+/* ---- jobs ---- */
+
+static struct lookup_job **
+lookup_slot(struct lookup *lk, uint64_t h)
+{
+	return &lk->bucket[h & (LOOKUP_BUCKETS - 1)];
+}
+
+static struct lookup_job *
+lookup_job_find(struct lookup *lk, const char *domain, uint64_t h)
+{
+	struct lookup_job *job;
+
+	for (job = *lookup_slot(lk, h); job != NULL; job = job->hnext)
+		if (job->hash == h && strcmp(job->domain, domain) == 0)
+			return job;
+	return NULL;
+}
+
+static struct lookup_job *
+lookup_job_new(struct lookup *lk, const char *domain, uint64_t h,
+    int refresh)
+{
+	struct lookup_job **slot = lookup_slot(lk, h);
+	struct lookup_job *job;
+
+	if ((job = calloc(1, sizeof(*job))) == NULL)
+		return NULL;
+	job->lk = lk;
+	memcpy(job->domain, domain, strlen(domain) + 1);
+	job->hash = h;
+	job->refresh = refresh;
+	job->hnext = *slot;
+	if (*slot != NULL)
+		(*slot)->hprev = job;
+	*slot = job;
+	lk->njobs++;
+	if (refresh)
+		lk->nrefresh++;
+	return job;
+}
+
+/* Leave the table (and the counts); the job may still be answering. */
+static void
+lookup_job_unlink(struct lookup_job *job)
+{
+	struct lookup *lk = job->lk;
+
+	if (job->hprev != NULL)
+		job->hprev->hnext = job->hnext;
+	else
+		*lookup_slot(lk, job->hash) = job->hnext;
+	if (job->hnext != NULL)
+		job->hnext->hprev = job->hprev;
+	job->hprev = job->hnext = NULL;
+	lk->njobs--;
+	if (job->refresh)
+		lk->nrefresh--;
+}
+
+static void
+lookup_waiter_unlink(struct lookup_req *w)
+{
+	struct lookup_job *job = w->job;
+
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		job->whead = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	else
+		job->wtail = w->prev;
+	w->prev = w->next = NULL;
+	job->nwaiters--;
+	job->lk->st.in_flight--;
+}
+
+/* Free a waiter that is no longer linked; no callback. */
+static void
+lookup_waiter_free(struct lookup_req *w)
+{
+	/* Also from the timer's own callback: libevent 2.1 does not touch
+	 * a non-persistent timer after calling its callback. */
+	if (w->timer != NULL)
+		event_free(w->timer);
+	free(w);
+}
+
+/*
+ * The job is over: leave the table first (a callback asking for the
+ * same domain starts a new job), answer every waiter in arrival order,
+ * free.  A callback may cancel waiters still queued here.
+ */
+static void
+lookup_job_finish(struct lookup_job *job, const struct lookup_outcome *o)
+{
+	struct lookup *lk = job->lk;
+	struct lookup_req *w;
+	lookup_cb *cb;
+	void *arg;
+
+	lookup_job_unlink(job);
+	while ((w = job->whead) != NULL) {
+		lookup_waiter_unlink(w);
+		cb = w->cb;
+		arg = w->arg;
+		lookup_waiter_free(w);
+		lookup_reply(lk, cb, arg, job->domain, o);
+	}
+	resolve_cancel(job->rreq);
+	free(job);
+}
+
+/* Drop a job without answering anyone (lookup_free, failed starts). */
+static void
+lookup_job_drop(struct lookup_job *job)
+{
+	struct lookup_req *w;
+
+	lookup_job_unlink(job);
+	while ((w = job->whead) != NULL) {
+		lookup_waiter_unlink(w);
+		lookup_waiter_free(w);
+	}
+	resolve_cancel(job->rreq);
+	free(job);
+}
+
+static int
+lookup_job_start(struct lookup_job *job, enum lookup_phase phase)
+{
+	struct lookup *lk = job->lk;
+
+	job->phase = phase;
+	if (phase == LOOKUP_PHASE_TXT)
+		job->rreq = resolve_start_txt(lk->rs, job->domain,
+		    lookup_on_resolve, job);
+	else
+		job->rreq = resolve_start(lk->rs, job->domain,
+		    lookup_on_resolve, job);
+	return job->rreq != NULL ? 0 : -1;
+}
+
+/* ---- job outcomes (refresh.h rules 3 and 4) ---- */
+
+/* What a failed resolve means for refresh_on_txt(). */
+static enum refresh_txt
+lookup_txt_outcome(enum resolve_err e)
+{
+	switch (e) {
+	case RESOLVE_OK:
+		return REFRESH_TXT_FOUND;
+	case RESOLVE_DNS_TIMEOUT:
+	case RESOLVE_DNS_SERVFAIL:
+		/* No answer proves nothing (refresh.h rule 3). */
+		return REFRESH_TXT_ERROR;
+	default:
+		/* txt-none, txt-multiple, txt-invalid: no usable record. */
+		return REFRESH_TXT_NONE;
+	}
+}
+
+/* The negative reason of a failure after the TXT step. */
+static enum record_reason
+lookup_fetch_reason(enum resolve_err e)
+{
+	switch (e) {
+	case RESOLVE_POLICY_INVALID:
+		return RECORD_NEG_POLICY_INVALID;
+	case RESOLVE_DNS_TIMEOUT:
+	case RESOLVE_DNS_SERVFAIL:
+		/* mta-sts.<domain> A/AAAA without an answer: a DNS error,
+		 * never "no record" (ARCHITECTURE.md §3 step 4). */
+		return RECORD_NEG_DNS_ERROR;
+	default:
+		/* host-none and https-*: the policy host failed us. */
+		return RECORD_NEG_FETCH_ERROR;
+	}
+}
+
+static enum record_mode
+lookup_mode(enum stspol_mode m)
+{
+	switch (m) {
+	case STSPOL_MODE_ENFORCE:
+		return RECORD_MODE_ENFORCE;
+	case STSPOL_MODE_TESTING:
+		return RECORD_MODE_TESTING;
+	default:
+		return RECORD_MODE_NONE;
+	}
+}
+
+/* A discovered policy as a record; strings borrowed from `res`. */
+static void
+lookup_policy_from(const struct resolve_result *res, struct record_policy *p)
+{
+	const struct stspol *sp = res->policy;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->mode = lookup_mode(sp->mode);
+	p->max_age = sp->max_age;
+	p->id = res->rec->id;
+	p->nmx = sp->nmx < RECORD_MX_MAX ? sp->nmx : RECORD_MX_MAX;
+	for (i = 0; i < p->nmx; i++)
+		p->mx[i] = stspol_mx(sp, i);
+	/* The body as fetched, for "mtasts cache list"; a valid policy
+	 * has no NUL and is at most 64 KiB (stspol), but check. */
+	if (res->body != NULL && res->body_len <= RECORD_TEXT_MAX &&
+	    memchr(res->body, '\0', res->body_len) == NULL) {
+		p->text = res->body;
+		p->text_len = res->body_len;
+	}
+}
+
+/* A fresh policy: store it, drop the negative entry, answer it. */
+static void
+lookup_store_fetched(struct lookup_job *job, const struct resolve_result *res,
+    int64_t now, struct record_policy *p, struct lookup_outcome *o)
+{
+	struct lookup *lk = job->lk;
+	struct lookup_write w = { job->domain, p, NULL, 1 };
+
+	lookup_policy_from(res, p);
+	refresh_on_fetch_success(p, now);
+	/* A failed write still answers what was discovered. */
+	lookup_write(lk, &w);
+	lookup_event(lk, LOOKUP_EV_STORED, job->domain, "ok", res->detail, p,
+	    NULL);
+	o->status = LOOKUP_POLICY;
+	o->source = LOOKUP_SRC_DISCOVERY;
+	o->policy = p;
+}
+
+/* KEEP: the cached policy stays, with the failure counted. */
+static void
+lookup_keep_failed(struct lookup_job *job, const char *code,
+    const char *detail, struct record_policy *upd, struct lookup_outcome *o)
+{
+	struct lookup *lk = job->lk;
+	struct lookup_write w = { job->domain, upd, NULL, 0 };
+
+	upd->last_error = code;
+	lookup_write(lk, &w);
+	lk->st.refresh_failures++;
+	lookup_event(lk, LOOKUP_EV_REFRESH_FAILED, job->domain, code, detail,
+	    upd, NULL);
+	o->status = LOOKUP_POLICY;
+	o->source = LOOKUP_SRC_CACHE;
+	o->policy = upd;
+}
+
+/* NOPOLICY: a negative entry continuing the previous run, if any. */
+static void
+lookup_store_negative(struct lookup_job *job, enum record_reason reason,
+    const char *code, const char *detail, struct lookup_outcome *o)
+{
+	struct lookup *lk = job->lk;
+	unsigned char buf[RECORD_NEGATIVE_MAX];
+	struct record_negative prev, neg;
+	struct lookup_write w = { job->domain, NULL, &neg, 0 };
+	int have;
+
+	have = lookup_read_negative(lk, job->domain, buf, &prev) == 1;
+	neg = refresh_negative(have ? &prev : NULL, reason, code,
+	    lookup_now(lk), &lk->conf.refresh);
+	if (neg.retry_at <= neg.last_at) {
+		/* TTL 0: not cached; nor may an older entry answer. */
+		w.negative = NULL;
+		w.del_negative = 1;
+	}
+	lookup_write(lk, &w);
+	lookup_event(lk, LOOKUP_EV_NEGATIVE, job->domain, code, detail, NULL,
+	    &neg);
+	o->status = LOOKUP_NONE;
+	o->source = LOOKUP_SRC_DISCOVERY;
+	o->error = code;
+	o->detail = detail;
+}
+
+/* A full resolve (discovery or refetch) failed at some step. */
+static void
+lookup_full_failed(struct lookup_job *job, const struct resolve_result *res,
+    const struct record_policy *old, int64_t now, struct record_policy *upd,
+    struct lookup_outcome *o)
+{
+	const struct refresh_conf *c = &job->lk->conf.refresh;
+	const char *code = resolve_code(res->err);
+	enum refresh_action act;
+	enum record_reason reason;
+	enum refresh_txt t;
+
+	if (res->rec == NULL) {
+		/* The TXT step itself failed (refresh.h rule 3). */
+		t = lookup_txt_outcome(res->err);
+		act = refresh_on_txt(old, now, t, NULL, c, upd);
+		reason = refresh_txt_reason(t);
+	} else {
+		act = refresh_on_fetch_failure(old, now, c, upd);
+		reason = lookup_fetch_reason(res->err);
+	}
+	if (act == REFRESH_KEEP)
+		lookup_keep_failed(job, code, res->detail, upd, o);
+	else
+		lookup_store_negative(job, reason, code, res->detail, o);
+}
+
+/* A TXT re-check ended (refresh.h rule 3).  1: the job goes on. */
+static int
+lookup_txt_done(struct lookup_job *job, const struct resolve_result *res,
+    const struct record_policy *old, int64_t now, struct record_policy *upd,
+    struct lookup_outcome *o)
+{
+	struct lookup *lk = job->lk;
+	struct lookup_write w = { job->domain, upd, NULL, 0 };
+	enum refresh_txt t = lookup_txt_outcome(res->err);
+	const char *code = resolve_code(res->err);
+
+	switch (refresh_on_txt(old, now, t, res->rec != NULL ?
+	    res->rec->id : NULL, &lk->conf.refresh, upd)) {
+	case REFRESH_FETCH:
+		/* §3: the id changed (or nothing valid is cached). */
+		if (lookup_job_start(job, LOOKUP_PHASE_FULL) == 0)
+			return 1;
+		o->status = LOOKUP_TEMP;
+		o->error = "memory";
+		o->detail = "cannot start the policy fetch";
+		return 0;
+	case REFRESH_KEEP:
+		if (t != REFRESH_TXT_FOUND) {
+			lookup_keep_failed(job, code, res->detail, upd, o);
+			return 0;
+		}
+		lookup_write(lk, &w);	/* same id: txt_checked_at */
+		o->status = LOOKUP_POLICY;
+		o->source = LOOKUP_SRC_CACHE;
+		o->policy = upd;
+		return 0;
+	default:
+		lookup_store_negative(job, refresh_txt_reason(t), code,
+		    res->detail, o);
+		return 0;
+	}
+}
+
+/*
+ * Our resolve request ended.  Re-read the cached policy (the decision
+ * is made on what is stored now, not on what was there when the job
+ * started), apply refresh.h, write, answer.
+ */
+static void
+lookup_on_resolve(const struct resolve_result *res, void *arg)
+{
+	struct lookup_job *job = arg;
+	struct lookup *lk = job->lk;
+	struct record_policy old, upd, fresh;
+	struct lookup_outcome o = { LOOKUP_NONE, LOOKUP_SRC_DISCOVERY, NULL,
+	    NULL, NULL };
+	const struct record_policy *oldp;
+	int64_t now = lookup_now(lk);
+
+	job->rreq = NULL;
+	if ((unsigned)res->err <= RESOLVE_POLICY_INVALID)
+		lk->st.by_error[res->err]++;
+	/* A read error counts as "nothing cached": a negative entry never
+	 * hides a valid policy (refresh.h rule 2), so this is safe. */
+	oldp = lookup_read_policy(lk, job->domain, lk->jbuf, &old) == 1 ?
+	    &old : NULL;
+	if (job->phase == LOOKUP_PHASE_TXT) {
+		if (lookup_txt_done(job, res, oldp, now, &upd, &o))
+			return;
+	} else if (res->err == RESOLVE_OK && res->policy != NULL &&
+	    res->rec != NULL)
+		lookup_store_fetched(job, res, now, &fresh, &o);
+	else
+		lookup_full_failed(job, res, oldp, now, &upd, &o);
+	lookup_job_finish(job, &o);
+}
+
+/* ---- waiting callers ---- */
+
+static void
+lookup_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct lookup_req *w = arg;
+	struct lookup *lk = w->job->lk;
+	char domain[LOOKUP_NAME_MAX + 1];
+	lookup_cb *cb = w->cb;
+	void *cbarg = w->arg;
+
+	(void)fd;
+	(void)what;
+	memcpy(domain, w->job->domain, sizeof(domain));
+	lookup_waiter_unlink(w);
+	lookup_waiter_free(w);
+	lk->st.deadline++;
+	/* The job goes on and fills the cache for the next lookup. */
+	lookup_reply_error(lk, cb, cbarg, domain, LOOKUP_NONE, "deadline",
+	    "no answer within the lookup wait; discovery goes on");
+}
+
+static int
+lookup_wait(struct lookup_job *job, int wait, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp)
+{
+	struct lookup *lk = job->lk;
+	struct lookup_req *w;
+	struct timeval tv;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->timer = evtimer_new(lk->base, lookup_on_deadline, w)) ==
+	    NULL) {
+		free(w);
+		return lookup_reply_error(lk, cb, arg, job->domain,
+		    LOOKUP_TEMP, "memory", "cannot queue the lookup");
+	}
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	/* libevent counts from the time cached at the start of this loop
+	 * turn; the wait starts now. */
+	event_base_update_cache_time(lk->base);
+	evtimer_add(w->timer, &tv);
+	w->job = job;
+	w->cb = cb;
+	w->arg = arg;
+	w->prev = job->wtail;
+	if (job->wtail != NULL)
+		job->wtail->next = w;
+	else
+		job->whead = w;
+	job->wtail = w;
+	job->nwaiters++;
+	lk->st.in_flight++;
+	if (reqp != NULL)
+		*reqp = w;
+	return LOOKUP_PENDING;
+}
+
+/* No valid policy, no fresh negative entry: join or start discovery. */
+static int
+lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
+    lookup_cb *cb, void *arg, struct lookup_req **reqp)
+{
+	struct lookup_job *job;
+
+	lk->st.cache_misses++;
+	if ((job = lookup_job_find(lk, domain, h)) == NULL) {
+		if (lk->njobs >= lk->conf.max_pending) {
+			lk->st.overload++;
+			return lookup_reply_error(lk, cb, arg, domain,
+			    LOOKUP_NONE, "overload", "too many domains in "
+			    "discovery; nothing started");
+		}
+		if ((job = lookup_job_new(lk, domain, h, 0)) == NULL ||
+		    lookup_job_start(job, LOOKUP_PHASE_FULL) == -1) {
+			if (job != NULL)
+				lookup_job_drop(job);
+			return lookup_reply_error(lk, cb, arg, domain,
+			    LOOKUP_TEMP, "memory", "cannot start discovery");
+		}
+		lk->st.discoveries++;
+	}
+	if (wait == 0) {
+		lk->st.deadline++;
+		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_NONE,
+		    "deadline", "not cached; discovery runs in the background");
+	}
+	if (job->nwaiters >= lk->conf.max_waiters) {
+		lk->st.overload++;
+		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_NONE,
+		    "overload", "too many callers wait for this domain");
+	}
+	return lookup_wait(job, wait, cb, arg, reqp);
+}
+
+/* ANSWER_RECHECK / ANSWER_REFETCH: one background job, if allowed. */
+static void
+lookup_refresh(struct lookup *lk, const char *domain, uint64_t h,
+    enum lookup_phase phase)
+{
+	struct lookup_job *job;
+
+	if (lookup_job_find(lk, domain, h) != NULL)
+		return;		/* already refreshing */
+	if (lk->nrefresh >= lk->conf.max_refreshes ||
+	    lk->njobs >= lk->conf.max_pending) {
+		lk->st.refresh_skipped++;
+		return;		/* a later lookup tries again */
+	}
+	if ((job = lookup_job_new(lk, domain, h, 1)) == NULL)
+		return;
+	if (lookup_job_start(job, phase) == -1) {
+		lookup_job_drop(job);
+		return;
+	}
+	lk->st.refreshes++;
+}
+
+static int
+lookup_reply_negative(struct lookup *lk, const char *domain,
+    const struct record_negative *neg, int64_t now, lookup_cb *cb, void *arg)
+{
+	struct lookup_outcome o = { LOOKUP_NONE, LOOKUP_SRC_NEGATIVE, NULL,
+	    NULL, NULL };
+	char detail[LOOKUP_DETAIL_MAX];
+
+	lk->st.negative_hits++;
+	snprintf(detail, sizeof(detail), "cached %s, %lld s left",
+	    record_reason_str(neg->reason), (long long)(neg->retry_at - now));
+	o.error = neg->code[0] != '\0' ? neg->code :
+	    record_reason_str(neg->reason);
+	o.detail = detail;
+	lookup_reply(lk, cb, arg, domain, &o);
+	return LOOKUP_DONE;
+}
+
+/* Read what is cached and follow refresh_lookup() (rule 2). */
+static int
+lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
+    int wait, lookup_cb *cb, void *arg, struct lookup_req **reqp)
+{
+	struct lookup_outcome o = { LOOKUP_POLICY, LOOKUP_SRC_CACHE, NULL,
+	    NULL, NULL };
+	unsigned char nbuf[RECORD_NEGATIVE_MAX];
+	struct record_policy pol;
+	struct record_negative neg;
+	int64_t now = lookup_now(lk);
+	uint64_t h = lookup_hash(lk, domain);
+	int hp, hn = 0;
+
+	if ((hp = lookup_read_policy(lk, domain, buf, &pol)) == 1 &&
+	    refresh_policy_valid(&pol, now))
+		hn = 0;		/* a valid policy wins: skip the read */
+	else if (hp == -1 ||
+	    (hn = lookup_read_negative(lk, domain, nbuf, &neg)) == -1)
+		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
+		    "cache-error", "cannot read the cache");
+	switch (refresh_lookup(hp == 1 ? &pol : NULL, hn == 1 ? &neg : NULL,
+	    now, lookup_jitter(lk, h), &lk->conf.refresh)) {
+	case REFRESH_ANSWER_RECHECK:
+		lookup_refresh(lk, domain, h, LOOKUP_PHASE_TXT);
+		break;
+	case REFRESH_ANSWER_REFETCH:
+		lookup_refresh(lk, domain, h, LOOKUP_PHASE_FULL);
+		break;
+	case REFRESH_ANSWER:
+		break;
+	case REFRESH_NEGATIVE:
+		return lookup_reply_negative(lk, domain, &neg, now, cb, arg);
+	default:
+		return lookup_discover(lk, domain, h, wait, cb, arg, reqp);
+	}
+	lk->st.cache_hits++;
+	o.policy = &pol;
+	lookup_reply(lk, cb, arg, domain, &o);
+	return LOOKUP_DONE;
+}
+
+/* ---- public ---- */
+
+int
+lookup_query(struct lookup *lk, const char *domain, int wait, lookup_cb *cb,
+    void *arg, struct lookup_req **reqp)
+{
+	unsigned char *buf = lk->pbuf;
+	int rc;
+
+	if (reqp != NULL)
+		*reqp = NULL;
+	lk->st.queries++;
+	if (!lookup_domain_ok(domain))
+		return lookup_reply_error(lk, cb, arg, domain != NULL ?
+		    domain : "", LOOKUP_NONE, "domain-invalid",
+		    "not a normalised domain name");
+	if (wait < 0 || wait > lk->conf.wait_ms)
+		wait = lk->conf.wait_ms;
+	/* A callback still holds an answer in pbuf: nested call. */
+	if (lk->pbuf_busy && (buf = malloc(RECORD_POLICY_MAX)) == NULL)
+		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
+		    "memory", "no buffer for a nested lookup");
+	if (buf == lk->pbuf)
+		lk->pbuf_busy = 1;
+	rc = lookup_decide(lk, domain, buf, wait, cb, arg, reqp);
+	if (buf == lk->pbuf)
+		lk->pbuf_busy = 0;
+	else
+		free(buf);
+	return rc;
+}
+
+void
+lookup_cancel(struct lookup_req *req)
+{
+	if (req == NULL)
+		return;
+	lookup_waiter_unlink(req);
+	lookup_waiter_free(req);
+}
+
+void
+lookup_get_stats(const struct lookup *lk, struct lookup_stats *st)
+{
+	*st = lk->st;
+	st->pending_domains = lk->njobs;
+	st->refreshes_running = lk->nrefresh;
+}
+
+static int
+lookup_conf_ok(const struct lookup_conf *c, char *err, size_t errlen)
+{
+	if (c->wait_ms < 0) {
+		snprintf(err, errlen, "lookup: negative wait");
+		return 0;
+	}
+	if (c->refresh.backoff_min < 0 || c->refresh.backoff_max < 0 ||
+	    c->refresh.txt_recheck_interval < 0 ||
+	    c->refresh.refetch_interval < 0) {
+		snprintf(err, errlen, "lookup: negative refresh interval");
+		return 0;
+	}
+	return 1;
+}
+
+static uint64_t
+lookup_seed(const struct lookup *lk)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return lookup_mix((uint64_t)ts.tv_sec ^ ((uint64_t)ts.tv_nsec << 20) ^
+	    ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)lk);
+}
+
+struct lookup *
+lookup_new(struct event_base *base, struct cache *cache,
+    const struct lookup_conf *conf, char *err, size_t errlen)
+{
+	struct lookup *lk;
+
+	if (!lookup_conf_ok(conf, err, errlen))
+		return NULL;
+	if ((lk = calloc(1, sizeof(*lk))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	lk->base = base;
+	lk->cache = cache;
+	lk->conf = *conf;
+	if (lk->conf.max_pending == 0)
+		lk->conf.max_pending = LOOKUP_PENDING_DEFAULT;
+	if (lk->conf.max_waiters == 0)
+		lk->conf.max_waiters = LOOKUP_WAITERS_DEFAULT;
+	if (lk->conf.max_refreshes == 0)
+		lk->conf.max_refreshes = LOOKUP_REFRESHES_DEFAULT;
+	lk->seed = lookup_seed(lk);
+	if ((lk->rs = resolve_new(base, &conf->resolve, err, errlen)) ==
+	    NULL) {
+		free(lk);
+		return NULL;
+	}
+	/* Borrowed strings: resolve_new copied what it keeps. */
+	lk->conf.resolve.dns_servers = NULL;
+	lk->conf.resolve.ca_file = NULL;
+	return lk;
+}
+
+void
+lookup_free(struct lookup *lk)
+{
+	struct lookup_job *job;
+	size_t i;
+
+	if (lk == NULL)
+		return;
+	for (i = 0; i < LOOKUP_BUCKETS; i++) {
+		while ((job = lk->bucket[i]) != NULL)
+			lookup_job_drop(job);
+	}
+	resolve_free(lk->rs);
+	free(lk);
+}

@@ -1,0 +1,227 @@
+/*
+ * lookup.h: the policy service behind the lookup socket: one answer per
+ * domain, from the cache when it can, from discovery when it must
+ * (ARCHITECTURE.md §3, RFC 8461 §3.3, §5.1, §10.2).
+ *
+ * Purpose: given a normalised mail domain (resolver/domkey.h), answer
+ * "which MTA-STS policy applies now?":
+ *   1. a valid cached policy (store/cache.h) is answered at once, without
+ *      waiting for the network; a background TXT re-check or refetch is
+ *      started when resolver/refresh.h says so (stale-while-revalidate,
+ *      proactive refresh before expiry with jitter);
+ *   2. a fresh negative entry is answered "no policy" at once;
+ *   3. otherwise discovery runs (resolver/resolve.h, coalesced per
+ *      domain); the caller waits at most its wait (conf->wait_ms at
+ *      most), then gets "no policy" with error "deadline" while
+ *      discovery goes on and fills the cache for the next lookup.
+ * A failed refresh never removes a valid cached policy; a DNS error is
+ * never cached as "no record" (refresh.h rules).  Mode "none" is a
+ * policy like any other here (LOOKUP_POLICY, mode none): the protocol
+ * layer answers it as "no policy" (§5).  Precedence for the STARTTLS
+ * list comes with the list: MTA-STS, cached or fresh, wins.
+ *
+ * Background work: each domain has at most one job in flight (a
+ * discovery, a TXT re-check or a refetch), which holds its own resolve
+ * lookup with conf->resolve.lookup_timeout_ms, so it outlives the
+ * callers that wait for it (each with its own timer).  Its outcome is
+ * written to the cache (policy, updated failures/retry_at, or a
+ * negative entry) before the waiters are answered.
+ *
+ * Limits (0 in the conf field selects the default):
+ *   max_pending    domains with a job in flight (LOOKUP_PENDING_DEFAULT);
+ *                  a cold domain beyond it is answered LOOKUP_NONE
+ *                  "overload" at once and nothing is started;
+ *   max_waiters    callers waiting for one domain
+ *                  (LOOKUP_WAITERS_DEFAULT); beyond: LOOKUP_NONE
+ *                  "overload" at once (the discovery goes on);
+ *   max_refreshes  background refreshes of cached policies in flight
+ *                  (LOOKUP_REFRESHES_DEFAULT); when full, that refresh
+ *                  opportunity is skipped (the cached answer is given;
+ *                  a later lookup tries again).
+ * "overload" is a LOOKUP_NONE, like "deadline": the caller would have
+ * got "deadline" anyway, only later.  A protocol may still map either
+ * error to a temporary failure where deferring is the safer choice.
+ *
+ * Errors never end the process and are never logged here (resolver/
+ * does not log): a cache read error is LOOKUP_TEMP "cache-error"; a
+ * failed cache write still answers what was discovered; a record that
+ * does not decode is deleted and treated as a miss.  The optional
+ * conf->on_event hook reports these and the background outcomes
+ * (stored policies, refresh failures, negative entries) so the daemon
+ * can log them (RFC 8461 §3.3, §10.2: alert on refresh failures unless
+ * the mode is none).
+ *
+ * Time: every decision takes `now` from conf->clock (seconds since the
+ * epoch), so tests can move time; NULL means time(NULL).  Deadlines of
+ * callers and of the network are real (monotonic) milliseconds.
+ *
+ * Threading: loop thread only.  Ownership: the answer passed to the
+ * callback, and everything it points to, is borrowed for the call.
+ * lookup_query() either answers synchronously (the cache hot path: no
+ * allocation, one LMDB read) or returns a pending request; after the
+ * callback ran, or after lookup_cancel(), the request is gone.  A
+ * callback may call lookup_query() and lookup_cancel() (for any other
+ * request), never lookup_free().
+ */
+#ifndef LOOKUP_H
+#define LOOKUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "refresh.h"
+#include "resolve.h"
+
+struct cache;
+struct event_base;
+struct lookup;
+struct lookup_req;
+struct lookup_event;
+
+#define LOOKUP_PENDING_DEFAULT		10000	/* domains in flight */
+#define LOOKUP_WAITERS_DEFAULT		10000	/* callers per domain */
+#define LOOKUP_REFRESHES_DEFAULT	100	/* background refreshes */
+
+/* Background outcomes, for the daemon's log; NULL: not reported. */
+typedef void lookup_event_cb(const struct lookup_event *ev, void *arg);
+
+struct lookup_conf {
+	struct resolve_conf	 resolve;	/* discovery settings; its
+						 * lookup_timeout_ms bounds a
+						 * background job, so make it
+						 * longer than wait_ms */
+	struct refresh_conf	 refresh;	/* cache rules */
+	int			 wait_ms;	/* longest wait of a caller */
+	int64_t			(*clock)(void *arg); /* NULL: time(NULL) */
+	void			*clock_arg;	/* borrowed */
+	/* Limits, see above; 0 means the default. */
+	unsigned		 max_pending;
+	unsigned		 max_waiters;
+	unsigned		 max_refreshes;
+	lookup_event_cb		*on_event;	/* may be NULL */
+	void			*event_arg;	/* borrowed */
+};
+
+enum lookup_status {
+	LOOKUP_POLICY = 0,	/* an MTA-STS policy applies (any mode) */
+	LOOKUP_NONE,		/* no policy is known: fail open (§5) */
+	LOOKUP_TEMP		/* local failure (cache I/O, memory):
+				 * the caller should defer */
+};
+
+enum lookup_source {
+	LOOKUP_SRC_NONE = 0,	/* no source: deadline, overload, error */
+	LOOKUP_SRC_CACHE,	/* cached MTA-STS policy */
+	LOOKUP_SRC_DISCOVERY,	/* the outcome of a discovery this caller
+				 * waited for (a policy or why not) */
+	LOOKUP_SRC_NEGATIVE	/* cached "no policy" (negative entry) */
+};
+
+struct lookup_answer {
+	const char		*domain;
+	enum lookup_status	 status;
+	enum lookup_source	 source;
+	/* LOOKUP_POLICY only: the policy, its age and time left. */
+	const struct record_policy *policy;
+	int64_t			 age;		/* s since fetched_at */
+	int64_t			 expires_in;	/* s until fetched_at+max_age */
+	/* LOOKUP_NONE/TEMP: why: a resolve_code() ("txt-none",
+	 * "dns-timeout", "https-status", "policy-invalid", ...) or the
+	 * negative entry's stored code, or "deadline", "overload",
+	 * "cache-error", "memory", "domain-invalid"; NULL with a policy. */
+	const char		*error;
+	const char		*detail;	/* human text, may be "" */
+};
+
+struct lookup_stats {
+	uint64_t	queries;
+	uint64_t	cache_hits;	/* answered from a cached policy */
+	uint64_t	negative_hits;	/* answered from a negative entry */
+	uint64_t	cache_misses;	/* needed discovery */
+	uint64_t	deadline;	/* caller gave up before discovery */
+	uint64_t	discoveries;	/* discoveries started */
+	uint64_t	refreshes;	/* background re-checks/refetches */
+	uint64_t	cache_errors;	/* reads and writes that failed */
+	uint64_t	in_flight;	/* pending requests now */
+	uint64_t	by_error[RESOLVE_POLICY_INVALID + 1]; /* outcomes
+					 * of every resolve run (discovery,
+					 * refetch, TXT re-check) */
+	/* Added with lookup.c: */
+	uint64_t	overload;	/* answered "overload" (limits) */
+	uint64_t	refresh_skipped; /* max_refreshes/max_pending full */
+	uint64_t	refresh_failures; /* failed refreshes, policy kept */
+	uint64_t	corrupt;	/* undecodable records deleted */
+	uint64_t	pending_domains; /* jobs in flight now */
+	uint64_t	refreshes_running; /* of which refreshes, now */
+};
+
+/* What conf->on_event reports (background work, for logs). */
+enum lookup_event_kind {
+	LOOKUP_EV_STORED = 0,	/* a fetched policy was stored (policy) */
+	LOOKUP_EV_REFRESH_FAILED, /* a refresh failed, cached policy kept
+				 * (policy: failures, retry_at, mode) */
+	LOOKUP_EV_NEGATIVE,	/* "no policy" was stored (negative) */
+	LOOKUP_EV_CORRUPT,	/* a cached record did not decode: deleted */
+	LOOKUP_EV_CACHE_ERROR	/* a cache read or write failed */
+};
+
+struct lookup_event {
+	enum lookup_event_kind	 kind;
+	const char		*domain;
+	const char		*code;	/* resolve_code(), cache reason */
+	const char		*detail; /* human text, may be "" */
+	const struct record_policy *policy;	/* STORED, REFRESH_FAILED */
+	const struct record_negative *negative;	/* NEGATIVE */
+};
+
+typedef void lookup_cb(const struct lookup_answer *ans, void *arg);
+
+/*
+ * lookup_new: a service on `base` using `cache` (borrowed; must outlive
+ * the service); `conf` is copied (the strings in conf->resolve are only
+ * read here).  NULL on failure, reason in err.
+ */
+struct lookup	*lookup_new(struct event_base *base, struct cache *cache,
+		    const struct lookup_conf *conf, char *err, size_t errlen);
+
+/* lookup_free: cancel everything (no callbacks run) and free.  NULL ok.
+ * Not from inside a callback of this service. */
+void		 lookup_free(struct lookup *lk);
+
+#define LOOKUP_DONE	0	/* cb already ran, before lookup_query returned */
+#define LOOKUP_PENDING	1	/* cb runs later; *reqp is the handle */
+
+/*
+ * lookup_query: answer for `domain` (normalised, NUL-terminated).
+ * Returns LOOKUP_DONE after calling cb synchronously (cached answers,
+ * negative entries, local errors, limits), or LOOKUP_PENDING with *reqp
+ * set (reqp may be NULL only if the caller never cancels).
+ * wait: how many milliseconds the caller waits for a discovery; < 0
+ * means conf->wait_ms, and more than conf->wait_ms is cut to it.  With
+ * wait == 0 a cold domain is answered LOOKUP_NONE/"deadline" at once
+ * and discovery starts in the background.
+ */
+int		 lookup_query(struct lookup *lk, const char *domain, int wait,
+		    lookup_cb *cb, void *arg, struct lookup_req **reqp);
+
+/* lookup_cancel: the callback never runs; the handle is gone.  The
+ * domain's background job goes on.  NULL is a no-op. */
+void		 lookup_cancel(struct lookup_req *req);
+
+/* lookup_get_stats: a copy of the counters. */
+void		 lookup_get_stats(const struct lookup *lk, struct lookup_stats *st);
+
+/* lookup_now: the service's clock (conf->clock or time()). */
+int64_t		 lookup_now(const struct lookup *lk);
+
+/* "none", "cache", "discovery", "negative"; "invalid" otherwise. */
+const char	*lookup_source_str(enum lookup_source);
+
+/* "policy", "none", "temp"; "invalid" otherwise. */
+const char	*lookup_status_str(enum lookup_status);
+
+/* "stored", "refresh-failed", "negative", "corrupt", "cache-error". */
+const char	*lookup_event_str(enum lookup_event_kind);
+
+#endif /* LOOKUP_H */

@@ -1,0 +1,811 @@
+/*
+ * control.c: JSON-lines requests on the lookup socket; see control.h
+ * and docs/PROTOCOLS.md for the fields of every op.
+ *
+ * cache.list cannot keep an LMDB read transaction open while the
+ * client reads (STYLE.md §8), so each batch walks the sub-database
+ * again from the start and skips keys up to the last one sent: keys
+ * come in order, so the walk resumes exactly there, whatever was added
+ * or removed in between.  The cost (a walk per batch) is paid only by
+ * this rare administrative op.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "cache.h"
+#include "conf.h"
+#include "control.h"
+#include "domkey.h"
+#include "listen.h"
+#include "log.h"
+#include "lookup.h"
+#include "record.h"
+#include "resolve.h"
+#include "sockmap.h"
+
+#define NOT_COUNTED	STATS_NRESULT	/* listen_done(): not a lookup */
+
+struct control_op {
+	const char	*name;
+	int		 test_only;	/* needs mtastsd -T */
+	void		(*run)(struct listen_conn *, const cJSON *);
+};
+
+/* --- replies ------------------------------------------------------------- */
+
+/* send_json: queue obj as one line and free it. */
+static void
+send_json(struct listen_conn *c, cJSON *obj)
+{
+	static const char oom[] = "{\"ok\":false,\"error\":\"internal\","
+	    "\"detail\":\"out of memory\"}\n";
+	char *s;
+
+	s = obj != NULL ? cJSON_PrintUnformatted(obj) : NULL;
+	cJSON_Delete(obj);
+	if (s == NULL) {
+		listen_reply(c, oom, sizeof(oom) - 1);
+		return;
+	}
+	listen_reply(c, s, strlen(s));
+	listen_reply(c, "\n", 1);
+	cJSON_free(s);
+}
+
+static void
+send_error(struct listen_conn *c, const char *code, const char *detail)
+{
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddFalseToObject(o, "ok");
+		cJSON_AddStringToObject(o, "error", code);
+		cJSON_AddStringToObject(o, "detail", detail);
+	}
+	send_json(c, o);
+}
+
+/* fail: answer a request with an error and end it. */
+static void
+fail(struct listen_conn *c, const char *code, const char *detail,
+    enum stats_result r)
+{
+	send_error(c, code, detail);
+	listen_done(c, r);
+}
+
+/* add_num_or_null: a number, or null when `have` is 0. */
+static void
+add_num_or_null(cJSON *o, const char *k, int have, double v)
+{
+	if (have)
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void
+add_str_or_null(cJSON *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *
+mx_array(const struct record_policy *p)
+{
+	cJSON *a;
+	size_t i;
+
+	if ((a = cJSON_CreateArray()) == NULL)
+		return NULL;
+	for (i = 0; i < p->nmx; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(p->mx[i]));
+	return a;
+}
+
+/* policy_obj: the "policy" object of resolve and cache.* replies. */
+static cJSON *
+policy_obj(const struct record_policy *p, int full)
+{
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", p->id != NULL ? p->id : "");
+	cJSON_AddStringToObject(o, "mode", record_mode_str(p->mode));
+	cJSON_AddNumberToObject(o, "max_age", p->max_age);
+	cJSON_AddItemToObject(o, "mx", mx_array(p));
+	if (!full)
+		return o;
+	cJSON_AddNumberToObject(o, "fetched_at", (double)p->fetched_at);
+	cJSON_AddNumberToObject(o, "txt_checked_at",
+	    (double)p->txt_checked_at);
+	cJSON_AddNumberToObject(o, "retry_at", (double)p->retry_at);
+	cJSON_AddNumberToObject(o, "failures", p->failures);
+	cJSON_AddStringToObject(o, "last_error",
+	    p->last_error != NULL ? p->last_error : "");
+	if (p->text != NULL)
+		cJSON_AddStringToObject(o, "text", p->text);
+	return o;
+}
+
+static cJSON *
+negative_obj(const struct record_negative *n)
+{
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "reason", record_reason_str(n->reason));
+	cJSON_AddStringToObject(o, "code", n->code != NULL ? n->code : "");
+	cJSON_AddNumberToObject(o, "count", n->count);
+	cJSON_AddNumberToObject(o, "first_at", (double)n->first_at);
+	cJSON_AddNumberToObject(o, "last_at", (double)n->last_at);
+	cJSON_AddNumberToObject(o, "retry_at", (double)n->retry_at);
+	return o;
+}
+
+/* --- request fields ------------------------------------------------------ */
+
+static const cJSON *
+field(const cJSON *req, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(req, name);
+}
+
+/*
+ * req_domain: the normalised "domain" of req into dom.  Returns 0, or
+ * -1 after answering the request with the error.
+ */
+static int
+req_domain(struct listen_conn *c, const cJSON *req, char *dom)
+{
+	const cJSON *d = field(req, "domain");
+	char detail[128];
+	const char *why;
+
+	if (!cJSON_IsString(d) || d->valuestring == NULL) {
+		fail(c, "bad-request", "domain: expected a string",
+		    STATS_ERROR);
+		return -1;
+	}
+	switch (domkey_normalize(d->valuestring, strlen(d->valuestring), dom,
+	    &why)) {
+	case DOMKEY_DOMAIN:
+		return 0;
+	case DOMKEY_NOT_DOMAIN:
+		snprintf(detail, sizeof(detail), "not a mail domain: %s", why);
+		fail(c, "domain-invalid", detail, STATS_NOT_DOMAIN);
+		return -1;
+	case DOMKEY_INVALID:
+		fail(c, "domain-invalid", why, STATS_NOT_DOMAIN);
+		return -1;
+	case DOMKEY_ERROR:
+	default:
+		fail(c, "internal", why, STATS_TEMP);
+		return -1;
+	}
+}
+
+/* --- resolve ------------------------------------------------------------- */
+
+/* resolve_policy: the policy fields of a resolve reply. */
+static void
+resolve_policy(cJSON *o, const struct lookup_answer *ans)
+{
+	int have = ans->status == LOOKUP_POLICY && ans->policy != NULL;
+
+	if (have)
+		cJSON_AddItemToObject(o, "policy", policy_obj(ans->policy, 0));
+	else
+		cJSON_AddNullToObject(o, "policy");
+	add_num_or_null(o, "fetched_at", have,
+	    have ? (double)ans->policy->fetched_at : 0);
+	add_num_or_null(o, "age", have, (double)ans->age);
+	add_num_or_null(o, "expires_in", have, (double)ans->expires_in);
+}
+
+static void
+on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
+{
+	struct listen_env *env = listen_conn_env(c);
+	char value[SOCKMAP_VALUE_MAX], detail[256];
+	enum sockmap_verdict v;
+	cJSON *o;
+
+	if (ans->status == LOOKUP_TEMP) {
+		snprintf(detail, sizeof(detail), "%s%s%s",
+		    ans->error != NULL ? ans->error : "lookup-failed",
+		    ans->detail != NULL && ans->detail[0] != '\0' ? ": " : "",
+		    ans->detail != NULL ? ans->detail : "");
+		fail(c, "temporary", detail, STATS_TEMP);
+		return;
+	}
+	v = sockmap_verdict(ans, env->conf->enforce_testing, value,
+	    sizeof(value));
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddStringToObject(o, "domain", ans->domain);
+		cJSON_AddStringToObject(o, "source",
+		    ans->status == LOOKUP_POLICY ? "mta-sts" : "none");
+		cJSON_AddBoolToObject(o, "cached",
+		    ans->source == LOOKUP_SRC_CACHE ||
+		    ans->source == LOOKUP_SRC_NEGATIVE);
+		cJSON_AddStringToObject(o, "origin",
+		    lookup_source_str(ans->source));
+		resolve_policy(o, ans);
+		add_str_or_null(o, "error", ans->error);
+		cJSON_AddStringToObject(o, "detail",
+		    ans->detail != NULL ? ans->detail : "");
+		add_str_or_null(o, "postfix", v == SOCKMAP_OK ? value : NULL);
+		cJSON_AddStringToObject(o, "verdict", sockmap_verdict_str(v));
+	}
+	send_json(c, o);
+	listen_done(c, ans->status == LOOKUP_POLICY ? STATS_POLICY :
+	    STATS_NONE);
+}
+
+/*
+ * req_wait: "wait": absent or true = up to lookup_timeout (-1), false =
+ * not at all (0), a number = that many milliseconds (the lookup service
+ * cuts it to lookup_timeout).  -2 when malformed.
+ */
+static int
+req_wait(const cJSON *req)
+{
+	const cJSON *w = field(req, "wait");
+
+	if (w == NULL || cJSON_IsTrue(w))
+		return -1;
+	if (cJSON_IsFalse(w))
+		return 0;
+	if (cJSON_IsNumber(w) && w->valuedouble >= 0 &&
+	    w->valuedouble <= CONTROL_WAIT_MAX &&
+	    w->valuedouble == (double)(int)w->valuedouble)
+		return (int)w->valuedouble;
+	return -2;
+}
+
+static void
+op_resolve(struct listen_conn *c, const cJSON *req)
+{
+	char dom[DOMKEY_MAX + 1];
+	int wait;
+
+	if ((wait = req_wait(req)) == -2) {
+		fail(c, "bad-request", "wait: expected true, false or "
+		    "milliseconds", STATS_ERROR);
+		return;
+	}
+	if (req_domain(c, req, dom) == -1)
+		return;
+	listen_lookup(c, dom, wait, on_resolve);
+}
+
+/* --- stats --------------------------------------------------------------- */
+
+static cJSON *
+stats_lookups(const struct stats *st)
+{
+	cJSON *o, *p;
+	int i, j;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	for (i = 0; i < STATS_NPROTO; i++) {
+		if ((p = cJSON_AddObjectToObject(o, stats_proto_str(i))) ==
+		    NULL)
+			continue;
+		for (j = 0; j < STATS_NRESULT; j++)
+			cJSON_AddNumberToObject(p, stats_result_str(j),
+			    (double)st->lookups[i][j]);
+	}
+	return o;
+}
+
+static cJSON *
+stats_service(const struct lookup_stats *ls)
+{
+	cJSON *o, *f;
+	int e;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "queries", (double)ls->queries);
+	cJSON_AddNumberToObject(o, "cache_hits", (double)ls->cache_hits);
+	cJSON_AddNumberToObject(o, "negative_hits", (double)ls->negative_hits);
+	cJSON_AddNumberToObject(o, "cache_misses", (double)ls->cache_misses);
+	cJSON_AddNumberToObject(o, "cache_errors", (double)ls->cache_errors);
+	cJSON_AddNumberToObject(o, "deadline", (double)ls->deadline);
+	cJSON_AddNumberToObject(o, "discoveries", (double)ls->discoveries);
+	cJSON_AddNumberToObject(o, "discovered",
+	    (double)ls->by_error[RESOLVE_OK]);
+	cJSON_AddNumberToObject(o, "refreshes", (double)ls->refreshes);
+	cJSON_AddNumberToObject(o, "in_flight", (double)ls->in_flight);
+	cJSON_AddNumberToObject(o, "pending_domains",
+	    (double)ls->pending_domains);
+	cJSON_AddNumberToObject(o, "refreshes_running",
+	    (double)ls->refreshes_running);
+	cJSON_AddNumberToObject(o, "refresh_failures",
+	    (double)ls->refresh_failures);
+	cJSON_AddNumberToObject(o, "refresh_skipped",
+	    (double)ls->refresh_skipped);
+	cJSON_AddNumberToObject(o, "overload", (double)ls->overload);
+	cJSON_AddNumberToObject(o, "corrupt", (double)ls->corrupt);
+	if ((f = cJSON_AddObjectToObject(o, "failures")) != NULL)
+		for (e = RESOLVE_OK + 1; e <= RESOLVE_POLICY_INVALID; e++)
+			cJSON_AddNumberToObject(f, resolve_code(e),
+			    (double)ls->by_error[e]);
+	return o;
+}
+
+static void
+op_stats(struct listen_conn *c, const cJSON *req)
+{
+	struct listen_env *env = listen_conn_env(c);
+	const struct stats *st = env->stats;
+	struct lookup_stats ls;
+	cJSON *o, *conns;
+
+	(void)req;
+	lookup_get_stats(env->lookup, &ls);
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddNumberToObject(o, "uptime",
+		    (double)(time(NULL) - st->started_at));
+		if ((conns = cJSON_AddObjectToObject(o, "connections")) !=
+		    NULL) {
+			cJSON_AddNumberToObject(conns, "open",
+			    (double)st->conns_open);
+			cJSON_AddNumberToObject(conns, "total",
+			    (double)st->conns_total);
+			cJSON_AddNumberToObject(conns, "refused",
+			    (double)st->conns_refused);
+			cJSON_AddNumberToObject(conns, "idle_closed",
+			    (double)st->conns_idle_closed);
+		}
+		cJSON_AddItemToObject(o, "lookups", stats_lookups(st));
+		cJSON_AddItemToObject(o, "service", stats_service(&ls));
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
+/* --- cache.list ---------------------------------------------------------- */
+
+struct list_state {
+	struct listen_conn *c;
+	enum cache_db	 db;		/* POLICY, then NEGATIVE */
+	char		 last[CACHE_KEY_MAX + 1]; /* "" = from the start */
+	size_t		 batch;		/* entries in this batch */
+	unsigned long long count;	/* entries sent */
+	int64_t		 now;
+};
+
+/* list_line: one entry as a JSON line. */
+static cJSON *
+list_entry(const struct list_state *ls, const char *key, const void *val,
+    size_t len)
+{
+	struct record_policy p;
+	struct record_negative n;
+	const char *why = NULL;
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "domain", key);
+	cJSON_AddStringToObject(o, "kind",
+	    ls->db == CACHE_DB_POLICY ? "policy" : "negative");
+	if (ls->db == CACHE_DB_POLICY &&
+	    record_policy_decode(val, len, &p, &why) == 0) {
+		cJSON_AddStringToObject(o, "mode", record_mode_str(p.mode));
+		cJSON_AddStringToObject(o, "id", p.id);
+		cJSON_AddNumberToObject(o, "max_age", p.max_age);
+		cJSON_AddNumberToObject(o, "fetched_at", (double)p.fetched_at);
+		cJSON_AddNumberToObject(o, "expires_in", (double)
+		    (p.fetched_at + (int64_t)p.max_age - ls->now));
+		cJSON_AddItemToObject(o, "mx", mx_array(&p));
+	} else if (ls->db == CACHE_DB_NEGATIVE &&
+	    record_negative_decode(val, len, &n, &why) == 0) {
+		cJSON_AddStringToObject(o, "reason",
+		    record_reason_str(n.reason));
+		cJSON_AddStringToObject(o, "code", n.code);
+		cJSON_AddNumberToObject(o, "retry_in",
+		    (double)(n.retry_at - ls->now));
+	} else {
+		cJSON_AddBoolToObject(o, "corrupt", 1);
+		cJSON_AddStringToObject(o, "detail", why != NULL ? why : "");
+	}
+	return o;
+}
+
+/* list_one: cache_iter callback; returns 1 to end the batch. */
+static int
+list_one(const char *key, const void *val, size_t len, void *arg)
+{
+	struct list_state *ls = arg;
+
+	if (ls->last[0] != '\0' && strcmp(key, ls->last) <= 0)
+		return 0;
+	send_json(ls->c, list_entry(ls, key, val, len));
+	snprintf(ls->last, sizeof(ls->last), "%s", key);
+	ls->count++;
+	return ++ls->batch >= CONTROL_LIST_BATCH ||
+	    listen_queued(ls->c) >= CONTROL_LIST_BYTES;
+}
+
+/* list_more: the next batch (listen_stream callback). */
+static void
+list_more(struct listen_conn *c, void *arg)
+{
+	struct list_state *ls = arg;
+	const char *err = NULL;
+	char detail[160];
+	cJSON *o;
+
+	for (ls->batch = 0; ls->db <= CACHE_DB_NEGATIVE; ls->db++) {
+		if (cache_iter(listen_conn_env(c)->cache, ls->db, list_one,
+		    ls, &err) != CACHE_OK) {
+			snprintf(detail, sizeof(detail), "cache: %s",
+			    err != NULL ? err : "error");
+			fail(c, "internal", detail, NOT_COUNTED);
+			return;		/* ls is freed now */
+		}
+		if (ls->batch > 0 && (ls->batch >= CONTROL_LIST_BATCH ||
+		    listen_queued(c) >= CONTROL_LIST_BYTES))
+			return;		/* more when this batch is out */
+		ls->last[0] = '\0';
+	}
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddTrueToObject(o, "end");
+		cJSON_AddNumberToObject(o, "count", (double)ls->count);
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);	/* ls is freed now */
+}
+
+static void
+op_cache_list(struct listen_conn *c, const cJSON *req)
+{
+	struct list_state *ls;
+
+	(void)req;
+	if ((ls = calloc(1, sizeof(*ls))) == NULL) {
+		fail(c, "internal", "out of memory", NOT_COUNTED);
+		return;
+	}
+	ls->c = c;
+	ls->db = CACHE_DB_POLICY;
+	ls->now = lookup_now(listen_conn_env(c)->lookup);
+	listen_stream(c, list_more, ls, free);
+	list_more(c, ls);
+}
+
+/* --- cache.show, cache.purge, cache.flush -------------------------------- */
+
+/* show_policy: the "policy" member of cache.show; -1 on a cache error. */
+static int
+show_policy(struct cache *cache, const char *dom, cJSON *o, const char **err)
+{
+	struct record_policy p;
+	enum cache_result r;
+	cJSON *x;
+	void *buf;
+
+	if ((buf = malloc(RECORD_POLICY_MAX)) == NULL) {
+		*err = "out of memory";
+		return -1;
+	}
+	r = cache_get_policy(cache, dom, buf, RECORD_POLICY_MAX, &p, err);
+	if (r == CACHE_OK)
+		cJSON_AddItemToObject(o, "policy", policy_obj(&p, 1));
+	else if (r == CACHE_NOTFOUND)
+		cJSON_AddNullToObject(o, "policy");
+	else if (r == CACHE_CORRUPT &&
+	    (x = cJSON_AddObjectToObject(o, "policy")) != NULL) {
+		cJSON_AddTrueToObject(x, "corrupt");
+		cJSON_AddStringToObject(x, "detail", *err ? *err : "");
+	}
+	free(buf);
+	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ?
+	    0 : -1;
+}
+
+static int
+show_negative(struct cache *cache, const char *dom, cJSON *o,
+    const char **err)
+{
+	unsigned char buf[RECORD_NEGATIVE_MAX];
+	struct record_negative n;
+	enum cache_result r;
+	cJSON *x;
+
+	r = cache_get_negative(cache, dom, buf, sizeof(buf), &n, err);
+	if (r == CACHE_OK)
+		cJSON_AddItemToObject(o, "negative", negative_obj(&n));
+	else if (r == CACHE_NOTFOUND)
+		cJSON_AddNullToObject(o, "negative");
+	else if (r == CACHE_CORRUPT &&
+	    (x = cJSON_AddObjectToObject(o, "negative")) != NULL) {
+		cJSON_AddTrueToObject(x, "corrupt");
+		cJSON_AddStringToObject(x, "detail", *err ? *err : "");
+	}
+	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ?
+	    0 : -1;
+}
+
+static void
+op_cache_show(struct listen_conn *c, const cJSON *req)
+{
+	struct cache *cache = listen_conn_env(c)->cache;
+	char dom[DOMKEY_MAX + 1], detail[160];
+	const char *err = NULL;
+	cJSON *o;
+
+	if (req_domain(c, req, dom) == -1)
+		return;
+	if ((o = cJSON_CreateObject()) == NULL) {
+		fail(c, "internal", "out of memory", NOT_COUNTED);
+		return;
+	}
+	cJSON_AddTrueToObject(o, "ok");
+	cJSON_AddStringToObject(o, "domain", dom);
+	if (show_policy(cache, dom, o, &err) == -1 ||
+	    show_negative(cache, dom, o, &err) == -1) {
+		cJSON_Delete(o);
+		snprintf(detail, sizeof(detail), "cache: %s",
+		    err != NULL ? err : "error");
+		fail(c, "internal", detail, NOT_COUNTED);
+		return;
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
+struct purge {
+	const char	*domain;
+	int		 n;
+};
+
+/* purge_txn: runs again from the start if the map had to grow. */
+static void
+purge_txn(struct cache_txn *t, void *arg)
+{
+	struct purge *p = arg;
+
+	p->n = cache_txn_del(t, CACHE_DB_POLICY, p->domain);
+	p->n += cache_txn_del(t, CACHE_DB_NEGATIVE, p->domain);
+}
+
+static void
+op_cache_purge(struct listen_conn *c, const cJSON *req)
+{
+	char dom[DOMKEY_MAX + 1], detail[160], esc[LOG_ESCAPE_MAX];
+	struct purge p = { dom, 0 };
+	const char *err = NULL;
+	cJSON *o;
+
+	if (req_domain(c, req, dom) == -1)
+		return;
+	if (cache_write(listen_conn_env(c)->cache, purge_txn, &p, &err) !=
+	    CACHE_OK) {
+		snprintf(detail, sizeof(detail), "cache: %s",
+		    err != NULL ? err : "error");
+		fail(c, "internal", detail, NOT_COUNTED);
+		return;
+	}
+	log_info("cache.purge %s (%s): %s", log_escape(dom, strlen(dom), esc,
+	    sizeof(esc)), listen_conn_peer(c), p.n > 0 ? "purged" : "absent");
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddStringToObject(o, "domain", dom);
+		cJSON_AddBoolToObject(o, "purged", p.n > 0);
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
+static int
+count_one(const char *key, const void *val, size_t len, void *arg)
+{
+	(void)key;
+	(void)val;
+	(void)len;
+	(*(unsigned long long *)arg)++;
+	return 0;
+}
+
+static void
+op_cache_flush(struct listen_conn *c, const cJSON *req)
+{
+	struct cache *cache = listen_conn_env(c)->cache;
+	unsigned long long n = 0;
+	const char *err = NULL;
+	char detail[160];
+	cJSON *o;
+
+	(void)req;
+	if (cache_iter(cache, CACHE_DB_POLICY, count_one, &n, &err) !=
+	    CACHE_OK ||
+	    cache_iter(cache, CACHE_DB_NEGATIVE, count_one, &n, &err) !=
+	    CACHE_OK ||
+	    cache_flush(cache, CACHE_DB_ALL, &err) != CACHE_OK) {
+		snprintf(detail, sizeof(detail), "cache: %s",
+		    err != NULL ? err : "error");
+		fail(c, "internal", detail, NOT_COUNTED);
+		return;
+	}
+	log_info("cache.flush (%s): %llu entries removed",
+	    listen_conn_peer(c), n);
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddNumberToObject(o, "purged", (double)n);
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
+/* --- test.clock (mtastsd -T only) ---------------------------------------- */
+
+static void
+op_test_clock(struct listen_conn *c, const cJSON *req)
+{
+	struct listen_env *env = listen_conn_env(c);
+	const cJSON *a = field(req, "advance");
+	cJSON *o;
+
+	if (!cJSON_IsNumber(a) || a->valuedouble < 0 ||
+	    a->valuedouble > (double)CONTROL_CLOCK_MAX ||
+	    a->valuedouble != (double)(long long)a->valuedouble) {
+		fail(c, "bad-request", "advance: expected whole seconds, "
+		    "0 to 10 years", NOT_COUNTED);
+		return;
+	}
+	env->clock_offset += (int64_t)a->valuedouble;
+	log_info("test.clock: clock advanced by %lld s (offset now %lld s)",
+	    (long long)a->valuedouble, (long long)env->clock_offset);
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddNumberToObject(o, "offset", (double)env->clock_offset);
+		cJSON_AddNumberToObject(o, "now",
+		    (double)lookup_now(env->lookup));
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
+/* --- dispatch ------------------------------------------------------------ */
+
+static const struct control_op ops[] = {
+	{ "resolve", 0, op_resolve },
+	{ "stats", 0, op_stats },
+	{ "cache.list", 0, op_cache_list },
+	{ "cache.show", 0, op_cache_show },
+	{ "cache.purge", 0, op_cache_purge },
+	{ "cache.flush", 0, op_cache_flush },
+	{ "test.clock", 1, op_test_clock },
+};
+
+static void
+dispatch(struct listen_conn *c, const cJSON *req)
+{
+	const cJSON *op = field(req, "op");
+	char esc[LOG_ESCAPE_MAX];
+	size_t i;
+
+	if (!cJSON_IsString(op) || op->valuestring == NULL) {
+		fail(c, "bad-request", "op: expected a string", STATS_ERROR);
+		return;
+	}
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(op->valuestring, ops[i].name) != 0)
+			continue;
+		if (ops[i].test_only && !listen_conn_env(c)->test_mode) {
+			fail(c, "not-allowed", "this op needs mtastsd -T "
+			    "(test mode)", STATS_ERROR);
+			return;
+		}
+		ops[i].run(c, req);
+		return;
+	}
+	log_debug("JSON client %s: unknown op %s", listen_conn_peer(c),
+	    log_escape(op->valuestring, strlen(op->valuestring), esc,
+	    sizeof(esc)));
+	fail(c, "unknown-op", "unknown op", STATS_ERROR);
+}
+
+/* has_nul: a raw NUL, or a JSON "\u0000" that cJSON would cut at. */
+static int
+has_nul(const char *s, size_t len)
+{
+	size_t i;
+
+	if (memchr(s, '\0', len) != NULL)
+		return 1;
+	for (i = 0; i + 6 <= len; i++)
+		if (s[i] == '\\' && (s[i + 1] == 'u' || s[i + 1] == 'U') &&
+		    memcmp(s + i + 2, "0000", 4) == 0)
+			return 1;
+	return 0;
+}
+
+/* parse_line: exactly one JSON object, white space around it. */
+static cJSON *
+parse_line(const char *buf, size_t len)
+{
+	const char *end = NULL;
+	cJSON *req;
+
+	req = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (req == NULL || !cJSON_IsObject(req) || end == NULL)
+		goto bad;
+	for (; end < buf + len; end++)
+		if (*end != ' ' && *end != '\t' && *end != '\r')
+			goto bad;
+	return req;
+bad:
+	cJSON_Delete(req);
+	return NULL;
+}
+
+static ssize_t
+control_request(struct listen_conn *c, const char *buf, size_t len)
+{
+	const char *nl;
+	size_t llen;
+	cJSON *req;
+
+	nl = memchr(buf, '\n', len < CONTROL_LINE_MAX + 1 ? len :
+	    CONTROL_LINE_MAX + 1);
+	if (nl == NULL) {
+		if (len <= CONTROL_LINE_MAX)
+			return 0;
+		log_info("JSON client %s: request line longer than %d bytes",
+		    listen_conn_peer(c), CONTROL_LINE_MAX);
+		send_error(c, "too-large", "request line longer than 10000 "
+		    "bytes");
+		listen_conn_env(c)->stats->lookups[STATS_JSON][STATS_ERROR]++;
+		return -1;
+	}
+	llen = (size_t)(nl - buf);
+	if (has_nul(buf, llen))
+		fail(c, "bad-request", "NUL in request", STATS_ERROR);
+	else if ((req = parse_line(buf, llen)) == NULL)
+		fail(c, "bad-request", "not one JSON object", STATS_ERROR);
+	else {
+		dispatch(c, req);
+		cJSON_Delete(req);
+	}
+	return (ssize_t)llen + 1;
+}
+
+static int
+control_claims(unsigned char first)
+{
+	return first == '{';
+}
+
+static const struct listen_proto proto = {
+	.name = "json",
+	.stat = STATS_JSON,
+	.idle_deadline = 1,
+	.claims = control_claims,
+	.request = control_request,
+};
+
+const struct listen_proto *
+control_proto(void)
+{
+	return &proto;
+}

@@ -1,0 +1,189 @@
+/*
+ * listen.h: the lookup socket of mtastsd: listeners, connections,
+ * per-connection buffers and deadlines (ARCHITECTURE.md §4,
+ * docs/PROTOCOLS.md).
+ *
+ * Purpose: one Unix socket (conf->socket) and optionally one TCP socket
+ * (conf->listen_tcp), many client connections, each speaking one of the
+ * protocols handed to listen_start() and chosen from its first byte.
+ * This module owns the bytes; the protocol modules (sockmap.c,
+ * tcptable.c, control.c) own the meaning, through struct listen_proto
+ * and the listen_conn functions below.
+ *
+ * Life of a connection:
+ *   - accepted while fewer than conf->max_connections are open; when
+ *     full, accepting pauses until one closes (the kernel's backlog holds
+ *     the rest); accept() running out of descriptors pauses it briefly.
+ *   - input is buffered up to LISTEN_INPUT_MAX bytes; nothing more is
+ *     read while that much is buffered, so one client cannot make the
+ *     daemon hold more (a protocol must reject a longer request).
+ *   - one request at a time: the protocol's request() sees the buffered
+ *     bytes only while no request of this connection is in progress,
+ *     and the next request is looked at only after the answer of the
+ *     previous one has been written to the socket (pipelined requests
+ *     wait in the input buffer).
+ *   - idle deadline: conf->client_idle_timeout, counted from the
+ *     connect or from the last answer written, for connections that
+ *     have not sent a byte yet and for protocols that ask for it;
+ *     NEVER for Postfix socketmap (Postfix reuses idle connections and
+ *     treats a close as a lookup error, mta-integration.md G4).  A
+ *     pending write that makes no progress for client_idle_timeout
+ *     closes the connection (any protocol).
+ *   - EOF or a socket error while a lookup is pending cancels the
+ *     lookup (lookup_cancel): a client that half-closes its socket has
+ *     left.  The connection is then freed from a separate event, never
+ *     inside a libevent or lookup callback (STYLE.md §5).
+ *
+ * Threading: loop thread only.  Ownership: struct listen is created by
+ * listen_open() and freed by listen_free(); connections belong to it.
+ * struct listen_env is borrowed (mtastsd.c owns it and may swap its
+ * `lookup` and `conf` between events, e.g. on SIGHUP).
+ */
+#ifndef LISTEN_H
+#define LISTEN_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+
+struct cache;
+struct conf;
+struct event_base;
+struct listen;
+struct listen_conn;
+struct lookup;
+struct lookup_answer;
+
+/* Longest buffered input per connection: the largest request of any
+ * protocol (a socketmap netstring: 10 digits, ":", 10,000 bytes, ",")
+ * plus a little. */
+#define LISTEN_INPUT_MAX	10016
+
+/* How long accept() rests after running out of descriptors. */
+#define LISTEN_EMFILE_PAUSE_MS	100
+
+/* What request handlers need; owned by mtastsd.c. */
+struct listen_env {
+	struct lookup	*lookup;	/* current lookup service */
+	struct cache	*cache;		/* the LMDB store */
+	const struct conf *conf;	/* current configuration */
+	struct stats	*stats;		/* counters */
+	int		 test_mode;	/* mtastsd -T: test-only JSON ops */
+	int64_t		 clock_offset;	/* test.clock: s added to time() */
+};
+
+/* One protocol of the lookup socket. */
+struct listen_proto {
+	const char	*name;		/* for logs */
+	enum stats_proto stat;		/* counters row */
+	int		 idle_deadline;	/* close idle connections? */
+	/* claims: does a connection starting with this byte speak it? */
+	int		(*claims)(unsigned char first);
+	/*
+	 * request: look at the buffered input buf[0..len), len >= 1, while
+	 * no request of the connection is in progress.  Returns
+	 *   0    no complete request yet: call again with more bytes
+	 *        (the protocol must return -1 instead once len reaches
+	 *        its own limit, which is at most LISTEN_INPUT_MAX);
+	 *   n>0  n bytes were one request, now started: it ends with
+	 *        listen_done(), before or after request() returns;
+	 *   -1   the input cannot be understood: the connection closes
+	 *        once what was queued with listen_reply() is written.
+	 */
+	ssize_t		(*request)(struct listen_conn *c, const char *buf,
+			    size_t len);
+};
+
+/*
+ * listen_open: create the listening sockets described by conf (socket,
+ * socket_owner, socket_group, socket_mode, listen_tcp), before any
+ * fork and while still root.  A missing parent directory of the Unix
+ * socket is created with mode 0755 and given to dir_uid/dir_gid (-1:
+ * left alone) so the unprivileged daemon can remove its socket at exit.
+ * An existing socket file is removed only if nothing accepts on it.
+ * Returns NULL with a reason in err on failure.
+ */
+struct listen	*listen_open(const struct conf *conf, uid_t dir_uid,
+		    gid_t dir_gid, char *err, size_t errlen);
+
+/*
+ * listen_start: start accepting on `base`; protos is a NULL-terminated
+ * array (borrowed, static).  env is borrowed and must outlive l.
+ * Returns 0, or -1 with a reason in err.
+ */
+int		 listen_start(struct listen *l, struct event_base *base,
+		    struct listen_env *env,
+		    const struct listen_proto *const *protos,
+		    char *err, size_t errlen);
+
+/*
+ * listen_stop: stop accepting (SIGTERM), close connections that have
+ * no request in progress, and let the others close after their answer.
+ */
+void		 listen_stop(struct listen *l);
+
+/* listen_busy: connections still open (after listen_stop: the ones
+ * finishing a request). */
+size_t		 listen_busy(const struct listen *l);
+
+/*
+ * listen_free: close every connection (pending lookups are cancelled)
+ * and the listeners, and remove the Unix socket file.  NULL is a no-op.
+ * Not from inside a callback of l.
+ */
+void		 listen_free(struct listen *l);
+
+/* --- for protocol modules ------------------------------------------- */
+
+/* listen_conn_env: the environment of the connection's listener. */
+struct listen_env *listen_conn_env(struct listen_conn *c);
+
+/* listen_conn_peer: "unix uid=N pid=N" or "ADDR:PORT", for logs. */
+const char	*listen_conn_peer(const struct listen_conn *c);
+
+/*
+ * listen_reply: queue data[0..len) for writing (copied).  Writes never
+ * block; the bytes go out as the socket accepts them.
+ */
+void		 listen_reply(struct listen_conn *c, const void *data,
+		    size_t len);
+
+/* listen_queued: bytes queued and not yet written. */
+size_t		 listen_queued(struct listen_conn *c);
+
+/*
+ * listen_done: the current request is answered (its answer, never
+ * empty, is queued); the next one is looked at once the answer is
+ * written.  Counts the request as `result` in stats->lookups, unless
+ * result is STATS_NRESULT (not a lookup: stats, cache ops).  In a
+ * stream, the stream's arg is freed here: do not touch it afterwards.
+ */
+void		 listen_done(struct listen_conn *c, enum stats_result result);
+
+/*
+ * listen_lookup: ask the lookup service about `domain` (normalised) for
+ * the current request; cb runs exactly once with the answer (borrowed
+ * for the call), maybe before listen_lookup returns, unless the
+ * connection dies first (then the lookup is cancelled and cb never
+ * runs).  wait: as lookup_query(): milliseconds to wait for a
+ * discovery, < 0 for the service's longest wait (lookup_timeout).
+ */
+typedef void listen_answer_cb(struct listen_conn *c,
+    const struct lookup_answer *ans);
+void		 listen_lookup(struct listen_conn *c, const char *domain,
+		    int wait, listen_answer_cb *cb);
+
+/*
+ * listen_stream: the current request answers in parts (cache.list):
+ * more(c, arg) runs each time everything queued so far has been
+ * written, until it calls listen_done().  arg_free(arg) runs when the
+ * stream ends or the connection dies (arg_free may be NULL).
+ */
+typedef void listen_more_cb(struct listen_conn *c, void *arg);
+void		 listen_stream(struct listen_conn *c, listen_more_cb *more,
+		    void *arg, void (*arg_free)(void *));
+
+#endif /* LISTEN_H */

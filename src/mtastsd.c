@@ -1,0 +1,539 @@
+/*
+ * mtastsd.c: the MTA-STS policy daemon (ARCHITECTURE.md §1): options,
+ * start-up, the event loop, reload and shutdown.
+ *
+ * usage: mtastsd [-d] [-n] [-v] [-T] [-f FILE]
+ *   -f FILE  configuration file (mtastsd.conf(5)); default
+ *            SYSCONFDIR/mtastsd/mtastsd.conf, and if that default does
+ *            not exist the daemon runs on built-in defaults (and says
+ *            so).  A FILE named with -f must exist.
+ *   -n       print the effective configuration ("name = value" for
+ *            every option) and exit.
+ *   -d       stay in the foreground and log to stderr (otherwise
+ *            detach and log to syslog, facility mail).
+ *   -v       log at debug level, whatever log_level says.
+ *   -T       test mode, for the test suite only: enables the JSON op
+ *            test.clock, which moves the lookup service's clock.
+ *            Never use it in production.
+ *
+ * Start-up (daemon.h explains the order): as root, the pidfile, the
+ * listening sockets and the state directory; then detach, drop to
+ * conf->user, and only then create the event base, open the LMDB cache
+ * and the lookup service, which must not cross a fork.
+ *
+ * The lookup service (resolver/lookup.h) gets lookup_timeout as the
+ * longest wait of a client, and a longer budget for the background job
+ * that fills the cache (job_timeout_ms); its background outcomes are
+ * logged (refresh failures as warnings unless the mode is none, RFC 8461
+ * §10.2).
+ *
+ * Reload (SIGHUP): log_level, max_connections, client_idle_timeout and
+ * enforce_testing apply at once.  The lookup settings (lookup_timeout,
+ * dns_*, connect_timeout, fetch_timeout, max_fetches, ca_file,
+ * txt_recheck_interval), when any changed, start a new lookup service:
+ * new requests use it, the old one answers the requests it already has
+ * and is freed once it has none (its background work is cancelled).
+ * Everything else needs a restart (conf.c marks it; the log says so).
+ *
+ * Exit status: 0 after SIGTERM/SIGINT, 1 on a start-up error.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cache.h"
+#include "conf.h"
+#include "control.h"
+#include "daemon.h"
+#include "listen.h"
+#include "log.h"
+#include "lookup.h"
+#include "record.h"
+#include "refresh.h"
+#include "sockmap.h"
+#include "stats.h"
+#include "tcptable.h"
+
+#ifndef MTASTSD_SYSCONFDIR
+#define MTASTSD_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONF	MTASTSD_SYSCONFDIR "/mtastsd/mtastsd.conf"
+#define RETIRE_POLL_SECS 1
+#define JOB_TIMEOUT_MAX	600000	/* ms, longest background job */
+
+struct opts {
+	const char	*file;		/* -f */
+	int		 foreground;	/* -d */
+	int		 dump;		/* -n */
+	int		 verbose;	/* -v */
+	int		 test;		/* -T */
+};
+
+/* One lookup service and the strings its configuration points to. */
+struct svc {
+	struct lookup	*lk;
+	char		*dns_servers;
+	char		*ca_file;
+	struct svc	*next;
+};
+
+struct mtastsd {
+	struct opts	 o;
+	struct event_base *base;
+	struct conf	*conf;
+	char		 conf_path[PATH_MAX];	/* "" = defaults */
+	int		 conf_optional;
+	struct daemon_user user;
+	int		 pidfd;
+	int		 readyfd;
+	struct cache	*cache;
+	struct listen	*listen;
+	struct daemon	*daemon;
+	struct svc	*svc;		/* answering new requests */
+	struct svc	*retired;	/* replaced on reload, finishing */
+	struct event	*ev_retire;
+	struct listen_env env;
+	struct stats	 stats;
+};
+
+static const struct listen_proto *protos[4];
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: mtastsd [-d] [-n] [-v] [-T] [-f file]\n");
+	exit(1);
+}
+
+/* die: a start-up failure; the pidfile goes first. */
+static void __attribute__((noreturn))
+die(struct mtastsd *m, const char *what, const char *err)
+{
+	if (m->pidfd != -1)
+		daemon_pidfile_remove(m->conf->pidfile, m->pidfd);
+	m->pidfd = -1;
+	listen_free(m->listen);
+	m->listen = NULL;
+	fatalx("%s: %s", what, err);
+}
+
+static void
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt(argc, argv, "dnvTf:")) != -1) {
+		switch (ch) {
+		case 'd':
+			o->foreground = 1;
+			break;
+		case 'n':
+			o->dump = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'T':
+			o->test = 1;
+			break;
+		case 'f':
+			o->file = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* load_conf: -f FILE, else the default file, else defaults. */
+static struct conf *
+load_conf(struct mtastsd *m)
+{
+	const char *path = m->o.file != NULL ? m->o.file : DEFAULT_CONF;
+	struct conf *c;
+	char err[512];
+
+	m->conf_optional = m->o.file == NULL;
+	if (m->conf_optional && access(path, F_OK) == -1 && errno == ENOENT)
+		path = NULL;
+	if ((c = conf_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mtastsd: %s\n", err);
+		exit(1);
+	}
+	/* Kept absolute: SIGHUP reads it again after chdir("/"). */
+	if (path == NULL)
+		snprintf(m->conf_path, sizeof(m->conf_path), "%s", DEFAULT_CONF);
+	else if (realpath(path, m->conf_path) == NULL)
+		snprintf(m->conf_path, sizeof(m->conf_path), "%s", path);
+	return c;
+}
+
+/* --- the lookup service -------------------------------------------------- */
+
+static int64_t
+service_clock(void *arg)
+{
+	const struct listen_env *env = arg;
+
+	return (int64_t)time(NULL) + env->clock_offset;
+}
+
+static void
+svc_free(struct svc *s)
+{
+	if (s == NULL)
+		return;
+	lookup_free(s->lk);
+	free(s->dns_servers);
+	free(s->ca_file);
+	free(s);
+}
+
+/*
+ * job_timeout_ms: the budget of one background job (discovery, TXT
+ * re-check, refetch).  A job outlives the callers that wait at most
+ * lookup_timeout for it (lookup.h), so the cache is filled for the next
+ * lookup: it covers two DNS steps (TXT, then the policy host's
+ * addresses; c-ares doubles the timeout on each try) and the whole
+ * fetch, and is never shorter than lookup_timeout.
+ */
+static int
+job_timeout_ms(const struct conf *c)
+{
+	unsigned tries = c->dns_tries < 10 ? c->dns_tries : 10;
+	int64_t ms;
+
+	ms = 2 * c->dns_timeout * (int64_t)((1u << tries) - 1) +
+	    c->fetch_timeout;
+	if (ms < c->lookup_timeout)
+		ms = c->lookup_timeout;
+	return (int)(ms < JOB_TIMEOUT_MAX ? ms : JOB_TIMEOUT_MAX);
+}
+
+/* on_lookup_event: log the lookup service's background outcomes. */
+static void
+on_lookup_event(const struct lookup_event *ev, void *arg)
+{
+	const struct record_policy *p = ev->policy;
+	char dom[LOG_ESCAPE_MAX], det[LOG_ESCAPE_MAX];
+	const char *code = ev->code != NULL ? ev->code : "";
+
+	(void)arg;
+	log_escape(ev->domain != NULL ? ev->domain : "-", ev->domain != NULL ?
+	    strlen(ev->domain) : 1, dom, sizeof(dom));
+	log_escape(ev->detail != NULL ? ev->detail : "", ev->detail != NULL ?
+	    strlen(ev->detail) : 0, det, sizeof(det));
+	switch (ev->kind) {
+	case LOOKUP_EV_STORED:
+		log_info("%s: policy stored: mode %s, id %s, max_age %u", dom,
+		    p != NULL ? record_mode_str(p->mode) : "?",
+		    p != NULL && p->id != NULL ? p->id : "?",
+		    p != NULL ? (unsigned)p->max_age : 0);
+		break;
+	case LOOKUP_EV_REFRESH_FAILED:
+		/* RFC 8461 §3.3, §10.2: alert unless the mode is none. */
+		if (p != NULL && p->mode == RECORD_MODE_NONE)
+			log_debug("%s: refresh failed (%s), mode none", dom,
+			    code);
+		else
+			log_warnx("%s: policy refresh failed: %s %s; cached "
+			    "policy kept (%u failures in a row)", dom, code,
+			    det, p != NULL ? (unsigned)p->failures : 0);
+		break;
+	case LOOKUP_EV_NEGATIVE:
+		log_debug("%s: no policy: %s %s", dom, code, det);
+		break;
+	case LOOKUP_EV_CORRUPT:
+	case LOOKUP_EV_CACHE_ERROR:
+	default:
+		log_warnx("%s: cache: %s: %s %s", dom,
+		    lookup_event_str(ev->kind), code, det);
+		break;
+	}
+}
+
+/* svc_conf: lookup_conf from c; strings point into s. */
+static void
+svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
+    struct lookup_conf *lc)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->resolve.dns_servers = s->dns_servers[0] != '\0' ?
+	    s->dns_servers : NULL;
+	lc->resolve.dns_timeout_ms = (int)c->dns_timeout;
+	lc->resolve.dns_tries = (int)c->dns_tries;
+	lc->resolve.connect_timeout_ms = (int)c->connect_timeout;
+	lc->resolve.fetch_timeout_ms = (int)c->fetch_timeout;
+	lc->resolve.lookup_timeout_ms = job_timeout_ms(c);
+	lc->resolve.max_fetches = (int)c->max_fetches;
+	lc->resolve.ca_file = s->ca_file[0] != '\0' ? s->ca_file : NULL;
+	refresh_conf_default(&lc->refresh);
+	lc->refresh.txt_recheck_interval = c->txt_recheck_interval / 1000;
+	lc->wait_ms = (int)c->lookup_timeout;
+	lc->clock = service_clock;
+	lc->clock_arg = &m->env;
+	lc->on_event = on_lookup_event;
+}
+
+static struct svc *
+svc_new(struct mtastsd *m, const struct conf *c, char *err, size_t errlen)
+{
+	struct lookup_conf lc;
+	struct svc *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->dns_servers = strdup(c->dns_servers)) == NULL ||
+	    (s->ca_file = strdup(c->ca_file)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		svc_free(s);
+		return NULL;
+	}
+	svc_conf(m, c, s, &lc);
+	if ((s->lk = lookup_new(m->base, m->cache, &lc, err, errlen)) ==
+	    NULL) {
+		svc_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* lookup_changed: does the lookup service need to be rebuilt? */
+static int
+lookup_changed(const struct conf *a, const struct conf *b)
+{
+	return a->lookup_timeout != b->lookup_timeout ||
+	    strcmp(a->dns_servers, b->dns_servers) != 0 ||
+	    a->dns_timeout != b->dns_timeout ||
+	    a->dns_tries != b->dns_tries ||
+	    a->connect_timeout != b->connect_timeout ||
+	    a->fetch_timeout != b->fetch_timeout ||
+	    a->max_fetches != b->max_fetches ||
+	    strcmp(a->ca_file, b->ca_file) != 0 ||
+	    a->txt_recheck_interval != b->txt_recheck_interval;
+}
+
+/* on_retire: free replaced services that have no request left. */
+static void
+on_retire(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { RETIRE_POLL_SECS, 0 };
+	struct mtastsd *m = arg;
+	struct lookup_stats st;
+	struct svc **pp, *s;
+
+	(void)fd;
+	(void)what;
+	for (pp = &m->retired; *pp != NULL;) {
+		lookup_get_stats((*pp)->lk, &st);
+		if (st.in_flight > 0) {
+			pp = &(*pp)->next;
+			continue;
+		}
+		s = *pp;
+		*pp = s->next;
+		svc_free(s);
+		log_info("reload: previous lookup service freed");
+	}
+	if (m->retired != NULL)
+		evtimer_add(m->ev_retire, &tv);
+}
+
+/* --- daemon hooks -------------------------------------------------------- */
+
+static const struct conf *
+hook_current(void *arg)
+{
+	return ((struct mtastsd *)arg)->conf;
+}
+
+static void
+hook_reload(struct conf *nc, void *arg)
+{
+	struct mtastsd *m = arg;
+	struct timeval tv = { RETIRE_POLL_SECS, 0 };
+	struct svc *s = NULL;
+	char err[512];
+
+	if (lookup_changed(m->conf, nc)) {
+		if ((s = svc_new(m, nc, err, sizeof(err))) == NULL) {
+			log_warnx("reload failed, keeping the running "
+			    "configuration: lookup service: %s", err);
+			conf_free(nc);
+			return;
+		}
+		m->svc->next = m->retired;
+		m->retired = m->svc;
+		m->svc = s;
+		m->env.lookup = s->lk;
+		evtimer_add(m->ev_retire, &tv);
+	}
+	if (!m->o.verbose)
+		log_set_level(nc->log_level);
+	conf_free(m->conf);
+	m->conf = nc;
+	m->env.conf = nc;
+	log_info("reload done%s", s != NULL ? " (new lookup service)" : "");
+}
+
+static void
+hook_stop(void *arg)
+{
+	listen_stop(((struct mtastsd *)arg)->listen);
+}
+
+static size_t
+hook_busy(void *arg)
+{
+	return listen_busy(((struct mtastsd *)arg)->listen);
+}
+
+static void
+hook_sync(void *arg)
+{
+	const char *err = NULL;
+
+	if (cache_sync(((struct mtastsd *)arg)->cache, &err) != CACHE_OK)
+		log_warnx("cache sync: %s", err != NULL ? err : "error");
+}
+
+static const struct daemon_hooks hooks = {
+	.current = hook_current,
+	.reload = hook_reload,
+	.stop = hook_stop,
+	.busy = hook_busy,
+	.sync = hook_sync,
+};
+
+/* --- start-up ------------------------------------------------------------ */
+
+/* start_root: everything that needs root, then detach and drop it. */
+static void
+start_root(struct mtastsd *m)
+{
+	uid_t du = m->user.drop ? m->user.uid : (uid_t)-1;
+	gid_t dg = m->user.drop ? m->user.gid : (gid_t)-1;
+	char err[512];
+
+	if ((m->pidfd = daemon_pidfile_open(m->conf->pidfile, du, dg, err,
+	    sizeof(err))) == -1)
+		die(m, "pidfile", err);
+	if ((m->listen = listen_open(m->conf, du, dg, err, sizeof(err))) ==
+	    NULL)
+		die(m, "listen", err);
+	if (daemon_mkdir(m->conf->state_dir, 0700, du, dg, err,
+	    sizeof(err)) == -1)
+		die(m, "state_dir", err);
+	if (!m->o.foreground) {
+		if (daemon_detach(&m->readyfd, err, sizeof(err)) == -1)
+			die(m, "detach", err);
+		log_init("mtastsd", 0, LOG_MAIL, m->o.verbose ?
+		    LOG_LEVEL_DEBUG : (enum log_level)m->conf->log_level);
+		if (daemon_pidfile_write(m->pidfd, err, sizeof(err)) == -1)
+			die(m, "pidfile", err);
+	}
+	if (daemon_drop(&m->user, err, sizeof(err)) == -1)
+		die(m, "privileges", err);
+}
+
+/* start_loop: the event base and everything that lives on it. */
+static void
+start_loop(struct mtastsd *m)
+{
+	const char *cerr = NULL;
+	char err[512];
+
+	if ((m->base = event_base_new()) == NULL)
+		die(m, "libevent", "cannot create the event base");
+	if ((m->cache = cache_open(m->conf->state_dir,
+	    (size_t)m->conf->cache_map_size, (size_t)m->conf->cache_map_max,
+	    0, &cerr)) == NULL)
+		die(m, m->conf->state_dir, cerr != NULL ? cerr :
+		    "cannot open the cache");
+	if ((m->svc = svc_new(m, m->conf, err, sizeof(err))) == NULL)
+		die(m, "lookup service", err);
+	m->env.lookup = m->svc->lk;
+	m->env.cache = m->cache;
+	m->env.conf = m->conf;
+	m->env.stats = &m->stats;
+	m->env.test_mode = m->o.test;
+	m->stats.started_at = (int64_t)time(NULL);
+	protos[0] = sockmap_proto();
+	protos[1] = tcptable_proto();
+	protos[2] = control_proto();
+	protos[3] = NULL;
+	if ((m->ev_retire = evtimer_new(m->base, on_retire, m)) == NULL ||
+	    listen_start(m->listen, m->base, &m->env, protos, err,
+	    sizeof(err)) == -1 ||
+	    (m->daemon = daemon_new(m->base, m->conf_path, m->conf_optional,
+	    &hooks, m, err, sizeof(err))) == NULL)
+		die(m, "start", err);
+}
+
+static void
+shutdown_all(struct mtastsd *m)
+{
+	struct svc *s;
+
+	listen_free(m->listen);
+	while ((s = m->retired) != NULL) {
+		m->retired = s->next;
+		svc_free(s);
+	}
+	svc_free(m->svc);
+	cache_close(m->cache);		/* syncs first */
+	daemon_free(m->daemon);
+	if (m->ev_retire != NULL)
+		event_free(m->ev_retire);
+	daemon_pidfile_remove(m->conf->pidfile, m->pidfd);
+	event_base_free(m->base);
+	conf_free(m->conf);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct mtastsd m;
+	char err[512];
+
+	m.pidfd = m.readyfd = -1;
+	parse_args(argc, argv, &m.o);
+	m.conf = load_conf(&m);
+	if (m.o.dump) {
+		conf_dump(m.conf, stdout);
+		conf_free(m.conf);
+		return 0;
+	}
+	log_init("mtastsd", 1, LOG_MAIL, m.o.verbose ? LOG_LEVEL_DEBUG :
+	    (enum log_level)m.conf->log_level);
+	if (access(m.conf_path, F_OK) == -1)
+		log_info("no %s: running on built-in defaults", m.conf_path);
+	if (m.o.test)
+		log_warnx("TEST MODE (-T): test.clock is enabled; never use "
+		    "this in production");
+	if (daemon_user_lookup(m.conf->user, &m.user, err, sizeof(err)) == -1)
+		die(&m, "user", err);
+	start_root(&m);
+	start_loop(&m);
+	log_info("ready: socket %s%s%s, cache %s, user %s", m.conf->socket,
+	    m.conf->listen_tcp[0] != '\0' ? ", tcp " : "", m.conf->listen_tcp,
+	    m.conf->state_dir, m.user.drop ? m.user.name : "(unchanged)");
+	daemon_ready(m.readyfd);
+	event_base_dispatch(m.base);
+	shutdown_all(&m);
+	log_info("exiting");
+	return 0;
+}

@@ -1,0 +1,906 @@
+#!/usr/bin/python3
+"""daemon_protocols.py: TAP test of mtastsd's lookup socket, the real
+daemon against the test world (tests/lib/world.py).
+
+The daemon runs inside the world's network namespace with -d -T, its
+socket, pidfile and state directory in the world's temp dir, `user =
+nobody`, DNS = the world's unbound, CA = the world's CA, and a TCP
+listener on 127.0.0.1 in the namespace (the test opens its TCP sockets
+there with setns(2)).  Checked, as docs/PROTOCOLS.md states:
+  - privileges: /proc/<pid>/status Uid/Gid, socket and directory owners
+    and modes;
+  - Postfix socketmap over Unix and TCP, and tcp_table: enforce -> the
+    exact OK string, testing / none / no policy -> NOTFOUND, parent keys,
+    [host] and IP keys -> NOTFOUND at once and without any lookup, mixed
+    case, trailing dot and IDN keys -> the answer of the normalised key;
+  - JSON: resolve, stats, cache.list (more entries than one batch),
+    cache.show, cache.purge, cache.flush, test.clock;
+  - malformed, truncated and oversize requests on every protocol get the
+    documented error or a closed connection while a parallel client keeps
+    getting answers;
+  - idle socketmap connections stay open past client_idle_timeout, idle
+    JSON and tcp_table connections are closed;
+  - max_connections pauses accepting until a slot frees;
+  - 1,000 concurrent connections each get their correct answer;
+  - SIGHUP with a bad file keeps the running configuration; a good one
+    applies enforce_testing, names options that need a restart, and
+    replaces the lookup service when lookup settings change;
+  - a second daemon: stale pidfile and stale socket are replaced, a
+    third start is refused, test.clock is refused without -T, -n, -f of
+    a missing file;
+  - a client that closes while its lookup is pending: the lookup is
+    cancelled at once;
+  - SIGTERM lets an in-flight lookup finish, exits 0, removes pidfile
+    and socket.
+Cold/hot lookups, coalescing, refresh and kill -9 are tested with the
+lookup service (not here).
+
+The binary is $MTASTSD, else src/mtastsd under $MTASTS_BUILDDIR (or the
+current directory).  Missing binary, not root or missing tools: SKIP.
+"""
+
+import ctypes
+import json
+import os
+import pwd
+import resource
+import selectors
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import world  # noqa: E402
+from world import Tap, World, policy_text  # noqa: E402
+
+IDLE = 1                # client_idle_timeout in the test config (s)
+LOOKUP_TIMEOUT = 3      # lookup_timeout (s)
+BULK = 600              # domains for cache.list batches and concurrency
+CONCURRENT = 1000
+USER = "nobody"
+IO_TIMEOUT = 15.0
+
+ENFORCE_MX = ["mx1.enforce.test", "*.backup.enforce.test"]
+TESTING_MX = ["mx.testing.test"]
+IDN_MX = ["mx.xn--bcher-kva.test"]
+
+
+def value(mx):
+    """The Postfix policy value for an enforced policy."""
+    return "secure match=%s servername=hostname" % ":".join(
+        m[1:] if m.startswith("*.") else m for m in mx)
+
+
+OK_ENFORCE = "OK " + value(ENFORCE_MX)
+OK_IDN = "OK " + value(IDN_MX)
+NOTFOUND = "NOTFOUND "
+
+# (key as Postfix sends it, expected socketmap reply)
+KEYS = [
+    ("enforce.test", OK_ENFORCE),
+    ("testing.test", NOTFOUND),
+    ("none.test", NOTFOUND),
+    ("nopolicy.test", NOTFOUND),
+    ("ENFORCE.Test", OK_ENFORCE),
+    ("enforce.test.", OK_ENFORCE),
+    ("EnFoRcE.TEST.", OK_ENFORCE),
+    ("b\u00fccher.test", OK_IDN),
+    ("B\u00dcCHER.TEST.", OK_IDN),
+    ("xn--bcher-kva.test", OK_IDN),
+]
+# Keys that are not mail domains: NOTFOUND without any lookup.
+NOT_DOMAINS = [".example.test", ".enforce.test", ".test", ".com", "[1.2.3.4]",
+               "[mx1.enforce.test]:25", "mx1.enforce.test:25",
+               "192.0.2.1", "2001:db8::1", "localhost", "bad_name.test",
+               "a..b.test", ""]
+
+# ----------------------------------------------------------- namespaces
+
+_libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+def ns_socket(ns):
+    """A TCP socket created inside network namespace `ns`."""
+    with open("/proc/self/ns/net", "rb") as me, \
+            open(os.path.join("/run/netns", ns), "rb") as there:
+        if _libc.setns(there.fileno(), CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns")
+        try:
+            return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        finally:
+            if _libc.setns(me.fileno(), CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns back")
+
+
+# ---------------------------------------------------------------- client
+
+class Client:
+    """One connection to the daemon, with blocking reads."""
+
+    def __init__(self, d, tcp=False, timeout=IO_TIMEOUT):
+        if tcp:
+            self.s = ns_socket(d.ns)
+            self.s.settimeout(timeout)
+            self.s.connect(("127.0.0.1", d.port))
+        else:
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.s.settimeout(timeout)
+            self.s.connect(d.sock)
+        self.buf = b""
+
+    def close(self):
+        self.s.close()
+
+    def send(self, data):
+        self.s.sendall(data.encode() if isinstance(data, str) else data)
+
+    def _fill(self):
+        try:
+            b = self.s.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            b = b""
+        if not b:
+            raise EOFError
+        self.buf += b
+
+    def netstring(self):
+        """One netstring payload (str), or None at EOF."""
+        try:
+            while b":" not in self.buf:
+                self._fill()
+            n = int(self.buf.split(b":", 1)[0])
+            head = len(str(n)) + 1
+            while len(self.buf) < head + n + 1:
+                self._fill()
+        except EOFError:
+            return None
+        out, self.buf = self.buf[head:head + n], self.buf[head + n + 1:]
+        return out.decode("utf-8", "replace")
+
+    def line(self):
+        """One line without "\\n" (str), or None at EOF."""
+        try:
+            while b"\n" not in self.buf:
+                self._fill()
+        except EOFError:
+            return None
+        out, self.buf = self.buf.split(b"\n", 1)
+        return out.decode("utf-8", "replace")
+
+    def sockmap(self, key, name="postfix"):
+        self.send(ns(name + " " + key))
+        return self.netstring()
+
+    def tcp(self, key):
+        self.send("get %s\n" % quote(key))
+        return self.line()
+
+    def json(self, obj):
+        self.send(json.dumps(obj) + "\n")
+        line = self.line()
+        return json.loads(line) if line is not None else None
+
+    def closed(self):
+        """True once the daemon closed the connection (waits for it)."""
+        try:
+            while True:
+                self._fill()
+        except EOFError:
+            return True
+        except socket.timeout:
+            return False
+
+
+def ns(payload):
+    b = payload.encode() if isinstance(payload, str) else payload
+    return b"%d:%s," % (len(b), b)
+
+
+def quote(key):
+    """Postfix's hex_quote(): %, white space, non-printable -> %XX."""
+    out = []
+    for ch in key.encode("utf-8"):
+        if ch == 0x25 or ch <= 0x20 or ch >= 0x7f:
+            out.append("%%%02X" % ch)
+        else:
+            out.append(chr(ch))
+    return "".join(out)
+
+
+def tcp_expect(sockmap_reply):
+    if sockmap_reply.startswith("OK "):
+        return "200 " + quote(sockmap_reply[3:])
+    return "500 not found"
+
+
+# ---------------------------------------------------------------- daemon
+
+class Daemon:
+    """The spawned daemon, its files and its log."""
+
+    def __init__(self, w, binary, name, port, test=True):
+        self.w, self.binary, self.name, self.port = w, binary, name, port
+        self.ns = w.ns
+        self.run = os.path.join(w.dir, name + "-run")
+        self.sock = os.path.join(self.run, "mtastsd.sock")
+        self.pidfile = os.path.join(self.run, "mtastsd.pid")
+        self.state = os.path.join(w.dir, name + "-state")
+        self.conf = os.path.join(w.dir, name + ".conf")
+        self.test = test
+        self.opts = {
+            "user": USER,
+            "socket": self.sock,
+            "socket_owner": USER,
+            "socket_group": str(pwd.getpwnam(USER).pw_gid),
+            "socket_mode": "0660",
+            "pidfile": self.pidfile,
+            "state_dir": self.state,
+            "listen_tcp": "127.0.0.1:%d" % port if port else "",
+            "dns_servers": w.dns_server,
+            "ca_file": w.ca_file,
+            "lookup_timeout": "%ds" % LOOKUP_TIMEOUT,
+            "client_idle_timeout": "%ds" % IDLE,
+            "max_connections": "2000",
+            "max_fetches": "50",
+            "log_level": "debug",
+        }
+        self.write_conf()
+        self.p = None
+
+    def write_conf(self, change=None, raw=None):
+        """The test configuration with `change` (a dict) applied, or
+        `raw` text."""
+        if raw is None:
+            opts = dict(self.opts, **(change or {}))
+            raw = "".join("%s = %s\n" % kv for kv in opts.items())
+        with open(self.conf, "w") as f:
+            f.write(raw)
+        os.chmod(self.conf, 0o644)
+
+    def start(self):
+        argv = [self.binary, "-d", "-f", self.conf]
+        if self.test:
+            argv.insert(2, "-T")
+        self.p = self.w.spawn(argv)
+        self.log_pos = 0
+        return self.wait_ready()
+
+    def wait_ready(self, timeout=15.0):
+        t_end = time.monotonic() + timeout
+        while time.monotonic() < t_end:
+            if self.p.poll() is not None:
+                return False
+            try:
+                Client(self, timeout=1).close()
+                return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def log(self):
+        with open(self.p.log_file, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, text, after=0, timeout=10.0):
+        """Poll the log for `text` past offset `after`."""
+        t_end = time.monotonic() + timeout
+        while time.monotonic() < t_end:
+            if text in self.log()[after:]:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def hup(self, change=None, raw=None, expect="reload done"):
+        self.write_conf(change, raw)
+        mark = len(self.log())
+        os.kill(self.p.pid, signal.SIGHUP)
+        return self.wait_log(expect, after=mark)
+
+    def stats(self):
+        c = Client(self)
+        try:
+            return c.json({"op": "stats"})
+        finally:
+            c.close()
+
+
+# ------------------------------------------------------------------ tests
+
+def build_world(w):
+    w.add_domain("enforce.test", policy=policy_text(mx=ENFORCE_MX))
+    w.add_domain("testing.test", policy=policy_text(mode="testing",
+                                                    mx=TESTING_MX))
+    w.add_domain("none.test", policy=policy_text(mode="none", mx=[]))
+    w.add_domain("nopolicy.test")
+    w.add_domain("b\u00fccher.test", policy=policy_text(mx=IDN_MX))
+    w.add_domain("purge.test", policy=policy_text(mx=["mx.purge.test"]))
+    w.add_domain("cold.test", policy=policy_text(mx=["mx.cold.test"]))
+    w.add_domain("hang.test", policy=policy_text(), fault="http-hang")
+    for i in range(BULK):
+        w.add_domain("bulk%d.test" % i,
+                     policy=policy_text(mx=["mx%d.bulk.test" % i]))
+
+
+def test_privileges(t, d):
+    nobody = pwd.getpwnam(USER)
+    with open(d.pidfile) as f:
+        pid = int(f.read().strip())
+    t.is_(pid, d.p.pid, "pidfile holds the daemon's pid")
+    ids = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Uid", "Gid", "Groups"):
+                ids[k] = v.split()
+    t.is_(ids.get("Uid"), [str(nobody.pw_uid)] * 4,
+          "privileges: real/effective/saved/fs uid are %s" % USER)
+    t.is_(ids.get("Gid"), [str(nobody.pw_gid)] * 4,
+          "privileges: real/effective/saved/fs gid are %s's group" % USER)
+    t.ok("0" not in ids.get("Groups", []), "privileges: root group gone",
+         got=ids.get("Groups"))
+    st = os.stat(d.sock)
+    t.ok(stat.S_ISSOCK(st.st_mode), "socket exists")
+    t.is_(oct(stat.S_IMODE(st.st_mode)), "0o660", "socket mode")
+    t.is_((st.st_uid, st.st_gid), (nobody.pw_uid, nobody.pw_gid),
+          "socket owner and group")
+    st = os.stat(d.run)
+    t.is_((oct(stat.S_IMODE(st.st_mode)), st.st_uid),
+          ("0o755", nobody.pw_uid), "socket directory created 0755 for "
+          "the run user")
+    st = os.stat(d.state)
+    t.is_((oct(stat.S_IMODE(st.st_mode)), st.st_uid),
+          ("0o700", nobody.pw_uid), "state directory created 0700 for "
+          "the run user")
+
+
+def test_postfix_keys(t, d):
+    for tcp in (False, True):
+        where = "tcp" if tcp else "unix"
+        sm, tt = Client(d, tcp=tcp), Client(d, tcp=tcp)
+        for key, want in KEYS:
+            got = sm.sockmap(key)
+            t.is_(got, want, "socketmap/%s %r" % (where, key))
+            t.is_(tt.tcp(key), tcp_expect(want),
+                  "tcp_table/%s %r" % (where, key))
+        sm.close()
+        tt.close()
+
+
+def test_not_domains(t, d):
+    before = d.stats()["service"]["queries"]
+    sm, tt = Client(d), Client(d, tcp=True)
+    slow = []
+    for key in NOT_DOMAINS:
+        t0 = time.monotonic()
+        got = (sm.sockmap(key), tt.tcp(key))
+        if time.monotonic() - t0 > 0.5:
+            slow.append(key)
+        t.is_(got, (NOTFOUND, "500 not found"),
+              "not a mail domain %r: NOTFOUND on both protocols" % key)
+    t.is_(slow, [], "not-domain keys answered at once")
+    after = d.stats()["service"]["queries"]
+    t.is_(after, before, "not-domain keys reach no lookup")
+    sm.close()
+    tt.close()
+
+
+def test_json(t, d):
+    c = Client(d)
+    r = c.json({"op": "resolve", "domain": "EnForce.test."})
+    t.is_((r["ok"], r["domain"], r["source"], r["policy"]["mode"],
+           r["policy"]["mx"], r["postfix"], r["error"]),
+          (True, "enforce.test", "mta-sts", "enforce", ENFORCE_MX,
+           value(ENFORCE_MX), None), "json resolve enforce")
+    t.ok(r["cached"] is True and isinstance(r["age"], (int, float)) and
+         r["expires_in"] > 0, "json resolve enforce: cached, age, expiry",
+         got=r)
+    r = c.json({"op": "resolve", "domain": "testing.test"})
+    t.is_((r["source"], r["policy"]["mode"], r["postfix"]),
+          ("mta-sts", "testing", None), "json resolve testing: no Postfix "
+          "value")
+    r = c.json({"op": "resolve", "domain": "nopolicy.test"})
+    t.ok(r["ok"] and r["source"] == "none" and r["policy"] is None and
+         isinstance(r["error"], str) and r["error"],
+         "json resolve no policy: source none with an error code", got=r)
+    for dom in (".enforce.test", "[1.2.3.4]", "bad_name.test", 5):
+        r = c.json({"op": "resolve", "domain": dom})
+        t.is_((r["ok"], r["error"]), (False, "domain-invalid" if
+              isinstance(dom, str) else "bad-request"),
+              "json resolve %r refused" % (dom,))
+    t0 = time.monotonic()
+    r = c.json({"op": "resolve", "domain": "cold.test", "wait": False})
+    t.ok(r["ok"] and r["source"] == "none" and r["error"] == "deadline" and
+         time.monotonic() - t0 < 0.5, "json resolve cold domain with "
+         "wait false: deadline at once", got=r)
+    r = c.json({"op": "resolve", "domain": "cold.test", "wait": 2000})
+    t.is_((r["source"], r["postfix"]), ("mta-sts", value(["mx.cold.test"])),
+          "json resolve with wait in ms: the discovered policy")
+    r = c.json({"op": "resolve", "domain": "cold.test", "wait": "yes"})
+    t.is_((r["ok"], r["error"]), (False, "bad-request"),
+          "json resolve with a bad wait refused")
+    r = c.json({"op": "stats"})
+    t.ok(r["ok"] and r["lookups"]["socketmap"]["policy"] >= 1 and
+         r["lookups"]["tcp_table"]["not-domain"] >= len(NOT_DOMAINS) and
+         r["connections"]["open"] >= 1 and "in_flight" in r["service"] and
+         "txt-none" in r["service"]["failures"],
+         "json stats: lookups by protocol and result, service counters",
+         got=r)
+    r = c.json({"op": "test.clock", "advance": 0})
+    t.ok(r["ok"] and isinstance(r["now"], (int, float)), "json test.clock",
+         got=r)
+    c.close()
+
+
+def cache_list(d):
+    c = Client(d)
+    c.send('{"op":"cache.list"}\n')
+    entries, end = [], None
+    while True:
+        line = c.line()
+        if line is None:
+            break
+        o = json.loads(line)
+        if o.get("end"):
+            end = o
+            break
+        entries.append(o)
+    c.close()
+    return entries, end
+
+
+def test_cache_ops(t, d, bulk_names):
+    entries, end = cache_list(d)
+    names = [e["domain"] for e in entries]
+    t.ok(end is not None and end["ok"] and end["count"] == len(entries),
+         "cache.list: end line with the count", got=end)
+    keys = [(e["domain"], e["kind"]) for e in entries]
+    t.is_(len(keys), len(set(keys)), "cache.list: no duplicates")
+    missing = [n for n in bulk_names + ["enforce.test", "xn--bcher-kva.test"]
+               if n not in names]
+    t.is_(missing[:5], [], "cache.list: every cached policy (%d entries, "
+          "more than one batch)" % len(entries))
+    e = [e for e in entries if e["domain"] == "enforce.test"]
+    t.ok(e and e[0]["kind"] == "policy" and e[0]["mode"] == "enforce" and
+         e[0]["mx"] == ENFORCE_MX, "cache.list: enforce.test entry", got=e)
+    c = Client(d)
+    r = c.json({"op": "resolve", "domain": "purge.test"})
+    t.is_(r["postfix"], value(["mx.purge.test"]), "purge.test resolved")
+    r = c.json({"op": "cache.show", "domain": "PURGE.test"})
+    t.ok(r["ok"] and r["policy"]["mode"] == "enforce" and
+         r["policy"]["mx"] == ["mx.purge.test"] and "text" in r["policy"],
+         "cache.show: the stored policy", got=r)
+    r = c.json({"op": "cache.purge", "domain": "purge.test"})
+    t.is_((r["ok"], r["purged"]), (True, True), "cache.purge: purged")
+    r = c.json({"op": "cache.show", "domain": "purge.test"})
+    t.is_((r["ok"], r["policy"], r["negative"]), (True, None, None),
+          "cache.show after purge: nothing")
+    r = c.json({"op": "cache.purge", "domain": "purge.test"})
+    t.is_((r["ok"], r["purged"]), (True, False), "cache.purge again: "
+          "nothing to purge")
+    r = c.json({"op": "cache.flush"})
+    t.ok(r["ok"] and r["purged"] >= len(bulk_names),
+         "cache.flush: every entry", got=r)
+    c.close()
+    entries, end = cache_list(d)
+    t.is_((len(entries), end and end["count"]), (0, 0),
+          "cache.list after flush: empty")
+    # The cache refills: lookups still work after a flush.
+    c = Client(d)
+    t.is_(c.sockmap("enforce.test"), OK_ENFORCE, "lookup after flush")
+    c.close()
+
+
+# Malformed requests: (name, protocol of the good client check, bytes to
+# send, expected reply or None, closed afterwards?)
+def bad_requests():
+    big_ns = b"10001:postfix " + b"a" * 9993 + b","
+    return [
+        ("socketmap bad length", b"5x:abc,", "PERM", True),
+        ("socketmap leading zero", b"01:a,", "PERM", True),
+        ("socketmap no comma", b"9:postfix a;", "PERM", True),
+        ("socketmap 10,001-byte query", big_ns, "PERM", True),
+        ("socketmap NUL in key", ns(b"postfix a\x00b.test"), "PERM", True),
+        ("socketmap no space", ns(b"postfix"), "PERM", True),
+        ("socketmap unknown map", ns(b"other enforce.test"),
+         "PERM unknown map name", False),
+        ("tcp_table 10,001-byte line", b"get " + b"a" * 9997,
+         "400 request too long", True),
+        ("tcp_table 10,000-byte line", b"get " + b"a" * 9996 + b"\n",
+         "500 not found", False),
+        ("tcp_table %00 in key", b"get a%00b.test\n", "500 not found",
+         False),
+        ("tcp_table raw NUL in key", b"get a\x00b.test\n", "500 not found",
+         False),
+        ("tcp_table bad %XX", b"get a%zzb\n", "400 malformed %XX encoding",
+         False),
+        ("tcp_table get without key", b"get\n", "400 unsupported command",
+         False),
+        ("tcp_table other command", b"gimme x\n", "400 unsupported command",
+         False),
+        ("garbage first byte", b"HELO x\r\n", None, True),
+        ("NUL first byte", b"\x00\x00", None, True),
+        ("JSON 10,001-byte line", b'{"op":"stats","x":"' + b"a" * 9980 +
+         b'"}', "too-large", True),
+        ("JSON not JSON", b"{nope\n", "bad-request", False),
+        ("JSON not an object", b"{}[1]\n", "bad-request", False),
+        ("JSON NUL", b'{"op":"resolve","domain":"a\\u0000.test"}\n',
+         "bad-request", False),
+        ("JSON unknown op", b'{"op":"frobnicate"}\n', "unknown-op", False),
+        ("JSON no op", b'{"domain":"enforce.test"}\n', "bad-request", False),
+    ]
+
+
+def read_reply(c, data):
+    if data[:1].isdigit():
+        return c.netstring()
+    if data[:1] == b"{":
+        line = c.line()
+        return json.loads(line).get("error") if line else None
+    return c.line()
+
+
+def test_malformed(t, d):
+    good = Client(d)           # a parallel client that must keep working
+    for name, data, want, closes in bad_requests():
+        c = Client(d, tcp=name.startswith("tcp"))
+        c.send(data)
+        got = read_reply(c, data) if want is not None else None
+        if want is None:
+            t.ok(c.closed(), "%s: connection closed without a reply"
+                 % name)
+        else:
+            ok = got is not None and got.startswith(want)
+            t.ok(ok, "%s: %s" % (name, want), got=got, want=want)
+            if closes:
+                t.ok(c.closed(), "%s: connection closed" % name)
+            else:
+                # Still usable: the next request on it is answered.
+                again = (c.sockmap("enforce.test") if data[:1].isdigit()
+                         else c.json({"op": "stats"})["ok"] if
+                         data[:1] == b"{" else c.tcp("enforce.test"))
+                t.ok(again in (OK_ENFORCE, True,
+                               tcp_expect(OK_ENFORCE)),
+                     "%s: connection still answers" % name, got=again)
+        c.close()
+        t.is_(good.sockmap("enforce.test"), OK_ENFORCE,
+              "after %s: the parallel client gets its answer" % name)
+    # Requests cut off by a close: nothing to answer, nothing breaks.
+    for name, data in (("socketmap truncated", b"100:postfix enf"),
+                       ("JSON half a line", b'{"op":"resolve","dom'),
+                       ("tcp_table half a line", b"get enforce.te")):
+        c = Client(d)
+        c.send(data)
+        c.close()
+        t.is_(good.sockmap("enforce.test"), OK_ENFORCE,
+              "%s then close: the parallel client gets its answer" % name)
+    good.close()
+    t.ok(d.p.poll() is None, "daemon alive after malformed requests")
+
+
+def test_idle(t, d):
+    sm = Client(d)
+    t.is_(sm.sockmap("enforce.test"), OK_ENFORCE, "idle: socketmap client")
+    js, tt, silent = Client(d), Client(d), Client(d)
+    t.ok(js.json({"op": "stats"})["ok"], "idle: JSON client")
+    t.is_(tt.tcp("enforce.test"), tcp_expect(OK_ENFORCE),
+          "idle: tcp_table client")
+    t0 = time.monotonic()
+    t.ok(js.closed(), "idle JSON connection closed by the daemon")
+    el = time.monotonic() - t0
+    t.ok(IDLE * 0.5 <= el <= IDLE + 2, "... after about "
+         "client_idle_timeout", got="%.2fs" % el, want="%ds" % IDLE)
+    t.ok(tt.closed(), "idle tcp_table connection closed")
+    t.ok(silent.closed(), "connection that never sent a byte closed")
+    # Nothing must happen to the socketmap connection: wait 2x the
+    # idle timeout (a sleep is the only way to check "nothing").
+    time.sleep(2 * IDLE + 0.2)
+    t.is_(sm.sockmap("enforce.test"), OK_ENFORCE, "idle socketmap "
+          "connection still open and answering after %ds" % (2 * IDLE))
+    for c in (sm, js, tt, silent):
+        c.close()
+
+
+def wait_open(d, n, timeout=5.0):
+    """Wait until the daemon has n connections open besides ours."""
+    t_end = time.monotonic() + timeout
+    while time.monotonic() < t_end:
+        if d.stats()["connections"]["open"] == n + 1:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_max_connections(t, d):
+    t.ok(d.hup({"max_connections": "4"}), "reload: max_connections = 4")
+    t.ok(wait_open(d, 0), "no other connection open")
+    held = [Client(d) for _ in range(4)]
+    for c in held:
+        c.sockmap("enforce.test")
+    extra = Client(d, timeout=0.5)     # connects: the kernel's backlog
+    extra.send(ns("postfix enforce.test"))
+    try:
+        got = extra.s.recv(100)
+    except socket.timeout:
+        got = "no answer"
+    t.is_(got, "no answer", "5th connection waits while 4 are open")
+    held.pop().close()
+    extra.s.settimeout(5)
+    t.is_(extra.netstring(), OK_ENFORCE, "... and is answered once one "
+          "closes")
+    t.ok(d.p.poll() is None, "daemon alive at max_connections")
+    for c in held + [extra]:
+        c.close()
+    t.ok(d.hup(), "reload: max_connections back to 2000")
+
+
+def concurrent_case(i, bulk_names):
+    proto = ("socketmap", "tcp_table", "json")[i % 3]
+    if i % 10 == 9:
+        key = ".enforce.test"
+        want = "error domain-invalid" if proto == "json" else NOTFOUND
+    else:
+        name = bulk_names[i % len(bulk_names)]
+        n = int(name[4:-5])
+        key, want = name, "OK " + value(["mx%d.bulk.test" % n])
+    if proto == "socketmap":
+        return proto, ns("postfix " + key), want
+    if proto == "tcp_table":
+        return proto, ("get %s\n" % quote(key)).encode(), tcp_expect(want)
+    return proto, (json.dumps({"op": "resolve", "domain": key}) +
+                   "\n").encode(), want
+
+
+def complete(proto, buf):
+    """The reply in buf, decoded, or None while incomplete."""
+    if proto == "socketmap":
+        if b":" not in buf:
+            return None
+        n = int(buf.split(b":", 1)[0])
+        head = len(str(n)) + 1
+        return buf[head:head + n].decode() if len(buf) >= head + n + 1 \
+            else None
+    if b"\n" not in buf:
+        return None
+    line = buf.split(b"\n", 1)[0].decode()
+    if proto == "tcp_table":
+        return line
+    o = json.loads(line)
+    if not o.get("ok"):
+        return "error " + str(o.get("error"))
+    return "OK " + o["postfix"] if o.get("postfix") else NOTFOUND
+
+
+def test_concurrent(t, d, bulk_names):
+    cases = [concurrent_case(i, bulk_names) for i in range(CONCURRENT)]
+    socks, t0 = [], time.monotonic()
+    for i in range(CONCURRENT):
+        c = Client(d, tcp=(i % 4 == 3), timeout=30)
+        socks.append(c.s)
+    for s, (_, req, _) in zip(socks, cases):
+        s.sendall(req)
+    sel = selectors.DefaultSelector()
+    bufs, got = {}, {}
+    for i, s in enumerate(socks):
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, i)
+        bufs[i] = b""
+    deadline = time.monotonic() + 60
+    while len(got) < CONCURRENT and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=1):
+            i = key.data
+            b = key.fileobj.recv(65536)
+            if not b:
+                got[i] = "EOF"
+                sel.unregister(key.fileobj)
+                continue
+            bufs[i] += b
+            r = complete(cases[i][0], bufs[i])
+            if r is not None:
+                got[i] = r
+                sel.unregister(key.fileobj)
+    el = time.monotonic() - t0
+    bad = [(i, cases[i][0], got.get(i), cases[i][2])
+           for i in range(CONCURRENT) if got.get(i) != cases[i][2]]
+    t.is_(bad[:3], [], "%d concurrent connections (Unix and TCP, all "
+          "three protocols) each get their answer" % CONCURRENT)
+    t.diag("%d concurrent connections answered in %.2f s" % (CONCURRENT,
+                                                           el))
+    st = d.stats()
+    t.ok(st["connections"]["open"] >= CONCURRENT,
+         "stats: %d connections open" % CONCURRENT,
+         got=st["connections"])
+    for s in socks:
+        s.close()
+    t.ok(d.p.poll() is None, "daemon alive after %d connections"
+         % CONCURRENT)
+
+
+def warm_bulk(t, d, bulk_names):
+    """Resolve the bulk domains, 50 connections at a time."""
+    per = 12
+    conns = [Client(d, timeout=30) for _ in range(len(bulk_names) // per)]
+    for j, c in enumerate(conns):
+        for name in bulk_names[j * per:(j + 1) * per]:
+            c.send(ns("postfix " + name))
+    bad = []
+    for j, c in enumerate(conns):
+        for k, name in enumerate(bulk_names[j * per:(j + 1) * per]):
+            r = c.netstring()
+            if r != "OK " + value(["mx%d.bulk.test" % (j * per + k)]):
+                bad.append((name, r))
+        c.close()
+    t.is_(bad[:3], [], "%d bulk domains discovered (pipelined socketmap "
+          "requests, answered in order)" % len(bulk_names))
+
+
+def test_reload(t, d):
+    mark = len(d.log())
+    t.ok(d.hup(raw="this is not an option\n",
+               expect="reload failed, keeping the running configuration"),
+         "SIGHUP with a bad file: reload failed is logged")
+    t.ok(d.p.poll() is None, "daemon still running after a bad reload")
+    c = Client(d)
+    t.is_(c.sockmap("enforce.test"), OK_ENFORCE, "old configuration still "
+          "answers")
+    t.is_(c.sockmap("testing.test"), NOTFOUND, "testing still NOTFOUND")
+    t.ok(d.hup({"enforce_testing": "yes", "socket_mode": "0600"}),
+         "SIGHUP with a good file: reload done")
+    t.ok("option socket_mode cannot change without a restart" in
+         d.log()[mark:], "a non-reloadable option is named in the log")
+    t.is_(c.sockmap("testing.test"), "OK " + value(TESTING_MX),
+          "enforce_testing = yes applied: testing policy enforced")
+    t.ok(d.hup(), "reload back to the test configuration")
+    t.is_(c.sockmap("testing.test"), NOTFOUND, "testing NOTFOUND again")
+    mark = len(d.log())
+    t.ok(d.hup({"dns_tries": "3"}, expect="reload done (new lookup "
+               "service)"), "reload with new lookup settings: new lookup "
+         "service")
+    t.is_(c.sockmap("enforce.test"), OK_ENFORCE, "the new service answers")
+    t.ok(d.wait_log("previous lookup service freed", after=mark),
+         "the previous service is freed once idle")
+    t.ok(d.hup(expect="reload done (new lookup service)"),
+         "reload back to the test lookup settings")
+    c.close()
+
+
+def test_second_daemon(t, w, binary):
+    d2 = Daemon(w, binary, "second", 0, test=False)
+    nobody = pwd.getpwnam(USER)
+    os.makedirs(d2.run, exist_ok=True)
+    os.chown(d2.run, nobody.pw_uid, nobody.pw_gid)
+    with open(d2.pidfile, "w") as f:       # stale: nobody holds its lock
+        f.write("999999\n")
+    s = socket.socket(socket.AF_UNIX)      # stale: nobody accepts
+    s.bind(d2.sock)
+    s.close()
+    t.ok(d2.start(), "second daemon starts over a stale pidfile and a "
+         "stale socket", diag=d2.log() if d2.p else None)
+    t.ok("removed stale pidfile" in d2.log() and
+         "removed stale socket" in d2.log(), "... and says so")
+    c = Client(d2)
+    r = c.json({"op": "test.clock", "advance": 60})
+    t.is_((r["ok"], r["error"]), (False, "not-allowed"),
+          "test.clock refused without -T")
+    c.close()
+    r = w.run([binary, "-d", "-f", d2.conf], timeout=10)
+    t.ok(r.rc == 1 and "already running" in r.stderr,
+         "a second instance on the same pidfile is refused",
+         got=(r.rc, r.stderr[-200:]))
+    r = subprocess.run([binary, "-n", "-f", d2.conf], capture_output=True,
+                       text=True, timeout=10)
+    t.ok(r.returncode == 0 and "client_idle_timeout = %ds" % IDLE in
+         r.stdout and "user = %s" % USER in r.stdout,
+         "-n prints the effective configuration", got=r.stdout[:200])
+    r = subprocess.run([binary, "-n", "-f", d2.conf + ".missing"],
+                       capture_output=True, text=True, timeout=10)
+    t.ok(r.returncode == 1 and "No such file" in r.stderr,
+         "-f of a missing file fails", got=(r.returncode, r.stderr))
+    t.is_(w.stop_process(d2.p), 0, "second daemon: SIGTERM exits 0")
+
+
+def test_vanish(t, d):
+    """A client that leaves while its lookup is pending: the lookup is
+    cancelled at once, not left to run into its deadline."""
+    c = Client(d)
+    c.send(ns("postfix hang.test"))     # pending: the fetch never ends
+    t_end = time.monotonic() + 2
+    while d.stats()["service"]["in_flight"] == 0 and \
+            time.monotonic() < t_end:
+        time.sleep(0.02)
+    t.is_(d.stats()["service"]["in_flight"], 1, "vanish: lookup pending")
+    t0 = time.monotonic()
+    c.close()
+    while d.stats()["service"]["in_flight"] > 0 and \
+            time.monotonic() - t0 < LOOKUP_TIMEOUT + 1:
+        time.sleep(0.02)
+    el = time.monotonic() - t0
+    t.ok(el < 1.0, "vanish: pending lookup cancelled when the client "
+         "closed", got="%.2fs" % el, want="< 1s (lookup_timeout %ds)"
+         % LOOKUP_TIMEOUT)
+    t.ok("lookup cancelled" in d.log(), "vanish: logged")
+
+
+def test_sigterm(t, d):
+    c = Client(d)
+    c.send(ns("postfix hang.test"))      # pending: the fetch never ends
+    time.sleep(0.2)                      # let it start (no signal for it)
+    t0 = time.monotonic()
+    os.kill(d.p.pid, signal.SIGTERM)
+    t.is_(c.netstring(), NOTFOUND, "SIGTERM: the in-flight lookup is "
+          "answered (deadline: NOTFOUND)")
+    t.ok(time.monotonic() - t0 <= LOOKUP_TIMEOUT + 1, "... within "
+         "lookup_timeout")
+    try:
+        rc = d.p.wait(10)
+    except subprocess.TimeoutExpired:
+        rc = None
+    t.is_(rc, 0, "SIGTERM: exit status 0")
+    t.ok(not os.path.exists(d.pidfile), "pidfile removed")
+    t.ok(not os.path.exists(d.sock), "socket removed")
+    t.ok("exiting" in d.log(), "log says exiting")
+    c.close()
+
+
+def main():
+    reason = world.skip_reason()
+    binary = os.environ.get("MTASTSD") or os.path.join(
+        os.environ.get("MTASTS_BUILDDIR") or os.getcwd(), "src", "mtastsd")
+    binary = os.path.abspath(binary)
+    if reason is None and not os.access(binary, os.X_OK):
+        reason = "no mtastsd binary at %s" % binary
+    if reason is None:
+        try:
+            pwd.getpwnam(USER)
+        except KeyError:
+            reason = "no user %s" % USER
+    if reason:
+        Tap.skip_all(reason)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = max(4096, soft)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(want, hard)))
+    t = Tap()
+    with World() as w:
+        build_world(w)
+        w.start()
+        # The daemon runs as nobody: it must reach its files and the CA.
+        os.chmod(w.dir, 0o711)
+        d = Daemon(w, binary, "mtastsd", 20000 + os.getpid() % 20000)
+        if not t.ok(d.start(), "daemon starts and accepts"):
+            t.diag(d.log()[-3000:])
+            return t.done()
+        bulk = ["bulk%d.test" % i for i in range(BULK)]
+        steps = [
+            ("privileges", lambda: test_privileges(t, d)),
+            ("postfix keys", lambda: test_postfix_keys(t, d)),
+            ("not domains", lambda: test_not_domains(t, d)),
+            ("json", lambda: test_json(t, d)),
+            ("malformed", lambda: test_malformed(t, d)),
+            ("idle", lambda: test_idle(t, d)),
+            ("max_connections", lambda: test_max_connections(t, d)),
+            ("bulk", lambda: warm_bulk(t, d, bulk)),
+            ("concurrent", lambda: test_concurrent(t, d, bulk)),
+            ("cache ops", lambda: test_cache_ops(t, d, bulk)),
+            ("reload", lambda: test_reload(t, d)),
+            ("second daemon", lambda: test_second_daemon(t, w, binary)),
+            ("vanish", lambda: test_vanish(t, d)),
+            ("sigterm", lambda: test_sigterm(t, d)),
+        ]
+        for name, fn in steps:
+            t0 = time.monotonic()
+            try:
+                fn()
+            except Exception as e:     # report, keep the TAP stream valid
+                t.ok(False, "%s: %s: %s" % (name, type(e).__name__, e))
+                t.diag(d.log()[-2000:])
+            t.diag("%s: %.2f s" % (name, time.monotonic() - t0))
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
