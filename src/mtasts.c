@@ -29,6 +29,8 @@ usage(FILE *fp)
 	    "       mtasts cache [--socket PATH] [--json] list | show DOMAIN |"
 	    " purge DOMAIN | flush\n"
 	    "       mtasts stats [--socket PATH] [--json]\n"
+	    "       mtasts list verify | show DOMAIN | export-postfix "
+	    "[--json] [--file F]...\n"
 	    "       mtasts txt check [--json] RECORD...\n"
 	    "       mtasts policy check [--json] [--content-type TYPE] FILE|-\n"
 	    "       mtasts mx match [--json] PATTERN HOST\n"
@@ -48,6 +50,7 @@ static const struct {
 	{ "mx", "match", cmd_mx_match },
 	{ "cache", NULL, cmd_cache },
 	{ "stats", NULL, cmd_stats },
+	{ "list", NULL, cmd_list },
 };
 
 int

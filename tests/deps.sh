@@ -8,7 +8,7 @@ PKGS_BUILD="autoconf automake libtool pkg-config make gcc clang
 PKGS_RUN="gpgv ca-certificates"
 # Test peers: real DNS and HTTPS servers, run inside a network namespace.
 PKGS_TEST="python3 python3-cryptography iproute2 openssl unbound nginx-light
-	bind9-dnsutils curl"
+	bind9-dnsutils curl gnupg"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "tests/deps.sh: run as root (apt-get install)" >&2
 	exit 2
