@@ -28,7 +28,10 @@ struct cd_opts {
 	int		 json;
 };
 
-/* cd_parse: [--socket PATH] [--json]; index of the first operand or -1. */
+/*
+ * cd_parse: [--socket PATH] [--json], before or after the verb (getopt
+ * permutes); index of the first operand or -1.
+ */
 static int
 cd_parse(int argc, char **argv, struct cd_opts *o)
 {
@@ -42,7 +45,7 @@ cd_parse(int argc, char **argv, struct cd_opts *o)
 	o->socket = client_default_socket();
 	o->json = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 's')
 			o->socket = optarg;
 		else if (ch == 'j')

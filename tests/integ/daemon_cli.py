@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""daemon_cli.py: mtasts(1) through the running daemon, and the cache
+across a kill -9.
+
+The real mtastsd runs in a test world (tests/lib/world.py, daemon.py);
+the real mtasts asks it over the Unix socket, as an administrator would:
+  - resolve: a cold domain is discovered ("freshly discovered"), the
+    second ask comes from the cache, with its age and expiry; --json
+    passes the daemon's objects; no policy exits 1; an unreachable
+    daemon exits 2; options that need --direct are refused;
+  - cache list / show / purge / flush and stats;
+  - kill -9 of the daemon after it cached policies: restarted, it lists
+    every one of them and answers from the cache without a single new
+    HTTPS fetch (RFC 8461 §3.3: policies are cached for max_age, which
+    a crash must not shorten).
+Prints TAP; skips (with the reason) when not root or a tool is missing.
+"""
+
+import json
+import os
+import signal
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from daemon import Daemon  # noqa: E402
+from world import Tap, World, policy_text, skip_reason  # noqa: E402
+
+BUILDDIR = os.environ.get("MTASTS_BUILDDIR", ".")
+MTASTS = os.environ.get("MTASTS") or os.path.join(BUILDDIR, "src", "mtasts")
+MTASTSD = os.environ.get("MTASTSD") or os.path.join(BUILDDIR, "src",
+                                                    "mtastsd")
+MX = ["mx1.enforce.test", "*.backup.enforce.test"]
+BULK = 50
+
+
+def build(w):
+    w.add_domain("enforce.test", policy=policy_text(mx=MX, max_age=86400))
+    w.add_domain("testing.test", policy=policy_text(mode="testing",
+                                                    mx=["mx.testing.test"]))
+    w.add_domain("nopolicy.test", mx=["mx.nopolicy.test"])
+    for i in range(BULK):
+        w.add_domain("bulk%d.test" % i, policy=policy_text(
+            mx=["mx.bulk%d.test" % i]))
+
+
+def cli(d, *args):
+    """mtasts with the daemon's socket; returns (rc, stdout, stderr)."""
+    r = d.w.run([MTASTS, args[0], "--socket", d.sock] + list(args[1:]),
+                timeout=60)
+    return r.rc, r.stdout, r.stderr
+
+
+def json_lines(out):
+    try:
+        return [json.loads(x) for x in out.splitlines() if x.strip()]
+    except ValueError:
+        return None
+
+
+def fetches(w, host):
+    return sum(1 for e in w.access_log() if e.get("sni") == host or
+               e.get("host") == host)
+
+
+def test_resolve(t, d):
+    rc, out, _ = cli(d, "resolve", "enforce.test")
+    t.ok(rc == 0 and "freshly discovered" in out and
+         "postfix: secure match=mx1.enforce.test:.backup.enforce.test "
+         "servername=hostname" in out, "resolve: cold domain discovered",
+         got=(rc, out))
+    rc, out, _ = cli(d, "resolve", "ENFORCE.test.")
+    t.ok(rc == 0 and "from cache" in out and "expires in" in out,
+         "resolve: second ask answered from the cache, with age and expiry",
+         got=(rc, out))
+    rc, out, _ = cli(d, "resolve", "--json", "enforce.test", "testing.test")
+    objs = json_lines(out) or []
+    t.ok(rc == 0 and len(objs) == 2 and objs[0]["cached"] is True and
+         objs[0]["policy"]["mx"] == MX and objs[1]["postfix"] is None and
+         objs[1]["policy"]["mode"] == "testing",
+         "resolve --json: one daemon object per domain", got=(rc, out))
+    rc, out, _ = cli(d, "resolve", "nopolicy.test")
+    t.ok(rc == 1 and "no policy (txt-none)" in out,
+         "resolve: no policy exits 1 and says why", got=(rc, out))
+    rc, out, _ = cli(d, "resolve", "--json", "a..b.test")
+    t.ok(rc == 1 and out.strip() != "", "resolve: invalid name exits 1",
+         got=(rc, out))
+    r = d.w.run([MTASTS, "resolve", "--socket", d.sock + ".missing",
+                 "enforce.test"], timeout=30)
+    t.ok(r.rc == 2 and "cannot connect" in r.stderr,
+         "resolve: unreachable daemon exits 2", got=(r.rc, r.stderr))
+    r = d.w.run([MTASTS, "resolve", "--ca-file", "/x", "enforce.test"],
+                timeout=30)
+    t.is_(r.rc, 2, "resolve: --ca-file without --direct is refused")
+
+
+def cache_domains(d):
+    rc, out, _ = cli(d, "cache", "list", "--json")
+    objs = json_lines(out) or []
+    return rc, {o["domain"]: o for o in objs if "domain" in o}, objs
+
+
+def test_cache(t, d):
+    rc, entries, objs = cache_domains(d)
+    t.ok(rc == 0 and entries.get("enforce.test", {}).get("kind") == "policy"
+         and entries.get("nopolicy.test", {}).get("kind") == "negative"
+         and objs and objs[-1].get("end") is True,
+         "cache list: policy and negative entries, then the end line",
+         got=objs[:5])
+    rc, out, _ = cli(d, "cache", "list")
+    t.ok(rc == 0 and "enforce.test" in out and "entries" in out,
+         "cache list: human output", got=out[:300])
+    rc, out, _ = cli(d, "cache", "show", "--json", "enforce.test")
+    obj = (json_lines(out) or [{}])[0]
+    t.ok(rc == 0 and obj.get("policy", {}).get("mx") == MX and
+         "version: STSv1" in obj["policy"].get("text", ""),
+         "cache show: the stored policy and its raw text", got=out[:300])
+    rc, out, _ = cli(d, "cache", "purge", "--json", "testing.test")
+    t.ok(rc == 0 and (json_lines(out) or [{}])[0].get("purged") is True,
+         "cache purge: removed", got=out)
+    _, entries, _ = cache_domains(d)
+    t.ok("testing.test" not in entries, "cache purge: gone from the list")
+    rc, out, _ = cli(d, "stats", "--json")
+    st = (json_lines(out) or [{}])[0]
+    t.ok(rc == 0 and st.get("ok") is True and "lookups" in st,
+         "stats: the daemon's counters", got=out[:300])
+    rc, _, err = cli(d, "cache", "bogus")
+    t.ok(rc == 2 and "usage" in err, "cache: unknown verb is a usage error")
+
+
+def test_kill9(t, w, d):
+    names = ["bulk%d.test" % i for i in range(BULK)]
+    rc, out, _ = cli(d, "resolve", "--json", *names)
+    objs = json_lines(out) or []
+    t.ok(rc == 0 and len(objs) == BULK and
+         all(o.get("policy") for o in objs),
+         "kill -9: %d policies discovered first" % BULK, got=(rc, out[:300]))
+    before = sum(fetches(w, "mta-sts." + n) for n in names)
+    os.kill(d.p.pid, signal.SIGKILL)
+    d.p.wait(timeout=10)
+    t.ok(d.start(), "kill -9: the daemon starts again on the same store",
+         got=d.log()[-2000:])
+    _, entries, _ = cache_domains(d)
+    kept = [n for n in names if entries.get(n, {}).get("kind") == "policy"]
+    t.is_(len(kept), BULK, "kill -9: every committed policy is still cached")
+    rc, out, _ = cli(d, "resolve", "--json", *names)
+    objs = json_lines(out) or []
+    t.ok(rc == 0 and objs and all(o.get("cached") is True for o in objs),
+         "kill -9: every domain answered from the cache after restart",
+         got=out[:300])
+    after = sum(fetches(w, "mta-sts." + n) for n in names)
+    t.is_(after, before, "kill -9: no HTTPS fetch after restart")
+
+
+def main():
+    reason = skip_reason()
+    if reason is None and not (os.access(MTASTS, os.X_OK) and
+                               os.access(MTASTSD, os.X_OK)):
+        reason = "mtasts or mtastsd not built"
+    if reason:
+        Tap.skip_all(reason)
+        return 0
+    t = Tap()
+    with World() as w:
+        build(w)
+        w.start()
+        os.chmod(w.dir, 0o711)
+        d = Daemon(w, MTASTSD, "cli", 0)
+        if not t.ok(d.start(), "daemon starts"):
+            t.diag(d.log()[-3000:])
+            return t.done()
+        test_resolve(t, d)
+        test_cache(t, d)
+        test_kill9(t, w, d)
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
