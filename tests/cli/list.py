@@ -29,26 +29,20 @@ EFF_SUB = "2C319DE47066C200DFDC4D6B842AEA40C5BCD6E1"
 EXPIRED_LINE = ("# Policy list is outdated. Falling back to opportunistic "
                 "encryption.\n")
 
-n = 0
-failed = 0
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tap import Tap  # noqa: E402
+
+T = Tap()
 
 
 def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond and diag:
-        for line in str(diag).splitlines():
-            print("# " + line)
-    sys.stdout.flush()
+    return T.ok(cond, name, diag=diag)
 
 
 def skip(name, why):
-    global n
-    n += 1
-    print("ok %d - %s # SKIP %s" % (n, name, why))
+    T.skip(name, why)
 
 
 def run(args):
@@ -342,8 +336,7 @@ def main():
         if key is not None:
             key.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return T.done()
 
 
 if __name__ == "__main__":

@@ -17,20 +17,16 @@ BUILDDIR = os.environ.get("MTASTS_BUILDDIR", ".")
 SRCDIR = os.environ.get("MTASTS_SRCDIR", ".")
 MTASTSD = os.path.join(BUILDDIR, "src", "mtastsd")
 
-n = 0
-failed = 0
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tap import Tap  # noqa: E402
+
+T = Tap()
 
 
 def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond and diag:
-        for line in str(diag).splitlines():
-            print("# " + line)
-
+    return T.ok(cond, name, diag=diag)
 
 def effective_defaults():
     """name -> value from 'mtastsd -n' with an empty config file."""
@@ -98,8 +94,7 @@ def main():
                 "cache", "stats", "list verify", "list show",
                 "list export\\-postfix"):
         ok(cmd in page1, "mtasts(1) documents '%s'" % cmd)
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return T.done()
 
 
 if __name__ == "__main__":

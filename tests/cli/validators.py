@@ -16,21 +16,16 @@ MTASTS = os.environ.get("MTASTS", "src/mtasts")
 SRCDIR = os.environ.get("MTASTS_SRCDIR", ".")
 EXAMPLES = os.path.join(SRCDIR, "docs", "examples")
 
-n = 0
-failed = 0
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tap import Tap  # noqa: E402
+
+T = Tap()
 
 
 def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond and diag:
-        for line in str(diag).splitlines():
-            print("# " + line)
-    sys.stdout.flush()
-
+    return T.ok(cond, name, diag=diag)
 
 def run(args, stdin=None):
     p = subprocess.run([MTASTS] + args, input=stdin, capture_output=True,
@@ -139,8 +134,7 @@ def main():
         rc, out, err = run(args)
         ok(rc == 2 and out == b"" and err != b"",
            "usage/I-O error: %s" % " ".join(args), "got %d %r %r" % (rc, out, err))
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return T.done()
 
 
 if __name__ == "__main__":

@@ -60,6 +60,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import Tap  # noqa: E402,F401  (re-exported: tests import it from here)
+
 LIB_DIR = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"
 FAULTS_PY = os.path.join(LIB_DIR, "faults.py")
@@ -1093,47 +1096,3 @@ def _kill_group(p, sig=signal.SIGTERM, timeout=3.0):
 
 # -------------------------------------------------------------------- TAP
 
-class Tap:
-    """Minimal TAP producer: ok()/is_() print results, done() prints the
-    plan and returns the exit status (0 all passed, 1 otherwise)."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, got=None, want=None, diag=None):
-        self.n += 1
-        if not cond:
-            self.failed += 1
-        print("%sok %d - %s" % ("" if cond else "not ", self.n, name))
-        if not cond and (got is not None or want is not None):
-            print("# got %s, want %s" % (_short(got), _short(want)))
-        if not cond and diag:
-            for line in str(diag).splitlines()[:20]:
-                print("# " + line)
-        sys.stdout.flush()
-        return cond
-
-    def is_(self, got, want, name, diag=None):
-        return self.ok(got == want, name, got=got, want=want, diag=diag)
-
-    def diag(self, msg):
-        for line in str(msg).splitlines():
-            print("# " + line)
-        sys.stdout.flush()
-
-    def done(self):
-        print("1..%d" % self.n)
-        sys.stdout.flush()
-        return 0 if self.failed == 0 and self.n > 0 else 1
-
-    @staticmethod
-    def skip_all(reason):
-        print("1..0 # SKIP %s" % reason)
-        sys.stdout.flush()
-        sys.exit(0)
-
-
-def _short(v, limit=300):
-    s = json.dumps(v, default=repr) if not isinstance(v, str) else repr(v)
-    return s if len(s) <= limit else s[:limit] + "..."
