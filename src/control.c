@@ -762,6 +762,7 @@ bad:
 static ssize_t
 control_request(struct listen_conn *c, const char *buf, size_t len)
 {
+	static struct log_rl toolong_rl;
 	const char *nl;
 	size_t llen;
 	cJSON *req;
@@ -771,8 +772,9 @@ control_request(struct listen_conn *c, const char *buf, size_t len)
 	if (nl == NULL) {
 		if (len <= CONTROL_LINE_MAX)
 			return 0;
-		log_info("JSON client %s: request line longer than %d bytes",
-		    listen_conn_peer(c), CONTROL_LINE_MAX);
+		if (log_rl_allow(&toolong_rl))
+			log_info("JSON client %s: request line longer than %d "
+			    "bytes", listen_conn_peer(c), CONTROL_LINE_MAX);
 		send_error(c, "too-large", "request line longer than 10000 "
 		    "bytes");
 		listen_conn_env(c)->stats->lookups[STATS_JSON][STATS_ERROR]++;

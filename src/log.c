@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -133,6 +134,27 @@ fatalx(const char *fmt, ...)
 {
 	LOG_VA(LOG_LEVEL_ERR, 0);
 	exit(1);
+}
+
+int
+log_rl_allow(struct log_rl *rl)
+{
+	long long now = (long long)time(NULL);
+
+	if (now - rl->window >= LOG_RL_WINDOW || now < rl->window) {
+		if (rl->dropped > 0)
+			log_warnx("%u similar messages suppressed in the last "
+			    "%d s", rl->dropped, LOG_RL_WINDOW);
+		rl->window = now;
+		rl->count = 0;
+		rl->dropped = 0;
+	}
+	if (rl->count < LOG_RL_BURST) {
+		rl->count++;
+		return 1;
+	}
+	rl->dropped++;
+	return 0;
 }
 
 char *

@@ -52,6 +52,24 @@ void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /*
+ * Rate limiting for messages a peer can trigger at will (malformed
+ * requests, oversize lines): one struct log_rl per call site, usually
+ * static.  log_rl_allow() returns 1 while the site has logged fewer than
+ * LOG_RL_BURST messages in the current LOG_RL_WINDOW seconds; when a new
+ * window starts after drops, it first logs how many were suppressed.
+ */
+#define LOG_RL_BURST	10
+#define LOG_RL_WINDOW	60
+
+struct log_rl {
+	long long	 window;	/* start of the current window */
+	unsigned	 count;		/* messages logged in it */
+	unsigned	 dropped;	/* messages suppressed in it */
+};
+
+int	log_rl_allow(struct log_rl *);
+
+/*
  * log_escape: copy untrusted in[0..len) to out as printable ASCII:
  * backslash, quote and every byte outside 0x20-0x7e become \xNN, and
  * the result is cut (ending in "...") to fit outsize, which must be at

@@ -173,6 +173,7 @@ get(struct listen_conn *c, const char *qkey, size_t qlen)
 static ssize_t
 tcptable_request(struct listen_conn *c, const char *buf, size_t len)
 {
+	static struct log_rl toolong_rl;
 	const char *nl;
 	size_t llen;
 
@@ -181,8 +182,10 @@ tcptable_request(struct listen_conn *c, const char *buf, size_t len)
 	if (nl == NULL) {
 		if (len <= TCPTABLE_LINE_MAX)
 			return 0;
-		log_info("tcp_table client %s: request line longer than %d "
-		    "bytes", listen_conn_peer(c), TCPTABLE_LINE_MAX);
+		if (log_rl_allow(&toolong_rl))
+			log_info("tcp_table client %s: request line longer "
+			    "than %d bytes", listen_conn_peer(c),
+			    TCPTABLE_LINE_MAX);
 		send_line(c, "400", "request too long", 0);
 		listen_conn_env(c)->stats->lookups[STATS_TCPTABLE]
 		    [STATS_ERROR]++;

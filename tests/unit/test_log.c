@@ -27,6 +27,22 @@ static const struct {
 	{ "exact fit not cut", "abc", 3, 12, "abc" },
 };
 
+/* A burst is allowed, the rest of the window is not. */
+static void
+test_ratelimit(void)
+{
+	struct log_rl rl = { 0, 0, 0 };
+	int i, allowed = 0;
+
+	for (i = 0; i < 3 * LOG_RL_BURST; i++)
+		allowed += log_rl_allow(&rl);
+	tap_is_int(allowed, LOG_RL_BURST, "rate limit: one burst per window");
+	tap_is_int(rl.dropped, 2 * LOG_RL_BURST, "rate limit: drops counted");
+	rl.window -= LOG_RL_WINDOW;	/* the window has passed */
+	tap_is_int(log_rl_allow(&rl), 1, "rate limit: next window allowed");
+	tap_is_int(rl.dropped, 0, "rate limit: drop count reset");
+}
+
 int
 main(void)
 {
@@ -44,5 +60,6 @@ main(void)
 	tap_is_int(log_level_parse("Debug"), -1, "levels are case-sensitive");
 	tap_is_int(log_level_parse(""), -1, "empty level rejected");
 	tap_is_str(log_level_str(LOG_LEVEL_INFO), "info", "level name");
+	test_ratelimit();
 	return tap_done();
 }
