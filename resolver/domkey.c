@@ -57,6 +57,7 @@
 #include <idn2.h>
 
 #include "domkey.h"
+#include "ascii.h"
 
 #define DOMKEY_IDN2_FLAGS (IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)
 
@@ -71,7 +72,6 @@ struct domkey_buf {
 
 static enum domkey_kind	domkey_set(enum domkey_kind, const char *,
 			    const char **);
-static int		domkey_is_digit(unsigned char);
 static int		domkey_is_ldh(unsigned char);
 static int		domkey_port(const char *, size_t);
 static int		domkey_needs_idna(const char *, size_t);
@@ -97,17 +97,11 @@ domkey_set(enum domkey_kind k, const char *reason, const char **why)
 	return k;
 }
 
-static int
-domkey_is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* Lowercase LDH: the only bytes a normalised name may contain. */
 static int
 domkey_is_ldh(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || domkey_is_digit(c) || c == '-';
+	return (c >= 'a' && c <= 'z') || ascii_is_digit(c) || c == '-';
 }
 
 /* 1 if s[0..n) is a TCP port: 1..5 digits, 1..65535. */
@@ -120,7 +114,7 @@ domkey_port(const char *s, size_t n)
 	if (n == 0 || n > 5)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!domkey_is_digit((unsigned char)s[i]))
+		if (!ascii_is_digit((unsigned char)s[i]))
 			return 0;
 		v = v * 10 + (s[i] - '0');
 	}
@@ -205,7 +199,7 @@ domkey_check(const char *s, const char **why)
 			if (!domkey_is_ldh((unsigned char)s[i]))
 				return domkey_set(DOMKEY_INVALID,
 				    "character not allowed in a domain", why);
-			digits = digits && domkey_is_digit((unsigned char)s[i]);
+			digits = digits && ascii_is_digit((unsigned char)s[i]);
 			continue;
 		}
 		if (i == start)

@@ -45,10 +45,10 @@
 #include <string.h>
 
 #include "mxmatch.h"
+#include "ascii.h"
 
 static int	mxmatch_is_ctl_or_space(unsigned char);
 static size_t	mxmatch_name_len(const char *);
-static int	mxmatch_lower(unsigned char);
 static int	mxmatch_equal(const char *, const char *, size_t);
 
 /* NUL..SP and DEL: never part of a host name in any encoding. */
@@ -96,13 +96,6 @@ mxmatch_name_len(const char *s)
 	return label == 0 ? 0 : len;
 }
 
-/* ASCII-only tolower: independent of the process locale. */
-static int
-mxmatch_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
 /* Case-insensitive (ASCII) compare of exactly n bytes. */
 static int
 mxmatch_equal(const char *a, const char *b, size_t n)
@@ -110,8 +103,8 @@ mxmatch_equal(const char *a, const char *b, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (mxmatch_lower((unsigned char)a[i]) !=
-		    mxmatch_lower((unsigned char)b[i]))
+		if (ascii_tolower((unsigned char)a[i]) !=
+		    ascii_tolower((unsigned char)b[i]))
 			return 0;
 	return 1;
 }

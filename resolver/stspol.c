@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "stspol.h"
+#include "ascii.h"
 
 /* Which non-repeatable fields were seen (for §3.2 "first one wins"). */
 #define SEEN_VERSION	0x01
@@ -67,30 +68,6 @@ static const struct {
 	{ "testing", STSPOL_MODE_TESTING },
 	{ "none", STSPOL_MODE_NONE },
 };
-
-static int
-is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alnum(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static char
-to_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
 
 /* n bytes at p equal the NUL-terminated literal s, exactly. */
 static int
@@ -146,14 +123,14 @@ key_scan(const char *p, size_t n, size_t *klen, const char **why)
 {
 	size_t i;
 
-	if (!is_alnum(p[0])) {
+	if (!ascii_is_alnum(p[0])) {
 		/* No header folding in §3.2: an indented line is not a field. */
-		*why = is_wsp(p[0]) ? "leading whitespace" :
+		*why = ascii_is_wsp(p[0]) ? "leading whitespace" :
 		    "invalid field name";
 		return -1;
 	}
 	for (i = 1; i < n; i++)
-		if (!is_alnum(p[i]) && p[i] != '_' && p[i] != '-' &&
+		if (!ascii_is_alnum(p[i]) && p[i] != '_' && p[i] != '-' &&
 		    p[i] != '.')
 			break;
 	if (i == n) {
@@ -161,7 +138,7 @@ key_scan(const char *p, size_t n, size_t *klen, const char **why)
 		return -1;
 	}
 	if (p[i] != ':') {
-		*why = is_wsp(p[i]) ? "whitespace before ':'" :
+		*why = ascii_is_wsp(p[i]) ? "whitespace before ':'" :
 		    "invalid field name";
 		return -1;
 	}
@@ -280,7 +257,7 @@ field_max_age(struct pstate *st, const char *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!is_digit(v[i]))
+		if (!ascii_is_digit(v[i]))
 			break;
 	if (n == 0 || i < n) {
 		st->why = "invalid max_age";
@@ -331,7 +308,7 @@ label_check(const char *l, size_t n, const char **why)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (!is_alnum(l[i]) && l[i] != '-') {
+		if (!ascii_is_alnum(l[i]) && l[i] != '-') {
 			*why = mx_char_why(l[i]);
 			return -1;
 		}
@@ -363,7 +340,7 @@ domain_check(const char *d, size_t n, const char **why)
 		if (i < n)
 			lab = i + 1;
 	}
-	for (i = lab; i < n && is_digit(d[i]); i++)
+	for (i = lab; i < n && ascii_is_digit(d[i]); i++)
 		;
 	if (i == n) {
 		*why = "invalid mx: IP address, not a host name";
@@ -408,7 +385,7 @@ field_mx(struct pstate *st, const char *v, size_t n)
 	/* Fits: n <= STSPOL_NAME_MAX and at most STSPOL_MX_MAX names. */
 	dst = out->names + st->used;
 	for (i = 0; i < n; i++)
-		dst[i] = to_lower(v[i]);
+		dst[i] = (char)ascii_tolower(v[i]);
 	dst[n] = '\0';
 	out->mx_off[out->nmx++] = (uint16_t)st->used;
 	st->used += n + 1;
@@ -440,7 +417,7 @@ line_parse(struct pstate *st, const char *p, size_t n)
 	const struct field *f;
 	size_t klen, v;
 
-	while (n > 0 && is_wsp(p[n - 1]))
+	while (n > 0 && ascii_is_wsp(p[n - 1]))
 		n--;		/* "sts-policy-field *WSP" */
 	if (n == 0) {
 		st->out->warnings |= STSPOL_WARN_EMPTY_LINE;
@@ -448,7 +425,7 @@ line_parse(struct pstate *st, const char *p, size_t n)
 	}
 	if (key_scan(p, n, &klen, &st->why) == -1)
 		return -1;
-	for (v = klen + 1; v < n && is_wsp(p[v]); v++)
+	for (v = klen + 1; v < n && ascii_is_wsp(p[v]); v++)
 		;		/* sts-policy-field-delim = ":" *WSP */
 	f = field_find(p, klen);
 	if (f != NULL && (f->seen & st->seen) == 0) {
@@ -592,12 +569,12 @@ stspol_content_type_ok(const char *ct)
 
 	if (ct == NULL)
 		return 0;
-	while (is_wsp(*ct))
+	while (ascii_is_wsp(*ct))
 		ct++;
 	for (i = 0; want[i] != '\0'; i++)
-		if (to_lower(ct[i]) != want[i])
+		if ((char)ascii_tolower(ct[i]) != want[i])
 			return 0;	/* also stops at ct's NUL */
-	for (ct += i; is_wsp(*ct); ct++)
+	for (ct += i; ascii_is_wsp(*ct); ct++)
 		;
 	return *ct == '\0' || *ct == ';';
 }

@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "stsrec.h"
+#include "ascii.h"
 
 /* sts-ext-name = (ALPHA / DIGIT) *31(...): at most 32 characters. */
 #define STSREC_NAME_MAX 32
@@ -56,8 +57,6 @@ struct stsrec_cur {
 	size_t			 pos;
 };
 
-static int		 stsrec_is_alnum(unsigned char);
-static int		 stsrec_is_wsp(unsigned char);
 static int		 stsrec_is_name_char(unsigned char);
 static int		 stsrec_is_ext_value_char(unsigned char);
 static int		 stsrec_has_prefix(const char *, size_t);
@@ -68,26 +67,11 @@ static const char	*stsrec_parse_ext_value(struct stsrec_cur *);
 static const char	*stsrec_parse_field(struct stsrec_cur *, char *, int *);
 static const char	*stsrec_parse_fields(struct stsrec_cur *, char *);
 
-/* ALPHA / DIGIT, ASCII only (no locale-dependent <ctype.h>). */
-static int
-stsrec_is_alnum(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9');
-}
-
-/* WSP = SP / HTAB (RFC 5234). */
-static int
-stsrec_is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* The characters sts-ext-name allows after its first one. */
 static int
 stsrec_is_name_char(unsigned char c)
 {
-	return stsrec_is_alnum(c) || c == '_' || c == '-' || c == '.';
+	return ascii_is_alnum(c) || c == '_' || c == '-' || c == '.';
 }
 
 /* sts-ext-value: %x21-3A / %x3C / %x3E-7E, i.e. VCHAR but ";" and "=". */
@@ -130,12 +114,12 @@ stsrec_scan_bytes(const char *s, size_t len)
 static int
 stsrec_skip_delim(struct stsrec_cur *c)
 {
-	while (c->pos < c->len && stsrec_is_wsp(c->s[c->pos]))
+	while (c->pos < c->len && ascii_is_wsp(c->s[c->pos]))
 		c->pos++;
 	if (c->pos == c->len || c->s[c->pos] != ';')
 		return 0;
 	c->pos++;
-	while (c->pos < c->len && stsrec_is_wsp(c->s[c->pos]))
+	while (c->pos < c->len && ascii_is_wsp(c->s[c->pos]))
 		c->pos++;
 	return 1;
 }
@@ -150,12 +134,12 @@ stsrec_parse_id(struct stsrec_cur *c, char *id, int *have_id)
 	size_t start = c->pos, n;
 	unsigned char next;
 
-	while (c->pos < c->len && stsrec_is_alnum(c->s[c->pos]))
+	while (c->pos < c->len && ascii_is_alnum(c->s[c->pos]))
 		c->pos++;
 	n = c->pos - start;
 	if (c->pos < c->len) {
 		next = c->s[c->pos];
-		if (next != ';' && !stsrec_is_wsp(next))
+		if (next != ';' && !ascii_is_wsp(next))
 			return "id has a character other than a letter "
 			    "or digit";
 	}
@@ -197,7 +181,7 @@ stsrec_parse_field(struct stsrec_cur *c, char *id, int *have_id)
 
 	if (c->s[c->pos] == ';')
 		return "empty field";
-	if (!stsrec_is_alnum(c->s[c->pos]))
+	if (!ascii_is_alnum(c->s[c->pos]))
 		return "field name does not start with a letter or digit";
 	while (c->pos < c->len && stsrec_is_name_char(c->s[c->pos]))
 		c->pos++;

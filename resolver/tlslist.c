@@ -25,6 +25,7 @@
 
 #include "mxmatch.h"
 #include "tlslist.h"
+#include "ascii.h"
 
 #define ARENA_BLOCK	65536	/* bytes per arena block (the real list
 				 * needs about 60 KiB of strings) */
@@ -58,24 +59,6 @@ struct pctx {
 	int		 failed;
 	char		 where[2 * ESC_MAX + 32];	/* e.g. policies["x"] */
 };
-
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alnum(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static char
-to_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
 
 /*
  * esc: a printable, bounded copy of untrusted text for error messages
@@ -226,7 +209,7 @@ digits(const char *s, size_t n, int64_t *v)
 
 	*v = 0;
 	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
+		if (!ascii_is_digit(s[i]))
 			return 0;
 		*v = *v * 10 + (s[i] - '0');
 	}
@@ -302,7 +285,7 @@ tlslist_time_parse(const char *s, size_t len, int64_t *out)
 		return -1;
 	if (s[i] == '.') {
 		/* Any number of digits, at least one; dropped (round down). */
-		while (++i < len && is_digit(s[i]))
+		while (++i < len && ascii_is_digit(s[i]))
 			;
 		if (i == 20 || i == len)
 			return -1;
@@ -393,19 +376,19 @@ name_norm(const char *s, int pattern, char out[TLSLIST_NAME_MAX + 1])
 				break;
 			lab = 0;
 			alldigit = 1;
-		} else if (is_alnum(*s) || *s == '-') {
+		} else if (ascii_is_alnum(*s) || *s == '-') {
 			if (lab == 0 && *s == '-')
 				return "label starts with '-'";
 			if (++lab > LABEL_MAX)
 				return "label longer than 63 bytes";
-			alldigit &= is_digit(*s);
+			alldigit &= ascii_is_digit(*s);
 		} else
 			return (unsigned char)*s >= 0x80 ?
 			    "non-ASCII name (A-labels only)" :
 			    "invalid character";
 		if (o == TLSLIST_NAME_MAX)
 			return "name longer than 253 bytes";
-		out[o++] = to_lower(*s);
+		out[o++] = (char)ascii_tolower(*s);
 	}
 	out[o] = '\0';
 	if (nlab < 2)

@@ -31,22 +31,15 @@
 #include <string.h>
 
 #include "netstring.h"
+#include "ascii.h"
 
 /* ssize_t is the signed type of size_t's width (POSIX); SSIZE_MAX
  * itself needs POSIX feature macros, which a pure -std=c17 module
  * does without. */
 #define NETSTRING_SSIZE_MAX (SIZE_MAX / 2)
 
-static int			netstring_is_digit(unsigned char);
 static enum netstring_result	netstring_fail(enum netstring_result,
 				    const char *, const char **);
-
-/* ASCII digits only, independent of the process locale. */
-static int
-netstring_is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 /* Set the reason (if wanted) and pass `r` through. */
 static enum netstring_result
@@ -71,7 +64,7 @@ netstring_decode(const char *buf, size_t len, size_t max,
 	if (consumed != NULL)
 		*consumed = 0;
 	for (i = 0; i < len && buf[i] != ':'; i++) {
-		if (!netstring_is_digit((unsigned char)buf[i]))
+		if (!ascii_is_digit((unsigned char)buf[i]))
 			return netstring_fail(NETSTRING_ERROR,
 			    "non-digit in netstring length", why);
 		if (i == 1 && buf[0] == '0')
