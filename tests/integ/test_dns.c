@@ -17,19 +17,12 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,48 +31,14 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "sandbox.h"
 #include "tap.h"
 
 #define TD_WAIT_MS	10000	/* longest any case may take */
 
-static char td_dir[] = "/tmp/mtasts-test-dns-XXXXXX";
 static pid_t td_unbound = -1;
 
 /* ---- the namespace and unbound ---- */
-
-static int
-td_lo_up(void)
-{
-	struct ifreq ifr;
-	int s, r;
-
-	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	r = ioctl(s, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (r == 0)
-		r = ioctl(s, SIOCSIFFLAGS, &ifr);
-	close(s);
-	return r;
-}
-
-static int
-td_write(const char *name, const char *text)
-{
-	char path[256];
-	FILE *fp;
-	int r;
-
-	snprintf(path, sizeof(path), "%s/%s", td_dir, name);
-	if ((fp = fopen(path, "w")) == NULL)
-		return -1;
-	r = fputs(text, fp) < 0 ? -1 : 0;
-	if (fclose(fp) != 0)
-		r = -1;
-	return r;
-}
 
 static int
 td_zone(void)
@@ -102,7 +61,7 @@ td_zone(void)
 	for (i = 0; i < 10; i++)	/* 2.5 KB: over the EDNS size */
 		off += (size_t)snprintf(z + off, sizeof(z) - off,
 		    "big TXT \"%d%0254d\"\n", i, 0);
-	return off < sizeof(z) - 1 ? td_write("test.zone", z) : -1;
+	return off < sizeof(z) - 1 ? sandbox_write("test.zone", z, off) : -1;
 }
 
 static int
@@ -124,90 +83,8 @@ td_conf(void)
 	    "remote-control:\n  control-enable: no\n"
 	    "auth-zone:\n  name: \"test.\"\n  zonefile: \"%s/test.zone\"\n"
 	    "  for-downstream: no\n  for-upstream: yes\n"
-	    "  fallback-enabled: no\n", td_dir, td_dir);
-	return td_write("unbound.conf", c);
-}
-
-static pid_t
-td_spawn(char *const argv[], const char *log)
-{
-	char path[256];
-	pid_t pid, parent;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", td_dir, log);
-	parent = getpid();
-	if ((pid = fork()) != 0)
-		return pid;
-	/* A crashed test must not leave its server running. */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
-		_exit(127);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	execvp(argv[0], argv);
-	_exit(127);
-}
-
-/* Readiness probe: unbound accepts TCP on :53 once it serves. */
-static int
-td_wait_tcp(const char *addr, int port)
-{
-	struct sockaddr_in sin;
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-	int i, s, r;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, addr, &sin.sin_addr);
-	for (i = 0; i < 500; i++) {
-		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-			return -1;
-		r = connect(s, (struct sockaddr *)&sin, sizeof(sin));
-		close(s);
-		if (r == 0)
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
-static int
-td_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-td_teardown(void)
-{
-	if (td_unbound > 0) {
-		kill(td_unbound, SIGTERM);
-		waitpid(td_unbound, NULL, 0);
-	}
-	nftw(td_dir, td_rm, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* NULL when a namespace could be made, else the reason to skip. */
-static const char *
-td_setup(void)
-{
-	if (geteuid() != 0)
-		return "needs root (network namespace)";
-	if (system("command -v unbound >/dev/null 2>&1") != 0)
-		return "unbound not installed";
-	if (unshare(CLONE_NEWNET) == -1)
-		return "unshare(CLONE_NEWNET) failed";
-	if (td_lo_up() == -1)
-		return "cannot bring up lo";
-	if (mkdtemp(td_dir) == NULL)
-		return "mkdtemp failed";
-	return NULL;
+	    "  fallback-enabled: no\n", sandbox_dir(), sandbox_dir());
+	return sandbox_write("unbound.conf", c, strlen(c));
 }
 
 static int
@@ -216,10 +93,10 @@ td_start_unbound(void)
 	static char conf[256];
 	char *argv[] = { "unbound", "-d", "-c", conf, NULL };
 
-	snprintf(conf, sizeof(conf), "%s/unbound.conf", td_dir);
+	sandbox_path("unbound.conf", conf, sizeof(conf));
 	if (td_zone() == -1 || td_conf() == -1 ||
-	    (td_unbound = td_spawn(argv, "unbound.log")) == -1 ||
-	    td_wait_tcp("127.0.0.1", 53) == -1)
+	    (td_unbound = sandbox_spawn(argv, "unbound.log")) == -1 ||
+	    sandbox_wait_tcp("127.0.0.1", 53) == -1)
 		return -1;
 	return 0;
 }
@@ -329,28 +206,6 @@ td_on_addr(enum dns_status st, const struct dns_addrs *res, void *arg)
 		event_base_loopbreak(td_base);
 }
 
-static void
-td_on_deadline(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	event_base_loopbreak(td_base);
-}
-
-/* Run the loop until every started query answered, or TD_WAIT_MS. */
-static void
-td_run(void)
-{
-	struct timeval tv = { TD_WAIT_MS / 1000, 0 };
-	struct event *t = evtimer_new(td_base, td_on_deadline, NULL);
-
-	evtimer_add(t, &tv);
-	if (td_pending > 0)
-		event_base_dispatch(td_base);
-	event_free(t);
-}
-
 static struct dns *
 td_dns(const char *servers, int timeout_ms, int tries, int maxq)
 {
@@ -454,7 +309,7 @@ td_table(void)
 				    td_cases[i].type,
 				    &got[k * TD_NCASES + i]);
 		}
-	td_run();
+	sandbox_loop(td_base, &td_pending, TD_WAIT_MS);
 	for (i = 0; i < TD_NCASES; i++)
 		td_check(&td_cases[i], &got[i]);
 	for (k = 1, i = 0; i < TD_NCASES * 3; i++)
@@ -463,15 +318,6 @@ td_table(void)
 	tap_is_int((intmax_t)got[3].lens[0], 255, "big.test: 255-byte "
 	    "records came whole (TCP fallback)");
 	dns_free(d);
-}
-
-static long
-td_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 /* SERVFAIL and silence: kept apart from "no record" (STYLE §4). */
@@ -490,10 +336,10 @@ td_failures(void)
 	d2 = td_dns("127.0.0.1", 200, 2, 0);
 	if (d1 == NULL || d2 == NULL)
 		goto done;
-	t0 = td_ms();
+	t0 = sandbox_ms();
 	td_txt(d1, "_mta-sts.one.test", &g1);
 	td_addr(d2, "x.hang.test", AF_INET, &g2);
-	td_run();
+	sandbox_loop(td_base, &td_pending, TD_WAIT_MS);
 	if (!tap_ok(g1.calls == 1 && g1.st == DNS_SERVFAIL,
 	    "SERVFAIL is servfail"))
 		tap_diag("got %s, want servfail", dns_status_str(g1.st));
@@ -501,8 +347,8 @@ td_failures(void)
 	    "silence is timeout"))
 		tap_diag("got %s, want timeout", dns_status_str(g2.st));
 	/* 200 ms, then 400 ms for the second round: well under 2 s. */
-	tap_ok(td_ms() - t0 < 2000, "timeout within its bound (%ld ms)",
-	    td_ms() - t0);
+	tap_ok(sandbox_ms() - t0 < 2000, "timeout within its bound (%ld ms)",
+	    sandbox_ms() - t0);
 done:
 	dns_free(d1);
 	dns_free(d2);
@@ -523,7 +369,7 @@ td_badname(void)
 	name[sizeof(name) - 1] = '\0';
 	td_txt(d, name, &g);
 	tap_is_int(g.calls, 0, "bad name: no callback inside the call");
-	td_run();
+	sandbox_loop(td_base, &td_pending, TD_WAIT_MS);
 	tap_ok(g.calls == 1 && !g.early && g.st == DNS_BADNAME,
 	    "bad name: badname, delivered from the loop");
 	dns_free(d);
@@ -553,7 +399,7 @@ td_cancel(void)
 		dns_cancel(q[i]);
 		td_pending--;
 	}
-	td_run();
+	sandbox_loop(td_base, &td_pending, TD_WAIT_MS);
 	for (i = 0; i < 10; i++) {
 		calls += g[i].calls;
 		bad += (i % 2 == 0) ? g[i].calls != 0 :
@@ -591,7 +437,7 @@ td_pacing(void)
 	    NULL || dns_query_txt(d, "_mta-sts.one.test", td_on_order,
 	    &td_order_good) == NULL)
 		td_pending = 0;
-	td_run();
+	sandbox_loop(td_base, &td_pending, TD_WAIT_MS);
 	if (!tap_ok(td_order_hang == -1 && td_order_good == 2,
 	    "pacing: the queued query waits for the slot"))
 		tap_diag("got hang %d, good %d, want -1, 2", td_order_hang,
@@ -649,11 +495,11 @@ main(void)
 	const char *why;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((why = td_setup()) != NULL)
+	if ((why = sandbox_enter("test-dns", "unbound")) != NULL)
 		return tap_skip_all(why);
 	if (td_start_unbound() == -1 || (td_base = event_base_new()) == NULL) {
 		tap_ok(0, "set-up: unbound did not start");
-		td_teardown();
+		sandbox_leave(td_unbound, SIGTERM);
 		return tap_done();
 	}
 	td_table();
@@ -664,6 +510,6 @@ main(void)
 	td_free_busy();
 	td_conf_errors();
 	event_base_free(td_base);
-	td_teardown();
+	sandbox_leave(td_unbound, SIGTERM);
 	return tap_done();
 }

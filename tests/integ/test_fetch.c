@@ -19,18 +19,11 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <event2/event.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +32,7 @@
 #include <unistd.h>
 
 #include "fetch.h"
+#include "sandbox.h"
 #include "tap.h"
 
 #define TF_WAIT_MS	20000
@@ -46,45 +40,10 @@
 #define TF_POLICY	"version: STSv1\r\nmode: enforce\r\n" \
 			"mx: mx.good.test\r\nmax_age: 86400\r\n"
 
-static char tf_dir[] = "/tmp/mtasts-test-fetch-XXXXXX";
 static pid_t tf_nginx = -1;
 static int tf_ipv6;
 
 /* ---- the namespace, certificates and nginx ---- */
-
-static int
-tf_lo_up(void)
-{
-	struct ifreq ifr;
-	int s, r;
-
-	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	r = ioctl(s, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (r == 0)
-		r = ioctl(s, SIOCSIFFLAGS, &ifr);
-	close(s);
-	return r;
-}
-
-static int
-tf_write(const char *name, const char *text, size_t len)
-{
-	char path[256];
-	FILE *fp;
-	int r;
-
-	snprintf(path, sizeof(path), "%s/%s", tf_dir, name);
-	if ((fp = fopen(path, "w")) == NULL)
-		return -1;
-	r = fwrite(text, 1, len, fp) == len ? 0 : -1;
-	if (fclose(fp) != 0)
-		r = -1;
-	return r;
-}
 
 /* n bytes of policy-like text (the content does not matter here). */
 static int
@@ -98,7 +57,7 @@ tf_body(const char *name, size_t n)
 		return -1;
 	for (i = 0; i < n; i++)
 		b[i] = i % 64 == 63 ? '\n' : 'a' + (char)(i % 26);
-	r = tf_write(name, b, n);
+	r = sandbox_write(name, b, n);
 	free(b);
 	return r;
 }
@@ -121,21 +80,21 @@ tf_certs(void)
 	char cmd[1024];
 	size_t i;
 
-	if (tf_write("ext.cnf", tf_ext, strlen(tf_ext)) == -1)
+	if (sandbox_write("ext.cnf", tf_ext, strlen(tf_ext)) == -1)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "cd %s && exec >openssl.log 2>&1 && "
 	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
 	    "-nodes -keyout ca.key -out ca.pem -subj /CN=mtasts-test-ca "
 	    "-days 2 && openssl req -new -newkey ec -pkeyopt "
 	    "ec_paramgen_curve:P-256 -nodes -keyout key.pem -out leaf.csr "
-	    "-subj /CN=" TF_HOST, tf_dir);
+	    "-subj /CN=" TF_HOST, sandbox_dir());
 	if (system(cmd) != 0)
 		return -1;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		snprintf(cmd, sizeof(cmd), "cd %s && exec >>openssl.log 2>&1 "
 		    "&& openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key "
 		    "-set_serial %zu -days 2 -extfile ext.cnf -extensions %s "
-		    "-out %s.pem", tf_dir, i + 2, kinds[i], kinds[i]);
+		    "-out %s.pem", sandbox_dir(), i + 2, kinds[i], kinds[i]);
 		if (system(cmd) != 0)
 			return -1;
 	}
@@ -146,7 +105,7 @@ static int
 tf_conf(void)
 {
 	static char c[8192];
-	const char *d = tf_dir;
+	const char *d = sandbox_dir();
 	int n;
 
 	n = snprintf(c, sizeof(c),
@@ -178,7 +137,7 @@ tf_conf(void)
 	    tf_ipv6 ? "    listen [::1]:443 ssl;\n" : "", d, d, d, d);
 	if (n < 0 || (size_t)n >= sizeof(c))
 		return -1;
-	return tf_write("nginx.conf", c, (size_t)n);
+	return sandbox_write("nginx.conf", c, (size_t)n);
 }
 
 static int
@@ -186,13 +145,13 @@ tf_files(void)
 {
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/www/chunked %s/tmp", tf_dir,
-	    tf_dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/www/chunked %s/tmp", sandbox_dir(),
+	    sandbox_dir());
 	if (system(cmd) != 0)
 		return -1;
-	return tf_write("www/p", TF_POLICY, strlen(TF_POLICY)) == -1 ||
-	    tf_write("www/html", TF_POLICY, strlen(TF_POLICY)) == -1 ||
-	    tf_write("www/charset", TF_POLICY, strlen(TF_POLICY)) == -1 ||
+	return sandbox_write("www/p", TF_POLICY, strlen(TF_POLICY)) == -1 ||
+	    sandbox_write("www/html", TF_POLICY, strlen(TF_POLICY)) == -1 ||
+	    sandbox_write("www/charset", TF_POLICY, strlen(TF_POLICY)) == -1 ||
 	    tf_body("www/b100", 100) == -1 || tf_body("www/b101", 101) == -1 ||
 	    tf_body("www/chunked/b100", 100) == -1 ||
 	    tf_body("www/chunked/b101", 101) == -1 ||
@@ -201,50 +160,15 @@ tf_files(void)
 	    tf_body("www/chunked/b65537", 65537) == -1 ? -1 : 0;
 }
 
-static int
-tf_wait_tcp(const char *addr, int port)
-{
-	struct sockaddr_in sin;
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-	int i, s, r;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, addr, &sin.sin_addr);
-	for (i = 0; i < 500; i++) {
-		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-			return -1;
-		r = connect(s, (struct sockaddr *)&sin, sizeof(sin));
-		close(s);
-		if (r == 0)
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
 static pid_t
 tf_spawn(void)
 {
-	char conf[256], log[256];
-	pid_t pid, parent;
-	int fd;
+	static char conf[256];
+	char *argv[] = { "nginx", "-p", NULL, "-c", conf, NULL };
 
-	snprintf(conf, sizeof(conf), "%s/nginx.conf", tf_dir);
-	snprintf(log, sizeof(log), "%s/nginx.out", tf_dir);
-	parent = getpid();
-	if ((pid = fork()) != 0)
-		return pid;
-	/* A crashed test must not leave its server running. */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
-		_exit(127);
-	if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	execlp("nginx", "nginx", "-p", tf_dir, "-c", conf, (char *)NULL);
-	_exit(127);
+	argv[2] = (char *)sandbox_dir();
+	sandbox_path("nginx.conf", conf, sizeof(conf));
+	return sandbox_spawn(argv, "nginx.out");
 }
 
 static int
@@ -261,42 +185,6 @@ tf_v6(void)
 	ok = bind(s, (struct sockaddr *)&s6, sizeof(s6)) == 0;
 	close(s);
 	return ok;
-}
-
-static const char *
-tf_setup(void)
-{
-	if (geteuid() != 0)
-		return "needs root (network namespace)";
-	if (system("command -v nginx >/dev/null 2>&1 && "
-	    "command -v openssl >/dev/null 2>&1") != 0)
-		return "nginx or openssl not installed";
-	if (unshare(CLONE_NEWNET) == -1)
-		return "unshare(CLONE_NEWNET) failed";
-	if (tf_lo_up() == -1)
-		return "cannot bring up lo";
-	if (mkdtemp(tf_dir) == NULL)
-		return "mkdtemp failed";
-	return NULL;
-}
-
-static int
-tf_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-tf_teardown(void)
-{
-	if (tf_nginx > 0) {
-		kill(tf_nginx, SIGQUIT);
-		waitpid(tf_nginx, NULL, 0);
-	}
-	nftw(tf_dir, tf_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A listener that never accepts: the kernel completes TCP, nobody TLS. */
@@ -348,27 +236,6 @@ tf_on_done(const struct fetch_result *r, void *arg)
 		event_base_loopbreak(tf_base);
 }
 
-static void
-tf_on_deadline(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	event_base_loopbreak(tf_base);
-}
-
-static void
-tf_run(void)
-{
-	struct timeval tv = { TF_WAIT_MS / 1000, 0 };
-	struct event *t = evtimer_new(tf_base, tf_on_deadline, NULL);
-
-	evtimer_add(t, &tv);
-	if (tf_pending > 0)
-		event_base_dispatch(tf_base);
-	event_free(t);
-}
-
 static struct fetch *
 tf_fetch(int max_transfers, size_t max_body, int connect_ms)
 {
@@ -376,7 +243,7 @@ tf_fetch(int max_transfers, size_t max_body, int connect_ms)
 	char err[256], ca[256];
 	struct fetch *f;
 
-	snprintf(ca, sizeof(ca), "%s/ca.pem", tf_dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", sandbox_dir());
 	c.ca_file = ca;
 	c.connect_timeout_ms = connect_ms;
 	c.timeout_ms = 5000;
@@ -499,7 +366,7 @@ tf_table(void)
 		tf_start(tf_cases[i].small ? small : big, tf_cases[i].port,
 		    tf_cases[i].path, tf_cases[i].addrs, &got[i]);
 	}
-	tf_run();
+	sandbox_loop(tf_base, &tf_pending, TF_WAIT_MS);
 	for (i = 0; i < TF_NCASES; i++) {
 		if (strchr(tf_cases[i].addrs, ':') != NULL && !tf_ipv6)
 			tap_diag("skipped %s: no IPv6", tf_cases[i].name);
@@ -531,7 +398,7 @@ tf_bound(void)
 	fetch_counts(f, &running, &queued, &peak);
 	tap_ok(running == 3 && queued == 27, "bound: 3 running, 27 queued "
 	    "(got %zu, %zu)", running, queued);
-	tf_run();
+	sandbox_loop(tf_base, &tf_pending, TF_WAIT_MS);
 	for (i = 0; i < 30; i++)
 		ok += got[i].calls == 1 && got[i].st == FETCH_OK;
 	tap_is_int(ok, 30, "bound: all 30 fetched");
@@ -557,7 +424,7 @@ tf_cancel(void)
 		fetch_cancel(r[i]);
 		tf_pending--;
 	}
-	tf_run();
+	sandbox_loop(tf_base, &tf_pending, TF_WAIT_MS);
 	for (i = 0; i < 8; i++) {
 		calls += got[i].calls;
 		ok += i % 2 == 1 && got[i].st == FETCH_OK && got[i].calls == 1;
@@ -565,15 +432,6 @@ tf_cancel(void)
 	tap_is_int(calls, 4, "cancel: only the kept transfers called back");
 	tap_is_int(ok, 4, "cancel: the kept transfers succeeded");
 	fetch_free(f);
-}
-
-static long
-tf_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 /* The connect deadline covers the TLS handshake. */
@@ -586,12 +444,12 @@ tf_hang(void)
 
 	if ((f = tf_fetch(1, 0, 300)) == NULL)
 		return;
-	t0 = tf_ms();
+	t0 = sandbox_ms();
 	tf_start(f, 443, "/p", "127.0.0.3", &g);
-	tf_run();
-	tap_ok(g.st == FETCH_TIMEOUT && tf_ms() - t0 < 1300,
+	sandbox_loop(tf_base, &tf_pending, TF_WAIT_MS);
+	tap_ok(g.st == FETCH_TIMEOUT && sandbox_ms() - t0 < 1300,
 	    "hung handshake: timeout after the 300 ms connect deadline "
-	    "(%ld ms)", tf_ms() - t0);
+	    "(%ld ms)", sandbox_ms() - t0);
 	fetch_free(f);
 }
 
@@ -657,16 +515,16 @@ main(void)
 	int hang;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((why = tf_setup()) != NULL)
+	if ((why = sandbox_enter("test-fetch", "nginx openssl")) != NULL)
 		return tap_skip_all(why);
 	tf_ipv6 = tf_v6();
 	if (tf_certs() == -1 || tf_files() == -1 || tf_conf() == -1 ||
 	    (tf_nginx = tf_spawn()) == -1 ||
-	    tf_wait_tcp("127.0.0.1", 443) == -1 ||
+	    sandbox_wait_tcp("127.0.0.1", 443) == -1 ||
 	    (hang = tf_hang_listener()) == -1 ||
 	    (tf_base = event_base_new()) == NULL) {
 		tap_ok(0, "set-up: certificates or nginx failed");
-		tf_teardown();
+		sandbox_leave(tf_nginx, SIGQUIT);
 		return tap_done();
 	}
 	tf_table();
@@ -677,6 +535,6 @@ main(void)
 	tf_bad_args();
 	event_base_free(tf_base);
 	close(hang);
-	tf_teardown();
+	sandbox_leave(tf_nginx, SIGQUIT);
 	return tap_done();
 }
