@@ -82,6 +82,7 @@ struct fetch {
 	long		 connect_ms, total_ms;
 	size_t		 max_body;
 	size_t		 max_transfers;
+	int		 any_type;	/* generic mode: no text/plain rule */
 };
 
 static void	fetch_on_sock(evutil_socket_t, short, void *);
@@ -312,7 +313,7 @@ fetch_check_head(struct fetch_req *r)
 		return -1;
 	}
 	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
-	if (ct == NULL || !stspol_content_type_ok(ct)) {
+	if (!r->f->any_type && (ct == NULL || !stspol_content_type_ok(ct))) {
 		fetch_abort(r, FETCH_CONTENT_TYPE,
 		    "Content-Type is not text/plain", 0);
 		return -1;
@@ -761,6 +762,12 @@ fetch_cancel(struct fetch_req *r)
 }
 
 /* ---- lifecycle ---- */
+
+void
+fetch_generic(struct fetch *f)
+{
+	f->any_type = 1;
+}
 
 static int
 fetch_conf_copy(struct fetch *f, const struct fetch_conf *conf, char *err,

@@ -7,7 +7,10 @@
  * CURLOPT_RESOLVE, so curl never asks the system resolver (STYLE §7.5).
  * Rules applied to every transfer:
  *   - HTTPS only, redirects never followed (a 3xx is FETCH_REDIRECT);
- *   - status 200 only, Content-Type text/plain (stspol_content_type_ok);
+ *   - status 200 only, Content-Type text/plain (stspol_content_type_ok;
+ *     a fetcher switched to the generic mode with fetch_generic()
+ *     skips this one check, for files that are not MTA-STS policies,
+ *     such as the STARTTLS Policy List);
  *   - body at most `max_body` bytes, with or without Content-Length;
  *   - certificate chain verified (CA file from config, else the system
  *     store) and the name checked as RFC 6125 and §3.3 want:
@@ -97,6 +100,12 @@ void fetch_free(struct fetch *f);
 struct fetch_req *fetch_start(struct fetch *f, const char *host,
     unsigned port, const char *path, const char *const *addrs,
     size_t naddrs, fetch_cb *cb, void *arg);
+
+/*
+ * fetch_generic: accept any Content-Type on the transfers `f` starts
+ * from now on (see above); every other rule still holds.
+ */
+void fetch_generic(struct fetch *f);
 
 /*
  * fetch_cancel: abort the request; its callback never runs and the

@@ -30,6 +30,13 @@
  * libevent's monotonic timers.  Jitter (refresh.h rule 2) is drawn per
  * domain from the seeded hash: stable for a domain, spread over
  * domains, so a busy domain does not refresh earlier than its share.
+ *
+ * STARTTLS list (lookup.h): every answer goes through lookup_reply(),
+ * so the fallback sits there, once, for every "no usable MTA-STS
+ * policy" path (job outcome, negative entry, deadline, overload).  The
+ * entry is read into lk->lbuf, or, when a callback still holds an
+ * answer that points there (lbuf_busy: a nested lookup_query from a
+ * callback), into a heap buffer for that nested answer.
  */
 #include "config.h"
 
@@ -44,6 +51,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "liststore.h"
 #include "lookup.h"
 #include "record.h"
 #include "refresh.h"
@@ -99,6 +107,8 @@ struct lookup {
 	size_t		 njobs, nrefresh;
 	struct lookup_job *bucket[LOOKUP_BUCKETS];
 	int		 pbuf_busy;		/* an answer points into pbuf */
+	int		 lbuf_busy;		/* an answer points into lbuf */
+	unsigned char	 lbuf[LISTSTORE_ENTRY_MAX]; /* list entry reads */
 	unsigned char	 pbuf[RECORD_POLICY_MAX]; /* hot path reads */
 	unsigned char	 jbuf[RECORD_POLICY_MAX]; /* job outcome reads */
 };
@@ -122,7 +132,7 @@ const char *
 lookup_source_str(enum lookup_source s)
 {
 	static const char *const names[] = {
-		"none", "cache", "discovery", "negative"
+		"none", "cache", "discovery", "negative", "starttls-list"
 	};
 
 	if ((unsigned)s < sizeof(names) / sizeof(names[0]))
@@ -219,8 +229,13 @@ lookup_event(struct lookup *lk, enum lookup_event_kind kind,
 
 /* ---- answers ---- */
 
+static int	lookup_from_list(struct lookup *, lookup_cb *, void *,
+		    const char *, const struct lookup_outcome *);
+static void	lookup_cache_error(struct lookup *, const char *,
+		    const char *, const char *);
+
 static void
-lookup_reply(struct lookup *lk, lookup_cb *cb, void *arg,
+lookup_reply_raw(struct lookup *lk, lookup_cb *cb, void *arg,
     const char *domain, const struct lookup_outcome *o)
 {
 	struct lookup_answer ans;
@@ -242,6 +257,135 @@ lookup_reply(struct lookup *lk, lookup_cb *cb, void *arg,
 	} else
 		ans.error = o->error != NULL ? o->error : "unknown";
 	cb(&ans, arg);
+}
+
+/* Every answer: "no usable MTA-STS policy" may come from the list. */
+static void
+lookup_reply(struct lookup *lk, lookup_cb *cb, void *arg,
+    const char *domain, const struct lookup_outcome *o)
+{
+	if (o->status == LOOKUP_NONE && lookup_from_list(lk, cb, arg, domain,
+	    o))
+		return;
+	lookup_reply_raw(lk, cb, arg, domain, o);
+}
+
+/*
+ * Does a LOOKUP_NONE outcome mean "no usable MTA-STS policy"?  A
+ * discovery outcome or a negative entry does, and so does a caller's
+ * wait or the limits running out; "domain-invalid" (never looked up)
+ * does not.
+ */
+static int
+lookup_list_eligible(const struct lookup_outcome *o)
+{
+	if (o->source == LOOKUP_SRC_DISCOVERY ||
+	    o->source == LOOKUP_SRC_NEGATIVE)
+		return 1;
+	return o->error != NULL && (strcmp(o->error, "deadline") == 0 ||
+	    strcmp(o->error, "overload") == 0);
+}
+
+/* lookup_list_read: the entry into buf; 1 listed, 0 not (or error). */
+static int
+lookup_list_read(struct lookup *lk, const char *domain, unsigned char *buf,
+    struct record_policy *p)
+{
+	const char *why = NULL;
+
+	switch (liststore_get(lk->cache, domain, buf, LISTSTORE_ENTRY_MAX, p,
+	    &why)) {
+	case CACHE_OK:
+		return 1;
+	case CACHE_NOTFOUND:
+		return 0;
+	case CACHE_CORRUPT:
+		lk->st.corrupt++;
+		lookup_event(lk, LOOKUP_EV_CORRUPT, domain, "list", why, NULL,
+		    NULL);
+		return 0;
+	default:
+		lookup_cache_error(lk, domain, "read", why);
+		return 0;
+	}
+}
+
+/* The entry as the answer's policy: times from the list, no id. */
+static void
+lookup_list_policy(const struct lookup_list *l, struct record_policy *p)
+{
+	int64_t age = l->expires - l->installed_at;
+
+	if (p->mode == RECORD_MODE_TESTING)
+		p->mode = RECORD_MODE_ENFORCE;	/* l->enforce_testing */
+	p->fetched_at = l->installed_at;
+	p->max_age = age <= 0 ? 0 : age > (int64_t)UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)age;
+	p->txt_checked_at = p->retry_at = 0;
+	p->failures = 0;
+}
+
+/* A listed testing entry that is not applied: o, and why. */
+static void
+lookup_list_testing(struct lookup *lk, lookup_cb *cb, void *arg,
+    const char *domain, const struct lookup_outcome *o)
+{
+	struct lookup_outcome t = *o;
+	char detail[LOOKUP_DETAIL_MAX];
+
+	lk->st.list_testing++;
+	snprintf(detail, sizeof(detail), "%s%sSTARTTLS list entry in mode "
+	    "testing: not applied", o->detail != NULL ? o->detail : "",
+	    o->detail != NULL && o->detail[0] != '\0' ? "; " : "");
+	t.detail = detail;
+	lookup_reply_raw(lk, cb, arg, domain, &t);
+}
+
+/*
+ * lookup_from_list: answer from the STARTTLS list when it applies
+ * (lookup.h); 1 when answered, 0 when the caller answers `o` itself.
+ */
+static int
+lookup_from_list(struct lookup *lk, lookup_cb *cb, void *arg,
+    const char *domain, const struct lookup_outcome *o)
+{
+	const struct lookup_list *l = lk->conf.list;
+	struct lookup_outcome lo = { LOOKUP_POLICY, LOOKUP_SRC_LIST, NULL,
+	    NULL, NULL };
+	char detail[LOOKUP_DETAIL_MAX];
+	unsigned char *buf = lk->lbuf;
+	struct record_policy p;
+	int rc = 1, testing = 0;
+
+	/* Expired: kept for status and rollback checks, never applied. */
+	if (l == NULL || !l->active || !lookup_list_eligible(o) ||
+	    !lookup_domain_ok(domain) || lookup_now(lk) >= l->expires)
+		return 0;
+	if (lk->lbuf_busy && (buf = malloc(LISTSTORE_ENTRY_MAX)) == NULL)
+		return 0;
+	if (buf == lk->lbuf)
+		lk->lbuf_busy = 1;
+	if (!lookup_list_read(lk, domain, buf, &p))
+		rc = 0;
+	else if ((testing = p.mode == RECORD_MODE_TESTING) &&
+	    !l->enforce_testing)
+		lookup_list_testing(lk, cb, arg, domain, o);
+	else {
+		lk->st.list_hits++;
+		lookup_list_policy(l, &p);
+		snprintf(detail, sizeof(detail), "STARTTLS list entry%s; no "
+		    "usable MTA-STS policy: %s", testing ? " in mode testing, "
+		    "enforced (starttls_list_enforce_testing)" : "",
+		    o->error != NULL ? o->error : "none");
+		lo.policy = &p;
+		lo.detail = detail;
+		lookup_reply_raw(lk, cb, arg, domain, &lo);
+	}
+	if (buf == lk->lbuf)
+		lk->lbuf_busy = 0;
+	else
+		free(buf);
+	return rc;
 }
 
 /* A "no policy" or local-failure answer without a policy. */

@@ -17,8 +17,25 @@
  * A failed refresh never removes a valid cached policy; a DNS error is
  * never cached as "no record" (refresh.h rules).  Mode "none" is a
  * policy like any other here (LOOKUP_POLICY, mode none): the protocol
- * layer answers it as "no policy" (§5).  Precedence for the STARTTLS
- * list comes with the list: MTA-STS, cached or fresh, wins.
+ * layer answers it as "no policy" (§5).
+ *
+ * STARTTLS Policy List (ARCHITECTURE.md §3 step 3, §8), fixed
+ * precedence: cached MTA-STS > fresh MTA-STS > list > nothing.  Only an
+ * answer that would be LOOKUP_NONE because there is no usable MTA-STS
+ * policy (an outcome of discovery: no TXT, invalid TXT, DNS or fetch
+ * failure, invalid policy; a negative entry; "deadline"; "overload")
+ * looks at the list, and only when conf->list says a verified list is
+ * installed and not expired at the service's `now`.  A listed domain
+ * is then answered LOOKUP_POLICY with source LOOKUP_SRC_LIST: the
+ * entry's mode and mx patterns ("*.x" form) as a record_policy whose
+ * fetched_at is when the list was installed and whose max_age runs to
+ * the list's expiry; id is "".  It is built for the answer only: never
+ * written to the "policy" db, so it never hides or replaces a real
+ * MTA-STS policy, and the next discovery still runs.  MTA-STS policies
+ * in mode testing or none are policies: the list never overrides them.
+ * A testing entry is answered only when conf->list->enforce_testing is
+ * set, and then with mode enforce; otherwise the answer stays
+ * LOOKUP_NONE (its detail says a testing entry exists).
  *
  * Background work: each domain has at most one job in flight (a
  * discovery, a TXT re-check or a refetch), which holds its own resolve
@@ -79,6 +96,15 @@ struct lookup;
 struct lookup_req;
 struct lookup_event;
 
+/* The STARTTLS Policy List as the lookup service sees it. */
+struct lookup_list {
+	int		 active;	/* the store's "list" db holds a
+					 * verified list that may be used */
+	int64_t		 expires;	/* never applied at or after this */
+	int64_t		 installed_at;	/* when it was swapped in */
+	int		 enforce_testing; /* answer testing entries */
+};
+
 #define LOOKUP_PENDING_DEFAULT		10000	/* domains in flight */
 #define LOOKUP_WAITERS_DEFAULT		10000	/* callers per domain */
 #define LOOKUP_REFRESHES_DEFAULT	100	/* background refreshes */
@@ -101,6 +127,10 @@ struct lookup_conf {
 	unsigned		 max_refreshes;
 	lookup_event_cb		*on_event;	/* may be NULL */
 	void			*event_arg;	/* borrowed */
+	/* The STARTTLS list, read at every fallback (NULL: none).  The
+	 * owner (the daemon's list updater) keeps it current and must
+	 * outlive the service. */
+	const struct lookup_list *list;
 };
 
 enum lookup_status {
@@ -115,7 +145,9 @@ enum lookup_source {
 	LOOKUP_SRC_CACHE,	/* cached MTA-STS policy */
 	LOOKUP_SRC_DISCOVERY,	/* the outcome of a discovery this caller
 				 * waited for (a policy or why not) */
-	LOOKUP_SRC_NEGATIVE	/* cached "no policy" (negative entry) */
+	LOOKUP_SRC_NEGATIVE,	/* cached "no policy" (negative entry) */
+	LOOKUP_SRC_LIST		/* the STARTTLS Policy List's entry: no
+				 * usable MTA-STS policy (see above) */
 };
 
 struct lookup_answer {
@@ -154,6 +186,10 @@ struct lookup_stats {
 	uint64_t	corrupt;	/* undecodable records deleted */
 	uint64_t	pending_domains; /* jobs in flight now */
 	uint64_t	refreshes_running; /* of which refreshes, now */
+	/* Added with the STARTTLS list: */
+	uint64_t	list_hits;	/* answered from the list */
+	uint64_t	list_testing;	/* listed in mode testing, not
+					 * answered (enforce_testing off) */
 };
 
 /* What conf->on_event reports (background work, for logs). */
@@ -215,7 +251,8 @@ void		 lookup_get_stats(const struct lookup *lk, struct lookup_stats *st);
 /* lookup_now: the service's clock (conf->clock or time()). */
 int64_t		 lookup_now(const struct lookup *lk);
 
-/* "none", "cache", "discovery", "negative"; "invalid" otherwise. */
+/* "none", "cache", "discovery", "negative", "starttls-list";
+ * "invalid" otherwise. */
 const char	*lookup_source_str(enum lookup_source);
 
 /* "policy", "none", "temp"; "invalid" otherwise. */

@@ -19,6 +19,7 @@ int	cmd_policy_check(int, char **);	/* cmd_check.c */
 int	cmd_mx_match(int, char **);	/* cmd_check.c */
 int	cmd_cache(int, char **);	/* cmd_daemon.c */
 int	cmd_stats(int, char **);	/* cmd_daemon.c */
+int	cmd_check_postfix(int, char **); /* cmd_postfix.c */
 int	cmd_list(int, char **);		/* cmd_list.c */
 /* cmd_resolve_daemon: resolve DOMAIN... (argv[0..argc)) through the
  * daemon at `socket` (NULL: the default). */

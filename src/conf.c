@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "reply.h"
 
 #ifndef MTASTSD_RUNSTATEDIR
 #define MTASTSD_RUNSTATEDIR "/run"
@@ -23,9 +24,12 @@
 #ifndef MTASTSD_LOCALSTATEDIR
 #define MTASTSD_LOCALSTATEDIR "/var"
 #endif
+#ifndef MTASTSD_DATADIR
+#define MTASTSD_DATADIR "/usr/local/share/mtastsd"
+#endif
 
 enum conf_type { CT_STRING, CT_BOOL, CT_COUNT, CT_DURATION, CT_SIZE,
-	CT_MODE, CT_LEVEL };
+	CT_MODE, CT_LEVEL, CT_VERSION };
 
 struct conf_option {
 	const char	*name;
@@ -75,6 +79,35 @@ static const struct conf_option options[] = {
 	{ "txt_recheck_interval", CT_DURATION, O(txt_recheck_interval), "1h",
 	    60000, MS_DAY, 1 },
 	{ "enforce_testing", CT_BOOL, O(enforce_testing), "no", 0, 0, 1 },
+	/* Reply profiles: each targets one Postfix version (reply.h). */
+	{ "postfix_version", CT_VERSION, O(postfix_version), "3.4",
+	    REPLY_PF_SOCKETMAP, REPLY_PF_MAX, 1 },
+	{ "postfix_enforce_testing", CT_BOOL, O(postfix_enforce_testing),
+	    "no", 0, 0, 1 },
+	{ "postfix_list_policies", CT_BOOL, O(postfix_list_policies), "yes",
+	    0, 0, 1 },
+	{ "postfix_tlsrpt_version", CT_VERSION, O(postfix_tlsrpt_version),
+	    "3.10", REPLY_PF_TLSRPT, REPLY_PF_MAX, 1 },
+	{ "postfix_tlsrpt_enforce_testing", CT_BOOL,
+	    O(postfix_tlsrpt_enforce_testing), "no", 0, 0, 1 },
+	{ "postfix_tlsrpt_list_policies", CT_BOOL,
+	    O(postfix_tlsrpt_list_policies), "yes", 0, 0, 1 },
+	/* The STARTTLS Policy List; EFF's README: update at least every
+	 * 48 h (reference/starttls-list.md §5). */
+	{ "starttls_list", CT_BOOL, O(starttls_list), "no", 0, 0, 0 },
+	{ "starttls_list_url", CT_STRING, O(starttls_list_url),
+	    "https://dl.eff.org/starttls-everywhere/policy.json", 0, 0, 1 },
+	{ "starttls_list_interval", CT_DURATION, O(starttls_list_interval),
+	    "12h", 60000, 2 * MS_DAY, 1 },
+	{ "starttls_list_bundle", CT_STRING, O(starttls_list_bundle),
+	    MTASTSD_DATADIR "/policy.json", 0, 0, 0 },
+	{ "starttls_list_keyring", CT_STRING, O(starttls_list_keyring),
+	    MTASTSD_DATADIR "/starttls-policy-authority.gpg", 0, 0, 0 },
+	{ "starttls_list_fingerprint", CT_STRING,
+	    O(starttls_list_fingerprint),
+	    "B693F33372E965D76D55368616EEA65D03326C9D", 0, 0, 0 },
+	{ "starttls_list_enforce_testing", CT_BOOL,
+	    O(starttls_list_enforce_testing), "no", 0, 0, 1 },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -167,6 +200,7 @@ set_value(struct conf *c, const struct conf_option *o, const char *val,
 {
 	const char *unit;
 	uint64_t v = 0;
+	unsigned u = 0;
 	char *s;
 	int r = 0, lvl;
 
@@ -210,9 +244,22 @@ set_value(struct conf *c, const struct conf_option *o, const char *val,
 		r = parse_mode(val, &v);
 		*why = "expected an octal mode such as 0660";
 		break;
+	case CT_VERSION:
+		r = reply_version_parse(val, &u, &unit) == -1 ||
+		    *unit != '\0' ? -1 : 0;
+		v = u;
+		*why = "expected a Postfix version such as 3.7 or 3.10.5";
+		break;
 	}
 	if (r == -1)
 		return -1;
+	if (o->type == CT_VERSION && (v < o->min || v > o->max)) {
+		/* The versions that can read what the profile writes. */
+		*why = o->min == REPLY_PF_TLSRPT ? "the TLSRPT attributes need "
+		    "Postfix 3.10 or later" : "socketmap needs Postfix 2.10 "
+		    "or later";
+		return -1;
+	}
 	if (o->type != CT_MODE && (v < o->min || v > o->max)) {
 		*why = "value out of range";
 		return -1;
@@ -224,6 +271,7 @@ set_value(struct conf *c, const struct conf_option *o, const char *val,
 	switch (o->type) {
 	case CT_COUNT:
 	case CT_MODE:
+	case CT_VERSION:
 		*FIELD(c, o, unsigned) = (unsigned)v;
 		break;
 	case CT_DURATION:
@@ -311,6 +359,55 @@ parse_line(struct conf *c, char *line, unsigned char *seen, const char **why)
 	return set_value(c, o, trim(eq + 1), why);
 }
 
+/* fpr_ok: 40 or 64 hex digits, spaces between groups allowed. */
+static int
+fpr_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ')
+			continue;
+		if (!isxdigit((unsigned char)*s))
+			return 0;
+		n++;
+	}
+	return n == 40 || n == 64;
+}
+
+/* url_ok: "" or "https://" and printable ASCII, as listupd.c wants. */
+static int
+url_ok(const char *s)
+{
+	if (*s == '\0')
+		return 1;
+	if (strncmp(s, "https://", 8) != 0 || strlen(s) > 512)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* check_list: the STARTTLS list options. */
+static const char *
+check_list(const struct conf *c)
+{
+	if (!url_ok(c->starttls_list_url))
+		return "starttls_list_url must be empty or an https:// URL "
+		    "without spaces (at most 512 bytes)";
+	if (!fpr_ok(c->starttls_list_fingerprint))
+		return "starttls_list_fingerprint must be 40 or 64 hex digits";
+	/* The daemon runs in "/" after detaching: relative paths would
+	 * name other files. */
+	if (c->starttls_list_keyring[0] != '/')
+		return "starttls_list_keyring must be an absolute path";
+	if (c->starttls_list_bundle[0] != '\0' &&
+	    c->starttls_list_bundle[0] != '/')
+		return "starttls_list_bundle must be empty or an absolute path";
+	return NULL;
+}
+
 /* check: cross-option rules, after every option is known. */
 static const char *
 check(const struct conf *c)
@@ -321,7 +418,7 @@ check(const struct conf *c)
 		return "socket must be an absolute path";
 	if (c->state_dir[0] != '/')
 		return "state_dir must be an absolute path";
-	return NULL;
+	return check_list(c);
 }
 
 struct conf *
@@ -413,6 +510,7 @@ static void
 format_value(const struct conf *c, const struct conf_option *o, FILE *fp)
 {
 	const struct conf *cc = c;
+	char buf[REPLY_PF_STRLEN];
 	uint64_t v;
 
 	switch (o->type) {
@@ -430,6 +528,10 @@ format_value(const struct conf *c, const struct conf_option *o, FILE *fp)
 		break;
 	case CT_MODE:
 		fprintf(fp, "0%o", *FIELD(cc, o, unsigned));
+		break;
+	case CT_VERSION:
+		fputs(reply_version_format(*FIELD(cc, o, unsigned), buf,
+		    sizeof(buf)), fp);
 		break;
 	case CT_DURATION:
 		v = (uint64_t)*FIELD(cc, o, int64_t);
@@ -469,6 +571,7 @@ same_value(const struct conf *a, const struct conf *b,
 		return *FIELD(a, o, int) == *FIELD(b, o, int);
 	case CT_COUNT:
 	case CT_MODE:
+	case CT_VERSION:
 		return *FIELD(a, o, unsigned) == *FIELD(b, o, unsigned);
 	case CT_DURATION:
 		return *FIELD(a, o, int64_t) == *FIELD(b, o, int64_t);
@@ -509,4 +612,37 @@ const char *
 conf_option_name(size_t i)
 {
 	return i < NOPTIONS ? options[i].name : NULL;
+}
+
+/* The reply profiles, by socketmap map name (mtastsd.conf(5) PROFILES). */
+static const char *const profile_names[] = { "postfix", "postfix-tlsrpt" };
+
+int
+conf_profile(const struct conf *c, const char *name, size_t len,
+    struct reply_profile *out)
+{
+	int tlsrpt;
+
+	if (len == strlen(profile_names[0]) &&
+	    memcmp(name, profile_names[0], len) == 0)
+		tlsrpt = 0;
+	else if (len == strlen(profile_names[1]) &&
+	    memcmp(name, profile_names[1], len) == 0)
+		tlsrpt = 1;
+	else
+		return -1;
+	out->tlsrpt = tlsrpt;
+	out->version = tlsrpt ? c->postfix_tlsrpt_version : c->postfix_version;
+	out->enforce_testing = c->enforce_testing || (tlsrpt ?
+	    c->postfix_tlsrpt_enforce_testing : c->postfix_enforce_testing);
+	out->list_policies = tlsrpt ? c->postfix_tlsrpt_list_policies :
+	    c->postfix_list_policies;
+	return 0;
+}
+
+const char *
+conf_profile_name(size_t i)
+{
+	return i < sizeof(profile_names) / sizeof(profile_names[0]) ?
+	    profile_names[i] : NULL;
 }

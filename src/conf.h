@@ -12,7 +12,8 @@
  * Value types: string; boolean (yes/no); count (decimal, bounded);
  * duration (a number with an optional unit ms, s, m, h, d; no unit
  * means seconds; stored in milliseconds); size (a number with an
- * optional K, M or G, powers of 1024; stored in bytes); mode (octal).
+ * optional K, M or G, powers of 1024; stored in bytes); mode (octal);
+ * version (a Postfix version such as 3.10.5, stored as REPLY_PF()).
  *
  * A struct conf is immutable once conf_load() returns: modules get
  * the fields they need at creation time and never read a global
@@ -25,6 +26,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
+
+struct reply_profile;
 
 /* Longest line and value accepted in the file. */
 #define CONF_LINE_MAX 1024
@@ -57,7 +60,22 @@ struct conf {
 	uint64_t	 cache_map_max;
 	int64_t		 txt_recheck_interval;	/* ms */
 	/* answers */
-	int		 enforce_testing;
+	int		 enforce_testing;	/* in every profile */
+	/* reply profiles, by socketmap map name (reply.h, sockmap.h) */
+	unsigned	 postfix_version;	/* "postfix": REPLY_PF() */
+	int		 postfix_enforce_testing;
+	int		 postfix_list_policies;
+	unsigned	 postfix_tlsrpt_version; /* "postfix-tlsrpt" */
+	int		 postfix_tlsrpt_enforce_testing;
+	int		 postfix_tlsrpt_list_policies;
+	/* STARTTLS Policy List (src/listupd.h) */
+	int		 starttls_list;
+	char		*starttls_list_url;		/* "": no updates */
+	int64_t		 starttls_list_interval;	/* ms */
+	char		*starttls_list_bundle;		/* "": none */
+	char		*starttls_list_keyring;
+	char		*starttls_list_fingerprint;
+	int		 starttls_list_enforce_testing;
 };
 
 /*
@@ -88,5 +106,16 @@ void		 conf_reload_check(const struct conf *old, struct conf *new,
 
 /* conf_option_name: the i-th option's name, NULL past the end (docs test). */
 const char	*conf_option_name(size_t i);
+
+/*
+ * conf_profile: the reply profile (reply.h) that the socketmap map name
+ * name[0..len) selects: "postfix" or "postfix-tlsrpt", with the global
+ * enforce_testing folded in.  Returns 0, or -1 for any other name.
+ */
+int		 conf_profile(const struct conf *, const char *name,
+		    size_t len, struct reply_profile *out);
+
+/* conf_profile_name: the i-th profile's map name, NULL past the end. */
+const char	*conf_profile_name(size_t i);
 
 #endif /* CONF_H */

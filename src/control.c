@@ -23,11 +23,15 @@
 #include "control.h"
 #include "domkey.h"
 #include "listen.h"
+#include "liststore.h"
+#include "listupd.h"
 #include "log.h"
 #include "lookup.h"
 #include "record.h"
+#include "reply.h"
 #include "resolve.h"
 #include "sockmap.h"
+#include "tlslist.h"
 
 #define NOT_COUNTED	STATS_NRESULT	/* listen_done(): not a lookup */
 
@@ -230,13 +234,15 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 		fail(c, "temporary", detail, STATS_TEMP);
 		return;
 	}
-	v = sockmap_verdict(ans, env->conf->enforce_testing, value,
+	v = sockmap_verdict(ans, env->conf, value,
 	    sizeof(value));
 	if ((o = cJSON_CreateObject()) != NULL) {
 		cJSON_AddTrueToObject(o, "ok");
 		cJSON_AddStringToObject(o, "domain", ans->domain);
 		cJSON_AddStringToObject(o, "source",
-		    ans->status == LOOKUP_POLICY ? "mta-sts" : "none");
+		    ans->status != LOOKUP_POLICY ? "none" :
+		    ans->source == LOOKUP_SRC_LIST ? "starttls-list" :
+		    "mta-sts");
 		cJSON_AddBoolToObject(o, "cached",
 		    ans->source == LOOKUP_SRC_CACHE ||
 		    ans->source == LOOKUP_SRC_NEGATIVE);
@@ -341,6 +347,8 @@ stats_service(const struct lookup_stats *ls)
 	    (double)ls->refresh_skipped);
 	cJSON_AddNumberToObject(o, "overload", (double)ls->overload);
 	cJSON_AddNumberToObject(o, "corrupt", (double)ls->corrupt);
+	cJSON_AddNumberToObject(o, "list_hits", (double)ls->list_hits);
+	cJSON_AddNumberToObject(o, "list_testing", (double)ls->list_testing);
 	if ((f = cJSON_AddObjectToObject(o, "failures")) != NULL)
 		for (e = RESOLVE_OK + 1; e <= RESOLVE_POLICY_INVALID; e++)
 			cJSON_AddNumberToObject(f, resolve_code(e),
@@ -626,6 +634,15 @@ count_one(const char *key, const void *val, size_t len, void *arg)
 	return 0;
 }
 
+/* flush_txn: the cache only; the STARTTLS list is not a cache. */
+static void
+flush_txn(struct cache_txn *t, void *arg)
+{
+	(void)arg;
+	cache_txn_drop(t, CACHE_DB_POLICY);
+	cache_txn_drop(t, CACHE_DB_NEGATIVE);
+}
+
 static void
 op_cache_flush(struct listen_conn *c, const cJSON *req)
 {
@@ -640,7 +657,7 @@ op_cache_flush(struct listen_conn *c, const cJSON *req)
 	    CACHE_OK ||
 	    cache_iter(cache, CACHE_DB_NEGATIVE, count_one, &n, &err) !=
 	    CACHE_OK ||
-	    cache_flush(cache, CACHE_DB_ALL, &err) != CACHE_OK) {
+	    cache_write(cache, flush_txn, NULL, &err) != CACHE_OK) {
 		snprintf(detail, sizeof(detail), "cache: %s",
 		    err != NULL ? err : "error");
 		fail(c, "internal", detail, NOT_COUNTED);
@@ -651,6 +668,222 @@ op_cache_flush(struct listen_conn *c, const cJSON *req)
 	if ((o = cJSON_CreateObject()) != NULL) {
 		cJSON_AddTrueToObject(o, "ok");
 		cJSON_AddNumberToObject(o, "purged", (double)n);
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
+/* --- list.status, list.update, list.show --------------------------------- */
+
+/* add_time_or_null: "YYYY-MM-DDTHH:MM:SSZ", or null when !have. */
+static void
+add_time_or_null(cJSON *o, const char *k, int have, int64_t t)
+{
+	char buf[TLSLIST_TIME_STRLEN];
+
+	add_str_or_null(o, k, have ? tlslist_time_format(t, buf) : NULL);
+}
+
+static cJSON *
+list_last(const struct listupd_status *st)
+{
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	add_time_or_null(o, "at", 1, st->last_attempt);
+	cJSON_AddStringToObject(o, "source", st->last_source);
+	cJSON_AddStringToObject(o, "result",
+	    listupd_outcome_str(st->last_outcome));
+	cJSON_AddBoolToObject(o, "ok", listupd_outcome_ok(st->last_outcome));
+	cJSON_AddStringToObject(o, "detail", st->last_detail);
+	return o;
+}
+
+/* list_installed: the installed list's fields (null when none). */
+static void
+list_installed(cJSON *o, const struct listupd_status *st)
+{
+	const struct liststore_meta *m = &st->meta;
+	int have = st->installed;
+
+	add_str_or_null(o, "source", have ? m->source : NULL);
+	add_str_or_null(o, "signer", have ? m->signer : NULL);
+	add_str_or_null(o, "primary", have ? m->primary : NULL);
+	add_time_or_null(o, "signed", have, m->sigtime);
+	add_time_or_null(o, "timestamp", have, m->timestamp);
+	add_time_or_null(o, "expires", have, m->expires);
+	add_time_or_null(o, "installed_at", have, m->installed_at);
+	cJSON_AddNumberToObject(o, "entries", have ? m->entries : 0);
+	cJSON_AddNumberToObject(o, "enforce", have ? m->enforce : 0);
+	cJSON_AddNumberToObject(o, "testing", have ? m->testing : 0);
+}
+
+static void
+op_list_status(struct listen_conn *c, const cJSON *req)
+{
+	struct listupd_status st;
+	cJSON *o;
+
+	(void)req;
+	listupd_status(listen_conn_env(c)->list, &st);
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddBoolToObject(o, "enabled", st.enabled);
+		cJSON_AddBoolToObject(o, "installed", st.installed);
+		cJSON_AddBoolToObject(o, "in_force", st.enabled &&
+		    st.installed && !st.expired);
+		cJSON_AddBoolToObject(o, "expired", st.installed && st.expired);
+		list_installed(o, &st);
+		cJSON_AddBoolToObject(o, "enforce_testing", st.enforce_testing);
+		add_str_or_null(o, "url", st.url[0] != '\0' ? st.url : NULL);
+		cJSON_AddNumberToObject(o, "interval", (double)st.interval);
+		cJSON_AddBoolToObject(o, "updating", st.updating);
+		add_time_or_null(o, "next_update", st.next_update != 0,
+		    st.next_update);
+		if (st.last_attempt != 0)
+			cJSON_AddItemToObject(o, "last_attempt", list_last(&st));
+		else
+			cJSON_AddNullToObject(o, "last_attempt");
+		add_time_or_null(o, "last_success", st.last_success != 0,
+		    st.last_success);
+		add_str_or_null(o, "note", st.note[0] != '\0' ? st.note : NULL);
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
+/* A connection waiting for list.update (listen_stream state). */
+struct list_wait {
+	struct listen_conn	*c;
+	struct listupd_req	*req;	/* NULL once answered */
+};
+
+static void
+list_wait_more(struct listen_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;		/* nothing to send until the update ends */
+}
+
+static void
+list_wait_free(void *arg)
+{
+	struct list_wait *w = arg;
+
+	listupd_cancel(w->req);	/* the connection went away first */
+	free(w);
+}
+
+static void
+on_list_updated(const struct listupd_result *res, void *arg)
+{
+	struct list_wait *w = arg;
+	int ok = listupd_outcome_ok(res->outcome);
+	cJSON *o;
+
+	w->req = NULL;
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddBoolToObject(o, "ok", ok);
+		if (!ok)
+			cJSON_AddStringToObject(o, "error", "update-failed");
+		cJSON_AddStringToObject(o, "result",
+		    listupd_outcome_str(res->outcome));
+		cJSON_AddStringToObject(o, "source", res->source);
+		cJSON_AddStringToObject(o, "detail", res->detail);
+	}
+	send_json(w->c, o);
+	listen_done(w->c, NOT_COUNTED);	/* frees w */
+}
+
+static void
+op_list_update(struct listen_conn *c, const cJSON *req)
+{
+	const cJSON *u = field(req, "url");
+	const char *why = NULL;
+	struct list_wait *w;
+
+	if (u != NULL && (!cJSON_IsString(u) || u->valuestring == NULL)) {
+		fail(c, "bad-request", "url: expected a string", NOT_COUNTED);
+		return;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		fail(c, "internal", "out of memory", NOT_COUNTED);
+		return;
+	}
+	w->c = c;
+	if ((w->req = listupd_update(listen_conn_env(c)->list, u != NULL ?
+	    u->valuestring : NULL, on_list_updated, w, &why)) == NULL) {
+		free(w);
+		fail(c, strcmp(why, "memory") == 0 ? "internal" : why,
+		    strcmp(why, "disabled") == 0 ? "the STARTTLS list is "
+		    "disabled (starttls_list = no)" : strcmp(why, "no-url") ==
+		    0 ? "no URL configured or given" : strcmp(why, "bad-url") ==
+		    0 ? "url: expected https://HOST[:PORT]/PATH" :
+		    strcmp(why, "busy") == 0 ? "an update from another source "
+		    "is pending; try again" : "out of memory", NOT_COUNTED);
+		return;
+	}
+	log_info("list.update (%s) requested", listen_conn_peer(c));
+	listen_stream(c, list_wait_more, w, list_wait_free);
+}
+
+/* list_show_entry: the entry's fields into o; 0, or -1 (cache error). */
+static int
+list_show_entry(struct listen_conn *c, const char *dom, cJSON *o,
+    const char **err)
+{
+	struct listupd_status st;
+	char value[SOCKMAP_VALUE_MAX];
+	struct record_policy p;
+	enum cache_result r;
+	int applied;
+	void *buf;
+
+	listupd_status(listen_conn_env(c)->list, &st);
+	if ((buf = malloc(LISTSTORE_ENTRY_MAX)) == NULL) {
+		*err = "out of memory";
+		return -1;
+	}
+	r = st.installed ? liststore_get(listen_conn_env(c)->cache, dom, buf,
+	    LISTSTORE_ENTRY_MAX, &p, err) : CACHE_NOTFOUND;
+	cJSON_AddBoolToObject(o, "listed", r == CACHE_OK);
+	add_str_or_null(o, "mode", r == CACHE_OK ? record_mode_str(p.mode) :
+	    NULL);
+	cJSON_AddItemToObject(o, "mx", r == CACHE_OK ? mx_array(&p) :
+	    cJSON_CreateArray());
+	cJSON_AddBoolToObject(o, "in_force", st.enabled && st.installed &&
+	    !st.expired);
+	applied = r == CACHE_OK && st.enabled && !st.expired &&
+	    (p.mode == RECORD_MODE_ENFORCE || st.enforce_testing);
+	cJSON_AddBoolToObject(o, "applied", applied);
+	add_str_or_null(o, "postfix", applied && reply_postfix(p.mx, p.nmx,
+	    value, sizeof(value)) >= 0 ? value : NULL);
+	free(buf);
+	return r == CACHE_OK || r == CACHE_NOTFOUND ? 0 : -1;
+}
+
+static void
+op_list_show(struct listen_conn *c, const cJSON *req)
+{
+	char dom[DOMKEY_MAX + 1], detail[160];
+	const char *err = NULL;
+	cJSON *o;
+
+	if (req_domain(c, req, dom) == -1)
+		return;
+	if ((o = cJSON_CreateObject()) == NULL) {
+		fail(c, "internal", "out of memory", NOT_COUNTED);
+		return;
+	}
+	cJSON_AddTrueToObject(o, "ok");
+	cJSON_AddStringToObject(o, "domain", dom);
+	if (list_show_entry(c, dom, o, &err) == -1) {
+		cJSON_Delete(o);
+		snprintf(detail, sizeof(detail), "cache: %s",
+		    err != NULL ? err : "error");
+		fail(c, "internal", detail, NOT_COUNTED);
+		return;
 	}
 	send_json(c, o);
 	listen_done(c, NOT_COUNTED);
@@ -694,6 +927,9 @@ static const struct control_op ops[] = {
 	{ "cache.show", 0, op_cache_show },
 	{ "cache.purge", 0, op_cache_purge },
 	{ "cache.flush", 0, op_cache_flush },
+	{ "list.status", 0, op_list_status },
+	{ "list.update", 0, op_list_update },
+	{ "list.show", 0, op_list_show },
 	{ "test.clock", 1, op_test_clock },
 };
 

@@ -6,7 +6,9 @@
  * CONTROL_LINE_MAX bytes before the "\n".  Every request names an
  * "op"; every reply has "ok" (true/false), a failed one "error" (a
  * short code) and "detail".  Ops: resolve, stats, cache.list,
- * cache.show, cache.purge, cache.flush, and test.clock (only when the
+ * cache.show, cache.purge, cache.flush, list.status, list.update (the
+ * reply comes when the update has ended: src/listupd.h), list.show,
+ * and test.clock (only when the
  * daemon runs with -T: it moves the lookup service's clock, for the test
  * suite).  A line that is too long gets "too-large" and the connection
  * closes; any other bad request gets its error and the connection

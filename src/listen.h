@@ -54,6 +54,7 @@ struct conf;
 struct event_base;
 struct listen;
 struct listen_conn;
+struct listupd;
 struct lookup;
 struct lookup_answer;
 
@@ -73,6 +74,7 @@ struct listen_env {
 	struct stats	*stats;		/* counters */
 	int		 test_mode;	/* mtastsd -T: test-only JSON ops */
 	int64_t		 clock_offset;	/* test.clock: s added to time() */
+	struct listupd	*list;		/* the STARTTLS list (listupd.h) */
 };
 
 /* One protocol of the lookup socket. */

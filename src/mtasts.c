@@ -29,8 +29,12 @@ usage(FILE *fp)
 	    "       mtasts cache [--socket PATH] [--json] list | show DOMAIN |"
 	    " purge DOMAIN | flush\n"
 	    "       mtasts stats [--socket PATH] [--json]\n"
+	    "       mtasts check-postfix [--json] [-c CONFIG_DIR] "
+	    "[-f MTASTSD_CONF]\n"
 	    "       mtasts list verify | show DOMAIN | export-postfix "
 	    "[--json] [--file F]...\n"
+	    "       mtasts list status | update [--url URL] | show --daemon "
+	    "DOMAIN [--socket PATH] [--json]\n"
 	    "       mtasts txt check [--json] RECORD...\n"
 	    "       mtasts policy check [--json] [--content-type TYPE] FILE|-\n"
 	    "       mtasts mx match [--json] PATTERN HOST\n"
@@ -50,6 +54,7 @@ static const struct {
 	{ "mx", "match", cmd_mx_match },
 	{ "cache", NULL, cmd_cache },
 	{ "stats", NULL, cmd_stats },
+	{ "check-postfix", NULL, cmd_check_postfix },
 	{ "list", NULL, cmd_list },
 };
 

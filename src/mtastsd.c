@@ -21,6 +21,9 @@
  * conf->user, and only then create the event base, open the LMDB cache
  * and the lookup service, which must not cross a fork.
  *
+ * The STARTTLS list (src/listupd.h) is set up before the lookup
+ * service, which reads its state at every fallback to the list.
+ *
  * The lookup service (resolver/lookup.h) gets lookup_timeout as the
  * longest wait of a client, and a longer budget for the background job
  * that fills the cache (job_timeout_ms); its background outcomes are
@@ -33,6 +36,8 @@
  * txt_recheck_interval), when any changed, start a new lookup service:
  * new requests use it, the old one answers the requests it already has
  * and is freed once it has none (its background work is cancelled).
+ * starttls_list_url, _interval and _enforce_testing apply at once (the
+ * next list update uses the network settings too: src/listupd.h).
  * Everything else needs a restart (conf.c marks it; the log says so).
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a start-up error.
@@ -57,6 +62,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "listen.h"
+#include "listupd.h"
 #include "log.h"
 #include "lookup.h"
 #include "record.h"
@@ -98,6 +104,7 @@ struct mtastsd {
 	int		 pidfd;
 	int		 readyfd;
 	struct cache	*cache;
+	struct listupd	*list;		/* the STARTTLS list */
 	struct listen	*listen;
 	struct daemon	*daemon;
 	struct svc	*svc;		/* answering new requests */
@@ -287,6 +294,7 @@ svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
 	lc->clock = service_clock;
 	lc->clock_arg = &m->env;
 	lc->on_event = on_lookup_event;
+	lc->list = listupd_lookup_list(m->list);
 }
 
 static struct svc *
@@ -383,6 +391,9 @@ hook_reload(struct conf *nc, void *arg)
 	}
 	if (!m->o.verbose)
 		log_set_level(nc->log_level);
+	if (listupd_reconf(m->list, nc) == -1)
+		log_warnx("reload: STARTTLS list: out of memory, its previous "
+		    "settings stay");
 	conf_free(m->conf);
 	m->conf = nc;
 	m->env.conf = nc;
@@ -463,10 +474,15 @@ start_loop(struct mtastsd *m)
 	    0, &cerr)) == NULL)
 		die(m, m->conf->state_dir, cerr != NULL ? cerr :
 		    "cannot open the cache");
+	/* Before the lookup service: it reads the list's state. */
+	if ((m->list = listupd_new(m->base, m->cache, m->conf, service_clock,
+	    &m->env, err, sizeof(err))) == NULL)
+		die(m, "STARTTLS list", err);
 	if ((m->svc = svc_new(m, m->conf, err, sizeof(err))) == NULL)
 		die(m, "lookup service", err);
 	m->env.lookup = m->svc->lk;
 	m->env.cache = m->cache;
+	m->env.list = m->list;
 	m->env.conf = m->conf;
 	m->env.stats = &m->stats;
 	m->env.test_mode = m->o.test;
@@ -494,6 +510,7 @@ shutdown_all(struct mtastsd *m)
 		svc_free(s);
 	}
 	svc_free(m->svc);
+	listupd_free(m->list);		/* after listen: no waiter left */
 	cache_close(m->cache);		/* syncs first */
 	daemon_free(m->daemon);
 	if (m->ev_retire != NULL)

@@ -21,9 +21,8 @@
 #include "reply.h"
 #include "sockmap.h"
 
-#define SOCKMAP_PROFILE		"postfix"
 /* The reply before framing: verb, space, value. */
-#define SOCKMAP_REPLY_MAX	(SOCKMAP_VALUE_MAX + 16)
+#define SOCKMAP_REPLY_MAX	NETSTRING_MAX_REPLY
 #define SOCKMAP_WIRE_MAX	(SOCKMAP_REPLY_MAX + NETSTRING_DIGITS_MAX + 2)
 
 static const char *const verdict_names[] = {
@@ -40,23 +39,51 @@ sockmap_verdict_str(enum sockmap_verdict v)
 	return verdict_names[v];
 }
 
-/* policy_verdict: LOOKUP_POLICY: enforce (or enforced testing) -> OK. */
+/* log_fit: a value that left TLSRPT attributes out to fit (reply.h). */
+static void
+log_fit(const struct lookup_answer *ans, enum reply_fit fit, int len)
+{
+	static struct log_rl rl;
+	char esc[LOG_ESCAPE_MAX];
+
+	if (fit == REPLY_FIT_FULL || !log_rl_allow(&rl))
+		return;
+	log_warnx("%s: policy too large for one Postfix reply of %d bytes: "
+	    "answered without %s (%d bytes)",
+	    log_escape(ans->domain, strlen(ans->domain), esc, sizeof(esc)),
+	    REPLY_SOCKETMAP_MAX, fit == REPLY_FIT_NO_STRINGS ?
+	    "the policy_string attributes" : "the TLSRPT attributes", len);
+}
+
+/* policy_verdict: LOOKUP_POLICY: OK when the profile answers it. */
 static enum sockmap_verdict
-policy_verdict(const struct lookup_answer *ans, int enforce_testing,
-    char *out, size_t outsize)
+policy_verdict(const struct lookup_answer *ans,
+    const struct reply_profile *prof, char *out, size_t outsize)
 {
 	const struct record_policy *p = ans->policy;
+	struct reply_policy pol;
+	enum reply_fit fit;
 	char esc[LOG_ESCAPE_MAX];
+	int len;
 
 	if (p == NULL) {
 		snprintf(out, outsize, "policy-missing");
 		return SOCKMAP_TEMP;
 	}
-	if (p->mode == RECORD_MODE_NONE ||
-	    (p->mode == RECORD_MODE_TESTING && !enforce_testing))
+	pol.origin = ans->source == LOOKUP_SRC_LIST ? REPLY_LIST :
+	    REPLY_MTASTS;
+	if (!reply_answers(prof, pol.origin, p->mode))
 		return SOCKMAP_NOTFOUND;
-	if (reply_postfix(p->mx, p->nmx, out, outsize) >= 0)
+	pol.domain = ans->domain;
+	pol.mx = p->mx;
+	pol.nmx = p->nmx;
+	pol.text = p->text;
+	pol.text_len = p->text != NULL ? p->text_len : 0;
+	if ((len = reply_postfix_profile(prof, &pol, out, outsize,
+	    &fit)) >= 0) {
+		log_fit(ans, fit, len);
 		return SOCKMAP_OK;
+	}
 	log_warnx("%s: enforced policy cannot be written as a Postfix "
 	    "policy (%zu mx patterns): answering TEMP",
 	    log_escape(ans->domain, strlen(ans->domain), esc, sizeof(esc)),
@@ -66,14 +93,14 @@ policy_verdict(const struct lookup_answer *ans, int enforce_testing,
 }
 
 enum sockmap_verdict
-sockmap_verdict(const struct lookup_answer *ans, int enforce_testing,
-    char *out, size_t outsize)
+sockmap_verdict_profile(const struct lookup_answer *ans,
+    const struct reply_profile *prof, char *out, size_t outsize)
 {
 	if (outsize > 0)
 		out[0] = '\0';
 	switch (ans->status) {
 	case LOOKUP_POLICY:
-		return policy_verdict(ans, enforce_testing, out, outsize);
+		return policy_verdict(ans, prof, out, outsize);
 	case LOOKUP_NONE:
 		return SOCKMAP_NOTFOUND;
 	case LOOKUP_TEMP:
@@ -84,14 +111,30 @@ sockmap_verdict(const struct lookup_answer *ans, int enforce_testing,
 	}
 }
 
+enum sockmap_verdict
+sockmap_verdict(const struct lookup_answer *ans, const struct conf *conf,
+    char *out, size_t outsize)
+{
+	struct reply_profile prof;
+
+	/* "postfix" always exists: conf_profile() cannot fail here. */
+	if (conf_profile(conf, "postfix", strlen("postfix"), &prof) == -1) {
+		snprintf(out, outsize, "no-profile");
+		return SOCKMAP_TEMP;
+	}
+	return sockmap_verdict_profile(ans, &prof, out, outsize);
+}
+
 /*
  * send_reply: frame "verb[ text]" as a netstring and queue it.  A
- * reply over NETSTRING_MAX_REPLY (Postfix's limit) becomes TEMP.
+ * reply over NETSTRING_MAX_REPLY (Postfix's limit) becomes TEMP.  The
+ * buffers are static (100 KB each, loop thread only, not kept across
+ * calls: listen_reply() copies).
  */
 static void
 send_reply(struct listen_conn *c, const char *verb, const char *text)
 {
-	char reply[SOCKMAP_REPLY_MAX], wire[SOCKMAP_WIRE_MAX];
+	static char reply[SOCKMAP_REPLY_MAX + 1], wire[SOCKMAP_WIRE_MAX];
 	ssize_t n;
 	int len;
 
@@ -108,14 +151,21 @@ send_reply(struct listen_conn *c, const char *verb, const char *text)
 	listen_reply(c, wire, (size_t)n);
 }
 
+/* answer: the reply to a lookup for the map name `profile`. */
 static void
-on_answer(struct listen_conn *c, const struct lookup_answer *ans)
+answer(struct listen_conn *c, const struct lookup_answer *ans,
+    const char *profile)
 {
+	static char value[SOCKMAP_PROFILE_VALUE_MAX + 1];
 	const struct conf *conf = listen_conn_env(c)->conf;
-	char value[SOCKMAP_VALUE_MAX];
+	struct reply_profile prof;
+	enum sockmap_verdict v = SOCKMAP_TEMP;
 
-	switch (sockmap_verdict(ans, conf->enforce_testing, value,
-	    sizeof(value))) {
+	snprintf(value, sizeof(value), "no-profile");
+	/* The name was valid at request time; a reload keeps both names. */
+	if (conf_profile(conf, profile, strlen(profile), &prof) == 0)
+		v = sockmap_verdict_profile(ans, &prof, value, sizeof(value));
+	switch (v) {
 	case SOCKMAP_OK:
 		send_reply(c, "OK", value);
 		break;
@@ -130,16 +180,53 @@ on_answer(struct listen_conn *c, const struct lookup_answer *ans)
 	    ans->status == LOOKUP_NONE ? STATS_NONE : STATS_TEMP);
 }
 
+/*
+ * One answer callback per profile, as listen_lookup() carries no
+ * argument; the names are conf_profile()'s.
+ */
+static void
+on_answer_postfix(struct listen_conn *c, const struct lookup_answer *ans)
+{
+	answer(c, ans, "postfix");
+}
+
+static void
+on_answer_tlsrpt(struct listen_conn *c, const struct lookup_answer *ans)
+{
+	answer(c, ans, "postfix-tlsrpt");
+}
+
+/* answer_cb: the callback of map name name[0..len), or NULL. */
+static listen_answer_cb *
+answer_cb(const char *name, size_t len)
+{
+	static const struct {
+		const char		*name;
+		listen_answer_cb	*cb;
+	} cbs[] = {
+		{ "postfix", on_answer_postfix },
+		{ "postfix-tlsrpt", on_answer_tlsrpt },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cbs) / sizeof(cbs[0]); i++)
+		if (len == strlen(cbs[i].name) &&
+		    memcmp(name, cbs[i].name, len) == 0)
+			return cbs[i].cb;
+	return NULL;
+}
+
 /* lookup_key: normalise the key and answer or start the lookup. */
 static void
-lookup_key(struct listen_conn *c, const char *key, size_t klen)
+lookup_key(struct listen_conn *c, const char *key, size_t klen,
+    listen_answer_cb *cb)
 {
 	char dom[DOMKEY_MAX + 1], esc[LOG_ESCAPE_MAX];
 	const char *why;
 
 	switch (domkey_normalize(key, klen, dom, &why)) {
 	case DOMKEY_DOMAIN:
-		listen_lookup(c, dom, -1, on_answer);
+		listen_lookup(c, dom, -1, cb);
 		return;
 	case DOMKEY_NOT_DOMAIN:
 	case DOMKEY_INVALID:
@@ -173,6 +260,7 @@ static ssize_t
 sockmap_request(struct listen_conn *c, const char *buf, size_t len)
 {
 	const char *payload, *why, *sp;
+	listen_answer_cb *cb;
 	size_t plen, used;
 	char esc[LOG_ESCAPE_MAX];
 
@@ -189,8 +277,7 @@ sockmap_request(struct listen_conn *c, const char *buf, size_t len)
 		return bad_request(c, "NUL byte in request");
 	if ((sp = memchr(payload, ' ', plen)) == NULL)
 		return bad_request(c, "expected \"name key\"");
-	if ((size_t)(sp - payload) != strlen(SOCKMAP_PROFILE) ||
-	    memcmp(payload, SOCKMAP_PROFILE, strlen(SOCKMAP_PROFILE)) != 0) {
+	if ((cb = answer_cb(payload, (size_t)(sp - payload))) == NULL) {
 		log_info("socketmap client %s: unknown map name %s",
 		    listen_conn_peer(c), log_escape(payload,
 		    (size_t)(sp - payload), esc, sizeof(esc)));
@@ -198,7 +285,7 @@ sockmap_request(struct listen_conn *c, const char *buf, size_t len)
 		listen_done(c, STATS_ERROR);
 		return (ssize_t)used;
 	}
-	lookup_key(c, sp + 1, plen - (size_t)(sp + 1 - payload));
+	lookup_key(c, sp + 1, plen - (size_t)(sp + 1 - payload), cb);
 	return (ssize_t)used;
 }
 

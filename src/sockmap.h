@@ -13,10 +13,13 @@
  *   "TEMP <reason>"        local failure: Postfix defers the mail
  *   "PERM <reason>"        malformed request (the connection is then
  *                          closed) or unknown map name (kept open)
- * Map names (profiles): "postfix".  Postfix never folds the key's case
- * and sends ".parent" keys after NOTFOUND (mta-integration.md G1, G2):
- * keys go through domkey_normalize(), and non-domains are answered
- * NOTFOUND without a lookup.  Idle connections are never closed.
+ * The map name selects the reply profile (conf_profile(): "postfix",
+ * "postfix-tlsrpt"), read from the configuration in force when the
+ * answer is written, so a reload applies to the next answer.  Postfix
+ * never folds the key's case and sends ".parent" keys after NOTFOUND
+ * (mta-integration.md G1, G2): keys go through domkey_normalize(), and
+ * non-domains are answered NOTFOUND without a lookup.  Idle
+ * connections are never closed.
  *
  * Loop thread only.
  */
@@ -25,12 +28,21 @@
 
 #include <stddef.h>
 
+#include "reply.h"
+
+struct conf;
 struct listen_proto;
 struct lookup_answer;
 
-/* Longest Postfix value: 128 mx patterns of 253 bytes, ":" between,
- * plus "secure match=" and " servername=hostname". */
+/*
+ * Longest value of the "postfix" profile (tcp_table, JSON): 128 mx
+ * patterns of 253 bytes, ":" between, plus "secure match=" and
+ * " servername=hostname".
+ */
 #define SOCKMAP_VALUE_MAX	33000
+
+/* Longest value of any profile: Postfix's reply limit less "OK ". */
+#define SOCKMAP_PROFILE_VALUE_MAX	(REPLY_SOCKETMAP_MAX - 3)
 
 enum sockmap_verdict {
 	SOCKMAP_OK = 0,		/* out: the policy value for Postfix */
@@ -39,16 +51,28 @@ enum sockmap_verdict {
 };
 
 /*
- * sockmap_verdict: what Postfix should get for `ans` (ARCHITECTURE §5):
- * an enforced policy (or, with enforce_testing, a testing one) gives OK
- * and reply_postfix()'s value; testing, none and no policy give
- * NOTFOUND; a local failure, or an enforced policy that cannot be
- * written as a Postfix value, gives TEMP (deferring is the safe choice:
- * NOTFOUND would silently downgrade TLS).  out: outsize bytes,
- * NUL-terminated.
+ * sockmap_verdict_profile: what Postfix should get for `ans` under
+ * `prof` (ARCHITECTURE §5): a policy the profile answers
+ * (reply_answers(): enforce; testing with enforce_testing; STARTTLS
+ * list policies, source LOOKUP_SRC_LIST, only with list_policies) gives
+ * OK and reply_postfix_profile()'s value; any other policy, no policy
+ * and not-a-domain give NOTFOUND; a local failure, or a policy that
+ * cannot be written as a Postfix value, gives TEMP (deferring is the
+ * safe choice: NOTFOUND would silently downgrade TLS).  A value that
+ * had to leave TLSRPT attributes out to fit is logged (rate-limited)
+ * and still answered.  out: outsize bytes, NUL-terminated; give it
+ * SOCKMAP_PROFILE_VALUE_MAX + 1 bytes, or SOCKMAP_VALUE_MAX for a
+ * profile without TLSRPT.
+ */
+enum sockmap_verdict sockmap_verdict_profile(const struct lookup_answer *ans,
+    const struct reply_profile *prof, char *out, size_t outsize);
+
+/*
+ * sockmap_verdict: sockmap_verdict_profile() with conf's "postfix"
+ * profile, the one of tcp_table and JSON answers.
  */
 enum sockmap_verdict sockmap_verdict(const struct lookup_answer *ans,
-    int enforce_testing, char *out, size_t outsize);
+    const struct conf *conf, char *out, size_t outsize);
 
 /* sockmap_verdict_str: "OK", "NOTFOUND", "TEMP". */
 const char	*sockmap_verdict_str(enum sockmap_verdict v);

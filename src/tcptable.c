@@ -121,7 +121,7 @@ on_answer(struct listen_conn *c, const struct lookup_answer *ans)
 	const struct conf *conf = listen_conn_env(c)->conf;
 	char value[SOCKMAP_VALUE_MAX];
 
-	switch (sockmap_verdict(ans, conf->enforce_testing, value,
+	switch (sockmap_verdict(ans, conf, value,
 	    sizeof(value))) {
 	case SOCKMAP_OK:
 		send_line(c, "200", value, 1);

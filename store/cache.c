@@ -35,11 +35,11 @@
 #error "LMDB 0.9.11 or later is needed (robust mutexes, mdb_reader_check)"
 #endif
 
-/* Sub-databases the environment has room for ("list", "meta" later). */
+/* Sub-databases the environment has room for (CACHE_DB_COUNT used). */
 #define CACHE_MAXDBS		8
 
 static const char *const cache_db_names[CACHE_DB_COUNT] = {
-	"policy", "negative"
+	"policy", "negative", "list", "meta"
 };
 
 struct cache {

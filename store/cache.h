@@ -6,8 +6,9 @@
  * trailing dot; the caller normalises, this module only bounds the key):
  *   "policy"    cached MTA-STS policies   (store/record.h record_policy)
  *   "negative"  negative entries          (store/record.h record_negative)
- * The names "list" and "meta" are reserved for the STARTTLS list; the
- * environment is opened with room for 8 sub-databases.
+ *   "list"      the STARTTLS Policy List's entries  (resolver/liststore.h)
+ *   "meta"      the STARTTLS Policy List's metadata and raw files
+ * The environment is opened with room for 8 sub-databases.
  *
  * Ownership and threading: struct cache is opaque and owned by the
  * caller (cache_open / cache_close).  Loop thread only: one struct cache
@@ -86,10 +87,11 @@ struct record_negative;
 enum cache_db {
 	CACHE_DB_ALL = -1,		/* cache_flush() only: every sub-db */
 	CACHE_DB_POLICY = 0,		/* "policy" */
-	CACHE_DB_NEGATIVE = 1		/* "negative" */
-	/* reserved for later: "list", "meta" */
+	CACHE_DB_NEGATIVE = 1,		/* "negative" */
+	CACHE_DB_LIST = 2,		/* "list": STARTTLS list entries */
+	CACHE_DB_META = 3		/* "meta": STARTTLS list metadata */
 };
-#define CACHE_DB_COUNT		2
+#define CACHE_DB_COUNT		4
 
 enum cache_result {
 	CACHE_OK = 0,		/* done; gets: found and copied */

@@ -91,7 +91,7 @@ def main():
     with open(os.path.join(SRCDIR, "docs", "mtasts.1")) as f:
         page1 = f.read()
     for cmd in ("resolve", "txt check", "policy check", "mx match",
-                "cache", "stats", "list verify", "list show",
+                "cache", "stats", "check\\-postfix", "list verify", "list show",
                 "list export\\-postfix"):
         ok(cmd in page1, "mtasts(1) documents '%s'" % cmd)
     return T.done()

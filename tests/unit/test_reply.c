@@ -1,7 +1,9 @@
 /*
- * test_reply.c: reply_postfix() as a table of cases.  Which modes get
- * an answer is the callers' choice (sockmap.c, cmd_resolve.c), so every
- * case here is a policy whose patterns would be answered.
+ * test_reply.c: reply.c as tables of cases: reply_postfix() (the
+ * default profile), reply_postfix_profile() (version gates, TLSRPT
+ * attributes, policy_string cleaning, what is left out when the value
+ * does not fit), reply_answers() (which policies a profile answers) and
+ * the version parser.
  *
  * Most policies come from stspol_parse(), so the test sees exactly what
  * the resolver hands over; a few are built by hand to hold what the
@@ -167,6 +169,329 @@ run_many(struct stspol *p)
 	tap_is_str(out, "", "nothing left behind on overflow");
 }
 
+/* --- profiles ----------------------------------------------------- */
+
+#define PF(a, b, c) REPLY_PF(a, b, c)
+#define BODY "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\n" \
+	"mx: *.example.net\r\nmax_age: 86400\r\n"
+#define BASE "secure match=mx.example.com:.example.net servername=hostname"
+#define TLSRPT " policy_type=sts policy_domain=example.com" \
+	" mx_host_pattern=mx.example.com mx_host_pattern=*.example.net"
+#define STRINGS " { policy_string = version: STSv1 }" \
+	" { policy_string = mode: enforce }" \
+	" { policy_string = mx: mx.example.com }" \
+	" { policy_string = mx: *.example.net }" \
+	" { policy_string = max_age: 86400 }"
+
+struct profile_case {
+	const char	*name;
+	struct reply_profile prof;	/* version, tlsrpt, testing, list */
+	enum reply_origin origin;
+	const char	*domain;
+	const char	*mx[4];
+	const char	*text;		/* NULL: no body */
+	size_t		 outsize;	/* 0: a large buffer */
+	int		 ok;
+	const char	*want;
+	enum reply_fit	 fit;
+};
+
+#define MX2 { "mx.example.com", "*.example.net" }
+
+static const struct profile_case pcases[] = {
+	{ "3.4: servername", { PF(3, 4, 0), 0, 0, 0 }, REPLY_MTASTS,
+	    "example.com", MX2, BODY, 0, 1, BASE, REPLY_FIT_FULL },
+	{ "3.3: no servername", { PF(3, 3, 0), 0, 0, 0 }, REPLY_MTASTS,
+	    "example.com", MX2, BODY, 0, 1,
+	    "secure match=mx.example.com:.example.net", REPLY_FIT_FULL },
+	{ "2.10: no servername", { PF(2, 10, 0), 1, 0, 0 }, REPLY_MTASTS,
+	    "example.com", { "mx.example.com" }, BODY, 0, 1,
+	    "secure match=mx.example.com", REPLY_FIT_FULL },
+	{ "3.10 tlsrpt: every attribute", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "example.com", MX2, BODY, 0, 1,
+	    BASE TLSRPT STRINGS, REPLY_FIT_FULL },
+	{ "3.10.5 tlsrpt: the same", { PF(3, 10, 5), 1, 0, 0 },
+	    REPLY_MTASTS, "example.com", MX2, BODY, 0, 1,
+	    BASE TLSRPT STRINGS, REPLY_FIT_FULL },
+	{ "3.9.9 tlsrpt: never TLSRPT before 3.10",
+	    { PF(3, 9, 9), 1, 0, 0 }, REPLY_MTASTS, "example.com", MX2, BODY,
+	    0, 1, BASE, REPLY_FIT_FULL },
+	{ "3.10 without tlsrpt", { PF(3, 10, 0), 0, 0, 0 }, REPLY_MTASTS,
+	    "example.com", MX2, BODY, 0, 1, BASE, REPLY_FIT_FULL },
+	{ "list policy: no TLSRPT", { PF(3, 10, 0), 1, 0, 1 }, REPLY_LIST,
+	    "example.com", MX2, BODY, 0, 1, BASE, REPLY_FIT_FULL },
+	{ "tlsrpt without a body: no policy_string",
+	    { PF(3, 10, 0), 1, 0, 0 }, REPLY_MTASTS, "example.com", MX2,
+	    NULL, 0, 1, BASE TLSRPT, REPLY_FIT_FULL },
+	{ "duplicate mx: one match, one mx_host_pattern",
+	    { PF(3, 10, 0), 1, 0, 0 }, REPLY_MTASTS, "d.example",
+	    { "a.example", "a.example" }, "mx: a.example\nmx: a.example", 0, 1,
+	    "secure match=a.example servername=hostname policy_type=sts "
+	    "policy_domain=d.example mx_host_pattern=a.example "
+	    "{ policy_string = mx: a.example } "
+	    "{ policy_string = mx: a.example }", REPLY_FIT_FULL },
+	{ "policy_string cleaning", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "d.example", { "a.example" },
+	    "version: STSv1\nx-ext:\tva{lue}\x01 \n\n   \r\n"
+	    "x-utf8: b\xc3\xbc" "cher\nx-bad: a\xff\xc3" "b\xed\xa0\x80"
+	    "c\xf4\x90\x80\x80\xe0\x80\xaf\n{}\n  \t lead: x\r\r\n"
+	    "mode: enforce", 0, 1,
+	    "secure match=a.example servername=hostname policy_type=sts "
+	    "policy_domain=d.example mx_host_pattern=a.example "
+	    "{ policy_string = version: STSv1 } "
+	    "{ policy_string = x-ext: value } "
+	    "{ policy_string = x-utf8: b\xc3\xbc" "cher } "
+	    "{ policy_string = x-bad: abc } "
+	    "{ policy_string = lead: x } "
+	    "{ policy_string = mode: enforce }", REPLY_FIT_FULL },
+	{ "four-byte UTF-8 kept", { PF(3, 10, 0), 1, 0, 0 }, REPLY_MTASTS,
+	    "d.example", { "a.example" }, "x: \xf0\x9f\x93\xa7", 0, 1,
+	    "secure match=a.example servername=hostname policy_type=sts "
+	    "policy_domain=d.example mx_host_pattern=a.example "
+	    "{ policy_string = x: \xf0\x9f\x93\xa7 }", REPLY_FIT_FULL },
+	{ "truncated UTF-8 at the end dropped", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "d.example", { "a.example" }, "x: y\xe2\x82", 0, 1,
+	    "secure match=a.example servername=hostname policy_type=sts "
+	    "policy_domain=d.example mx_host_pattern=a.example "
+	    "{ policy_string = x: y }", REPLY_FIT_FULL },
+	{ "no policy domain: TLSRPT left out", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, NULL, MX2, BODY, 0, 1, BASE, REPLY_FIT_NO_TLSRPT },
+	{ "bad policy domain: TLSRPT left out", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "a b.example", MX2, BODY, 0, 1, BASE,
+	    REPLY_FIT_NO_TLSRPT },
+	{ "empty label in policy domain: TLSRPT left out",
+	    { PF(3, 10, 0), 1, 0, 0 }, REPLY_MTASTS, "a..example", MX2, BODY,
+	    0, 1, BASE, REPLY_FIT_NO_TLSRPT },
+	{ "exactly room for everything", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "example.com", MX2, BODY,
+	    sizeof(BASE TLSRPT STRINGS), 1, BASE TLSRPT STRINGS,
+	    REPLY_FIT_FULL },
+	{ "one byte short: policy_string left out",
+	    { PF(3, 10, 0), 1, 0, 0 }, REPLY_MTASTS, "example.com", MX2, BODY,
+	    sizeof(BASE TLSRPT STRINGS) - 1, 1, BASE TLSRPT,
+	    REPLY_FIT_NO_STRINGS },
+	{ "exactly room without policy_string", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "example.com", MX2, BODY, sizeof(BASE TLSRPT), 1,
+	    BASE TLSRPT, REPLY_FIT_NO_STRINGS },
+	{ "one byte short again: TLSRPT left out", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "example.com", MX2, BODY, sizeof(BASE TLSRPT) - 1, 1,
+	    BASE, REPLY_FIT_NO_TLSRPT },
+	{ "exactly room for the plain value", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "example.com", MX2, BODY, sizeof(BASE), 1, BASE,
+	    REPLY_FIT_NO_TLSRPT },
+	{ "no room even for the plain value", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "example.com", MX2, BODY, sizeof(BASE) - 1, 0, "",
+	    REPLY_FIT_FULL },
+	{ "invalid pattern: no value, not a smaller one",
+	    { PF(3, 10, 0), 1, 0, 0 }, REPLY_MTASTS, "example.com",
+	    { "a.example", "b.example c=d" }, BODY, 0, 0, "", REPLY_FIT_FULL },
+	{ "no mx: never an empty match=", { PF(3, 10, 0), 1, 0, 0 },
+	    REPLY_MTASTS, "example.com", { NULL }, BODY, 0, 0, "",
+	    REPLY_FIT_FULL },
+};
+
+static void
+run_profile_case(const struct profile_case *c)
+{
+	static char out[4096];
+	struct reply_policy pol;
+	enum reply_fit fit = (enum reply_fit)-1;
+	size_t size = c->outsize ? c->outsize : sizeof(out), n = 0;
+	int r;
+
+	while (n < 4 && c->mx[n] != NULL)
+		n++;
+	pol.origin = c->origin;
+	pol.domain = c->domain;
+	pol.mx = c->mx;
+	pol.nmx = n;
+	pol.text = c->text;
+	pol.text_len = c->text ? strlen(c->text) : 0;
+	memset(out, 'X', sizeof(out));
+	r = reply_postfix_profile(&c->prof, &pol, out, size, &fit);
+	if (!tap_is_int(r >= 0, c->ok, c->name))
+		tap_diag("output \"%.*s\"", (int)(size < 300 ? size : 300),
+		    out);
+	tap_is_str(out, c->want, c->name);
+	tap_is_int(r, c->ok ? (int)strlen(c->want) : -1, c->name);
+	tap_is_int(fit, c->fit, c->name);
+}
+
+/* Build `n` distinct 253-byte patterns and their policy body. */
+static size_t
+long_policy(char (*names)[254], const char **mx, size_t n, char *body,
+    size_t bodysize)
+{
+	size_t i, off;
+
+	off = (size_t)snprintf(body, bodysize,
+	    "version: STSv1\nmode: enforce\nmax_age: 86400\n");
+	for (i = 0; i < n; i++) {
+		snprintf(names[i], 254, "%03u%058d.%063d.%063d.%063d",
+		    (unsigned)(i % 1000), 0, 0, 0, 0);
+		mx[i] = names[i];
+		off += (size_t)snprintf(body + off, bodysize - off, "mx: %s\n",
+		    names[i]);
+	}
+	return off;
+}
+
+/*
+ * The largest MTA-STS policies do not fit Postfix's 100,000 bytes with
+ * every TLSRPT attribute: the answer keeps enforcing without the
+ * policy_string attributes, and the value never passes the limit.
+ */
+static void
+run_large(void)
+{
+	static char names[RECORD_MX_MAX][254], body[STSPOL_MAX_SIZE];
+	static char out[REPLY_SOCKETMAP_MAX - 3 + 1], big[200000];
+	static const char *mx[RECORD_MX_MAX];
+	struct reply_profile prof = { PF(3, 10, 0), 1, 0, 0 };
+	struct reply_policy pol = { REPLY_MTASTS, "example.com", mx,
+	    RECORD_MX_MAX, body, 0 };
+	enum reply_fit fit;
+	size_t off, i;
+	int r;
+
+	pol.text_len = long_policy(names, mx, RECORD_MX_MAX, body,
+	    sizeof(body));
+	r = reply_postfix_profile(&prof, &pol, big, sizeof(big), &fit);
+	tap_ok(r > (int)sizeof(out), "128 long patterns: the full value "
+	    "is over Postfix's limit (%d bytes)", r);
+	r = reply_postfix_profile(&prof, &pol, out, sizeof(out), &fit);
+	tap_ok(r > 0 && r < (int)sizeof(out), "128 long patterns: answered "
+	    "within the limit (%d bytes)", r);
+	tap_is_int(fit, REPLY_FIT_NO_STRINGS, "128 long patterns: "
+	    "policy_string left out");
+	tap_ok(strstr(out, "policy_string") == NULL &&
+	    strstr(out, " policy_type=sts policy_domain=example.com "
+	    "mx_host_pattern=000") != NULL, "128 long patterns: TLSRPT "
+	    "attributes kept");
+	/* A 64 KiB body of short extension lines: 20 bytes more per line. */
+	off = (size_t)snprintf(body, sizeof(body), "version: STSv1\nmode: "
+	    "enforce\nmx: a.example\nmax_age: 86400\n");
+	for (i = 0; off + 8 < sizeof(body); i++)
+		off += (size_t)snprintf(body + off, sizeof(body) - off,
+		    "x%03zu: y\n", i % 1000);
+	pol.nmx = 1;
+	pol.text_len = off;
+	mx[0] = "a.example";
+	r = reply_postfix_profile(&prof, &pol, out, sizeof(out), &fit);
+	tap_ok(r > 0 && fit == REPLY_FIT_NO_STRINGS, "64 KiB of short lines: "
+	    "answered without policy_string (%d bytes, fit %d)", r, fit);
+}
+
+/* --- which policies a profile answers ---------------------------------- */
+
+struct answers_case {
+	enum reply_origin origin;
+	enum record_mode mode;
+	int		 enforce_testing, list_policies;
+	int		 want;
+};
+
+static const struct answers_case acases[] = {
+	{ REPLY_MTASTS, RECORD_MODE_ENFORCE, 0, 0, 1 },
+	{ REPLY_MTASTS, RECORD_MODE_TESTING, 0, 0, 0 },
+	{ REPLY_MTASTS, RECORD_MODE_TESTING, 1, 0, 1 },
+	{ REPLY_MTASTS, RECORD_MODE_NONE, 0, 1, 0 },
+	{ REPLY_MTASTS, RECORD_MODE_NONE, 1, 1, 0 },
+	{ REPLY_LIST, RECORD_MODE_ENFORCE, 0, 1, 1 },
+	{ REPLY_LIST, RECORD_MODE_ENFORCE, 1, 0, 0 },
+	{ REPLY_LIST, RECORD_MODE_TESTING, 0, 1, 0 },
+	{ REPLY_LIST, RECORD_MODE_TESTING, 1, 1, 1 },
+	{ REPLY_LIST, RECORD_MODE_TESTING, 1, 0, 0 },
+	{ REPLY_MTASTS, (enum record_mode)7, 1, 1, 0 },
+};
+
+static void
+run_answers(void)
+{
+	struct reply_profile prof = { PF(3, 4, 0), 0, 0, 0 };
+	const struct answers_case *c;
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(acases) / sizeof(acases[0]); i++) {
+		c = &acases[i];
+		prof.enforce_testing = c->enforce_testing;
+		prof.list_policies = c->list_policies;
+		snprintf(name, sizeof(name), "answers: %s mode %s, "
+		    "enforce_testing %d, list_policies %d",
+		    c->origin == REPLY_LIST ? "list" : "mta-sts",
+		    record_mode_str(c->mode), c->enforce_testing,
+		    c->list_policies);
+		tap_is_int(reply_answers(&prof, c->origin, c->mode), c->want,
+		    name);
+	}
+}
+
+/* --- versions ------------------------------------------------------------ */
+
+struct version_case {
+	const char	*in;
+	int		 ok;
+	unsigned	 want;
+	const char	*rest;
+	const char	*text;		/* reply_version_format(want) */
+};
+
+static const struct version_case vcases[] = {
+	{ "3.4", 1, 30400, "", "3.4" },
+	{ "3.10", 1, 31000, "", "3.10" },
+	{ "3.10.5", 1, 31005, "", "3.10.5" },
+	{ "3.7.11", 1, 30711, "", "3.7.11" },
+	{ "2.10", 1, 21000, "", "2.10" },
+	{ "2.10.0", 1, 21000, "", "2.10" },
+	{ "99.99.99", 1, 999999, "", "99.99.99" },
+	{ "3.11-20250101", 1, 31100, "-20250101", "3.11" },
+	{ "3.4.x", 1, 30400, ".x", "3.4" },
+	{ "3.4 ", 1, 30400, " ", "3.4" },
+	{ "3.7.", 1, 30700, ".", "3.7" },
+	{ "3", 0, 0, NULL, NULL },
+	{ "3.", 0, 0, NULL, NULL },
+	{ ".3", 0, 0, NULL, NULL },
+	{ "", 0, 0, NULL, NULL },
+	{ "0.9", 0, 0, NULL, NULL },
+	{ "03.4", 0, 0, NULL, NULL },
+	{ "3.04", 0, 0, NULL, NULL },
+	{ "3.100", 0, 0, NULL, NULL },
+	{ "3.1.100", 0, 0, NULL, NULL },
+	{ "100.1", 0, 0, NULL, NULL },
+	{ "+3.4", 0, 0, NULL, NULL },
+	{ " 3.4", 0, 0, NULL, NULL },
+	{ "a.b", 0, 0, NULL, NULL },
+};
+
+static void
+run_versions(void)
+{
+	const struct version_case *c;
+	const char *rest;
+	char buf[REPLY_PF_STRLEN], name[64];
+	unsigned v;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++) {
+		c = &vcases[i];
+		v = 12345;
+		rest = NULL;
+		r = reply_version_parse(c->in, &v, &rest);
+		snprintf(name, sizeof(name), "version \"%s\"", c->in);
+		if (!tap_is_int(r == 0, c->ok, name))
+			continue;
+		if (!c->ok)
+			continue;
+		tap_is_int(v, c->want, name);
+		tap_is_str(rest, c->rest, name);
+		tap_is_str(reply_version_format(v, buf, sizeof(buf)), c->text,
+		    name);
+	}
+	tap_is_int(reply_version_parse(NULL, &v, NULL), -1, "version NULL");
+}
+
 int
 main(void)
 {
@@ -182,5 +507,10 @@ main(void)
 	tap_is_int(reply_of(NULL, out, sizeof(out)), -1, "no patterns");
 	tap_is_int(reply_of(p, out, 0), -1, "zero-size buffer");
 	free(p);
+	for (i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++)
+		run_profile_case(&pcases[i]);
+	run_large();
+	run_answers();
+	run_versions();
 	return tap_done();
 }
