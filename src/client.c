@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -38,6 +39,7 @@ struct client *
 client_open(const char *path, int timeout_ms, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
+	struct timeval tv;
 	struct client *c;
 
 	memset(&sun, 0, sizeof(sun));
@@ -52,7 +54,13 @@ client_open(const char *path, int timeout_ms, char *err, size_t errlen)
 		return NULL;
 	}
 	c->timeout_ms = timeout_ms;
+	/* SO_SNDTIMEO bounds connect() too: when the daemon's listen
+	 * queue is full, connect() on a Unix socket waits for room. */
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    (timeout_ms > 0 && setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO,
+	    &tv, sizeof(tv)) == -1) ||
 	    connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		snprintf(err, errlen, "cannot connect to mtastsd at %s: %s",
 		    path, strerror(errno));
@@ -60,6 +68,12 @@ client_open(const char *path, int timeout_ms, char *err, size_t errlen)
 		return NULL;
 	}
 	return c;
+}
+
+void
+client_set_timeout(struct client *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms;
 }
 
 void

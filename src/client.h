@@ -24,6 +24,10 @@ struct client	*client_open(const char *path, int timeout_ms, char *err,
 		    size_t errlen);
 void		 client_close(struct client *);
 
+/* client_set_timeout: bound each later send and receive by timeout_ms
+ * (a caller with a total deadline passes the time left). */
+void		 client_set_timeout(struct client *, int timeout_ms);
+
 /* client_send: write `line` and a newline.  0, or -1 (message in err). */
 int		 client_send(struct client *, const char *line, char *err,
 		    size_t errlen);

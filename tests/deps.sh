@@ -11,7 +11,7 @@ PKGS_TEST="python3 python3-cryptography iproute2 openssl unbound nginx-light
 	bind9-dnsutils curl gnupg"
 # End-to-end mail (tests/e2e/postfix_*.py): Postfix 3.7 as the sender,
 # aiosmtpd receivers; nsenter and flock come with util-linux.
-PKGS_E2E="postfix python3-aiosmtpd util-linux"
+PKGS_E2E="postfix python3-aiosmtpd util-linux debootstrap"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "tests/deps.sh: run as root (apt-get install)" >&2
 	exit 2

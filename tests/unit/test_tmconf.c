@@ -1,0 +1,153 @@
+/*
+ * test_tmconf.c: table-driven tests for table-mtasts' configuration
+ * file parser: every option, defaults, bounds, and malformed files.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "tap.h"
+#include "tmconf.h"
+
+#define S(lit) lit, sizeof(lit) - 1
+
+struct conf_case {
+	const char	*name;
+	const char	*text;
+	size_t		 len;
+	int		 want_ok;
+	const char	*want_err;	/* substring of the error */
+	/* on success: */
+	const char	*socket;
+	int		 timeout, wait, dns_timeout;
+	enum tmconf_answer on_pending, on_unreachable;
+	int		 log_stderr, level;
+};
+
+/* A refused file: only the error matters. */
+#define NO(name, text, err) \
+	{ name, S(text), 0, err, NULL, 0, 0, 0, 0, 0, 0, 0 }
+
+#define NF TMCONF_NOTFOUND
+#define ER TMCONF_ERROR
+#define INFO LOG_LEVEL_INFO
+
+static const struct conf_case cases[] = {
+	{ "empty file: defaults", S(""), 1, NULL, "", 500, 0, 2000, NF, ER, 0,
+	    INFO },
+	{ "comments and blanks", S("# c\n\n   \n\t# x = y\n"), 1, NULL, "", 500,
+	    0, 2000, NF, ER, 0, INFO },
+	{ "every option", S("socket = /run/x.sock\ntimeout = 2s\nwait = 1s\n"
+	    "dns_timeout = 300ms\non_pending = error\n"
+	    "on_unreachable = not-found\nlog = stderr\nlog_level = debug\n"), 1,
+	    NULL, "/run/x.sock", 2000, 1000, 300, ER, NF, 1, LOG_LEVEL_DEBUG },
+	{ "blanks around name and value, CRLF",
+	    S("  timeout\t=  250ms \r\nlog=syslog\r\n"), 1, NULL, "", 250, 0,
+	    2000, NF, ER, 0, INFO },
+	{ "no final newline", S("timeout = 3"), 1, NULL, "", 3000, 0, 2000, NF,
+	    ER, 0, INFO },
+	{ "bounds: timeout 10ms", S("timeout = 10ms\n"), 1, NULL, "", 10, 0,
+	    2000, NF, ER, 0, INFO },
+	{ "bounds: timeout 10s", S("timeout = 10s\n"), 1, NULL, "", 10000, 0,
+	    2000, NF, ER, 0, INFO },
+	{ "wait 0 with any timeout", S("wait = 0\ntimeout = 10ms\n"), 1, NULL,
+	    "", 10, 0, 2000, NF, ER, 0, INFO },
+	{ "log level err", S("log_level = err\n"), 1, NULL, "", 500, 0, 2000,
+	    NF, ER, 0, LOG_LEVEL_ERR },
+	/* Refused. */
+	NO("unknown option", "timeout = 1s\nfrob = 1\n", "line 2: unknown "
+	    "option"),
+	NO("option twice", "log = stderr\nlog = stderr\n",
+	    "line 2: option given twice"),
+	NO("no equals sign", "timeout 1s\n", "line 1: expected"),
+	NO("timeout below 10ms", "timeout = 9ms\n", "line 1: expected a "
+	    "duration"),
+	NO("timeout above 10s", "timeout = 11s\n", "duration"),
+	NO("timeout empty", "timeout =\n", "duration"),
+	NO("timeout negative", "timeout = -1\n", "duration"),
+	NO("timeout with a space", "timeout = 1 s\n", "duration"),
+	NO("timeout unknown unit", "timeout = 1m\n", "duration"),
+	NO("timeout huge", "timeout = 99999999999999999999\n", "duration"),
+	NO("dns_timeout below 100ms", "dns_timeout = 99ms\n", "duration"),
+	NO("wait not below timeout", "wait = 500ms\n",
+	    "wait (500 ms) must be below timeout (500 ms)"),
+	NO("on_pending bad", "on_pending = maybe\n",
+	    "expected not-found or error"),
+	NO("on_unreachable case", "on_unreachable = ERROR\n",
+	    "expected not-found or error"),
+	NO("log bad", "log = file\n", "expected syslog or stderr"),
+	NO("log_level bad", "log_level = loud\n", "expected err"),
+	NO("socket relative", "socket = run/x.sock\n", "absolute path"),
+	NO("socket too long", "socket = /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaa\n", "absolute path"),
+	NO("NUL byte", "timeout = 1s\0\n", "line 1: NUL byte"),
+	NO("name upper case", "Timeout = 1s\n", "unknown option"),
+};
+
+static int
+same(const struct conf_case *c, const struct tmconf *got)
+{
+	return strcmp(got->socket, c->socket) == 0 &&
+	    got->timeout_ms == c->timeout && got->wait_ms == c->wait &&
+	    got->dns_timeout_ms == c->dns_timeout &&
+	    got->on_pending == c->on_pending &&
+	    got->on_unreachable == c->on_unreachable &&
+	    got->log_stderr == c->log_stderr && got->log_level == c->level;
+}
+
+static void
+test_cases(void)
+{
+	struct tmconf got;
+	char err[256];
+	size_t i;
+	int r, ok;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct conf_case *c = &cases[i];
+
+		memset(&got, 0x5a, sizeof(got));
+		got.socket[0] = '\0';
+		err[0] = '\0';
+		r = tmconf_parse(c->text, c->len, &got, err, sizeof(err));
+		if (c->want_ok)
+			ok = r == 0 && same(c, &got);
+		else
+			ok = r == -1 && strstr(err, c->want_err) != NULL &&
+			    got.socket[0] == '\0';	/* untouched */
+		if (!tap_ok(ok, "%s", c->name))
+			tap_diag("got r=%d err=\"%s\" timeout=%d wait=%d "
+			    "dns=%d pending=%d unreachable=%d socket=\"%s\"", r,
+			    err, got.timeout_ms, got.wait_ms,
+			    got.dns_timeout_ms, got.on_pending,
+			    got.on_unreachable, got.socket);
+	}
+}
+
+static void
+test_long_line(void)
+{
+	static char text[3000];
+	struct tmconf got;
+	char err[128];
+
+	memset(text, ' ', sizeof(text));
+	memcpy(text, "log = stderr", 12);
+	tap_is_int(tmconf_parse(text, sizeof(text), &got, err, sizeof(err)),
+	    -1, "line over 1024 bytes refused");
+	tap_is_str(err, "line 1: line too long", "line over 1024: reason");
+	tap_is_str(tmconf_answer_str(TMCONF_ERROR), "error", "answer name");
+	tap_is_str(tmconf_answer_str(TMCONF_NOTFOUND), "not-found",
+	    "answer name not-found");
+}
+
+int
+main(void)
+{
+	test_cases();
+	test_long_line();
+	return tap_done();
+}
