@@ -94,7 +94,7 @@ static const struct conf_option options[] = {
 	    O(postfix_tlsrpt_list_policies), "yes", 0, 0, 1 },
 	/* The STARTTLS Policy List; EFF's README: update at least every
 	 * 48 h (reference/starttls-list.md §5). */
-	{ "starttls_list", CT_BOOL, O(starttls_list), "no", 0, 0, 0 },
+	{ "starttls_list", CT_BOOL, O(starttls_list), "yes", 0, 0, 0 },
 	{ "starttls_list_url", CT_STRING, O(starttls_list_url),
 	    "https://dl.eff.org/starttls-everywhere/policy.json", 0, 0, 1 },
 	{ "starttls_list_interval", CT_DURATION, O(starttls_list_interval),

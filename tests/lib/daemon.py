@@ -166,6 +166,17 @@ class Daemon:
             "max_fetches": "50",
             "log_level": "debug",
         }
+        # The STARTTLS list is on by default: use the bundled copy from
+        # the source tree (not installed here) and never fetch.
+        srcdir = os.environ.get("MTASTS_SRCDIR") or os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        bundle = os.path.join(srcdir, "contrib", "starttls-list")
+        self.opts.update({
+            "starttls_list_url": "",
+            "starttls_list_bundle": os.path.join(bundle, "policy.json"),
+            "starttls_list_keyring": os.path.join(
+                bundle, "starttls-policy-authority.gpg"),
+        })
         self.write_conf()
         self.p = None
 
