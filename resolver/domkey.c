@@ -57,7 +57,7 @@
 #include <idn2.h>
 
 #include "domkey.h"
-#include "ascii.h"
+#include "chars.h"
 
 #define DOMKEY_IDN2_FLAGS (IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)
 
@@ -101,7 +101,7 @@ domkey_set(enum domkey_kind k, const char *reason, const char **why)
 static int
 domkey_is_ldh(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || ascii_is_digit(c) || c == '-';
+	return (c >= 'a' && c <= 'z') || chars_is_digit(c) || c == '-';
 }
 
 /* 1 if s[0..n) is a TCP port: 1..5 digits, 1..65535. */
@@ -114,7 +114,7 @@ domkey_port(const char *s, size_t n)
 	if (n == 0 || n > 5)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!ascii_is_digit((unsigned char)s[i]))
+		if (!chars_is_digit((unsigned char)s[i]))
 			return 0;
 		v = v * 10 + (s[i] - '0');
 	}
@@ -199,7 +199,7 @@ domkey_check(const char *s, const char **why)
 			if (!domkey_is_ldh((unsigned char)s[i]))
 				return domkey_set(DOMKEY_INVALID,
 				    "character not allowed in a domain", why);
-			digits = digits && ascii_is_digit((unsigned char)s[i]);
+			digits = digits && chars_is_digit((unsigned char)s[i]);
 			continue;
 		}
 		if (i == start)

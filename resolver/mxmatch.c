@@ -45,7 +45,7 @@
 #include <string.h>
 
 #include "mxmatch.h"
-#include "ascii.h"
+#include "chars.h"
 
 static int	mxmatch_is_ctl_or_space(unsigned char);
 static size_t	mxmatch_name_len(const char *);
@@ -103,8 +103,8 @@ mxmatch_equal(const char *a, const char *b, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (ascii_tolower((unsigned char)a[i]) !=
-		    ascii_tolower((unsigned char)b[i]))
+		if (chars_tolower((unsigned char)a[i]) !=
+		    chars_tolower((unsigned char)b[i]))
 			return 0;
 	return 1;
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "stspol.h"
-#include "ascii.h"
+#include "chars.h"
 
 /* Which non-repeatable fields were seen (for §3.2 "first one wins"). */
 #define SEEN_VERSION	0x01
@@ -123,14 +123,14 @@ key_scan(const char *p, size_t n, size_t *klen, const char **why)
 {
 	size_t i;
 
-	if (!ascii_is_alnum(p[0])) {
+	if (!chars_is_alnum(p[0])) {
 		/* No header folding in §3.2: an indented line is not a field. */
-		*why = ascii_is_wsp(p[0]) ? "leading whitespace" :
+		*why = chars_is_wsp(p[0]) ? "leading whitespace" :
 		    "invalid field name";
 		return -1;
 	}
 	for (i = 1; i < n; i++)
-		if (!ascii_is_alnum(p[i]) && p[i] != '_' && p[i] != '-' &&
+		if (!chars_is_alnum(p[i]) && p[i] != '_' && p[i] != '-' &&
 		    p[i] != '.')
 			break;
 	if (i == n) {
@@ -138,7 +138,7 @@ key_scan(const char *p, size_t n, size_t *klen, const char **why)
 		return -1;
 	}
 	if (p[i] != ':') {
-		*why = ascii_is_wsp(p[i]) ? "whitespace before ':'" :
+		*why = chars_is_wsp(p[i]) ? "whitespace before ':'" :
 		    "invalid field name";
 		return -1;
 	}
@@ -148,41 +148,6 @@ key_scan(const char *p, size_t n, size_t *klen, const char **why)
 	}
 	*klen = i;
 	return 0;
-}
-
-/*
- * utf8_len: length of the well-formed UTF-8 sequence (RFC 3629 §4,
- * UTF8-2/3/4) at s, or 0.  Rejects overlong forms, surrogates and
- * code points above U+10FFFF, and never reads past n.
- */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
 }
 
 /*
@@ -206,7 +171,7 @@ ext_value_check(const char *p, size_t n, const char **why)
 			i++;
 			continue;
 		}
-		if (s[i] < 0x80 || (k = utf8_len(s + i, n - i)) == 0) {
+		if (s[i] < 0x80 || (k = chars_utf8_len(s + i, n - i)) == 0) {
 			*why = s[i] < 0x80 ? "control character in value" :
 			    "invalid UTF-8 in value";
 			return -1;
@@ -257,7 +222,7 @@ field_max_age(struct pstate *st, const char *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!ascii_is_digit(v[i]))
+		if (!chars_is_digit(v[i]))
 			break;
 	if (n == 0 || i < n) {
 		st->why = "invalid max_age";
@@ -308,7 +273,7 @@ label_check(const char *l, size_t n, const char **why)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (!ascii_is_alnum(l[i]) && l[i] != '-') {
+		if (!chars_is_alnum(l[i]) && l[i] != '-') {
 			*why = mx_char_why(l[i]);
 			return -1;
 		}
@@ -340,7 +305,7 @@ domain_check(const char *d, size_t n, const char **why)
 		if (i < n)
 			lab = i + 1;
 	}
-	for (i = lab; i < n && ascii_is_digit(d[i]); i++)
+	for (i = lab; i < n && chars_is_digit(d[i]); i++)
 		;
 	if (i == n) {
 		*why = "invalid mx: IP address, not a host name";
@@ -385,7 +350,7 @@ field_mx(struct pstate *st, const char *v, size_t n)
 	/* Fits: n <= STSPOL_NAME_MAX and at most STSPOL_MX_MAX names. */
 	dst = out->names + st->used;
 	for (i = 0; i < n; i++)
-		dst[i] = (char)ascii_tolower(v[i]);
+		dst[i] = (char)chars_tolower(v[i]);
 	dst[n] = '\0';
 	out->mx_off[out->nmx++] = (uint16_t)st->used;
 	st->used += n + 1;
@@ -417,7 +382,7 @@ line_parse(struct pstate *st, const char *p, size_t n)
 	const struct field *f;
 	size_t klen, v;
 
-	while (n > 0 && ascii_is_wsp(p[n - 1]))
+	while (n > 0 && chars_is_wsp(p[n - 1]))
 		n--;		/* "sts-policy-field *WSP" */
 	if (n == 0) {
 		st->out->warnings |= STSPOL_WARN_EMPTY_LINE;
@@ -425,7 +390,7 @@ line_parse(struct pstate *st, const char *p, size_t n)
 	}
 	if (key_scan(p, n, &klen, &st->why) == -1)
 		return -1;
-	for (v = klen + 1; v < n && ascii_is_wsp(p[v]); v++)
+	for (v = klen + 1; v < n && chars_is_wsp(p[v]); v++)
 		;		/* sts-policy-field-delim = ":" *WSP */
 	f = field_find(p, klen);
 	if (f != NULL && (f->seen & st->seen) == 0) {
@@ -569,12 +534,12 @@ stspol_content_type_ok(const char *ct)
 
 	if (ct == NULL)
 		return 0;
-	while (ascii_is_wsp(*ct))
+	while (chars_is_wsp(*ct))
 		ct++;
 	for (i = 0; want[i] != '\0'; i++)
-		if ((char)ascii_tolower(ct[i]) != want[i])
+		if ((char)chars_tolower(ct[i]) != want[i])
 			return 0;	/* also stops at ct's NUL */
-	for (ct += i; ascii_is_wsp(*ct); ct++)
+	for (ct += i; chars_is_wsp(*ct); ct++)
 		;
 	return *ct == '\0' || *ct == ';';
 }

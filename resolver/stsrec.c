@@ -45,7 +45,7 @@
 #include <string.h>
 
 #include "stsrec.h"
-#include "ascii.h"
+#include "chars.h"
 
 /* sts-ext-name = (ALPHA / DIGIT) *31(...): at most 32 characters. */
 #define STSREC_NAME_MAX 32
@@ -71,7 +71,7 @@ static const char	*stsrec_parse_fields(struct stsrec_cur *, char *);
 static int
 stsrec_is_name_char(unsigned char c)
 {
-	return ascii_is_alnum(c) || c == '_' || c == '-' || c == '.';
+	return chars_is_alnum(c) || c == '_' || c == '-' || c == '.';
 }
 
 /* sts-ext-value: %x21-3A / %x3C / %x3E-7E, i.e. VCHAR but ";" and "=". */
@@ -114,12 +114,12 @@ stsrec_scan_bytes(const char *s, size_t len)
 static int
 stsrec_skip_delim(struct stsrec_cur *c)
 {
-	while (c->pos < c->len && ascii_is_wsp(c->s[c->pos]))
+	while (c->pos < c->len && chars_is_wsp(c->s[c->pos]))
 		c->pos++;
 	if (c->pos == c->len || c->s[c->pos] != ';')
 		return 0;
 	c->pos++;
-	while (c->pos < c->len && ascii_is_wsp(c->s[c->pos]))
+	while (c->pos < c->len && chars_is_wsp(c->s[c->pos]))
 		c->pos++;
 	return 1;
 }
@@ -134,12 +134,12 @@ stsrec_parse_id(struct stsrec_cur *c, char *id, int *have_id)
 	size_t start = c->pos, n;
 	unsigned char next;
 
-	while (c->pos < c->len && ascii_is_alnum(c->s[c->pos]))
+	while (c->pos < c->len && chars_is_alnum(c->s[c->pos]))
 		c->pos++;
 	n = c->pos - start;
 	if (c->pos < c->len) {
 		next = c->s[c->pos];
-		if (next != ';' && !ascii_is_wsp(next))
+		if (next != ';' && !chars_is_wsp(next))
 			return "id has a character other than a letter "
 			    "or digit";
 	}
@@ -181,7 +181,7 @@ stsrec_parse_field(struct stsrec_cur *c, char *id, int *have_id)
 
 	if (c->s[c->pos] == ';')
 		return "empty field";
-	if (!ascii_is_alnum(c->s[c->pos]))
+	if (!chars_is_alnum(c->s[c->pos]))
 		return "field name does not start with a letter or digit";
 	while (c->pos < c->len && stsrec_is_name_char(c->s[c->pos]))
 		c->pos++;

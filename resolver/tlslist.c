@@ -25,7 +25,7 @@
 
 #include "mxmatch.h"
 #include "tlslist.h"
-#include "ascii.h"
+#include "chars.h"
 
 #define ARENA_BLOCK	65536	/* bytes per arena block (the real list
 				 * needs about 60 KiB of strings) */
@@ -209,7 +209,7 @@ digits(const char *s, size_t n, int64_t *v)
 
 	*v = 0;
 	for (i = 0; i < n; i++) {
-		if (!ascii_is_digit(s[i]))
+		if (!chars_is_digit(s[i]))
 			return 0;
 		*v = *v * 10 + (s[i] - '0');
 	}
@@ -285,7 +285,7 @@ tlslist_time_parse(const char *s, size_t len, int64_t *out)
 		return -1;
 	if (s[i] == '.') {
 		/* Any number of digits, at least one; dropped (round down). */
-		while (++i < len && ascii_is_digit(s[i]))
+		while (++i < len && chars_is_digit(s[i]))
 			;
 		if (i == 20 || i == len)
 			return -1;
@@ -376,19 +376,19 @@ name_norm(const char *s, int pattern, char out[TLSLIST_NAME_MAX + 1])
 				break;
 			lab = 0;
 			alldigit = 1;
-		} else if (ascii_is_alnum(*s) || *s == '-') {
+		} else if (chars_is_alnum(*s) || *s == '-') {
 			if (lab == 0 && *s == '-')
 				return "label starts with '-'";
 			if (++lab > LABEL_MAX)
 				return "label longer than 63 bytes";
-			alldigit &= ascii_is_digit(*s);
+			alldigit &= chars_is_digit(*s);
 		} else
 			return (unsigned char)*s >= 0x80 ?
 			    "non-ASCII name (A-labels only)" :
 			    "invalid character";
 		if (o == TLSLIST_NAME_MAX)
 			return "name longer than 253 bytes";
-		out[o++] = (char)ascii_tolower(*s);
+		out[o++] = (char)chars_tolower(*s);
 	}
 	out[o] = '\0';
 	if (nlab < 2)

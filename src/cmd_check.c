@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "jsonout.h"
 #include "mxmatch.h"
 #include "stspol.h"
 #include "stsrec.h"
@@ -63,33 +64,6 @@ check_opts(int argc, char **argv, int *json, const char **ctype)
 	return optind;
 }
 
-/* print_json: print obj on one line and free it; 0 or -1 (no memory). */
-static int
-print_json(cJSON *obj)
-{
-	char *s;
-
-	if (obj == NULL || (s = cJSON_PrintUnformatted(obj)) == NULL) {
-		cJSON_Delete(obj);
-		fprintf(stderr, "mtasts: out of memory\n");
-		return -1;
-	}
-	puts(s);
-	cJSON_free(s);
-	cJSON_Delete(obj);
-	return 0;
-}
-
-/* add_str_or_null: "key": "val" or "key": null. */
-static void
-add_str_or_null(cJSON *obj, const char *key, const char *val)
-{
-	if (val != NULL)
-		cJSON_AddStringToObject(obj, key, val);
-	else
-		cJSON_AddNullToObject(obj, key);
-}
-
 int
 cmd_txt_check(int argc, char **argv)
 {
@@ -123,9 +97,9 @@ cmd_txt_check(int argc, char **argv)
 	if (json) {
 		obj = cJSON_CreateObject();
 		cJSON_AddBoolToObject(obj, "valid", r == STSREC_OK);
-		add_str_or_null(obj, "id", r == STSREC_OK ? rec.id : NULL);
-		add_str_or_null(obj, "error", r == STSREC_OK ? NULL : why);
-		if (print_json(obj) == -1)
+		jsonout_add_str(obj, "id", r == STSREC_OK ? rec.id : NULL);
+		jsonout_add_str(obj, "error", r == STSREC_OK ? NULL : why);
+		if (jsonout_print(obj) == -1)
 			goto done;
 	} else if (r == STSREC_OK)
 		printf("valid: id=%s\n", rec.id);
@@ -177,8 +151,8 @@ policy_json(const struct stspol *p, int valid, const char *why)
 	if ((obj = cJSON_CreateObject()) == NULL)
 		return NULL;
 	cJSON_AddBoolToObject(obj, "valid", valid);
-	add_str_or_null(obj, "version", valid ? "STSv1" : NULL);
-	add_str_or_null(obj, "mode", valid ? stspol_mode_str(p->mode) : NULL);
+	jsonout_add_str(obj, "version", valid ? "STSv1" : NULL);
+	jsonout_add_str(obj, "mode", valid ? stspol_mode_str(p->mode) : NULL);
 	if (valid)
 		cJSON_AddNumberToObject(obj, "max_age", p->max_age);
 	else
@@ -186,7 +160,7 @@ policy_json(const struct stspol *p, int valid, const char *why)
 	mx = cJSON_AddArrayToObject(obj, "mx");
 	for (i = 0; valid && mx != NULL && i < p->nmx; i++)
 		cJSON_AddItemToArray(mx, cJSON_CreateString(stspol_mx(p, i)));
-	add_str_or_null(obj, "error", valid ? NULL : why);
+	jsonout_add_str(obj, "error", valid ? NULL : why);
 	warn = cJSON_AddArrayToObject(obj, "warnings");
 	for (bit = 1; valid && warn != NULL && bit != 0; bit <<= 1)
 		if (p->warnings & bit)
@@ -243,7 +217,7 @@ cmd_policy_check(int argc, char **argv)
 		why = whyline;
 	}
 	if (json) {
-		if (print_json(policy_json(&pol, valid, why)) == -1)
+		if (jsonout_print(policy_json(&pol, valid, why)) == -1)
 			return CMD_EXIT_USAGE;
 	} else
 		policy_human(&pol, valid, why);
@@ -265,7 +239,7 @@ cmd_mx_match(int argc, char **argv)
 	if (json) {
 		obj = cJSON_CreateObject();
 		cJSON_AddBoolToObject(obj, "match", match);
-		if (print_json(obj) == -1)
+		if (jsonout_print(obj) == -1)
 			return CMD_EXIT_USAGE;
 	} else
 		printf("%s\n", match ? "match" : "no match");

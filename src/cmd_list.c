@@ -62,6 +62,7 @@
 
 #include "client.h"
 #include "cmd.h"
+#include "jsonout.h"
 #include "domkey.h"
 #include "listsig.h"
 #include "reply.h"
@@ -299,32 +300,6 @@ exit_for(enum list_load r)
 
 /* ---- output helpers -------------------------------------------------- */
 
-/* print_json: print obj on one line and free it; 0 or -1 (no memory). */
-static int
-print_json(cJSON *obj)
-{
-	char *s;
-
-	if (obj == NULL || (s = cJSON_PrintUnformatted(obj)) == NULL) {
-		cJSON_Delete(obj);
-		fprintf(stderr, "mtasts: out of memory\n");
-		return -1;
-	}
-	puts(s);
-	cJSON_free(s);
-	cJSON_Delete(obj);
-	return 0;
-}
-
-static void
-add_str(cJSON *obj, const char *key, const char *val)
-{
-	if (val != NULL)
-		cJSON_AddStringToObject(obj, key, val);
-	else
-		cJSON_AddNullToObject(obj, key);
-}
-
 static void
 add_count(cJSON *obj, const char *key, size_t n)
 {
@@ -337,7 +312,7 @@ add_time(cJSON *obj, const char *key, int have, int64_t t)
 {
 	char buf[TLSLIST_TIME_STRLEN];
 
-	add_str(obj, key, have ? tlslist_time_format(t, buf) : NULL);
+	jsonout_add_str(obj, key, have ? tlslist_time_format(t, buf) : NULL);
 }
 
 /* printable: a copy of untrusted list text safe for a terminal. */
@@ -383,16 +358,16 @@ verify_json(const struct list_opts *o, const struct list_state *s)
 	cJSON_AddStringToObject(obj, "file", o->file);
 	cJSON_AddStringToObject(obj, "signature",
 	    listsig_result_str(s->sig.result));
-	add_str(obj, "signature_error", s->verified ? NULL : s->sig.reason);
-	add_str(obj, "signer", s->verified ? s->sig.signer_fpr : NULL);
-	add_str(obj, "primary", s->verified ? s->sig.primary_fpr : NULL);
+	jsonout_add_str(obj, "signature_error", s->verified ? NULL : s->sig.reason);
+	jsonout_add_str(obj, "signer", s->verified ? s->sig.signer_fpr : NULL);
+	jsonout_add_str(obj, "primary", s->verified ? s->sig.primary_fpr : NULL);
 	add_time(obj, "signed", s->verified, s->sig.sigtime);
 	cJSON_AddBoolToObject(obj, "valid", l != NULL);
-	add_str(obj, "error", s->verified && l == NULL ? s->err : NULL);
+	jsonout_add_str(obj, "error", s->verified && l == NULL ? s->err : NULL);
 	add_time(obj, "timestamp", l != NULL, l ? tlslist_timestamp(l) : 0);
 	add_time(obj, "expires", l != NULL, l ? tlslist_expires(l) : 0);
-	add_str(obj, "version", l ? tlslist_version(l) : NULL);
-	add_str(obj, "author", l ? tlslist_author(l) : NULL);
+	jsonout_add_str(obj, "version", l ? tlslist_version(l) : NULL);
+	jsonout_add_str(obj, "author", l ? tlslist_author(l) : NULL);
 	add_count(obj, "entries", l ? tlslist_count(l) : 0);
 	add_count(obj, "enforce", l ?
 	    tlslist_count_mode(l, TLSLIST_MODE_ENFORCE) : 0);
@@ -452,7 +427,7 @@ list_verify_cmd(int argc, char **argv)
 	if (r == LOAD_FAIL && !s.sig.reason[0])
 		return CMD_EXIT_USAGE;	/* unreadable file: reported */
 	if (o.json) {
-		if (print_json(verify_json(&o, &s)) == -1)
+		if (jsonout_print(verify_json(&o, &s)) == -1)
 			r = LOAD_FAIL;
 	} else
 		verify_human(&o, &s);
@@ -517,8 +492,8 @@ show_json(const char *domain, const struct list_state *s,
 		return NULL;
 	cJSON_AddStringToObject(obj, "domain", domain);
 	cJSON_AddBoolToObject(obj, "found", p != NULL);
-	add_str(obj, "mode", p ? tlslist_mode_str(p->mode) : NULL);
-	add_str(obj, "alias", p ? p->alias : NULL);
+	jsonout_add_str(obj, "mode", p ? tlslist_mode_str(p->mode) : NULL);
+	jsonout_add_str(obj, "alias", p ? p->alias : NULL);
 	if ((mx = cJSON_AddArrayToObject(obj, "mx")) != NULL)
 		for (i = 0; p != NULL && i < p->nmx; i++)
 			cJSON_AddItemToArray(mx, cJSON_CreateString(p->mx[i]));
@@ -528,8 +503,8 @@ show_json(const char *domain, const struct list_state *s,
 		    !tlslist_expired(s->list, s->now));
 	else
 		cJSON_AddNullToObject(obj, "in_force");
-	add_str(obj, "postfix", postfix);
-	add_str(obj, "error", error);
+	jsonout_add_str(obj, "postfix", postfix);
+	jsonout_add_str(obj, "error", error);
 	return obj;
 }
 
@@ -600,7 +575,7 @@ list_show_cmd(int argc, char **argv)
 		pf = show_postfix(&o, &s, p, postfix, sizeof(postfix), &why);
 	}
 	if (o.json) {
-		if (print_json(show_json(error ? argv[first] : key, &s, p, pf,
+		if (jsonout_print(show_json(error ? argv[first] : key, &s, p, pf,
 		    error)) == -1)
 			r = LOAD_FAIL;
 	} else if (error != NULL)

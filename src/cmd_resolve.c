@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "jsonout.h"
 #include "domkey.h"
 #include "reply.h"
 #include "resolve.h"
@@ -266,15 +267,6 @@ cr_json_policy(const struct resolve_result *r)
 	return obj;
 }
 
-static void
-cr_add_str(cJSON *obj, const char *key, const char *val)
-{
-	if (val != NULL)
-		cJSON_AddStringToObject(obj, key, val);
-	else
-		cJSON_AddNullToObject(obj, key);
-}
-
 /* One contract line; NULL on out of memory. */
 static char *
 cr_json_line(const char *domain, const struct resolve_result *r,
@@ -293,9 +285,9 @@ cr_json_line(const char *domain, const struct resolve_result *r,
 		cJSON_AddItemToObject(obj, "policy", cr_json_policy(r));
 	else
 		cJSON_AddNullToObject(obj, "policy");
-	cr_add_str(obj, "error", err == RESOLVE_OK ? NULL : resolve_code(err));
-	cr_add_str(obj, "detail", detail);
-	cr_add_str(obj, "postfix", ok && cr_postfix(r->policy, postfix,
+	jsonout_add_str(obj, "error", err == RESOLVE_OK ? NULL : resolve_code(err));
+	jsonout_add_str(obj, "detail", detail);
+	jsonout_add_str(obj, "postfix", ok && cr_postfix(r->policy, postfix,
 	    sizeof(postfix)) >= 0 ? postfix : NULL);
 	s = cJSON_PrintUnformatted(obj);
 	cJSON_Delete(obj);

@@ -21,6 +21,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "control.h"
+#include "jsonout.h"
 #include "domkey.h"
 #include "listen.h"
 #include "liststore.h"
@@ -90,15 +91,6 @@ add_num_or_null(cJSON *o, const char *k, int have, double v)
 {
 	if (have)
 		cJSON_AddNumberToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
-static void
-add_str_or_null(cJSON *o, const char *k, const char *v)
-{
-	if (v != NULL)
-		cJSON_AddStringToObject(o, k, v);
 	else
 		cJSON_AddNullToObject(o, k);
 }
@@ -249,10 +241,10 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 		cJSON_AddStringToObject(o, "origin",
 		    lookup_source_str(ans->source));
 		resolve_policy(o, ans);
-		add_str_or_null(o, "error", ans->error);
+		jsonout_add_str(o, "error", ans->error);
 		cJSON_AddStringToObject(o, "detail",
 		    ans->detail != NULL ? ans->detail : "");
-		add_str_or_null(o, "postfix", v == SOCKMAP_OK ? value : NULL);
+		jsonout_add_str(o, "postfix", v == SOCKMAP_OK ? value : NULL);
 		cJSON_AddStringToObject(o, "verdict", sockmap_verdict_str(v));
 	}
 	send_json(c, o);
@@ -681,7 +673,7 @@ add_time_or_null(cJSON *o, const char *k, int have, int64_t t)
 {
 	char buf[TLSLIST_TIME_STRLEN];
 
-	add_str_or_null(o, k, have ? tlslist_time_format(t, buf) : NULL);
+	jsonout_add_str(o, k, have ? tlslist_time_format(t, buf) : NULL);
 }
 
 static cJSON *
@@ -707,9 +699,9 @@ list_installed(cJSON *o, const struct listupd_status *st)
 	const struct liststore_meta *m = &st->meta;
 	int have = st->installed;
 
-	add_str_or_null(o, "source", have ? m->source : NULL);
-	add_str_or_null(o, "signer", have ? m->signer : NULL);
-	add_str_or_null(o, "primary", have ? m->primary : NULL);
+	jsonout_add_str(o, "source", have ? m->source : NULL);
+	jsonout_add_str(o, "signer", have ? m->signer : NULL);
+	jsonout_add_str(o, "primary", have ? m->primary : NULL);
 	add_time_or_null(o, "signed", have, m->sigtime);
 	add_time_or_null(o, "timestamp", have, m->timestamp);
 	add_time_or_null(o, "expires", have, m->expires);
@@ -736,7 +728,7 @@ op_list_status(struct listen_conn *c, const cJSON *req)
 		cJSON_AddBoolToObject(o, "expired", st.installed && st.expired);
 		list_installed(o, &st);
 		cJSON_AddBoolToObject(o, "enforce_testing", st.enforce_testing);
-		add_str_or_null(o, "url", st.url[0] != '\0' ? st.url : NULL);
+		jsonout_add_str(o, "url", st.url[0] != '\0' ? st.url : NULL);
 		cJSON_AddNumberToObject(o, "interval", (double)st.interval);
 		cJSON_AddBoolToObject(o, "updating", st.updating);
 		add_time_or_null(o, "next_update", st.next_update != 0,
@@ -747,7 +739,7 @@ op_list_status(struct listen_conn *c, const cJSON *req)
 			cJSON_AddNullToObject(o, "last_attempt");
 		add_time_or_null(o, "last_success", st.last_success != 0,
 		    st.last_success);
-		add_str_or_null(o, "note", st.note[0] != '\0' ? st.note : NULL);
+		jsonout_add_str(o, "note", st.note[0] != '\0' ? st.note : NULL);
 	}
 	send_json(c, o);
 	listen_done(c, NOT_COUNTED);
@@ -848,7 +840,7 @@ list_show_entry(struct listen_conn *c, const char *dom, cJSON *o,
 	r = st.installed ? liststore_get(listen_conn_env(c)->cache, dom, buf,
 	    LISTSTORE_ENTRY_MAX, &p, err) : CACHE_NOTFOUND;
 	cJSON_AddBoolToObject(o, "listed", r == CACHE_OK);
-	add_str_or_null(o, "mode", r == CACHE_OK ? record_mode_str(p.mode) :
+	jsonout_add_str(o, "mode", r == CACHE_OK ? record_mode_str(p.mode) :
 	    NULL);
 	cJSON_AddItemToObject(o, "mx", r == CACHE_OK ? mx_array(&p) :
 	    cJSON_CreateArray());
@@ -857,7 +849,7 @@ list_show_entry(struct listen_conn *c, const char *dom, cJSON *o,
 	applied = r == CACHE_OK && st.enabled && !st.expired &&
 	    (p.mode == RECORD_MODE_ENFORCE || st.enforce_testing);
 	cJSON_AddBoolToObject(o, "applied", applied);
-	add_str_or_null(o, "postfix", applied && reply_postfix(p.mx, p.nmx,
+	jsonout_add_str(o, "postfix", applied && reply_postfix(p.mx, p.nmx,
 	    value, sizeof(value)) >= 0 ? value : NULL);
 	free(buf);
 	return r == CACHE_OK || r == CACHE_NOTFOUND ? 0 : -1;

@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "netstring.h"
-#include "ascii.h"
+#include "chars.h"
 
 /* ssize_t is the signed type of size_t's width (POSIX); SSIZE_MAX
  * itself needs POSIX feature macros, which a pure -std=c17 module
@@ -64,7 +64,7 @@ netstring_decode(const char *buf, size_t len, size_t max,
 	if (consumed != NULL)
 		*consumed = 0;
 	for (i = 0; i < len && buf[i] != ':'; i++) {
-		if (!ascii_is_digit((unsigned char)buf[i]))
+		if (!chars_is_digit((unsigned char)buf[i]))
 			return netstring_fail(NETSTRING_ERROR,
 			    "non-digit in netstring length", why);
 		if (i == 1 && buf[0] == '0')

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chars.h"
 #include "reply.h"
 
 #define REPLY_PREFIX		"secure match="
@@ -107,43 +108,6 @@ reply_append(char *out, size_t outsize, size_t *off, const char *s)
 }
 
 /*
- * utf8_len: length of the well-formed UTF-8 sequence (RFC 3629: no
- * overlong forms, no surrogates, at most U+10FFFF) at s[0..n), whose
- * first byte is >= 0x80; 0 when there is none.
- */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;		/* overlong */
-	else if (s[0] == 0xed)
-		hi = 0x9f;		/* surrogates */
-	else if (s[0] == 0xf0)
-		lo = 0x90;		/* overlong */
-	else if (s[0] == 0xf4)
-		hi = 0x8f;		/* above U+10FFFF */
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-/*
  * append_clean: append line[0..len) as a policy_string value: braces,
  * control bytes and malformed UTF-8 dropped, a tab made a space, blanks
  * at both ends removed.  Returns the number of bytes written (0 for a
@@ -158,7 +122,7 @@ append_clean(char *out, size_t outsize, size_t *off, const char *line,
 
 	for (i = 0; i < len; i += n) {
 		n = 1;
-		if (s[i] >= 0x80 && (n = utf8_len(s + i, len - i)) == 0) {
+		if (s[i] >= 0x80 && (n = chars_utf8_len(s + i, len - i)) == 0) {
 			n = 1;
 			continue;
 		}
