@@ -545,10 +545,16 @@ show_negative(struct cache *cache, const char *dom, cJSON *o,
 	    0 : -1;
 }
 
+typedef int show_fill(struct listen_conn *, const char *, cJSON *,
+    const char **);
+
+/*
+ * op_show: answer {"ok":true,"domain":D,...} with what `fill` adds for
+ * the request's domain, or an internal error naming the cache failure.
+ */
 static void
-op_cache_show(struct listen_conn *c, const cJSON *req)
+op_show(struct listen_conn *c, const cJSON *req, show_fill *fill)
 {
-	struct cache *cache = listen_conn_env(c)->cache;
 	char dom[DOMKEY_MAX + 1], detail[160];
 	const char *err = NULL;
 	cJSON *o;
@@ -561,8 +567,7 @@ op_cache_show(struct listen_conn *c, const cJSON *req)
 	}
 	cJSON_AddTrueToObject(o, "ok");
 	cJSON_AddStringToObject(o, "domain", dom);
-	if (show_policy(cache, dom, o, &err) == -1 ||
-	    show_negative(cache, dom, o, &err) == -1) {
+	if (fill(c, dom, o, &err) == -1) {
 		cJSON_Delete(o);
 		snprintf(detail, sizeof(detail), "cache: %s",
 		    err != NULL ? err : "error");
@@ -571,6 +576,22 @@ op_cache_show(struct listen_conn *c, const cJSON *req)
 	}
 	send_json(c, o);
 	listen_done(c, NOT_COUNTED);
+}
+
+static int
+cache_show_fill(struct listen_conn *c, const char *dom, cJSON *o,
+    const char **err)
+{
+	struct cache *cache = listen_conn_env(c)->cache;
+
+	return show_policy(cache, dom, o, err) == -1 ||
+	    show_negative(cache, dom, o, err) == -1 ? -1 : 0;
+}
+
+static void
+op_cache_show(struct listen_conn *c, const cJSON *req)
+{
+	op_show(c, req, cache_show_fill);
 }
 
 struct purge {
@@ -858,27 +879,7 @@ list_show_entry(struct listen_conn *c, const char *dom, cJSON *o,
 static void
 op_list_show(struct listen_conn *c, const cJSON *req)
 {
-	char dom[DOMKEY_MAX + 1], detail[160];
-	const char *err = NULL;
-	cJSON *o;
-
-	if (req_domain(c, req, dom) == -1)
-		return;
-	if ((o = cJSON_CreateObject()) == NULL) {
-		fail(c, "internal", "out of memory", NOT_COUNTED);
-		return;
-	}
-	cJSON_AddTrueToObject(o, "ok");
-	cJSON_AddStringToObject(o, "domain", dom);
-	if (list_show_entry(c, dom, o, &err) == -1) {
-		cJSON_Delete(o);
-		snprintf(detail, sizeof(detail), "cache: %s",
-		    err != NULL ? err : "error");
-		fail(c, "internal", detail, NOT_COUNTED);
-		return;
-	}
-	send_json(c, o);
-	listen_done(c, NOT_COUNTED);
+	op_show(c, req, list_show_entry);
 }
 
 /* --- test.clock (mtastsd -T only) ---------------------------------------- */
