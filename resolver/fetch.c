@@ -412,8 +412,12 @@ fetch_setopt_rules(struct fetch_req *r, CURL *e)
 	    (long)CURL_SSLVERSION_TLSv1_2);
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, fetch_ssl_ctx);
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, r);
-	if (f->ca_file != NULL)
+	if (f->ca_file != NULL) {
 		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, f->ca_file);
+		/* Debian's libcurl also trusts /etc/ssl/certs unless told
+		 * otherwise: ca_file must be the only trust anchor. */
+		bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 	bad |= curl_easy_setopt(e, CURLOPT_PROXY, "");
 	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);

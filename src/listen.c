@@ -10,6 +10,12 @@
  * Input is read all the time (up to LISTEN_INPUT_MAX bytes), so EOF is
  * seen even while a lookup is pending and the lookup can be cancelled.
  *
+ * Reading is done here, not by the bufferevent (which keeps the output:
+ * queueing and the write deadline): libevent's evbuffer_read() asks
+ * ioctl(FIONREAD) before every read(2), one more system call per
+ * request on the hot path.  Answers given at once are written with one
+ * send(2) when nothing is queued (listen_reply).
+ *
  * Dead connections are put on a list and freed by a separate event
  * (the reaper), never inside a bufferevent, timer or lookup callback of
  * their own (STYLE.md §5, Redis's freeClientAsync).
@@ -47,6 +53,7 @@
 #define LISTEN_ACCEPT_BATCH	64	/* accepts per wake-up */
 #define LISTEN_PEER_MAX		80
 #define LISTEN_WARN_EVERY	10	/* s between accept() warnings */
+#define LISTEN_READ_CHUNK	4096	/* most bytes one read(2) asks for */
 
 enum conn_state {
 	CONN_IDLE = 0,
@@ -63,13 +70,18 @@ struct listen_sock {
 
 struct listen_conn {
 	struct listen	*l;
-	struct bufferevent *bev;
+	struct bufferevent *bev;	/* output */
+	struct evbuffer	*in;		/* input */
+	struct event	*rd;		/* readable: on_readable */
 	struct event	*idle;		/* idle deadline */
 	const struct listen_proto *proto; /* NULL before the first byte */
 	enum conn_state	 state;
 	int		 closing;	/* close once the output is written */
 	int		 dead;
 	int		 in_lookup;	/* listen_lookup() not answered yet */
+	int		 in_request;	/* inside proto->request() */
+	int		 no_read;	/* EOF, error or bad request */
+	int		 reading;	/* rd is added */
 	struct lookup_req *req;		/* pending lookup, or NULL */
 	listen_answer_cb *answer;
 	listen_more_cb	*more;
@@ -99,6 +111,10 @@ struct listen {
 };
 
 static void	conn_process(struct listen_conn *);
+static int	conn_written(struct listen_conn *);
+static void	conn_read_resume(struct listen_conn *);
+static int	conn_read_start(struct listen_conn *);
+static void	conn_read_stop(struct listen_conn *);
 static void	conn_kill(struct listen_conn *, const char *);
 
 /* --- listening sockets --------------------------------------------------- */
@@ -450,7 +466,7 @@ conn_peer(struct listen_conn *c, int s, const struct sockaddr_storage *ss,
 		snprintf(c->peer, sizeof(c->peer), "tcp");
 }
 
-static void	on_read(struct bufferevent *, void *);
+static void	on_readable(evutil_socket_t, short, void *);
 static void	on_write(struct bufferevent *, void *);
 static void	on_event(struct bufferevent *, short, void *);
 static void	on_idle(evutil_socket_t, short, void *);
@@ -477,25 +493,31 @@ conn_new(struct listen *l, int s, const struct sockaddr_storage *ss,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	if ((c->idle = evtimer_new(l->base, on_idle, c)) == NULL ||
+	    (c->rd = event_new(l->base, s, EV_READ | EV_PERSIST, on_readable,
+	    c)) == NULL || (c->in = evbuffer_new()) == NULL ||
 	    (c->bev = bufferevent_socket_new(l->base, s,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		if (c->idle != NULL)
 			event_free(c->idle);
+		if (c->rd != NULL)
+			event_free(c->rd);
+		if (c->in != NULL)
+			evbuffer_free(c->in);
 		free(c);
 		return -1;
 	}
 	c->l = l;
 	c->id = ++l->next_id;
 	conn_peer(c, s, ss, slen);
-	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, LISTEN_INPUT_MAX);
+	bufferevent_setcb(c->bev, NULL, on_write, on_event, c);
 	/* A write that makes no progress this long: the peer is stuck. */
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
 	TAILQ_INSERT_TAIL(&l->live, c, entry);
 	l->nlive++;
 	l->env->stats->conns_open++;
 	l->env->stats->conns_total++;
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1) {
+	if (bufferevent_enable(c->bev, EV_WRITE) == -1 ||
+	    conn_read_start(c) == -1) {
 		conn_kill(c, "cannot enable events");
 		return 0;
 	}
@@ -562,6 +584,8 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 		l->ndead--;
 		l->env->stats->conns_open--;
 		stream_end(c);
+		event_free(c->rd);	/* before the bufferevent closes s */
+		evbuffer_free(c->in);
 		bufferevent_free(c->bev);
 		event_free(c->idle);
 		free(c);
@@ -586,6 +610,7 @@ conn_kill(struct listen_conn *c, const char *why)
 	 * its more() callback (listen_reply out of memory). */
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_read_stop(c);
 	evtimer_del(c->idle);
 	TAILQ_REMOVE(&l->live, c, entry);
 	l->nlive--;
@@ -594,6 +619,15 @@ conn_kill(struct listen_conn *c, const char *why)
 	event_active(l->reaper, EV_TIMEOUT, 1);
 	log_debug("connection %llu (%s) closed: %s", c->id, c->peer,
 	    why != NULL ? why : "done");
+}
+
+/* conn_idle_stop: stop the idle deadline; after conn_pick() it never
+ * runs for a protocol without one, so there is nothing to stop. */
+static void
+conn_idle_stop(struct listen_conn *c)
+{
+	if (c->proto == NULL || c->proto->idle_deadline)
+		evtimer_del(c->idle);
 }
 
 /* conn_idle_arm: start the idle deadline if this protocol has one. */
@@ -642,64 +676,112 @@ conn_pick(struct listen_conn *c, unsigned char first)
 	return -1;
 }
 
-/* conn_request: hand the buffered input to the protocol once. */
-static int
-conn_request(struct listen_conn *c, struct evbuffer *in, size_t len)
+/*
+ * conn_request: hand buf[0..len) (len >= 1) to the protocol once.
+ * Returns the bytes of the request it started, 0 if the request is not
+ * complete yet, -1 if the connection reads no more requests (it died,
+ * or the request was bad: the rest of the input is dropped).
+ */
+static ssize_t
+conn_request(struct listen_conn *c, const char *buf, size_t len)
 {
-	const char *buf;
 	ssize_t n;
 
-	if ((buf = (const char *)evbuffer_pullup(in, -1)) == NULL) {
-		conn_kill(c, "out of memory");
-		return -1;
-	}
 	c->state = CONN_BUSY;
+	c->in_request = 1;
 	n = c->proto->request(c, buf, len);
+	c->in_request = 0;
 	if (c->dead)
 		return -1;
 	if (n == 0) {
 		c->state = CONN_IDLE;
 		if (len >= LISTEN_INPUT_MAX)	/* protocol bug: never stall */
 			conn_kill(c, "request too large");
-		return -1;
+		return c->dead ? -1 : 0;
 	}
 	if (n < 0) {
 		log_debug("connection %llu (%s): bad %s request", c->id,
 		    c->peer, c->proto->name);
-		evbuffer_drain(in, len);
 		c->closing = 1;
-		bufferevent_disable(c->bev, EV_READ);
+		c->no_read = 1;
+		conn_read_stop(c);
 		if (c->state == CONN_BUSY)
 			c->state = CONN_FLUSH;
 		if (listen_queued(c) == 0)
 			conn_kill(c, "bad request");
 		return -1;
 	}
-	evbuffer_drain(in, (size_t)n);
-	evtimer_del(c->idle);
-	return 0;
+	conn_idle_stop(c);
+	return n;
+}
+
+/*
+ * conn_run: start the requests in buf[0..len), one after the other, as
+ * long as each is answered at once.  Returns the bytes used (the rest
+ * waits: an incomplete request, or one behind a request in progress),
+ * or -1 when the rest is to be dropped (see conn_request).
+ */
+static ssize_t
+conn_run(struct listen_conn *c, const char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len && !c->dead && c->state == CONN_IDLE &&
+	    !c->closing) {
+		if (c->l->stopping) {
+			conn_kill(c, "shutting down");
+			return -1;
+		}
+		if (c->proto == NULL &&
+		    conn_pick(c, (unsigned char)buf[off]) == -1)
+			return -1;
+		if ((n = conn_request(c, buf + off, len - off)) <= 0)
+			return n < 0 ? -1 : (ssize_t)off;
+		off += (size_t)n;
+		/* Answered at once and written by listen_reply(): no
+		 * write event will come, so go on with the next one. */
+		(void)conn_written(c);
+	}
+	return c->dead ? -1 : (ssize_t)off;
 }
 
 /* conn_process: start requests while idle and input is buffered. */
 static void
 conn_process(struct listen_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t len;
+	size_t len = evbuffer_get_length(c->in);
+	const char *buf;
+	ssize_t used;
 
-	while (!c->dead && c->state == CONN_IDLE && !c->closing) {
-		if ((len = evbuffer_get_length(in)) == 0)
-			return;
-		if (c->l->stopping) {
-			conn_kill(c, "shutting down");
-			return;
-		}
-		if (c->proto == NULL &&
-		    conn_pick(c, *evbuffer_pullup(in, 1)) == -1)
-			return;
-		if (conn_request(c, in, len) == -1)
-			return;
+	if (len == 0 || c->dead || c->state != CONN_IDLE || c->closing)
+		return;
+	if ((buf = (const char *)evbuffer_pullup(c->in, -1)) == NULL) {
+		conn_kill(c, "out of memory");
+		return;
 	}
+	used = conn_run(c, buf, len);
+	evbuffer_drain(c->in, used < 0 ? len : (size_t)used);
+	conn_read_resume(c);
+}
+
+/*
+ * conn_written: if the request is answered and its answer all written, the
+ * connection is idle again (or closes, when asked to).  1: idle.
+ */
+static int
+conn_written(struct listen_conn *c)
+{
+	if (c->dead || c->state != CONN_FLUSH || listen_queued(c) > 0)
+		return 0;
+	if (c->closing || c->l->stopping) {
+		conn_kill(c, NULL);
+		return 0;
+	}
+	c->state = CONN_IDLE;
+	conn_idle_stop(c);
+	conn_idle_arm(c);
+	return 1;
 }
 
 /* conn_flushed: the output buffer may be empty now. */
@@ -712,26 +794,114 @@ conn_flushed(struct listen_conn *c)
 		c->more(c, c->more_arg);
 		return;
 	}
-	if (c->state != CONN_FLUSH)
-		return;
-	if (c->closing || c->l->stopping) {
-		conn_kill(c, NULL);
-		return;
-	}
-	c->state = CONN_IDLE;
-	evtimer_del(c->idle);
-	conn_idle_arm(c);
-	conn_process(c);
+	if (conn_written(c))
+		conn_process(c);
+}
+
+static int
+conn_read_start(struct listen_conn *c)
+{
+	if (event_add(c->rd, NULL) == -1)
+		return -1;
+	c->reading = 1;
+	return 0;
 }
 
 static void
-on_read(struct bufferevent *bev, void *arg)
+conn_read_stop(struct listen_conn *c)
+{
+	if (c->reading)
+		event_del(c->rd);
+	c->reading = 0;
+}
+
+/* conn_read_resume: read again after a full input buffer drained. */
+static void
+conn_read_resume(struct listen_conn *c)
+{
+	if (c->reading || c->dead || c->no_read ||
+	    evbuffer_get_length(c->in) >= LISTEN_INPUT_MAX)
+		return;
+	if (conn_read_start(c) == -1)
+		conn_kill(c, "cannot enable events");
+}
+
+/* conn_read_failed: after read() returned n <= 0. */
+static void
+conn_read_failed(struct listen_conn *c, ssize_t n)
+{
+	int saved = errno;
+
+	if (n == -1 && (saved == EAGAIN || saved == EWOULDBLOCK ||
+	    saved == EINTR))
+		return;
+	/* EOF or an error ends reading, as in a bufferevent. */
+	c->no_read = 1;
+	conn_read_stop(c);
+	errno = saved;		/* for on_event's message */
+	on_event(c->bev, BEV_EVENT_READING | (n == 0 ? BEV_EVENT_EOF :
+	    BEV_EVENT_ERROR), c);
+}
+
+/*
+ * conn_read_direct: the hot path.  Nothing is buffered and no request
+ * is in progress, so read into a stack buffer and start the requests
+ * from there; only what they leave (an incomplete request, or one
+ * pipelined behind a request in progress) is copied to c->in.  So a
+ * cached lookup allocates nothing (STYLE.md §5).
+ */
+static void
+conn_read_direct(struct listen_conn *c, evutil_socket_t fd)
+{
+	char buf[LISTEN_READ_CHUNK];
+	ssize_t n, used;
+
+	if ((n = read(fd, buf, sizeof(buf))) <= 0) {
+		conn_read_failed(c, n);
+		return;
+	}
+	if ((used = conn_run(c, buf, (size_t)n)) < 0 || used == n)
+		return;
+	if (evbuffer_add(c->in, buf + used, (size_t)(n - used)) == -1)
+		conn_kill(c, "out of memory");
+}
+
+/*
+ * on_readable: one read(2), never buffering more than LISTEN_INPUT_MAX
+ * bytes (reading pauses while that much is buffered).
+ */
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct listen_conn *c = arg;
+	size_t room = LISTEN_INPUT_MAX - evbuffer_get_length(c->in);
+	struct evbuffer_iovec v;
+	ssize_t n;
 
-	(void)bev;
-	if (!c->dead && c->state == CONN_IDLE)
-		conn_process(c);
+	(void)what;
+	if (c->dead || room == 0) {
+		conn_read_stop(c);
+		return;
+	}
+	if (room == LISTEN_INPUT_MAX && c->state == CONN_IDLE) {
+		conn_read_direct(c, fd);
+		return;
+	}
+	if (room > LISTEN_READ_CHUNK)
+		room = LISTEN_READ_CHUNK;
+	if (evbuffer_reserve_space(c->in, (ev_ssize_t)room, &v, 1) != 1) {
+		conn_kill(c, "out of memory");
+		return;
+	}
+	if ((n = read(fd, v.iov_base, room)) <= 0) {
+		conn_read_failed(c, n);
+		return;
+	}
+	v.iov_len = (size_t)n;
+	evbuffer_commit_space(c->in, &v, 1);
+	if (evbuffer_get_length(c->in) >= LISTEN_INPUT_MAX)
+		conn_read_stop(c);
+	conn_process(c);
 }
 
 static void
@@ -785,9 +955,26 @@ listen_conn_peer(const struct listen_conn *c)
 void
 listen_reply(struct listen_conn *c, const void *data, size_t len)
 {
+	ssize_t n = 0;
+
 	if (c->dead)
 		return;
-	if (bufferevent_write(c->bev, data, len) == -1)
+	/*
+	 * The hot path: an answer given while its request is handled,
+	 * with nothing queued before it, goes straight to the socket.
+	 * Queueing it would arm the write event and disarm it after the
+	 * next loop turn: two epoll_ctl() calls and a wake-up per request.
+	 * What the socket does not take (and any error, which the
+	 * bufferevent then reports) takes the usual way.
+	 */
+	if (c->in_request && c->state == CONN_BUSY && listen_queued(c) == 0 &&
+	    (n = send(bufferevent_getfd(c->bev), data, len, MSG_DONTWAIT |
+	    MSG_NOSIGNAL)) == (ssize_t)len)
+		return;
+	if (n < 0)
+		n = 0;
+	if (bufferevent_write(c->bev, (const char *)data + n,
+	    len - (size_t)n) == -1)
 		conn_kill(c, "out of memory");
 }
 

@@ -8,7 +8,7 @@ PKGS_BUILD="autoconf automake libtool pkg-config make gcc clang
 PKGS_RUN="gpgv ca-certificates"
 # Test peers: real DNS and HTTPS servers, run inside a network namespace.
 PKGS_TEST="python3 python3-cryptography iproute2 openssl unbound nginx-light
-	bind9-dnsutils curl gnupg"
+	bind9-dnsutils curl gnupg postfix-mta-sts-resolver python3-uvloop"
 # End-to-end mail (tests/e2e/postfix_*.py): Postfix 3.7 as the sender,
 # aiosmtpd receivers; nsenter and flock come with util-linux.
 PKGS_E2E="postfix python3-aiosmtpd util-linux debootstrap"
