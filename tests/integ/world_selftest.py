@@ -404,8 +404,13 @@ def test_teardown(t, w_ns, w_dir, w_pids):
     ns, d, pids, before = child_world(signal.SIGKILL)
     # Another test's World.start() may reap it first when tests run in
     # parallel (make -j check): what matters is that it is gone after.
+    # A concurrent reaper may still be mid-way, so allow it a moment.
     left = ns_exists(ns)
     world.reap_stale()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (
+            ns_exists(ns) or os.path.exists(d) or any(map(alive, pids))):
+        time.sleep(0.05)
     t.ok(before and not ns_exists(ns) and not os.path.exists(d)
          and not any(map(alive, pids)),
          "teardown: reap_stale() cleans a SIGKILLed world",

@@ -392,11 +392,28 @@ def reap_stale():
 def _kill_netns_pids(ns):
     r = subprocess.run([IP, "netns", "pids", ns], capture_output=True,
                        text=True)
+    pids = []
     for tok in r.stdout.split():
         try:
             os.kill(int(tok), signal.SIGKILL)
+            pids.append(int(tok))
         except (ValueError, ProcessLookupError):
             pass
+    # SIGKILL is asynchronous: wait until they are gone (or zombies of
+    # whoever inherited them) so the caller's cleanup is complete.
+    deadline = time.monotonic() + 5
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if _running(p)]
+        if pids:
+            time.sleep(0.02)
+
+
+def _running(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(") ", 1)[-1][:1] not in ("Z", "X")
+    except OSError:
+        return False
 
 
 # ------------------------------------------------------------------ world
