@@ -224,6 +224,43 @@ domkey_check(const char *s, const char **why)
 	return domkey_set(DOMKEY_DOMAIN, NULL, why);
 }
 
+/*
+ * domkey_ascii: the hot path.  A name of letters, digits, "-" and dots
+ * with no empty label and no "xn--" label is exactly what the label
+ * loop below would build, lowercased in one pass.  Returns 0, out
+ * untouched, for any other name: the loop decides those.
+ */
+static int
+domkey_ascii(const char *key, size_t len, char *out)
+{
+	size_t i;
+	unsigned char c;
+
+	if (len > DOMKEY_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)key[i];
+		if (c == '.') {
+			if (i == 0 || key[i - 1] == '.' || i + 1 == len)
+				return 0;	/* empty label */
+			continue;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		else if (!domkey_is_ldh(c))
+			return 0;
+		if (c == 'x' && (i == 0 || key[i - 1] == '.') &&
+		    domkey_needs_idna(key + i, len - i > 4 ? 4 : len - i))
+			return 0;	/* an A-label: libidn2 checks it */
+	}
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)key[i];
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	out[len] = '\0';
+	return 1;
+}
+
 /* Normalise a plain name: strip one trailing dot, convert each label,
  * check the result.  out is "" unless the result is DOMAIN. */
 static enum domkey_kind
@@ -238,15 +275,19 @@ domkey_name(const char *key, size_t len, char *out, const char **why)
 		len--;
 	if (len == 0)
 		return domkey_set(DOMKEY_INVALID, "empty name", why);
-	for (p = key, end = key + len; k == DOMKEY_DOMAIN; p = dot + 1) {
-		if ((dot = memchr(p, '.', (size_t)(end - p))) == NULL)
-			dot = end;
-		if (dot == p)
-			k = domkey_set(DOMKEY_INVALID, "empty label", why);
-		else
-			k = domkey_label(&b, p, (size_t)(dot - p), why);
-		if (dot == end)
-			break;
+	if (!domkey_ascii(key, len, out)) {
+		for (p = key, end = key + len;; p = dot + 1) {
+			if ((dot = memchr(p, '.', (size_t)(end - p))) == NULL)
+				dot = end;
+			if (dot == p)
+				k = domkey_set(DOMKEY_INVALID, "empty label",
+				    why);
+			else
+				k = domkey_label(&b, p, (size_t)(dot - p),
+				    why);
+			if (k != DOMKEY_DOMAIN || dot == end)
+				break;
+		}
 	}
 	if (k == DOMKEY_DOMAIN)
 		k = domkey_check(out, why);

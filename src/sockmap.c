@@ -135,18 +135,24 @@ static void
 send_reply(struct listen_conn *c, const char *verb, const char *text)
 {
 	static char reply[SOCKMAP_REPLY_MAX + 1], wire[SOCKMAP_WIRE_MAX];
-	ssize_t n;
-	int len;
+	static const char too_large[] = "TEMP reply too large";
+	size_t vlen = strlen(verb), tlen = strlen(text);
+	ssize_t n = -1;
 
-	len = snprintf(reply, sizeof(reply), "%s %s", verb, text);
-	if (len < 0 || (size_t)len >= sizeof(reply) ||
-	    (n = netstring_encode(wire, sizeof(wire), reply, (size_t)len,
-	    NETSTRING_MAX_REPLY)) < 0) {
-		log_warnx("socketmap reply of %d bytes too large for Postfix "
-		    "(%s): answering TEMP", len, listen_conn_peer(c));
-		len = snprintf(reply, sizeof(reply), "TEMP reply too large");
-		n = netstring_encode(wire, sizeof(wire), reply, (size_t)len,
-		    NETSTRING_MAX_REPLY);
+	/* memcpy, not snprintf("%s %s"): this runs once per lookup. */
+	if (vlen + 1 + tlen < sizeof(reply)) {
+		memcpy(reply, verb, vlen);
+		reply[vlen] = ' ';
+		memcpy(reply + vlen + 1, text, tlen);
+		n = netstring_encode(wire, sizeof(wire), reply,
+		    vlen + 1 + tlen, NETSTRING_MAX_REPLY);
+	}
+	if (n < 0) {
+		log_warnx("socketmap reply of %zu bytes too large for Postfix "
+		    "(%s): answering TEMP", vlen + 1 + tlen,
+		    listen_conn_peer(c));
+		n = netstring_encode(wire, sizeof(wire), too_large,
+		    sizeof(too_large) - 1, NETSTRING_MAX_REPLY);
 	}
 	listen_reply(c, wire, (size_t)n);
 }
@@ -161,10 +167,11 @@ answer(struct listen_conn *c, const struct lookup_answer *ans,
 	struct reply_profile prof;
 	enum sockmap_verdict v = SOCKMAP_TEMP;
 
-	snprintf(value, sizeof(value), "no-profile");
 	/* The name was valid at request time; a reload keeps both names. */
 	if (conf_profile(conf, profile, strlen(profile), &prof) == 0)
 		v = sockmap_verdict_profile(ans, &prof, value, sizeof(value));
+	else
+		snprintf(value, sizeof(value), "no-profile");
 	switch (v) {
 	case SOCKMAP_OK:
 		send_reply(c, "OK", value);

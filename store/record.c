@@ -80,17 +80,25 @@ record_abc_ok(const char *s, size_t len, enum record_abc abc)
 	size_t i;
 	unsigned char c;
 
-	if (abc == RECORD_ABC_ANY)
+	/* One loop per alphabet: this runs on every cached lookup. */
+	switch (abc) {
+	case RECORD_ABC_ANY:
 		return memchr(s, '\0', len) == NULL;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (abc == RECORD_ABC_VCHAR && (c < 0x21 || c > 0x7e))
-			return 0;
-		if (abc == RECORD_ABC_ALNUM && !((c >= 'A' && c <= 'Z') ||
-		    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			return 0;
+	case RECORD_ABC_VCHAR:
+		for (i = 0; i < len; i++)
+			if ((unsigned char)(s[i] - 0x21) > 0x7e - 0x21)
+				return 0;
+		return 1;
+	case RECORD_ABC_ALNUM:
+		for (i = 0; i < len; i++) {
+			c = (unsigned char)s[i];
+			if (!((c >= 'A' && c <= 'Z') ||
+			    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+				return 0;
+		}
+		return 1;
 	}
-	return 1;
+	return 0;
 }
 
 /* Common length and alphabet check; `toolong`/`badchar` are reasons. */

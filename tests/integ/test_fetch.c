@@ -407,6 +407,42 @@ tf_bound(void)
 	fetch_free(f);
 }
 
+/*
+ * One host pinned to new addresses, transfer after transfer: each pin
+ * wins over what the previous transfer left (fetch.c hands curl the
+ * removal of a finished pin ahead of the next one).  Were a removal to
+ * undo a transfer's own pin, curl would ask the system resolver, which
+ * does not know the name: an error, not "connect".
+ */
+static void
+tf_repin(void)
+{
+	static const struct {
+		const char	*addrs;
+		enum fetch_status want;
+	} steps[] = {
+		{ "127.0.0.1", FETCH_OK },
+		{ "127.0.0.9", FETCH_CONNECT },
+		{ "127.0.0.1", FETCH_OK },
+		{ "127.0.0.9,127.0.0.1", FETCH_OK },
+		{ "127.0.0.9", FETCH_CONNECT },
+	};
+	struct tf_got g;
+	struct fetch *f;
+	size_t i;
+
+	if ((f = tf_fetch(1, 0, 1000)) == NULL)
+		return;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		tf_start(f, 443, "/p", steps[i].addrs, &g);
+		sandbox_loop(tf_base, &tf_pending, TF_WAIT_MS);
+		tap_ok(g.calls == 1 && g.st == steps[i].want,
+		    "re-pin %zu: %s gives %s (got %s)", i + 1, steps[i].addrs,
+		    fetch_status_str(steps[i].want), fetch_status_str(g.st));
+	}
+	fetch_free(f);
+}
+
 /* Cancelled transfers, running or queued, never call back. */
 static void
 tf_cancel(void)
@@ -529,6 +565,7 @@ main(void)
 	}
 	tf_table();
 	tf_bound();
+	tf_repin();
 	tf_cancel();
 	tf_hang();
 	tf_free_busy();
