@@ -5,7 +5,9 @@ mtastsd.conf(5) must describe every option of the table in src/conf.c
 (as printed by "mtastsd -n") and nothing else, and the defaults it
 states for plain values must be the ones "mtastsd -n" prints with no
 configuration file.  mtastsd(8) and mtasts(1) must name every
-command-line flag their usage messages list.  Prints TAP.
+command-line flag their usage messages list.  table-mtasts(8) must
+describe exactly the options of src/tmconf.c, with the defaults that
+contrib/opensmtpd/table-mtasts.conf lists.  Prints TAP.
 """
 import os
 import re
@@ -94,7 +96,43 @@ def main():
                 "cache", "stats", "check\\-postfix", "list verify", "list show",
                 "list export\\-postfix"):
         ok(cmd in page1, "mtasts(1) documents '%s'" % cmd)
+    table_mtasts()
     return T.done()
+
+
+def table_mtasts():
+    """table-mtasts(8) against the option names in src/tmconf.c and the
+    defaults in the annotated contrib file."""
+    with open(os.path.join(SRCDIR, "src", "tmconf.c")) as f:
+        src = f.read()
+    m = re.search(r"opt_names\[OPT_N\] = \{(.*?)\};", src, re.S)
+    names = re.findall(r'"([a-z_]+)"', m.group(1)) if m else []
+    ok(len(names) == 8, "tmconf.c option names found", names)
+    with open(os.path.join(SRCDIR, "docs", "table-mtasts.8")) as f:
+        page = f.read()
+    page = page.split(".SH CONFIGURATION", 1)[-1].split("\n.SH ", 1)[0]
+    docs = documented(page)
+    ok(sorted(docs) == sorted(names),
+       "table-mtasts(8) documents exactly the options of tmconf.c",
+       "page %s, code %s" % (sorted(docs), sorted(names)))
+    with open(os.path.join(SRCDIR, "contrib", "opensmtpd",
+                           "table-mtasts.conf")) as f:
+        defaults = dict(re.findall(r"^#([a-z_]+) = (\S+)$", f.read(), re.M))
+    ok(sorted(defaults) == sorted(names),
+       "contrib table-mtasts.conf lists every option", sorted(defaults))
+    for name in sorted(set(docs) & set(defaults)):
+        if "/" in defaults[name]:
+            continue    # the socket path depends on configure
+        body = page.split(".TP\n.B %s\n" % name, 1)[1].split(
+            "\n.TP", 1)[0].split("\n.SH", 1)[0]
+        d = re.search(r"\(default[ \t]*(?:\n\.BR?[ \t]+)?"
+                      r"([0-9A-Za-z][^\s;:),]*)", body)
+        if d is None:      # "(default, facility mail)": the value precedes
+            d = re.search(r"^\.BR? ([a-z\\-]+)\n\(default", body, re.M)
+        got = d.group(1).replace("\\-", "-") if d else None
+        ok(got is not None and canonical(got) == canonical(defaults[name]),
+           "table-mtasts(8): default of %s" % name,
+           "page says %s, contrib says %s" % (got, defaults[name]))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
  * test_tmconf.c: table-driven tests for table-mtasts' configuration
  * file parser: every option, defaults, bounds, and malformed files.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -144,10 +146,57 @@ test_long_line(void)
 	    "answer name not-found");
 }
 
+/*
+ * contrib/opensmtpd/table-mtasts.conf lists every option as a comment
+ * "#name = default" (and tests/cli/manpage.py holds table-mtasts(8) to
+ * it): with those lines uncommented, the socket's aside (its path comes
+ * from configure), it must parse to the defaults.
+ */
+static void
+test_contrib_defaults(void)
+{
+	char path[1024], line[1024], text[TMCONF_FILE_MAX], err[256];
+	const char *srcdir = getenv("MTASTS_SRCDIR");
+	struct tmconf got, want;
+	size_t len = 0, n = 0;
+	FILE *f;
+
+	err[0] = '\0';
+	snprintf(path, sizeof(path), "%s/contrib/opensmtpd/table-mtasts.conf",
+	    srcdir != NULL ? srcdir : ".");
+	if ((f = fopen(path, "r")) == NULL) {
+		tap_ok(0, "contrib defaults: cannot open %s", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] != '#' || !islower((unsigned char)line[1]) ||
+		    strstr(line, " = ") == NULL ||
+		    strncmp(line, "#socket ", 8) == 0)
+			continue;
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s",
+		    line + 1);
+		n++;
+	}
+	fclose(f);
+	tmconf_defaults(&want);
+	tap_ok(n == 7 && tmconf_parse(text, len, &got, err, sizeof(err)) == 0,
+	    "contrib defaults: %zu options parse (%s)", n, n == 7 ? err : "");
+	tap_ok(strcmp(got.socket, want.socket) == 0 &&
+	    got.timeout_ms == want.timeout_ms &&
+	    got.wait_ms == want.wait_ms &&
+	    got.dns_timeout_ms == want.dns_timeout_ms &&
+	    got.on_pending == want.on_pending &&
+	    got.on_unreachable == want.on_unreachable &&
+	    got.log_stderr == want.log_stderr &&
+	    got.log_level == want.log_level,
+	    "contrib defaults: they are the defaults");
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_long_line();
+	test_contrib_defaults();
 	return tap_done();
 }
