@@ -21,6 +21,9 @@ there with setns(2)).  Checked, as docs/PROTOCOLS.md states:
   - idle socketmap connections stay open past client_idle_timeout, idle
     JSON and tcp_table connections are closed;
   - max_connections pauses accepting until a slot frees;
+  - out of file descriptors (EMFILE: a daemon started with 64 and 80
+    clients): accepting pauses without spinning, logged and counted, and
+    the waiting clients are answered once descriptors free up;
   - 1,000 concurrent connections each get their correct answer;
   - SIGHUP with a bad file keeps the running configuration; a good one
     applies enforce_testing, names options that need a restart, and
@@ -433,6 +436,66 @@ def test_max_connections(t, d):
     t.ok(d.hup(), "reload: max_connections back to 2000")
 
 
+def proc_cpu(pid):
+    """User + system seconds of pid."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_emfile(t, w, binary):
+    """A daemon started with 64 file descriptors and more clients than
+    that: accept() fails with EMFILE while connections wait in the
+    backlog.  "[192.0.2.1]" is answered without a lookup, so the test
+    needs no descriptor besides the connections."""
+    d3 = Daemon(w, binary, "emfile", 0, test=True, user=USER,
+                lookup_timeout=LOOKUP_TIMEOUT, idle=IDLE)
+    if not t.ok(d3.start(wrap=["prlimit", "--nofile=64:64"]),
+                "emfile: a daemon with 64 descriptors starts"):
+        t.diag(d3.log()[-2000:])
+        return
+    pid, want = d3.p.pid, ns("NOTFOUND ")
+    clients = [Client(d3) for _ in range(80)]
+    for c in clients:
+        c.send(ns("postfix [192.0.2.1]"))
+    time.sleep(1.0)        # every answer the daemon can give is in
+    answered, waiting = [], []
+    for c in clients:
+        c.s.settimeout(0)
+        try:
+            answered.append(c.s.recv(100) == want)
+        except BlockingIOError:
+            waiting.append(c)
+    t.ok(answered and all(answered) and len(waiting) >= 10,
+         "emfile: clients up to the limit answered, the rest wait",
+         got=(len(answered), len(waiting)))
+    t.ok(d3.wait_log("Too many open files"), "emfile: accept failure "
+         "logged")
+    cpu0 = proc_cpu(pid)
+    time.sleep(1.0)
+    used = proc_cpu(pid) - cpu0
+    t.ok(used < 0.3, "emfile: no busy loop while out of descriptors "
+         "(%.2f s CPU in 1 s)" % used)
+    for c in clients:
+        if c not in waiting:
+            c.close()
+    got = []
+    for c in waiting:
+        c.s.settimeout(5)
+        try:
+            got.append(c.s.recv(100) == want)
+        except (socket.timeout, OSError):
+            got.append(False)
+    t.ok(got and all(got), "emfile: the waiting clients are answered once "
+         "descriptors free up", got=(sum(got), len(got)))
+    for c in waiting:
+        c.close()
+    st = d3.stats()
+    t.ok(st["connections"]["refused"] > 0, "emfile: counted in "
+         "connections.refused", got=st["connections"])
+    t.is_(w.stop_process(d3.p), 0, "emfile: SIGTERM exits 0")
+
+
 def concurrent_case(i, bulk_names):
     proto = ("socketmap", "tcp_table", "json")[i % 3]
     if i % 10 == 9:
@@ -679,6 +742,7 @@ def main():
             ("malformed", lambda: test_malformed(t, d)),
             ("idle", lambda: test_idle(t, d)),
             ("max_connections", lambda: test_max_connections(t, d)),
+            ("emfile", lambda: test_emfile(t, w, binary)),
             ("bulk", lambda: warm_bulk(t, d, bulk)),
             ("concurrent", lambda: test_concurrent(t, d, bulk)),
             ("cache ops", lambda: test_cache_ops(t, d, bulk)),

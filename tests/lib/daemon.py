@@ -190,11 +190,12 @@ class Daemon:
             f.write(raw)
         os.chmod(self.conf, 0o644)
 
-    def start(self):
+    def start(self, wrap=()):
+        """Spawn the daemon, behind the command `wrap` (e.g. prlimit)."""
         argv = [self.binary, "-d", "-f", self.conf]
         if self.test:
             argv.insert(2, "-T")
-        self.p = self.w.spawn(argv)
+        self.p = self.w.spawn(list(wrap) + argv)
         self.log_pos = 0
         return self.wait_ready()
 
