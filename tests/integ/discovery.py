@@ -17,6 +17,8 @@ current directory).  Missing binary, not root or missing tools: SKIP.
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 
@@ -291,6 +293,40 @@ def run_batch(t, w, mtasts, batch, cases, timeout, extra=()):
     return r, lines
 
 
+def test_ca_file_only(t, w, mtasts, domain):
+    """--ca-file (mtastsd.conf ca_file) replaces the system store: with
+    /etc/ssl/certs replaced, in a private mount namespace, by one that
+    holds the world's CA, the default trusts it and a --ca-file of
+    another CA does not (libcurl's default CA path stayed on until
+    fetch.c cleared it)."""
+    sysdir = os.path.join(w.dir, "syscerts")
+    os.makedirs(sysdir, exist_ok=True)
+    shutil.copy(w.ca_file, os.path.join(sysdir, "ca-certificates.crt"))
+    h = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in",
+                        w.ca_file], capture_output=True, text=True,
+                       check=True).stdout.strip()
+    shutil.copy(w.ca_file, os.path.join(sysdir, h + ".0"))
+    other = os.path.join(w.dir, "other-ca.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                    other + ".key", "-out", other, "-subj", "/CN=other CA",
+                    "-days", "2"], capture_output=True, check=True)
+    wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            'mount --bind "$0" /etc/ssl/certs && exec "$@"', sysdir]
+    base = [mtasts, "resolve", "--direct", "--json", "--dns-server",
+            w.dns_server, "--timeout", "10"]
+    for name, extra, want in (
+            ("system store by default", [], None),
+            ("ca_file of another CA: system store not trusted",
+             ["--ca-file", other], "https-certificate")):
+        r = w.run(wrap + base + extra + [domain], timeout=60)
+        try:
+            got = json.loads(r.stdout.splitlines()[0]).get("error")
+        except (ValueError, IndexError):
+            got = "no answer: %s" % r.stderr[-300:]
+        t.is_(got, want, "ca_file: " + name)
+
+
 def main():
     reason = world.skip_reason()
     mtasts = os.environ.get("MTASTS") or os.path.join(
@@ -322,6 +358,8 @@ def main():
              want="<= %.1fs" % (HUNG_TIMEOUT + HUNG_SLACK))
         for i, c in enumerate(sel):
             check_answer(t, c[0], lines[i] if i < len(lines) else None, c[3])
+        test_ca_file_only(t, w, mtasts,
+                          [c for c in cases if c[1] == "good"][0][2])
         r, lines = run_batch(t, w, mtasts, "bulk", bulk, 30,
                              ("--max-fetches", "50"))
         bad = [c[0] for i, c in enumerate(bulk)
