@@ -4,11 +4,15 @@
  * Design notes (the interface and the durability choice are in
  * cache.h):
  *
- * - Reads reuse one read transaction handle, reset after every call
- *   (mdb_txn_reset keeps the reader slot, drops the snapshot), so the
- *   environment never has a long-lived reader (which would stop page
- *   reuse and grow the file) and a lookup does not malloc.  MDB_NOTLS
- *   ties the reader slot to that handle rather than to the thread.
+ * - Reads reuse one read transaction handle (MDB_NOTLS ties the reader
+ *   slot to it rather than to the thread), so a lookup does not malloc.
+ *   Its snapshot is kept between reads (rtxn_live): renewing it costs a
+ *   meta read and, per sub-database, a lookup of the database's name in
+ *   the main tree, about as much as the get itself.  A kept snapshot is
+ *   reused only while it is the newest one (mdb_env_info's last txnid,
+ *   so a read-only opener sees the daemon's commits at its next read),
+ *   and it is reset before each of our writes, so it never holds back
+ *   the page reuse of a write (a long-lived reader would grow the file).
  * - Before mdb_env_set_mapsize() the reusable read handle is freed:
  *   LMDB requires that no transaction of this process be active, and a
  *   fresh handle after the remap costs one allocation, once.
@@ -31,8 +35,8 @@
 #include "cache.h"
 #include "record.h"
 
-#if MDB_VERSION_FULL < MDB_VERINT(0, 9, 11)
-#error "LMDB 0.9.11 or later is needed (robust mutexes, mdb_reader_check)"
+#if MDB_VERSION_FULL < MDB_VERINT(0, 9, 17)
+#error "LMDB 0.9.17 or later is needed (robust mutexes, mdb_reader_check, mdb_txn_id)"
 #endif
 
 /* Sub-databases the environment has room for (CACHE_DB_COUNT used). */
@@ -46,7 +50,8 @@ struct cache {
 	MDB_env		*env;
 	MDB_dbi		 dbi[CACHE_DB_COUNT];
 	int		 have_dbi[CACHE_DB_COUNT]; /* 0: absent (ro) */
-	MDB_txn		*rtxn;		/* reusable (reset) or NULL */
+	MDB_txn		*rtxn;		/* reusable read txn or NULL */
+	int		 rtxn_live;	/* rtxn holds a snapshot */
 	size_t		 map_max;
 	int		 readonly;
 	int		 opened;	/* mdb_env_open succeeded */
@@ -68,6 +73,8 @@ static const char	*cache_check_dir(const char *, int);
 static const char	*cache_check_key(const char *, MDB_val *);
 static int		 cache_open_dbs(struct cache *);
 static void		 cache_rtxn_drop(struct cache *);
+static void		 cache_rtxn_release(struct cache *);
+static int		 cache_read_begin(struct cache *, MDB_txn **);
 static int		 cache_recover(struct cache *, int);
 static int		 cache_begin(struct cache *, int, MDB_txn **);
 static int		 cache_grow(struct cache *);
@@ -224,6 +231,36 @@ cache_rtxn_drop(struct cache *c)
 	if (c->rtxn != NULL)
 		mdb_txn_abort(c->rtxn);
 	c->rtxn = NULL;
+	c->rtxn_live = 0;
+}
+
+/* Give up the kept snapshot (the handle and its reader slot stay). */
+static void
+cache_rtxn_release(struct cache *c)
+{
+	if (c->rtxn_live)
+		mdb_txn_reset(c->rtxn);
+	c->rtxn_live = 0;
+}
+
+/* The read txn: the kept snapshot while it is the newest, else renewed. */
+static int
+cache_read_begin(struct cache *c, MDB_txn **txn)
+{
+	MDB_envinfo info;
+	int rc;
+
+	if (c->rtxn_live) {
+		if (mdb_env_info(c->env, &info) == 0 &&
+		    info.me_last_txnid == mdb_txn_id(c->rtxn)) {
+			*txn = c->rtxn;
+			return 0;
+		}
+		cache_rtxn_release(c);
+	}
+	if ((rc = cache_begin(c, 0, txn)) == 0)
+		c->rtxn_live = 1;
+	return rc;
 }
 
 /*
@@ -248,8 +285,8 @@ cache_recover(struct cache *c, int rc)
 
 /*
  * Begin a read (reusing c->rtxn) or write transaction, retrying once
- * per recoverable error.  A read txn must be reset (not aborted) after
- * use: it stays c->rtxn.
+ * per recoverable error.  A read txn is never aborted by its user: it
+ * stays c->rtxn (see cache_read_begin).
  */
 static int
 cache_begin(struct cache *c, int write, MDB_txn **txn)
@@ -303,6 +340,7 @@ cache_run(struct cache *c, struct cache_txn *t, cache_write_cb cb,
 
 	memset(t, 0, sizeof(*t));
 	t->c = c;
+	cache_rtxn_release(c);	/* let the write reuse every free page */
 	if ((rc = cache_begin(c, 1, &t->txn)) != 0) {
 		cache_txn_set(t, CACHE_ERROR, rc, NULL);
 		return;
@@ -576,7 +614,7 @@ cache_get_len(struct cache *c, enum cache_db db, const char *key, void *buf,
 		return cache_fail(err, CACHE_INVALID, why);
 	if (!c->have_dbi[db])
 		return CACHE_NOTFOUND;
-	if ((rc = cache_begin(c, 0, &txn)) != 0)
+	if ((rc = cache_read_begin(c, &txn)) != 0)
 		return cache_mdb_fail(err, rc);
 	rc = mdb_get(txn, c->dbi[db], &k, &v);
 	if (rc == 0) {
@@ -591,7 +629,6 @@ cache_get_len(struct cache *c, enum cache_db db, const char *key, void *buf,
 		res = CACHE_NOTFOUND;
 	else
 		res = cache_mdb_fail(err, rc);
-	mdb_txn_reset(txn);
 	return res;
 }
 
@@ -653,7 +690,7 @@ cache_iter(struct cache *c, enum cache_db db, cache_iter_cb cb, void *arg,
 		return cache_fail(err, CACHE_INVALID, "no such database");
 	if (!c->have_dbi[db])
 		return CACHE_OK;
-	if ((rc = cache_begin(c, 0, &txn)) != 0)
+	if ((rc = cache_read_begin(c, &txn)) != 0)
 		return cache_mdb_fail(err, rc);
 	if ((rc = mdb_cursor_open(txn, c->dbi[db], &cur)) == 0) {
 		for (; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
@@ -669,7 +706,6 @@ cache_iter(struct cache *c, enum cache_db db, cache_iter_cb cb, void *arg,
 		}
 		mdb_cursor_close(cur);
 	}
-	mdb_txn_reset(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return cache_mdb_fail(err, rc);
 	return CACHE_OK;

@@ -15,11 +15,13 @@
  * per process, opened AFTER any fork() and never used in a child.  The
  * CLI may open the same directory read-only while the daemon runs.
  *
- * Transactions are short and never outlive a call: every function here
- * begins and ends its own transaction.  Reads reuse one reset read
- * transaction (mdb_txn_reset/renew, MDB_NOTLS), so a cached lookup does
- * not allocate: cache_get_policy() copies the value once into the
- * caller's buffer inside a read transaction and decodes it there.
+ * Write transactions never outlive a call.  Reads share one read
+ * transaction (MDB_NOTLS) whose snapshot is kept between calls while no
+ * newer commit exists (ours or another process's) and is reset before
+ * each of our writes, so a cached lookup neither allocates nor renews a
+ * transaction, and no data read is older than the last commit:
+ * cache_get_policy() copies the value once into the caller's buffer and
+ * decodes it there.
  * Writes go through cache_write(), whose transaction object keeps the
  * first error (sticky, as Knot's txn->ret): the callback runs a series
  * of puts/dels with no checks, and the result is checked once.
@@ -167,9 +169,8 @@ enum cache_result cache_del(struct cache *c, enum cache_db db,
  * key order (for "mtasts cache list").  key is a NUL-terminated copy;
  * val is borrowed from LMDB and valid only during the callback (decode
  * it there with record.h or copy it).  cb returns 0 to go on, non-zero
- * to stop (still CACHE_OK).  cb must not call any cache_ function.  This
- * is the one longer read transaction: it spans the walk, never returns
- * to the event loop, and ends before cache_iter returns.
+ * to stop (still CACHE_OK).  cb must not call any cache_ function.  The
+ * walk reads one snapshot and never returns to the event loop.
  */
 typedef int (*cache_iter_cb)(const char *key, const void *val, size_t len,
     void *arg);

@@ -572,6 +572,65 @@ writer_child(const char *d, int round, int fd)
 	_exit(0);
 }
 
+/* Child: wait for a byte, then commit `p` under `key` and exit. */
+static void
+late_writer_child(const char *d, const char *key, unsigned n, int fd)
+{
+	struct record_policy p;
+	const char *err = NULL;
+	struct cache *c;
+	char r;
+
+	if (read(fd, &r, 1) != 1 ||
+	    (c = cache_open(d, MIB, 4 * MIB, 0, &err)) == NULL)
+		_exit(2);
+	make_policy(&p, n, 20);
+	_exit(cache_put_policy(c, key, &p, &err) == CACHE_OK ? 0 : 3);
+}
+
+/*
+ * Reads keep their snapshot between calls: a commit made by another
+ * process after a read must still be seen by the next read.
+ */
+static void
+test_snapshot_fresh(void)
+{
+	const char *err = NULL, *d = path("snap");
+	struct record_policy p, g;
+	struct cache *c = NULL;
+	pid_t pid;
+	int fds[2], st = -1;
+
+	mkdir(d, 0700);
+	if (pipe(fds) == -1 || (pid = fork()) == -1) {
+		tap_ok(0, "snapshot: pipe/fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		late_writer_child(d, "s.example", 2, fds[0]);
+	if ((c = cache_open(d, MIB, 4 * MIB, 0, &err)) != NULL) {
+		make_policy(&p, 1, 20);
+		cache_put_policy(c, "s.example", &p, &err);
+	}
+	tap_ok(c != NULL && cache_get_policy(c, "s.example", buf,
+	    sizeof(buf), &g, &err) == CACHE_OK && strcmp(g.id, "id1") == 0,
+	    "snapshot: our own commit is read");
+	if (write(fds[1], "w", 1) != 1 || waitpid(pid, &st, 0) != pid)
+		st = -1;
+	tap_ok(st == 0, "snapshot: another process committed");
+	tap_ok(c != NULL && cache_get_policy(c, "s.example", buf,
+	    sizeof(buf), &g, &err) == CACHE_OK && strcmp(g.id, "id2") == 0,
+	    "snapshot: its commit is read, not the kept snapshot");
+	make_policy(&p, 3, 20);
+	tap_ok(c != NULL && cache_put_policy(c, "s.example", &p, &err) ==
+	    CACHE_OK && cache_get_policy(c, "s.example", buf, sizeof(buf),
+	    &g, &err) == CACHE_OK && strcmp(g.id, "id3") == 0,
+	    "snapshot: our next commit is read");
+	close(fds[0]);
+	close(fds[1]);
+	cache_close(c);
+}
+
 /* Returns how many reported keys are missing or do not decode. */
 static unsigned
 check_keys(struct cache *c, char (*keys)[64], unsigned nkeys)
@@ -667,6 +726,7 @@ main(void)
 	test_grow();
 	test_full();
 	test_readers_full();
+	test_snapshot_fresh();
 	test_kill9();
 	tap_is_str(cache_result_str(CACHE_CORRUPT), "corrupt",
 	    "cache_result_str");
