@@ -225,40 +225,48 @@ domkey_check(const char *s, const char **why)
 }
 
 /*
- * domkey_ascii: the hot path.  A name of letters, digits, "-" and dots
- * with no empty label and no "xn--" label is exactly what the label
- * loop below would build, lowercased in one pass.  Returns 0, out
- * untouched, for any other name: the loop decides those.
+ * domkey_ascii: the hot path, in one pass.  A name of letters, digits,
+ * "-" and dots that domkey_check() calls a DOMAIN (labels of 1 to 63
+ * bytes without a "-" at either end, at least two labels, a last label
+ * that is not all digits) and with no "xn--" label (libidn2 checks
+ * those) is exactly what the label loop below would build, lowercased.
+ * Returns 1 with the name in out; 0 for any other name, out then being
+ * scratch: the label loop and domkey_check() decide, with a reason.
  */
 static int
 domkey_ascii(const char *key, size_t len, char *out)
 {
-	size_t i;
+	size_t i, start = 0, labels = 0;
+	int digits = 1;
 	unsigned char c;
 
 	if (len > DOMKEY_MAX)
 		return 0;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)key[i];
-		if (c == '.') {
-			if (i == 0 || key[i - 1] == '.' || i + 1 == len)
-				return 0;	/* empty label */
+	for (i = 0; i <= len; i++) {
+		c = i < len ? (unsigned char)key[i] : '.';
+		if (c == '.') {		/* the end of key[start..i) */
+			if (i == start || i - start > DOMKEY_LABEL_MAX ||
+			    key[start] == '-' || key[i - 1] == '-')
+				return 0;
+			labels++;
+			out[i] = '.';
+			start = i + 1;
+			if (i < len)
+				digits = 1;
 			continue;
 		}
 		if (c >= 'A' && c <= 'Z')
 			c = (unsigned char)(c - 'A' + 'a');
 		else if (!domkey_is_ldh(c))
 			return 0;
-		if (c == 'x' && (i == 0 || key[i - 1] == '.') &&
+		if (c == 'x' && i == start &&
 		    domkey_needs_idna(key + i, len - i > 4 ? 4 : len - i))
-			return 0;	/* an A-label: libidn2 checks it */
-	}
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)key[i];
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+			return 0;	/* an A-label */
+		digits = digits && chars_is_digit(c);
+		out[i] = (char)c;
 	}
 	out[len] = '\0';
-	return 1;
+	return labels >= 2 && !digits;
 }
 
 /* Normalise a plain name: strip one trailing dot, convert each label,
@@ -275,19 +283,17 @@ domkey_name(const char *key, size_t len, char *out, const char **why)
 		len--;
 	if (len == 0)
 		return domkey_set(DOMKEY_INVALID, "empty name", why);
-	if (!domkey_ascii(key, len, out)) {
-		for (p = key, end = key + len;; p = dot + 1) {
-			if ((dot = memchr(p, '.', (size_t)(end - p))) == NULL)
-				dot = end;
-			if (dot == p)
-				k = domkey_set(DOMKEY_INVALID, "empty label",
-				    why);
-			else
-				k = domkey_label(&b, p, (size_t)(dot - p),
-				    why);
-			if (k != DOMKEY_DOMAIN || dot == end)
-				break;
-		}
+	if (domkey_ascii(key, len, out))
+		return domkey_set(DOMKEY_DOMAIN, NULL, why);
+	for (p = key, end = key + len;; p = dot + 1) {
+		if ((dot = memchr(p, '.', (size_t)(end - p))) == NULL)
+			dot = end;
+		if (dot == p)
+			k = domkey_set(DOMKEY_INVALID, "empty label", why);
+		else
+			k = domkey_label(&b, p, (size_t)(dot - p), why);
+		if (k != DOMKEY_DOMAIN || dot == end)
+			break;
 	}
 	if (k == DOMKEY_DOMAIN)
 		k = domkey_check(out, why);
