@@ -17,7 +17,10 @@
  * at most the running transfers' hosts and those finished since the
  * last start.  A removal never touches a running transfer's entry:
  * curl reads a transfer's pin when it connects, in the same call that
- * loads the list.
+ * loads the list.  When the last transfer has finished, the multi
+ * handle is replaced (fetch_on_pump): that drops the whole DNS cache
+ * and the pending removals, so an idle daemon keeps none of them
+ * scattered over its heap after a burst of discoveries.
  */
 #include "config.h"
 
@@ -554,7 +557,7 @@ fetch_begin(struct fetch *f, struct fetch_req *r)
 {
 	struct curl_slist *tail;
 
-	if (f->multi == NULL)
+	if (f->multi == NULL && fetch_multi_new(f) == -1)
 		return -1;
 	if (f->unpin != NULL) {
 		for (tail = f->unpin; tail->next != NULL; tail = tail->next)
@@ -721,8 +724,7 @@ fetch_finish(struct fetch *f, struct fetch_req *r, CURLcode c)
 	/* Handle gone from curl: the callback may start or cancel work. */
 	r->cb(&res, r->arg);
 	fetch_req_free(r);
-	if (f->queue.n > 0)
-		event_active(f->pump, EV_TIMEOUT, 0);
+	event_active(f->pump, EV_TIMEOUT, 0);	/* next or idle */
 }
 
 static void
@@ -744,9 +746,26 @@ fetch_drain(struct fetch *f)
 }
 
 /*
- * Start queued transfers up to the limit.  Runs from its own event so
- * that a failure can be reported through the callback without ever
- * running it inside fetch_start() or fetch_cancel().
+ * With nothing running or queued, a fresh multi handle replaces the old
+ * one and its DNS cache; the removals it waited for are moot.  A failed
+ * curl_multi_init() leaves f->multi NULL: fetch_begin() tries again.
+ */
+static void
+fetch_idle(struct fetch *f)
+{
+	if (f->running.n > 0 || f->queue.n > 0 || f->unpin == NULL)
+		return;
+	fetch_multi_free(f);
+	curl_slist_free_all(f->unpin);
+	f->unpin = NULL;
+	fetch_multi_new(f);
+}
+
+/*
+ * Start queued transfers up to the limit, or go idle.  Runs from its
+ * own event so that a failure can be reported through the callback
+ * without ever running it inside fetch_start() or fetch_cancel(), and
+ * so that fetch_idle() never frees a socket record whose callback runs.
  */
 static void
 fetch_on_pump(evutil_socket_t fd, short what, void *arg)
@@ -769,6 +788,7 @@ fetch_on_pump(evutil_socket_t fd, short what, void *arg)
 		r->cb(&res, r->arg);
 		fetch_req_free(r);
 	}
+	fetch_idle(f);
 }
 
 void
@@ -783,8 +803,7 @@ fetch_cancel(struct fetch_req *r)
 		fetch_list_del(&f->running, r);
 		curl_multi_remove_handle(f->multi, r->easy);
 		fetch_unpin(f, r);
-		if (f->queue.n > 0)
-			event_active(f->pump, EV_TIMEOUT, 0);
+		event_active(f->pump, EV_TIMEOUT, 0);	/* next or idle */
 	} else
 		fetch_list_del(&f->queue, r);
 	fetch_req_free(r);

@@ -409,13 +409,16 @@ tf_bound(void)
 
 /*
  * One host pinned to new addresses, transfer after transfer: each pin
- * wins over what the previous transfer left (fetch.c hands curl the
- * removal of a finished pin ahead of the next one).  Were a removal to
- * undo a transfer's own pin, curl would ask the system resolver, which
- * does not know the name: an error, not "connect".
+ * wins over what the previous transfer left.  Idle in between, fetch.c
+ * replaces the multi handle and its DNS cache; with `busy`, a transfer
+ * to the hanging listener keeps it from going idle, so each pin must
+ * win through the removal of the previous one that fetch.c hands curl
+ * ahead of it.  Were a removal to undo a transfer's own pin, curl would
+ * ask the system resolver, which does not know the name: an error, not
+ * "connect".
  */
 static void
-tf_repin(void)
+tf_repin(int busy)
 {
 	static const struct {
 		const char	*addrs;
@@ -427,19 +430,33 @@ tf_repin(void)
 		{ "127.0.0.9,127.0.0.1", FETCH_OK },
 		{ "127.0.0.9", FETCH_CONNECT },
 	};
-	struct tf_got g;
+	static const char *const hang_addr[] = { "127.0.0.3" };
+	const char *how = busy ? "busy" : "idle";
+	struct fetch_req *hang = NULL;
+	struct tf_got g, hg;
+	size_t i, running = 0, queued, peak;
 	struct fetch *f;
-	size_t i;
 
-	if ((f = tf_fetch(1, 0, 1000)) == NULL)
+	if ((f = tf_fetch(2, 0, 1000)) == NULL)
 		return;
+	memset(&hg, 0, sizeof(hg));
+	if (busy && (hang = fetch_start(f, TF_HOST, 443, "/p", hang_addr, 1,
+	    tf_on_done, &hg)) == NULL)
+		tap_diag("repin: cannot start the hanging transfer");
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		tf_start(f, 443, "/p", steps[i].addrs, &g);
 		sandbox_loop(tf_base, &tf_pending, TF_WAIT_MS);
+		/* Run what the loop break left pending (fetch_idle). */
+		event_base_loop(tf_base, EVLOOP_NONBLOCK);
 		tap_ok(g.calls == 1 && g.st == steps[i].want,
-		    "re-pin %zu: %s gives %s (got %s)", i + 1, steps[i].addrs,
-		    fetch_status_str(steps[i].want), fetch_status_str(g.st));
+		    "re-pin %s %zu: %s gives %s (got %s)", how, i + 1,
+		    steps[i].addrs, fetch_status_str(steps[i].want),
+		    fetch_status_str(g.st));
 	}
+	fetch_counts(f, &running, &queued, &peak);
+	tap_ok(running == (busy ? 1u : 0u) && hg.calls == 0,
+	    "re-pin %s: %zu transfer(s) still running", how, running);
+	fetch_cancel(hang);
 	fetch_free(f);
 }
 
@@ -565,7 +582,8 @@ main(void)
 	}
 	tf_table();
 	tf_bound();
-	tf_repin();
+	tf_repin(0);
+	tf_repin(1);
 	tf_cancel();
 	tf_hang();
 	tf_free_busy();
