@@ -108,10 +108,16 @@ mx_array(const struct record_policy *p)
 	return a;
 }
 
-/* policy_obj: the "policy" object of resolve and cache.* replies. */
+/*
+ * policy_obj: the "policy" object of resolve and cache.* replies.  The
+ * "text" is the body as fetched: stored, or regenerated from a text form
+ * (store/record.h) into a static buffer (loop thread only; cJSON copies).
+ */
 static cJSON *
 policy_obj(const struct record_policy *p, int full)
 {
+	static char tbuf[RECORD_TEXT_RENDER_MAX];
+	const char *text;
 	cJSON *o;
 
 	if ((o = cJSON_CreateObject()) == NULL)
@@ -129,8 +135,9 @@ policy_obj(const struct record_policy *p, int full)
 	cJSON_AddNumberToObject(o, "failures", p->failures);
 	cJSON_AddStringToObject(o, "last_error",
 	    p->last_error != NULL ? p->last_error : "");
-	if (p->text != NULL)
-		cJSON_AddStringToObject(o, "text", p->text);
+	if ((p->text != NULL || p->text_form != RECORD_TEXT_STORED) &&
+	    (text = record_policy_text(p, tbuf, sizeof(tbuf), NULL)) != NULL)
+		cJSON_AddStringToObject(o, "text", text);
 	return o;
 }
 

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "netstring.h"
+#include "record.h"
 #include "reply.h"
 #include "sockmap.h"
 
@@ -55,6 +56,21 @@ log_fit(const struct lookup_answer *ans, enum reply_fit fit, int len)
 	    "the policy_string attributes" : "the TLSRPT attributes", len);
 }
 
+/*
+ * policy_text: the body for TLSRPT's policy_string attributes, rendered
+ * when the cache keeps it as a text form (store/record.h).  The buffer
+ * is static (loop thread only; the reply is built before it is reused).
+ */
+static void
+policy_text(const struct record_policy *p, struct reply_policy *pol)
+{
+	static char buf[RECORD_TEXT_RENDER_MAX];
+
+	if ((pol->text = record_policy_text(p, buf, sizeof(buf),
+	    &pol->text_len)) == NULL)
+		pol->text_len = 0;
+}
+
 /* policy_verdict: LOOKUP_POLICY: OK when the profile answers it. */
 static enum sockmap_verdict
 policy_verdict(const struct lookup_answer *ans,
@@ -77,8 +93,10 @@ policy_verdict(const struct lookup_answer *ans,
 	pol.domain = ans->domain;
 	pol.mx = p->mx;
 	pol.nmx = p->nmx;
-	pol.text = p->text;
-	pol.text_len = p->text != NULL ? p->text_len : 0;
+	pol.text = NULL;
+	pol.text_len = 0;
+	if (prof->tlsrpt)	/* the plain profiles never print the text */
+		policy_text(p, &pol);
 	if ((len = reply_postfix_profile(prof, &pol, out, outsize,
 	    &fit)) >= 0) {
 		log_fit(ans, fit, len);

@@ -11,6 +11,13 @@
  * alphabet helpers), so whatever one side accepts the other produces:
  * decode(encode(x)) == x and encode(decode(b)) == b, which the fuzz
  * target checks.
+ *
+ * The canonical policy text (record.h) is produced by one routine,
+ * record_canon_run(), that either renders it or compares a text with it
+ * piece by piece.  The encoder's "is this text canonical?" and
+ * record_policy_text()'s rendering therefore cannot disagree, which is
+ * what makes dropping the text lossless; and the comparison needs no
+ * allocation and no 33 KB buffer on the stack.
  */
 #include <limits.h>
 #include <string.h>
@@ -19,6 +26,11 @@
 
 #define RECORD_KIND_POLICY	'P'
 #define RECORD_KIND_NEGATIVE	'N'
+#define RECORD_VERSION_1	1	/* text always stored; still read */
+#define RECORD_DEC_MAX		10	/* digits of UINT32_MAX */
+
+/* A string literal as the (pointer, length) pair of record_canon_put. */
+#define RECORD_LIT(s)		(s), (sizeof(s) - 1)
 
 /* Which bytes a stored string may hold. */
 enum record_abc {
@@ -42,6 +54,15 @@ struct record_wr {
 	size_t		 pos;
 };
 
+/* Renders the canonical text into out, or compares cmp with it. */
+struct record_canon {
+	char		*out;		/* render into out[0..size), or */
+	const char	*cmp;		/* compare with cmp[0..size) */
+	size_t		 size;
+	size_t		 pos;
+	int		 bad;		/* sticky: no room, or a difference */
+};
+
 static const char	*record_s(const char *);
 static int		 record_abc_ok(const char *, size_t, enum record_abc);
 static const char	*record_str_check(const char *, size_t, size_t,
@@ -53,12 +74,23 @@ static uint64_t		 record_rd_uint(struct record_rd *, size_t);
 static int64_t		 record_rd_i64(struct record_rd *);
 static const char	*record_rd_str(struct record_rd *, size_t, size_t,
 			    size_t, enum record_abc, const char *, size_t *);
-static int		 record_rd_head(struct record_rd *, int, unsigned *);
+static int		 record_rd_head(struct record_rd *, int, unsigned *,
+			    unsigned *);
+static void		 record_rd_text(struct record_rd *, int,
+			    struct record_policy *);
 static int		 record_rd_end(struct record_rd *, const char **);
 static void		 record_wr_uint(struct record_wr *, uint64_t,
 			    size_t);
 static void		 record_wr_str(struct record_wr *, const char *,
 			    size_t, size_t);
+static size_t		 record_dec(uint32_t, char *);
+static void		 record_canon_put(struct record_canon *, const char *,
+			    size_t);
+static void		 record_canon_run(const struct record_policy *,
+			    enum record_text_form, struct record_canon *);
+static enum record_text_form record_text_detect(const struct record_policy *);
+static size_t		 record_policy_need(const struct record_policy *,
+			    enum record_text_form *);
 
 static const char *const record_mode_names[] = {
 	"none", "testing", "enforce"
@@ -138,6 +170,12 @@ record_policy_check(const struct record_policy *p)
 		    "invalid character in mx pattern")))
 			return why;
 	}
+	if ((unsigned)p->text_form > RECORD_TEXT_CRLF)
+		return "invalid text form";
+	/* A text form means "no text here": a text beside it is a bug. */
+	if (p->text_form != RECORD_TEXT_STORED &&
+	    (p->text != NULL || p->text_len > 0))
+		return "policy text given with a text form";
 	if (p->text == NULL && p->text_len > 0)
 		return "NULL policy text";
 	return record_str_check(record_s(p->text), p->text_len,
@@ -231,24 +269,44 @@ record_rd_str(struct record_rd *r, size_t lenw, size_t min, size_t max,
 	return (const char *)p;
 }
 
-/* Version, kind, the enum byte (returned in *e) and the reserved byte. */
+/*
+ * Version, kind, the enum byte (returned in *e) and byte 3 (in *b3,
+ * for the caller to check).  Returns the version, or -1.
+ */
 static int
-record_rd_head(struct record_rd *r, int kind, unsigned *e)
+record_rd_head(struct record_rd *r, int kind, unsigned *e, unsigned *b3)
 {
 	const uint8_t *p;
 
-	*e = 0;
+	*e = *b3 = 0;
 	if ((p = record_rd_take(r, 4)) == NULL)
 		return -1;
-	if (p[0] != RECORD_VERSION)
+	if (p[0] != RECORD_VERSION && p[0] != RECORD_VERSION_1)
 		r->why = "unsupported record version";
 	else if (p[1] != kind)
 		r->why = kind == RECORD_KIND_POLICY ? "not a policy record" :
 		    "not a negative record";
-	else if (p[3] != 0)
-		r->why = "reserved byte is not zero";
 	*e = p[2];
-	return r->why != NULL ? -1 : 0;
+	*b3 = p[3];
+	return r->why != NULL ? -1 : p[0];
+}
+
+/* The text of a policy: stored, or NULL for a text form. */
+static void
+record_rd_text(struct record_rd *r, int version, struct record_policy *out)
+{
+	out->text = NULL;
+	out->text_len = 0;
+	if (r->why != NULL || out->text_form != RECORD_TEXT_STORED)
+		return;
+	out->text = record_rd_str(r, 4, 0, RECORD_TEXT_MAX, RECORD_ABC_ANY,
+	    "bad policy text length", &out->text_len);
+	/* Our version-2 encoder writes a canonical text as its form, so a
+	 * stored one is not ours; refusing it keeps encode(decode(b)) == b.
+	 * Version 1 stored every text. */
+	if (r->why == NULL && version == RECORD_VERSION &&
+	    record_text_detect(out) != RECORD_TEXT_STORED)
+		r->why = "canonical policy text stored verbatim";
 }
 
 /* The final check: no error on the way and nothing left over. */
@@ -267,13 +325,19 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
     const char **why)
 {
 	struct record_rd r = { buf, buf != NULL ? len : 0, 0, NULL };
-	unsigned mode;
+	unsigned mode, form;
 	size_t i;
+	int v;
 
-	if (record_rd_head(&r, RECORD_KIND_POLICY, &mode) == 0 &&
-	    mode > RECORD_MODE_ENFORCE)
+	v = record_rd_head(&r, RECORD_KIND_POLICY, &mode, &form);
+	if (v == RECORD_VERSION_1 && form != 0)
+		r.why = "reserved byte is not zero";
+	else if (v == RECORD_VERSION && form > RECORD_TEXT_CRLF)
+		r.why = "invalid text form";
+	else if (v != -1 && mode > RECORD_MODE_ENFORCE)
 		r.why = "invalid mode";
 	out->mode = (enum record_mode)mode;
+	out->text_form = (enum record_text_form)form;
 	out->max_age = (uint32_t)record_rd_uint(&r, 4);
 	out->failures = (uint32_t)record_rd_uint(&r, 4);
 	out->fetched_at = record_rd_i64(&r);
@@ -289,8 +353,7 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	for (i = 0; r.why == NULL && i < out->nmx; i++)
 		out->mx[i] = record_rd_str(&r, 1, 1, RECORD_MX_LEN_MAX,
 		    RECORD_ABC_VCHAR, "bad mx pattern length", NULL);
-	out->text = record_rd_str(&r, 4, 0, RECORD_TEXT_MAX, RECORD_ABC_ANY,
-	    "bad policy text length", &out->text_len);
+	record_rd_text(&r, v, out);
 	return record_rd_end(&r, why);
 }
 
@@ -299,11 +362,15 @@ record_negative_decode(const void *buf, size_t len,
     struct record_negative *out, const char **why)
 {
 	struct record_rd r = { buf, buf != NULL ? len : 0, 0, NULL };
-	unsigned reason;
+	unsigned reason, reserved;
 
-	if (record_rd_head(&r, RECORD_KIND_NEGATIVE, &reason) == 0 &&
-	    reason >= RECORD_NEG_NREASONS)
-		r.why = "invalid reason";
+	if (record_rd_head(&r, RECORD_KIND_NEGATIVE, &reason, &reserved) !=
+	    -1) {
+		if (reserved != 0)
+			r.why = "reserved byte is not zero";
+		else if (reason >= RECORD_NEG_NREASONS)
+			r.why = "invalid reason";
+	}
 	out->reason = (enum record_reason)reason;
 	out->count = (uint32_t)record_rd_uint(&r, 4);
 	out->first_at = record_rd_i64(&r);
@@ -341,18 +408,110 @@ record_wr_str(struct record_wr *w, const char *s, size_t len, size_t lenw)
 	w->pos += len + 1;
 }
 
-size_t
-record_policy_size(const struct record_policy *p)
+/* max_age in decimal, no leading zeros: the n digits end at buf + 10. */
+static size_t
+record_dec(uint32_t v, char *buf)
+{
+	size_t n = 0;
+
+	do {
+		buf[RECORD_DEC_MAX - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return n;
+}
+
+static void
+record_canon_put(struct record_canon *c, const char *s, size_t n)
+{
+	if (c->bad || n > c->size - c->pos)
+		c->bad = 1;
+	else if (c->out != NULL)
+		memcpy(c->out + c->pos, s, n);
+	else if (memcmp(c->cmp + c->pos, s, n) != 0)
+		c->bad = 1;
+	if (!c->bad)
+		c->pos += n;
+}
+
+/*
+ * The canonical text of p's mode, mx list and max_age (record.h) with
+ * the line ends of `form`, through c.  p must be valid: mode in range,
+ * nmx <= RECORD_MX_MAX, mx[0..nmx) not NULL.
+ */
+static void
+record_canon_run(const struct record_policy *p, enum record_text_form form,
+    struct record_canon *c)
+{
+	const char *eol = form == RECORD_TEXT_CRLF ? "\r\n" : "\n";
+	const char *mode = record_mode_str(p->mode);
+	size_t eoln = strlen(eol), nd, i;
+	char num[RECORD_DEC_MAX];
+
+	record_canon_put(c, RECORD_LIT("version: STSv1"));
+	record_canon_put(c, eol, eoln);
+	record_canon_put(c, RECORD_LIT("mode: "));
+	record_canon_put(c, mode, strlen(mode));
+	record_canon_put(c, eol, eoln);
+	for (i = 0; i < p->nmx && !c->bad; i++) {
+		record_canon_put(c, RECORD_LIT("mx: "));
+		record_canon_put(c, p->mx[i], strlen(p->mx[i]));
+		record_canon_put(c, eol, eoln);
+	}
+	nd = record_dec(p->max_age, num);
+	record_canon_put(c, RECORD_LIT("max_age: "));
+	record_canon_put(c, num + RECORD_DEC_MAX - nd, nd);
+	record_canon_put(c, eol, eoln);
+}
+
+/*
+ * The form p's stored text can be written as: LF or CRLF when it is
+ * exactly that canonical rendering of p's own fields, else STORED.  p
+ * must be valid (as for record_canon_run).
+ */
+static enum record_text_form
+record_text_detect(const struct record_policy *p)
+{
+	static const char first[] = "version: STSv1";
+	struct record_canon c = { NULL, p->text, p->text_len, 0, 0 };
+	enum record_text_form form;
+
+	if (p->text == NULL || p->text_len < sizeof(first))
+		return RECORD_TEXT_STORED;
+	/* The first line end says which of the two renderings it can be. */
+	form = p->text[sizeof(first) - 1] == '\r' ? RECORD_TEXT_CRLF :
+	    RECORD_TEXT_LF;
+	record_canon_run(p, form, &c);
+	return !c.bad && c.pos == c.size ? form : RECORD_TEXT_STORED;
+}
+
+/* Encoded size of p and the text form it is written with; 0 if invalid. */
+static size_t
+record_policy_need(const struct record_policy *p, enum record_text_form *formp)
 {
 	size_t n, i;
 
+	*formp = p->text_form;
 	if (record_policy_check(p) != NULL)
 		return 0;
+	if (p->text_form == RECORD_TEXT_STORED)
+		*formp = record_text_detect(p);
 	n = RECORD_POLICY_FIXED + 1 + strlen(record_s(p->id)) + 1 +
 	    1 + strlen(record_s(p->last_error)) + 1 + 2;
 	for (i = 0; i < p->nmx; i++)
 		n += 1 + strlen(p->mx[i]) + 1;
-	return n + 4 + p->text_len + 1;
+	/* Only a stored text has its length field, bytes and NUL. */
+	if (*formp == RECORD_TEXT_STORED)
+		n += 4 + p->text_len + 1;
+	return n;
+}
+
+size_t
+record_policy_size(const struct record_policy *p)
+{
+	enum record_text_form form;
+
+	return record_policy_need(p, &form);
 }
 
 ssize_t
@@ -361,9 +520,10 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 {
 	struct record_wr w = { buf, size, 0 };
 	const char *id = record_s(p->id), *err = record_s(p->last_error);
+	enum record_text_form form;
 	size_t need, i;
 
-	if ((need = record_policy_size(p)) == 0) {
+	if ((need = record_policy_need(p, &form)) == 0) {
 		if (why != NULL)
 			*why = record_policy_check(p);
 		return -1;
@@ -376,7 +536,7 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 	record_wr_uint(&w, RECORD_VERSION, 1);
 	record_wr_uint(&w, RECORD_KIND_POLICY, 1);
 	record_wr_uint(&w, (uint64_t)p->mode, 1);
-	record_wr_uint(&w, 0, 1);
+	record_wr_uint(&w, (uint64_t)form, 1);
 	record_wr_uint(&w, p->max_age, 4);
 	record_wr_uint(&w, p->failures, 4);
 	record_wr_uint(&w, (uint64_t)p->fetched_at, 8);
@@ -387,10 +547,11 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 	record_wr_uint(&w, p->nmx, 2);
 	for (i = 0; i < p->nmx; i++)
 		record_wr_str(&w, p->mx[i], strlen(p->mx[i]), 1);
-	record_wr_str(&w, record_s(p->text), p->text_len, 4);
+	if (form == RECORD_TEXT_STORED)
+		record_wr_str(&w, record_s(p->text), p->text_len, 4);
 	if (why != NULL)
 		*why = NULL;
-	return (ssize_t)w.pos;	/* == need: sized by record_policy_size */
+	return (ssize_t)w.pos;	/* == need: sized by record_policy_need */
 }
 
 size_t
@@ -431,6 +592,38 @@ record_negative_encode(const struct record_negative *n, void *buf,
 	if (why != NULL)
 		*why = NULL;
 	return (ssize_t)w.pos;
+}
+
+const char *
+record_policy_text(const struct record_policy *p, char *buf, size_t size,
+    size_t *lenp)
+{
+	struct record_canon c = { buf, NULL, 0, 0, 0 };
+	size_t i;
+
+	if (lenp != NULL)
+		*lenp = 0;
+	if (p->text_form == RECORD_TEXT_STORED) {
+		if (lenp != NULL && p->text != NULL)
+			*lenp = p->text_len;
+		return record_s(p->text);
+	}
+	/* record_canon_run's preconditions; a decoded policy has them. */
+	if (buf == NULL || size == 0 ||
+	    (unsigned)p->text_form > RECORD_TEXT_CRLF ||
+	    (unsigned)p->mode > RECORD_MODE_ENFORCE || p->nmx > RECORD_MX_MAX)
+		return NULL;
+	for (i = 0; i < p->nmx; i++)
+		if (p->mx[i] == NULL)
+			return NULL;
+	c.size = size - 1;	/* room for the NUL */
+	record_canon_run(p, p->text_form, &c);
+	if (c.bad)
+		return NULL;
+	buf[c.pos] = '\0';
+	if (lenp != NULL)
+		*lenp = c.pos;
+	return buf;
 }
 
 const char *

@@ -10,19 +10,21 @@
  * Hot path: the caller copies the stored value ONCE into a buffer it
  * owns (cache_get_policy() does this) and decodes it in place.  Decoding
  * never writes to the buffer and never allocates: every string field of
- * the decoded struct points into the buffer, so the struct is valid for
- * as long as the buffer is unchanged.  Every string is stored with a
+ * the decoded struct points into the buffer (text is NULL when it is
+ * kept as a text form, below), so the struct is valid for as long as
+ * the buffer is unchanged.  Every string is stored with a
  * terminating NUL, so these pointers are ordinary C strings, and the
  * decoder checks that no string contains another NUL.
  *
- * Format (version RECORD_VERSION = 1), all integers little-endian and
+ * Format (version RECORD_VERSION = 2), all integers little-endian and
  * read byte by byte (the buffer needs no alignment):
- *   policy:   u8 version, u8 kind 'P', u8 mode, u8 reserved (0),
+ *   policy:   u8 version, u8 kind 'P', u8 mode, u8 text_form,
  *             u32 max_age, u32 failures,
  *             i64 fetched_at, i64 txt_checked_at, i64 retry_at,
  *             u8 id_len, id, NUL,
  *             u8 err_len, last_error, NUL,
  *             u16 nmx, nmx times (u8 len, pattern, NUL),
+ *             and only when text_form is RECORD_TEXT_STORED (0):
  *             u32 text_len, text, NUL
  *   negative: u8 version, u8 kind 'N', u8 reason, u8 reserved (0),
  *             u32 count, i64 first_at, i64 last_at, i64 retry_at,
@@ -30,10 +32,39 @@
  * The value must end exactly after the last field.  Decoding rejects
  * (returns -1 with a static reason) anything that is not exactly what
  * the encoder writes for some valid struct: another version, another
- * kind, a reserved byte other than 0, an unknown mode or reason, a
- * length or count over its limit, a string with a byte outside its
- * alphabet, a missing NUL, a truncated value or trailing bytes.  So
- * decode followed by encode gives back the same bytes.
+ * kind, a reserved byte other than 0, an unknown mode, reason or text
+ * form, a length or count over its limit, a string with a byte outside
+ * its alphabet, a missing NUL, a truncated value, trailing bytes, or a
+ * stored text that is the canonical rendering (the encoder would have
+ * written the one-byte form).  So decode followed by encode gives back
+ * the same bytes (for version 2; see below for version 1).
+ *
+ * Why text_form: the policy text is about half of a record, and almost
+ * every real policy body is exactly the canonical rendering of its own
+ * parsed fields.  With 10,000 cached policies the LMDB map counts
+ * against the daemon's memory target, so such a body is not stored but
+ * regenerated, byte for byte, by record_policy_text().  The canonical
+ * rendering of a policy is, with EOL "\n" (RECORD_TEXT_LF) or "\r\n"
+ * (RECORD_TEXT_CRLF) and every line ending in EOL:
+ *   "version: STSv1" EOL "mode: " record_mode_str(mode) EOL
+ *   for each mx pattern, in record order: "mx: " pattern EOL
+ *   "max_age: " max_age (decimal, no leading zeros) EOL
+ * Anything else (another field order, an extension field, a missing or
+ * mixed EOL, "max_age: 0604800", a max_age the caller clamped so that
+ * the struct's differs from the text's) is stored verbatim: the codec
+ * never parses the text, it only compares it with the rendering.
+ *
+ * Version 1 (mtastsd before the text forms) is still decoded: the same
+ * layout with byte 3 reserved (0) and the text always stored; it
+ * decodes with text_form RECORD_TEXT_STORED.  Encoding always writes
+ * version 2, so re-encoding a decoded version-1 policy gives a version-2
+ * value with the same fields and the same text (possibly as a text
+ * form).  Negative entries of version 1 and 2 differ only in the
+ * version byte.  An older mtastsd reads a version-2 value as a corrupt
+ * record, never as a crash: a cached policy or negative entry is then a
+ * logged miss (the domain is discovered again), and a STARTTLS list
+ * entry (resolver/liststore.h uses this format too) is not found until
+ * a newer list is installed.
  *
  * Strings and their alphabets (checked by encode and decode alike):
  *   id          0..RECORD_ID_MAX ASCII letters and digits (RFC 8461 §3.1)
@@ -56,7 +87,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECORD_VERSION		1
+#define RECORD_VERSION		2	/* written; 1 is still read */
 #define RECORD_ID_MAX		32	/* RFC 8461 §3.1 sts-id: 1*32 */
 #define RECORD_CODE_MAX		63	/* last_error / code strings */
 #define RECORD_MX_MAX		128	/* mx patterns per policy */
@@ -71,6 +102,17 @@
 	4 + RECORD_TEXT_MAX + 1)
 #define RECORD_NEGATIVE_FIXED	32
 #define RECORD_NEGATIVE_MAX (RECORD_NEGATIVE_FIXED + 1 + RECORD_CODE_MAX + 1)
+
+/*
+ * A buffer this big holds any canonical rendering plus its NUL: CRLF
+ * line ends, the longest mode name, RECORD_MX_MAX patterns of
+ * RECORD_MX_LEN_MAX bytes and the longest max_age.  About 33 KB, less
+ * than RECORD_TEXT_MAX, so a rendered text is always a valid text.
+ */
+#define RECORD_TEXT_RENDER_MAX ((sizeof("version: STSv1\r\n") - 1) + \
+	(sizeof("mode: enforce\r\n") - 1) + \
+	RECORD_MX_MAX * (sizeof("mx: \r\n") - 1 + RECORD_MX_LEN_MAX) + \
+	(sizeof("max_age: 4294967295\r\n") - 1) + 1)
 
 /* Policy mode (§5).  Our own enum: store/ does not include resolver/. */
 enum record_mode {
@@ -95,9 +137,24 @@ enum record_reason {
 #define RECORD_NEG_NREASONS	4
 
 /*
+ * How a policy's text is kept.  The values are stored, so they never
+ * change meaning.
+ */
+enum record_text_form {
+	RECORD_TEXT_STORED = 0,	/* verbatim: text, text_len */
+	RECORD_TEXT_LF = 1,	/* the canonical rendering, "\n" line ends */
+	RECORD_TEXT_CRLF = 2	/* the same with "\r\n" */
+};
+
+/*
  * A cached policy.  After decode, the pointers point into the decoded
- * buffer.  For encode, id, last_error and text may be NULL (= ""; text
- * only with text_len 0); mx[0..nmx) must not be NULL.
+ * buffer; text is NULL (text_len 0) when text_form is not STORED, and
+ * record_policy_text() gives the text in every case.  For encode, id,
+ * last_error and text may be NULL (= ""; text only with text_len 0);
+ * mx[0..nmx) must not be NULL.  With text_form STORED the encoder
+ * itself picks a text form when the text is a canonical rendering;
+ * with LF or CRLF, text must be NULL and text_len 0 (a decoded policy
+ * re-encodes as it is).  A zeroed struct means STORED.
  */
 struct record_policy {
 	enum record_mode mode;
@@ -111,8 +168,9 @@ struct record_policy {
 	const char	*last_error;	/* last failure's code, or "" */
 	size_t		 nmx;
 	const char	*mx[RECORD_MX_MAX]; /* in policy order */
-	const char	*text;		/* raw policy body */
+	const char	*text;		/* raw policy body, or NULL */
 	size_t		 text_len;
+	enum record_text_form text_form; /* how the text is kept */
 };
 
 /* A negative entry; `code` as last_error above. */
@@ -156,6 +214,17 @@ ssize_t record_negative_encode(const struct record_negative *n, void *buf,
     size_t size, const char **why);
 int record_negative_decode(const void *buf, size_t len,
     struct record_negative *out, const char **why);
+
+/*
+ * record_policy_text: the policy body of `p`, NUL-terminated, with its
+ * length in *lenp (lenp may be NULL).  A stored text is returned as it is
+ * (p->text, no copy; "" when NULL); a text form is rendered into
+ * buf[0..size) and buf is returned.  NULL when buf is too small
+ * (RECORD_TEXT_RENDER_MAX always suffices) or p is not a valid policy
+ * for its form (a mode, text form or mx count out of range).
+ */
+const char *record_policy_text(const struct record_policy *p, char *buf,
+    size_t size, size_t *lenp);
 
 /* "none", "testing", "enforce"; "invalid" for anything else. */
 const char *record_mode_str(enum record_mode m);

@@ -33,10 +33,16 @@ MTASTSD = os.environ.get("MTASTSD") or os.path.join(BUILDDIR, "src",
                                                     "mtastsd")
 MX = ["mx1.enforce.test", "*.backup.enforce.test"]
 BULK = 50
+# The cache keeps a canonical body as a one-byte text form and any other
+# body verbatim (store/record.h); "cache show" must print both as served.
+P_ENFORCE = policy_text(mx=MX, max_age=86400)
+P_EXTENSION = policy_text(mx=["mx.extension.test"], eol="\n",
+                          extra=["ext: value"])
 
 
 def build(w):
-    w.add_domain("enforce.test", policy=policy_text(mx=MX, max_age=86400))
+    w.add_domain("enforce.test", policy=P_ENFORCE)
+    w.add_domain("extension.test", policy=P_EXTENSION)
     w.add_domain("testing.test", policy=policy_text(mode="testing",
                                                     mx=["mx.testing.test"]))
     w.add_domain("nopolicy.test", mx=["mx.nopolicy.test"])
@@ -114,8 +120,14 @@ def test_cache(t, d):
     rc, out, _ = cli(d, "cache", "show", "--json", "enforce.test")
     obj = (json_lines(out) or [{}])[0]
     t.ok(rc == 0 and obj.get("policy", {}).get("mx") == MX and
-         "version: STSv1" in obj["policy"].get("text", ""),
-         "cache show: the stored policy and its raw text", got=out[:300])
+         obj["policy"].get("text") == P_ENFORCE,
+         "cache show: the stored policy and its raw text (regenerated)",
+         got=out[:300])
+    cli(d, "resolve", "extension.test")
+    rc, out, _ = cli(d, "cache", "show", "--json", "extension.test")
+    obj = (json_lines(out) or [{}])[0]
+    t.ok(rc == 0 and obj.get("policy", {}).get("text") == P_EXTENSION,
+         "cache show: a non-canonical text exactly as fetched", got=out[:300])
     rc, out, _ = cli(d, "cache", "purge", "--json", "testing.test")
     t.ok(rc == 0 and (json_lines(out) or [{}])[0].get("purged") is True,
          "cache purge: removed", got=out)

@@ -130,7 +130,8 @@ ld_str(const char *s)
 static void
 ld_policy(const struct record_policy *p)
 {
-	size_t i;
+	static char tbuf[RECORD_TEXT_RENDER_MAX];
+	size_t i, text_len = 0;
 
 	if (p == NULL) {
 		fputs("null", stdout);
@@ -145,11 +146,14 @@ ld_policy(const struct record_policy *p)
 			putchar(',');
 		ld_str(p->mx[i]);
 	}
+	/* text_len: of the body as fetched, stored or regenerated. */
+	if (record_policy_text(p, tbuf, sizeof(tbuf), &text_len) == NULL)
+		text_len = 0;
 	printf("],\"fetched_at\":%lld,\"txt_checked_at\":%lld,"
 	    "\"retry_at\":%lld,\"failures\":%lu,\"text_len\":%zu,"
-	    "\"last_error\":", (long long)p->fetched_at,
+	    "\"text_form\":%d,\"last_error\":", (long long)p->fetched_at,
 	    (long long)p->txt_checked_at, (long long)p->retry_at,
-	    (unsigned long)p->failures, p->text_len);
+	    (unsigned long)p->failures, text_len, (int)p->text_form);
 	ld_str(p->last_error);
 	putchar('}');
 }

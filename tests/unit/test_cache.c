@@ -371,7 +371,7 @@ test_reopen_corrupt_ro(void)
 	cache_put_policy(c, "keep.example", &p, &err);
 	cache_put(c, CACHE_DB_POLICY, "garbage.example", "\x01P\x09\x00", 4,
 	    &err);
-	cache_put(c, CACHE_DB_NEGATIVE, "garbage.example", "\x02N\x00\x00", 4,
+	cache_put(c, CACHE_DB_NEGATIVE, "garbage.example", "\x03N\x00\x00", 4,
 	    &err);
 	big[0] = RECORD_VERSION;
 	cache_put(c, CACHE_DB_POLICY, "huge.example", big, sizeof(big), &err);

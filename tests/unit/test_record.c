@@ -8,6 +8,12 @@
  * valid encoding, and every truncation of a valid value.  Each value is
  * decoded from a heap buffer of exactly its length, so ASan catches a
  * read past `len`.
+ *
+ * Text forms (format version 2): a table of policy bodies that are, or
+ * are almost, the canonical rendering of their fields; each must be
+ * written in the expected form and come back byte for byte.  Version-1
+ * values, built by hand as the previous encoder wrote them, must still
+ * decode and re-encode as version 2.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,22 +55,25 @@ static const struct pol_case pol_cases[] = {
 	{ "enforce, two mx", { RECORD_MODE_ENFORCE, 604800, 1700000000,
 	    1700003600, 0, 0, "20160831085700Z", "", 2,
 	    { "mx1.example.com", "*.example.net" },
-	    "version: STSv1\r\nmode: enforce\r\n", 31 }, 0, 0 },
+	    "version: STSv1\r\nmode: enforce\r\n", 31, RECORD_TEXT_STORED },
+	    0, 0 },
 	{ "testing with failure state", { RECORD_MODE_TESTING, 86400,
 	    1700000000, 1700000100, 1700000900, 3, "abc", "https-timeout", 1,
-	    { "mail.example.org" }, "x", 1 }, 0, 0 },
+	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED }, 0, 0 },
 	{ "mode none, no mx, empty text", { RECORD_MODE_NONE, 0, 5, 5, 0, 0,
-	    "1", "", 0, { NULL }, "", 0 }, 0, 0 },
+	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED }, 0, 0 },
 	{ "NULL id/error/text read as empty", { RECORD_MODE_NONE, 1, 0, 0, 0,
-	    0, NULL, NULL, 0, { NULL }, NULL, 0 }, 0, 0 },
+	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED }, 0, 0 },
 	{ "extreme integers", { RECORD_MODE_ENFORCE, UINT32_MAX, INT64_MIN,
-	    INT64_MAX, -1, UINT32_MAX, "Z", "e", 1, { "a" }, "t", 1 }, 0, 0 },
+	    INT64_MAX, -1, UINT32_MAX, "Z", "e", 1, { "a" }, "t", 1,
+	    RECORD_TEXT_STORED }, 0, 0 },
 	{ "UTF-8 and CRLF in text", { RECORD_MODE_TESTING, 3600, 1, 2, 3, 4,
 	    "id", "c", 1, { "*.b.c" },
-	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22 }, 0, 0 },
+	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22, RECORD_TEXT_STORED },
+	    0, 0 },
 	{ "every limit at its maximum", { RECORD_MODE_ENFORCE, 31557600, 1,
 	    2, 3, 4, id32, code63, RECORD_MX_MAX, { NULL }, text_max,
-	    RECORD_TEXT_MAX }, RECORD_MX_MAX, 1 },
+	    RECORD_TEXT_MAX, RECORD_TEXT_STORED }, RECORD_MX_MAX, 1 },
 };
 
 static int
@@ -179,26 +188,35 @@ test_neg_roundtrip(const struct record_negative *c, size_t idx)
 
 /* ---- golden bytes: the stored format is fixed, little-endian ---- */
 
+/* A version-2 policy value up to its mx patterns, with text form f. */
+#define GOLDEN_POL_HEAD(f) \
+	2, 'P', 2, (f),  0x80, 0x51, 0x01, 0,  3, 0, 0, 0, \
+	1, 0, 0, 0, 0, 0, 0, 0,  2, 0, 0, 0, 0, 0, 0, 0, \
+	0, 0, 0, 0, 0, 0, 0, 0, \
+	1, 'Q', 0,  0, 0,  1, 0,  1, 'm', 0
+#define GOLDEN_CANON	"version: STSv1\nmode: enforce\nmx: m\nmax_age: 86400\n"
+
+static const uint8_t want_neg[] = {
+	2, 'N', 1, 0,  0x04, 0x03, 0x02, 0x01,
+	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+	0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0x10, 0, 0, 0, 0, 0, 0, 0,
+	2, 'a', 'b', 0
+};
+static const uint8_t want_pol[] = {	/* stored text "x\n" */
+	GOLDEN_POL_HEAD(RECORD_TEXT_STORED),  2, 0, 0, 0, 'x', '\n', 0
+};
+static const uint8_t want_canon[] = {	/* GOLDEN_CANON as form LF */
+	GOLDEN_POL_HEAD(RECORD_TEXT_LF)
+};
+
 static void
 test_golden(void)
 {
-	static const uint8_t want_neg[] = {
-		1, 'N', 1, 0,  0x04, 0x03, 0x02, 0x01,
-		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
-		0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0x10, 0, 0, 0, 0, 0, 0, 0,
-		2, 'a', 'b', 0
-	};
-	static const uint8_t want_pol[] = {
-		1, 'P', 2, 0,  0x80, 0x51, 0x01, 0,  3, 0, 0, 0,
-		1, 0, 0, 0, 0, 0, 0, 0,  2, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0, 0, 0, 0, 0, 0,
-		1, 'Q', 0,  0, 0,  1, 0,  1, 'm', 0,  2, 0, 0, 0, 'x', '\n', 0
-	};
 	struct record_negative n = { RECORD_NEG_DNS_ERROR, 0x01020304,
 	    0x0102030405060708LL, -2, 16, "ab" };
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
-	    "Q", "", 1, { "m" }, "x\n", 2 };
+	    "Q", "", 1, { "m" }, "x\n", 2, RECORD_TEXT_STORED };
 	uint8_t buf[256];
 	ssize_t len;
 
@@ -210,6 +228,343 @@ test_golden(void)
 	tap_ok(len == (ssize_t)sizeof(want_pol) &&
 	    memcmp(buf, want_pol, sizeof(want_pol)) == 0,
 	    "golden bytes of a policy record");
+	p.text = GOLDEN_CANON;
+	p.text_len = strlen(GOLDEN_CANON);
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_canon) &&
+	    memcmp(buf, want_canon, sizeof(want_canon)) == 0,
+	    "golden bytes of a policy whose text is canonical (form 1, "
+	    "no text)");
+	p.text = NULL;
+	p.text_len = 0;
+	p.text_form = RECORD_TEXT_LF;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_canon) &&
+	    memcmp(buf, want_canon, sizeof(want_canon)) == 0,
+	    "text form LF given without a text: the same bytes");
+}
+
+/* ---- version 1, as the previous encoder wrote it ---- */
+
+/* Version 1: want_pol's layout, byte 3 reserved (0), text always stored. */
+static size_t
+v1_policy(uint8_t *buf, const char *text)
+{
+	size_t head = sizeof(want_canon), n = strlen(text);
+
+	memcpy(buf, want_canon, head);
+	buf[0] = 1;
+	buf[3] = 0;
+	buf[head] = (uint8_t)(n & 0xff);
+	buf[head + 1] = (uint8_t)(n >> 8);
+	buf[head + 2] = buf[head + 3] = 0;
+	memcpy(buf + head + 4, text, n + 1);
+	return head + 4 + n + 1;
+}
+
+/* Decode v, check the text and that re-encoding gives `want`. */
+static void
+v1_check(const uint8_t *v, size_t len, const char *text, const uint8_t *want,
+    size_t wantlen, const char *name)
+{
+	static char rbuf[RECORD_TEXT_RENDER_MAX];
+	uint8_t *exact = dup_exact(v, len), again[512];
+	struct record_policy d, d2;
+	const char *why = NULL, *t;
+	size_t tlen = 0;
+	ssize_t n = -1;
+	int ok;
+
+	ok = record_policy_decode(exact, len, &d, &why) == 0 &&
+	    d.text_form == RECORD_TEXT_STORED && d.text_len == strlen(text) &&
+	    strcmp(d.text, text) == 0 && d.max_age == 86400 &&
+	    d.failures == 3 && strcmp(d.id, "Q") == 0 && d.nmx == 1 &&
+	    strcmp(d.mx[0], "m") == 0;
+	if (!tap_ok(ok, "version 1: %s: decodes, text stored", name))
+		tap_diag("got why \"%s\"", why ? why : "NULL");
+	if (ok)
+		n = record_policy_encode(&d, again, sizeof(again), NULL);
+	ok = n == (ssize_t)wantlen && memcmp(again, want, wantlen) == 0 &&
+	    record_policy_decode(again, (size_t)n, &d2, NULL) == 0 &&
+	    (t = record_policy_text(&d2, rbuf, sizeof(rbuf), &tlen)) != NULL &&
+	    tlen == strlen(text) && strcmp(t, text) == 0;
+	tap_ok(ok, "version 1: %s: re-encodes as version 2, same text", name);
+	free(exact);
+}
+
+static void
+test_v1(void)
+{
+	uint8_t v[512], want[512], *x;
+	struct record_negative dn;
+	struct record_policy d;
+	const char *why = NULL;
+	size_t len;
+
+	len = v1_policy(v, "x\n");
+	memcpy(want, v, len);
+	want[0] = 2;
+	v1_check(v, len, "x\n", want, len, "a text that is not canonical");
+	/* The old encoder stored canonical texts too. */
+	len = v1_policy(v, GOLDEN_CANON);
+	v1_check(v, len, GOLDEN_CANON, want_canon, sizeof(want_canon),
+	    "a canonical text");
+	/* The same bytes as version 2 are not what our encoder writes. */
+	v[0] = 2;
+	x = dup_exact(v, len);
+	tap_ok(record_policy_decode(x, len, &d, &why) == -1 && why != NULL &&
+	    strcmp(why, "canonical policy text stored verbatim") == 0,
+	    "version 2: a canonical text stored verbatim is refused");
+	free(x);
+	v[0] = 1;
+	v[3] = 1;
+	x = dup_exact(v, len);
+	tap_ok(record_policy_decode(x, len, &d, &why) == -1 && why != NULL &&
+	    strcmp(why, "reserved byte is not zero") == 0,
+	    "version 1: byte 3 is reserved, not a text form");
+	free(x);
+	memcpy(v, want_neg, sizeof(want_neg));
+	v[0] = 1;
+	x = dup_exact(v, sizeof(want_neg));
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == 0 &&
+	    dn.reason == RECORD_NEG_DNS_ERROR && dn.count == 0x01020304 &&
+	    dn.first_at == 0x0102030405060708LL && dn.last_at == -2 &&
+	    dn.retry_at == 16 && strcmp(dn.code, "ab") == 0 &&
+	    record_negative_encode(&dn, want, sizeof(want), NULL) ==
+	    (ssize_t)sizeof(want_neg) &&
+	    memcmp(want, want_neg, sizeof(want_neg)) == 0,
+	    "version 1: a negative entry decodes, re-encodes as version 2");
+	x[3] = 1;
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
+	    strcmp(why, "reserved byte is not zero") == 0,
+	    "version 1: negative reserved byte 1 is refused");
+	free(x);
+	x = dup_exact(want_neg, sizeof(want_neg));
+	x[3] = 1;
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
+	    strcmp(why, "reserved byte is not zero") == 0,
+	    "version 2: negative reserved byte 1 is refused");
+	free(x);
+}
+
+/* ---- text forms: canonical bodies are kept as one byte ---- */
+
+#define TF_V	"version: STSv1"
+#define TF_M	"mode: enforce"
+#define TF_MX1	"mx: mx1.example.net"
+#define TF_MX2	"mx: *.example.org"
+#define TF_AGE	"max_age: 604800"
+#define TF_LF(a, b, c, d, e)	a "\n" b "\n" c "\n" d "\n" e "\n"
+#define TF_CRLF(a, b, c, d, e)	a "\r\n" b "\r\n" c "\r\n" d "\r\n" e "\r\n"
+
+struct text_case {
+	const char	*name;
+	enum record_mode mode;
+	uint32_t	 max_age;
+	size_t		 nmx;
+	const char	*text;
+	enum record_text_form want;
+};
+
+/* mx patterns of every case: the first nmx of these. */
+static const char *const tf_mx[] = { "mx1.example.net", "*.example.org" };
+
+static const struct text_case text_cases[] = {
+	{ "canonical, LF", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_LF(TF_V, TF_M, TF_MX1, TF_MX2, TF_AGE), RECORD_TEXT_LF },
+	{ "canonical, CRLF", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_CRLF(TF_V, TF_M, TF_MX1, TF_MX2, TF_AGE), RECORD_TEXT_CRLF },
+	{ "canonical, mode testing, one mx", RECORD_MODE_TESTING, 86400, 1,
+	    TF_V "\r\nmode: testing\r\n" TF_MX1 "\r\nmax_age: 86400\r\n",
+	    RECORD_TEXT_CRLF },
+	{ "canonical, mode none, no mx", RECORD_MODE_NONE, 86400, 0,
+	    TF_V "\nmode: none\nmax_age: 86400\n", RECORD_TEXT_LF },
+	{ "canonical, max_age 0", RECORD_MODE_ENFORCE, 0, 1,
+	    TF_V "\n" TF_M "\n" TF_MX1 "\nmax_age: 0\n", RECORD_TEXT_LF },
+	{ "canonical, max_age 4294967295", RECORD_MODE_ENFORCE, UINT32_MAX, 1,
+	    TF_V "\r\n" TF_M "\r\n" TF_MX1 "\r\nmax_age: 4294967295\r\n",
+	    RECORD_TEXT_CRLF },
+	{ "another field order", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_LF(TF_M, TF_V, TF_MX1, TF_MX2, TF_AGE), RECORD_TEXT_STORED },
+	{ "max_age before the mx lines", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_LF(TF_V, TF_M, TF_AGE, TF_MX1, TF_MX2), RECORD_TEXT_STORED },
+	{ "an extension field at the end", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_LF(TF_V, TF_M, TF_MX1, TF_MX2, TF_AGE) "ext: 1\n",
+	    RECORD_TEXT_STORED },
+	{ "an extension field in the middle", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_CRLF(TF_V, TF_M, TF_MX1, "ext: 1", TF_MX2) TF_AGE "\r\n",
+	    RECORD_TEXT_STORED },
+	{ "no line end after max_age", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_V "\n" TF_M "\n" TF_MX1 "\n" TF_MX2 "\n" TF_AGE,
+	    RECORD_TEXT_STORED },
+	{ "an empty line at the end", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_LF(TF_V, TF_M, TF_MX1, TF_MX2, TF_AGE) "\n",
+	    RECORD_TEXT_STORED },
+	{ "mixed line ends, CRLF first", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_V "\r\n" TF_M "\r\n" TF_MX1 "\n" TF_MX2 "\r\n" TF_AGE "\r\n",
+	    RECORD_TEXT_STORED },
+	{ "mixed line ends, LF first", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_V "\n" TF_M "\n" TF_MX1 "\n" TF_MX2 "\n" TF_AGE "\r\n",
+	    RECORD_TEXT_STORED },
+	{ "CR line ends", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_V "\r" TF_M "\r" TF_MX1 "\r" TF_MX2 "\r" TF_AGE "\r",
+	    RECORD_TEXT_STORED },
+	{ "a leading zero in max_age", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_LF(TF_V, TF_M, TF_MX1, TF_MX2, "max_age: 0604800"),
+	    RECORD_TEXT_STORED },
+	{ "max_age clamped: the text says more", RECORD_MODE_ENFORCE,
+	    31557600, 2, TF_LF(TF_V, TF_M, TF_MX1, TF_MX2,
+	    "max_age: 99999999999"), RECORD_TEXT_STORED },
+	{ "\"version: STSv1 \" (trailing space)", RECORD_MODE_ENFORCE, 604800,
+	    2, TF_LF(TF_V " ", TF_M, TF_MX1, TF_MX2, TF_AGE),
+	    RECORD_TEXT_STORED },
+	{ "\"version: stsv1\"", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_LF("version: stsv1", TF_M, TF_MX1, TF_MX2, TF_AGE),
+	    RECORD_TEXT_STORED },
+	{ "mode differs from the record's", RECORD_MODE_TESTING, 604800, 2,
+	    TF_LF(TF_V, TF_M, TF_MX1, TF_MX2, TF_AGE), RECORD_TEXT_STORED },
+	{ "mx lines in another order", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_LF(TF_V, TF_M, TF_MX2, TF_MX1, TF_AGE), RECORD_TEXT_STORED },
+	{ "one mx line fewer than the record", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_V "\n" TF_M "\n" TF_MX1 "\n" TF_AGE "\n", RECORD_TEXT_STORED },
+	{ "one mx line more than the record", RECORD_MODE_ENFORCE, 604800, 1,
+	    TF_LF(TF_V, TF_M, TF_MX1, TF_MX2, TF_AGE), RECORD_TEXT_STORED },
+	{ "cut inside a line", RECORD_MODE_ENFORCE, 604800, 2,
+	    TF_V "\nmode: enf", RECORD_TEXT_STORED },
+	{ "only the version line", RECORD_MODE_ENFORCE, 604800, 0,
+	    TF_V "\n", RECORD_TEXT_STORED },
+	{ "\"version: STSv1\" without a line end", RECORD_MODE_ENFORCE,
+	    604800, 0, TF_V, RECORD_TEXT_STORED },
+	{ "empty text", RECORD_MODE_ENFORCE, 604800, 2, "",
+	    RECORD_TEXT_STORED },
+};
+
+/* Encode c's text, check the form and the size, decode, regenerate. */
+static void
+test_text_case(const struct text_case *c)
+{
+	static uint8_t out[RECORD_POLICY_MAX], again[RECORD_POLICY_MAX];
+	static char rbuf[RECORD_TEXT_RENDER_MAX];
+	static struct record_policy p, d;
+	size_t tlen = strlen(c->text), bare, want_len, glen = 0;
+	const char *why = NULL, *got = NULL;
+	uint8_t *exact;
+	ssize_t n;
+	int ok;
+
+	memset(&p, 0, sizeof(p));
+	p.mode = c->mode;
+	p.max_age = c->max_age;
+	p.id = "abc";
+	p.nmx = c->nmx;
+	memcpy(p.mx, tf_mx, c->nmx * sizeof(tf_mx[0]));
+	/* No text: a stored empty text, u32 length and NUL (5 bytes). */
+	bare = record_policy_size(&p) - 5;
+	want_len = c->want == RECORD_TEXT_STORED ? bare + 5 + tlen : bare;
+	p.text = c->text;
+	p.text_len = tlen;
+	n = record_policy_encode(&p, out, sizeof(out), &why);
+	if (!tap_ok(n == (ssize_t)want_len && out[3] == c->want &&
+	    record_policy_size(&p) == want_len, "text form: %s: written "
+	    "as form %d in %zu bytes", c->name, c->want, want_len)) {
+		tap_diag("got %zd bytes, form %d (%s)", n, n > 3 ? out[3] : -1,
+		    why ? why : "NULL");
+		return;
+	}
+	exact = dup_exact(out, (size_t)n);
+	ok = record_policy_decode(exact, (size_t)n, &d, &why) == 0 &&
+	    d.text_form == c->want;
+	if (ok && c->want == RECORD_TEXT_STORED)
+		ok = pol_points_into(&d, exact, (size_t)n);
+	else if (ok)
+		ok = d.text == NULL && d.text_len == 0;
+	if (ok)
+		got = record_policy_text(&d, rbuf, sizeof(rbuf), &glen);
+	if (!tap_ok(ok && got != NULL && glen == tlen && got[tlen] == '\0' &&
+	    memcmp(got, c->text, tlen) == 0 && (got == rbuf) ==
+	    (c->want != RECORD_TEXT_STORED), "text form: %s: decodes, the "
+	    "text comes back byte for byte", c->name))
+		tap_diag("got form %d, text \"%.*s\" (%zu bytes)", d.text_form,
+		    got != NULL ? (int)glen : 0, got != NULL ? got : "", glen);
+	tap_ok(ok && record_policy_encode(&d, again, sizeof(again), NULL) ==
+	    n && memcmp(again, exact, (size_t)n) == 0,
+	    "text form: %s: re-encode gives the same bytes", c->name);
+	free(exact);
+}
+
+/* record_policy_text: limits, and the largest rendering. */
+static void
+test_render(void)
+{
+	static char big[RECORD_TEXT_RENDER_MAX + 1];
+	static uint8_t out[RECORD_POLICY_MAX];
+	static struct record_policy p, d;
+	char small[8];
+	const char *t;
+	size_t i, len = 1;
+	ssize_t n;
+
+	memset(&p, 0, sizeof(p));
+	p.mode = RECORD_MODE_ENFORCE;
+	p.max_age = UINT32_MAX;
+	p.nmx = RECORD_MX_MAX;
+	for (i = 0; i < RECORD_MX_MAX; i++)
+		p.mx[i] = mx253;
+	p.text_form = RECORD_TEXT_CRLF;
+	t = record_policy_text(&p, big, RECORD_TEXT_RENDER_MAX, &len);
+	tap_ok(t == big && len == RECORD_TEXT_RENDER_MAX - 1 &&
+	    strlen(big) == len, "render: the largest text fills "
+	    "RECORD_TEXT_RENDER_MAX exactly");
+	tap_ok(record_policy_text(&p, big, RECORD_TEXT_RENDER_MAX - 1,
+	    &len) == NULL && len == 0, "render: one byte less is refused");
+	/* The rendering, given as a text, is recognised as canonical. */
+	p.text_form = RECORD_TEXT_STORED;
+	p.text = big;
+	p.text_len = RECORD_TEXT_RENDER_MAX - 1;
+	n = record_policy_encode(&p, out, sizeof(out), NULL);
+	tap_ok(n > 0 && out[3] == RECORD_TEXT_CRLF &&
+	    record_policy_decode(out, (size_t)n, &d, NULL) == 0 &&
+	    (t = record_policy_text(&d, big, sizeof(big), &len)) != NULL &&
+	    len == p.text_len, "render: the largest text is kept as a form");
+	p.text = "abc";
+	p.text_len = 3;
+	tap_ok(record_policy_text(&p, NULL, 0, &len) == p.text && len == 3,
+	    "render: a stored text is returned as it is, no buffer needed");
+	p.text = NULL;
+	p.text_len = 0;
+	tap_ok((t = record_policy_text(&p, NULL, 0, &len)) != NULL &&
+	    t[0] == '\0' && len == 0, "render: a NULL stored text is \"\"");
+	p.text_form = RECORD_TEXT_LF;
+	p.nmx = 0;
+	tap_ok(record_policy_text(&p, small, sizeof(small), &len) == NULL,
+	    "render: a buffer too small gives NULL");
+	p.text_form = 3;
+	tap_ok(record_policy_text(&p, big, sizeof(big), &len) == NULL,
+	    "render: text form 3 gives NULL");
+	p.text_form = RECORD_TEXT_LF;
+	p.mode = 3;
+	tap_ok(record_policy_text(&p, big, sizeof(big), &len) == NULL,
+	    "render: mode 3 gives NULL");
+}
+
+/* The refresh path: a decoded policy, updated, keeps its text form. */
+static void
+test_form_kept(void)
+{
+	uint8_t out[256], *exact;
+	struct record_policy d;
+	ssize_t n = -1;
+
+	exact = dup_exact(want_canon, sizeof(want_canon));
+	if (record_policy_decode(exact, sizeof(want_canon), &d, NULL) == 0) {
+		d.failures = 4;
+		d.last_error = "https-timeout";
+		n = record_policy_encode(&d, out, sizeof(out), NULL);
+	}
+	tap_ok(n == (ssize_t)sizeof(want_canon) + 13 &&
+	    out[3] == RECORD_TEXT_LF && out[8] == 4,
+	    "a decoded policy, updated, is written with its text form");
+	free(exact);
 }
 
 /* ---- encoder refusals ---- */
@@ -241,6 +596,11 @@ static void p_textnul(struct record_policy *p) {
 	p->text = "ab\0cd"; p->text_len = 5; }
 static void p_textnull(struct record_policy *p) {
 	p->text = NULL; p->text_len = 3; }
+static void p_form3(struct record_policy *p) { p->text_form = 3; }
+static void p_formlf(struct record_policy *p) {
+	p->text_form = RECORD_TEXT_LF; }
+static void p_formcrlf(struct record_policy *p) {
+	p->text_form = RECORD_TEXT_CRLF; p->text = NULL; p->text_len = 1; }
 
 static const struct enc_fail_case enc_fail_cases[] = {
 	{ "mode 3", p_mode, "invalid mode" },
@@ -259,13 +619,19 @@ static const struct enc_fail_case enc_fail_cases[] = {
 	{ "text of 64 KiB + 1", p_textlong, "policy text too long" },
 	{ "NUL in text", p_textnul, "NUL in policy text" },
 	{ "NULL text with a length", p_textnull, "NULL policy text" },
+	{ "text form 3", p_form3, "invalid text form" },
+	{ "text form LF with a text", p_formlf,
+	    "policy text given with a text form" },
+	{ "text form CRLF with a text length", p_formcrlf,
+	    "policy text given with a text form" },
 };
 
 static void
 test_enc_fail(const struct enc_fail_case *c)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 0,
-	    "abc", "", 2, { mx_full[0], mx_full[1] }, "t", 1 };
+	    "abc", "", 2, { mx_full[0], mx_full[1] }, "t", 1,
+	    RECORD_TEXT_STORED };
 	static uint8_t buf[RECORD_POLICY_MAX + 1024];
 	const char *why = NULL;
 	ssize_t n;
@@ -282,7 +648,7 @@ static void
 test_enc_small(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 0,
-	    "abc", "", 1, { "mx.example" }, "t", 1 };
+	    "abc", "", 1, { "mx.example" }, "t", 1, RECORD_TEXT_STORED };
 	struct record_negative n = { RECORD_NEG_NO_RECORD, 1, 1, 1, 1, "x" };
 	struct record_negative bad = { 4, 1, 1, 1, 1, "x" };
 	uint8_t buf[RECORD_NEGATIVE_MAX];
@@ -320,7 +686,7 @@ build_ref(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 604800, 1700000000,
 	    1700000000, 0, 0, "abc", "x", 2, { "mx1.example.com",
-	    "*.example.net" }, "version: STSv1\r\n", 16 };
+	    "*.example.net" }, "version: STSv1\r\n", 16, RECORD_TEXT_STORED };
 
 	ref_len = (size_t)record_policy_encode(&p, ref, sizeof(ref), NULL);
 	anchors[A_START] = 0;
@@ -343,12 +709,16 @@ struct patch_case {
 
 static const struct patch_case patch_cases[] = {
 	{ "version 0", A_START, 0, 1, { 0 }, "unsupported record version" },
-	{ "version 2", A_START, 0, 1, { 2 }, "unsupported record version" },
+	{ "version 3", A_START, 0, 1, { 3 }, "unsupported record version" },
 	{ "version 255", A_START, 0, 1, { 255 }, "unsupported record version" },
 	{ "kind N read as a policy", A_START, 1, 1, { 'N' },
 	    "not a policy record" },
-	{ "reserved byte 1", A_START, 3, 1, { 1 },
-	    "reserved byte is not zero" },
+	{ "text form 3", A_START, 3, 1, { 3 }, "invalid text form" },
+	{ "text form 255", A_START, 3, 1, { 255 }, "invalid text form" },
+	{ "text form LF, then a text", A_START, 3, 1, { RECORD_TEXT_LF },
+	    "trailing bytes after record" },
+	{ "text form CRLF, then a text", A_START, 3, 1, { RECORD_TEXT_CRLF },
+	    "trailing bytes after record" },
 	{ "mode 3", A_START, 2, 1, { 3 }, "invalid mode" },
 	{ "mode 255", A_START, 2, 1, { 255 }, "invalid mode" },
 	{ "id length 33", A_ID, 0, 1, { 33 }, "bad id length" },
@@ -558,6 +928,11 @@ main(void)
 	for (i = 0; i < sizeof(neg_cases) / sizeof(neg_cases[0]); i++)
 		test_neg_roundtrip(&neg_cases[i], i);
 	test_golden();
+	test_v1();
+	for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++)
+		test_text_case(&text_cases[i]);
+	test_render();
+	test_form_kept();
 	for (i = 0; i < sizeof(enc_fail_cases) / sizeof(enc_fail_cases[0]);
 	    i++)
 		test_enc_fail(&enc_fail_cases[i]);
@@ -567,6 +942,7 @@ main(void)
 		test_patch(&patch_cases[i]);
 	test_decode_misc();
 	test_truncations(ref, ref_len, 1);
+	test_truncations(want_canon, sizeof(want_canon), 1);
 	n = record_negative_encode(&neg_cases[1], buf, sizeof(buf), NULL);
 	test_truncations(buf, (size_t)n, 0);
 	test_max_sizes();
