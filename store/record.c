@@ -76,7 +76,7 @@ static const char	*record_rd_str(struct record_rd *, size_t, size_t,
 			    size_t, enum record_abc, const char *, size_t *);
 static int		 record_rd_head(struct record_rd *, int, unsigned *,
 			    unsigned *);
-static void		 record_rd_text(struct record_rd *, int,
+static void		 record_rd_text(struct record_rd *,
 			    struct record_policy *);
 static int		 record_rd_end(struct record_rd *, const char **);
 static void		 record_wr_uint(struct record_wr *, uint64_t,
@@ -281,7 +281,8 @@ record_rd_head(struct record_rd *r, int kind, unsigned *e, unsigned *b3)
 	*e = *b3 = 0;
 	if ((p = record_rd_take(r, 4)) == NULL)
 		return -1;
-	if (p[0] != RECORD_VERSION && p[0] != RECORD_VERSION_1)
+	if (p[0] != RECORD_VERSION_1 &&
+	    (p[0] != RECORD_VERSION || kind != RECORD_KIND_POLICY))
 		r->why = "unsupported record version";
 	else if (p[1] != kind)
 		r->why = kind == RECORD_KIND_POLICY ? "not a policy record" :
@@ -291,9 +292,9 @@ record_rd_head(struct record_rd *r, int kind, unsigned *e, unsigned *b3)
 	return r->why != NULL ? -1 : p[0];
 }
 
-/* The text of a policy: stored, or NULL for a text form. */
+/* The text of a policy: stored (version 1), or NULL for a text form. */
 static void
-record_rd_text(struct record_rd *r, int version, struct record_policy *out)
+record_rd_text(struct record_rd *r, struct record_policy *out)
 {
 	out->text = NULL;
 	out->text_len = 0;
@@ -301,12 +302,6 @@ record_rd_text(struct record_rd *r, int version, struct record_policy *out)
 		return;
 	out->text = record_rd_str(r, 4, 0, RECORD_TEXT_MAX, RECORD_ABC_ANY,
 	    "bad policy text length", &out->text_len);
-	/* Our version-2 encoder writes a canonical text as its form, so a
-	 * stored one is not ours; refusing it keeps encode(decode(b)) == b.
-	 * Version 1 stored every text. */
-	if (r->why == NULL && version == RECORD_VERSION &&
-	    record_text_detect(out) != RECORD_TEXT_STORED)
-		r->why = "canonical policy text stored verbatim";
 }
 
 /* The final check: no error on the way and nothing left over. */
@@ -330,9 +325,10 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	int v;
 
 	v = record_rd_head(&r, RECORD_KIND_POLICY, &mode, &form);
-	if (v == RECORD_VERSION_1 && form != 0)
+	if (v == RECORD_VERSION_1 && form != RECORD_TEXT_STORED)
 		r.why = "reserved byte is not zero";
-	else if (v == RECORD_VERSION && form > RECORD_TEXT_CRLF)
+	else if (v == RECORD_VERSION && (form == RECORD_TEXT_STORED ||
+	    form > RECORD_TEXT_CRLF))
 		r.why = "invalid text form";
 	else if (v != -1 && mode > RECORD_MODE_ENFORCE)
 		r.why = "invalid mode";
@@ -353,7 +349,7 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	for (i = 0; r.why == NULL && i < out->nmx; i++)
 		out->mx[i] = record_rd_str(&r, 1, 1, RECORD_MX_LEN_MAX,
 		    RECORD_ABC_VCHAR, "bad mx pattern length", NULL);
-	record_rd_text(&r, v, out);
+	record_rd_text(&r, out);
 	return record_rd_end(&r, why);
 }
 
@@ -533,7 +529,9 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 			*why = "buffer too small";
 		return -1;
 	}
-	record_wr_uint(&w, RECORD_VERSION, 1);
+	/* The lowest version that holds it: see record.h. */
+	record_wr_uint(&w, form == RECORD_TEXT_STORED ? RECORD_VERSION_1 :
+	    RECORD_VERSION, 1);
 	record_wr_uint(&w, RECORD_KIND_POLICY, 1);
 	record_wr_uint(&w, (uint64_t)p->mode, 1);
 	record_wr_uint(&w, (uint64_t)form, 1);
@@ -580,7 +578,7 @@ record_negative_encode(const struct record_negative *n, void *buf,
 			*why = "buffer too small";
 		return -1;
 	}
-	record_wr_uint(&w, RECORD_VERSION, 1);
+	record_wr_uint(&w, RECORD_VERSION_1, 1);
 	record_wr_uint(&w, RECORD_KIND_NEGATIVE, 1);
 	record_wr_uint(&w, (uint64_t)n->reason, 1);
 	record_wr_uint(&w, 0, 1);

@@ -16,33 +16,41 @@
  * terminating NUL, so these pointers are ordinary C strings, and the
  * decoder checks that no string contains another NUL.
  *
- * Format (version RECORD_VERSION = 2), all integers little-endian and
- * read byte by byte (the buffer needs no alignment):
+ * Format, all integers little-endian and read byte by byte (the buffer
+ * needs no alignment):
  *   policy:   u8 version, u8 kind 'P', u8 mode, u8 text_form,
  *             u32 max_age, u32 failures,
  *             i64 fetched_at, i64 txt_checked_at, i64 retry_at,
  *             u8 id_len, id, NUL,
  *             u8 err_len, last_error, NUL,
  *             u16 nmx, nmx times (u8 len, pattern, NUL),
- *             and only when text_form is RECORD_TEXT_STORED (0):
- *             u32 text_len, text, NUL
- *   negative: u8 version, u8 kind 'N', u8 reason, u8 reserved (0),
+ *             and only in version 1: u32 text_len, text, NUL
+ *   negative: u8 version (1), u8 kind 'N', u8 reason, u8 reserved (0),
  *             u32 count, i64 first_at, i64 last_at, i64 retry_at,
  *             u8 code_len, code, NUL
+ * A policy is version 1 with text_form RECORD_TEXT_STORED (0) and its
+ * text, or version RECORD_VERSION (2) with text_form RECORD_TEXT_LF or
+ * RECORD_TEXT_CRLF and no text.  The encoder writes the lowest version
+ * that holds the record, so only an elided text needs version 2: the
+ * STARTTLS list entries (resolver/liststore.h uses this format) and the
+ * negative entries are byte for byte what mtastsd wrote before version
+ * 2 existed, and an older mtastsd reads a version-2 policy as a corrupt
+ * record (a logged miss: the domain is discovered again), never as a
+ * crash.
  * The value must end exactly after the last field.  Decoding rejects
- * (returns -1 with a static reason) anything that is not exactly what
- * the encoder writes for some valid struct: another version, another
+ * (returns -1 with a static reason) anything else: another version or
  * kind, a reserved byte other than 0, an unknown mode, reason or text
  * form, a length or count over its limit, a string with a byte outside
- * its alphabet, a missing NUL, a truncated value, trailing bytes, or a
- * stored text that is the canonical rendering (the encoder would have
- * written the one-byte form).  So decode followed by encode gives back
- * the same bytes (for version 2; see below for version 1).
+ * its alphabet, a missing NUL, a truncated value or trailing bytes.
+ * Decode followed by encode gives back the same bytes, except for a
+ * version-1 policy whose text is canonical (an older mtastsd wrote
+ * every text): it re-encodes as version 2 with the same fields and the
+ * same text.
  *
  * Why text_form: the policy text is about half of a record, and almost
  * every real policy body is exactly the canonical rendering of its own
  * parsed fields.  With 10,000 cached policies the LMDB map counts
- * against the daemon's memory target, so such a body is not stored but
+ * against the daemon's memory, so such a body is not stored but
  * regenerated, byte for byte, by record_policy_text().  The canonical
  * rendering of a policy is, with EOL "\n" (RECORD_TEXT_LF) or "\r\n"
  * (RECORD_TEXT_CRLF) and every line ending in EOL:
@@ -53,18 +61,6 @@
  * mixed EOL, "max_age: 0604800", a max_age the caller clamped so that
  * the struct's differs from the text's) is stored verbatim: the codec
  * never parses the text, it only compares it with the rendering.
- *
- * Version 1 (mtastsd before the text forms) is still decoded: the same
- * layout with byte 3 reserved (0) and the text always stored; it
- * decodes with text_form RECORD_TEXT_STORED.  Encoding always writes
- * version 2, so re-encoding a decoded version-1 policy gives a version-2
- * value with the same fields and the same text (possibly as a text
- * form).  Negative entries of version 1 and 2 differ only in the
- * version byte.  An older mtastsd reads a version-2 value as a corrupt
- * record, never as a crash: a cached policy or negative entry is then a
- * logged miss (the domain is discovered again), and a STARTTLS list
- * entry (resolver/liststore.h uses this format too) is not found until
- * a newer list is installed.
  *
  * Strings and their alphabets (checked by encode and decode alike):
  *   id          0..RECORD_ID_MAX ASCII letters and digits (RFC 8461 §3.1)
@@ -87,7 +83,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECORD_VERSION		2	/* written; 1 is still read */
+#define RECORD_VERSION		2	/* newest: policies with a text form */
 #define RECORD_ID_MAX		32	/* RFC 8461 §3.1 sts-id: 1*32 */
 #define RECORD_CODE_MAX		63	/* last_error / code strings */
 #define RECORD_MX_MAX		128	/* mx patterns per policy */

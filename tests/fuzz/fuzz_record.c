@@ -7,12 +7,13 @@
  * contract in record.h and aborts when it is broken: every string points
  * into the input and is NUL-terminated there (the text only when it is
  * stored; a text form has text NULL, text_len 0), and record_policy_text
- * gives the text back.  A version-2 value re-encodes to the same bytes
- * and the size function agrees with its length (the format is
- * canonical), and the regenerated text, given back to the encoder as a
- * stored text, gives those bytes too (render and compare agree).  A
- * version-1 value re-encodes as version 2 with the same fields and the
- * same text.  On failure `why` must be set.
+ * gives the text back.  A value re-encodes to the same bytes and the
+ * size function agrees with its length (the format is canonical), and
+ * the regenerated text, given back to the encoder as a stored text,
+ * gives those bytes too (render and compare agree); the one exception
+ * is a version-1 policy whose text is canonical, which must re-encode
+ * as version 2 with the same fields and the same text.  On failure
+ * `why` must be set.
  *
  * Encode direction: the input is also split on LF into an id, an error
  * code, up to RECORD_MX_MAX + 1 mx patterns and a text (the rest); if
@@ -141,20 +142,19 @@ fuzz_decode_policy(const uint8_t *buf, size_t len)
 		abort();
 	fuzz_check_pointers(&p, buf, len);
 	n = record_policy_encode(&p, scratch, sizeof(scratch), NULL);
-	if (n <= 0 || (size_t)n != record_policy_size(&p) ||
-	    scratch[0] != RECORD_VERSION)
+	if (n <= 0 || (size_t)n != record_policy_size(&p))
 		abort();
-	if (buf[0] == RECORD_VERSION) {
-		if ((size_t)n != len || memcmp(scratch, buf, len) != 0)
-			abort();
+	if ((size_t)n == len && memcmp(scratch, buf, len) == 0) {
 		fuzz_check_text(&p, buf, len);
 		return;
 	}
-	/* Version 1: the same policy, and the same text, as version 2. */
+	/* Only a version-1 canonical text changes: to its version-2 form. */
 	fuzz_check_text(&p, scratch, (size_t)n);
-	if (p.text_form != RECORD_TEXT_STORED ||
+	if (buf[0] != 1 || scratch[0] != RECORD_VERSION ||
+	    p.text_form != RECORD_TEXT_STORED ||
 	    record_policy_decode(scratch, (size_t)n, &d, NULL) != 0 ||
-	    !fuzz_same_fields(&p, &d) || !fuzz_text_is(&d, p.text, p.text_len))
+	    d.text_form == RECORD_TEXT_STORED || !fuzz_same_fields(&p, &d) ||
+	    !fuzz_text_is(&d, p.text, p.text_len))
 		abort();
 }
 
@@ -173,9 +173,7 @@ fuzz_decode_negative(const uint8_t *buf, size_t len)
 	    record_negative_encode(&n, scratch, sizeof(scratch), NULL) !=
 	    (ssize_t)record_negative_size(&n))
 		abort();
-	/* Version 2 gives back its bytes; version 1 only changes byte 0. */
-	if (record_negative_size(&n) != len || scratch[0] != RECORD_VERSION ||
-	    memcmp(scratch + 1, buf + 1, len - 1) != 0)
+	if (record_negative_size(&n) != len || memcmp(scratch, buf, len) != 0)
 		abort();
 }
 

@@ -188,26 +188,26 @@ test_neg_roundtrip(const struct record_negative *c, size_t idx)
 
 /* ---- golden bytes: the stored format is fixed, little-endian ---- */
 
-/* A version-2 policy value up to its mx patterns, with text form f. */
-#define GOLDEN_POL_HEAD(f) \
-	2, 'P', 2, (f),  0x80, 0x51, 0x01, 0,  3, 0, 0, 0, \
+/* A policy value up to its mx patterns: version v, text form f. */
+#define GOLDEN_POL_HEAD(v, f) \
+	(v), 'P', 2, (f),  0x80, 0x51, 0x01, 0,  3, 0, 0, 0, \
 	1, 0, 0, 0, 0, 0, 0, 0,  2, 0, 0, 0, 0, 0, 0, 0, \
 	0, 0, 0, 0, 0, 0, 0, 0, \
 	1, 'Q', 0,  0, 0,  1, 0,  1, 'm', 0
 #define GOLDEN_CANON	"version: STSv1\nmode: enforce\nmx: m\nmax_age: 86400\n"
 
-static const uint8_t want_neg[] = {
-	2, 'N', 1, 0,  0x04, 0x03, 0x02, 0x01,
+static const uint8_t want_neg[] = {	/* version 1, as ever */
+	1, 'N', 1, 0,  0x04, 0x03, 0x02, 0x01,
 	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
 	0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 	0x10, 0, 0, 0, 0, 0, 0, 0,
 	2, 'a', 'b', 0
 };
-static const uint8_t want_pol[] = {	/* stored text "x\n" */
-	GOLDEN_POL_HEAD(RECORD_TEXT_STORED),  2, 0, 0, 0, 'x', '\n', 0
+static const uint8_t want_pol[] = {	/* stored text "x\n": version 1 */
+	GOLDEN_POL_HEAD(1, RECORD_TEXT_STORED),  2, 0, 0, 0, 'x', '\n', 0
 };
 static const uint8_t want_canon[] = {	/* GOLDEN_CANON as form LF */
-	GOLDEN_POL_HEAD(RECORD_TEXT_LF)
+	GOLDEN_POL_HEAD(2, RECORD_TEXT_LF)
 };
 
 static void
@@ -288,7 +288,8 @@ v1_check(const uint8_t *v, size_t len, const char *text, const uint8_t *want,
 	    record_policy_decode(again, (size_t)n, &d2, NULL) == 0 &&
 	    (t = record_policy_text(&d2, rbuf, sizeof(rbuf), &tlen)) != NULL &&
 	    tlen == strlen(text) && strcmp(t, text) == 0;
-	tap_ok(ok, "version 1: %s: re-encodes as version 2, same text", name);
+	tap_ok(ok, "version 1: %s: re-encodes as %s, same text", name,
+	    want[0] == 1 ? "the same bytes" : "version 2");
 	free(exact);
 }
 
@@ -303,18 +304,17 @@ test_v1(void)
 
 	len = v1_policy(v, "x\n");
 	memcpy(want, v, len);
-	want[0] = 2;
 	v1_check(v, len, "x\n", want, len, "a text that is not canonical");
 	/* The old encoder stored canonical texts too. */
 	len = v1_policy(v, GOLDEN_CANON);
 	v1_check(v, len, GOLDEN_CANON, want_canon, sizeof(want_canon),
 	    "a canonical text");
-	/* The same bytes as version 2 are not what our encoder writes. */
+	/* Version 2 has no stored text: form 0 is not one of its forms. */
 	v[0] = 2;
 	x = dup_exact(v, len);
 	tap_ok(record_policy_decode(x, len, &d, &why) == -1 && why != NULL &&
-	    strcmp(why, "canonical policy text stored verbatim") == 0,
-	    "version 2: a canonical text stored verbatim is refused");
+	    strcmp(why, "invalid text form") == 0,
+	    "version 2: a stored text (form 0) is refused");
 	free(x);
 	v[0] = 1;
 	v[3] = 1;
@@ -333,17 +333,17 @@ test_v1(void)
 	    record_negative_encode(&dn, want, sizeof(want), NULL) ==
 	    (ssize_t)sizeof(want_neg) &&
 	    memcmp(want, want_neg, sizeof(want_neg)) == 0,
-	    "version 1: a negative entry decodes, re-encodes as version 2");
+	    "version 1: a negative entry decodes, re-encodes the same");
 	x[3] = 1;
 	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
 	    strcmp(why, "reserved byte is not zero") == 0,
 	    "version 1: negative reserved byte 1 is refused");
 	free(x);
 	x = dup_exact(want_neg, sizeof(want_neg));
-	x[3] = 1;
+	x[0] = 2;
 	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
-	    strcmp(why, "reserved byte is not zero") == 0,
-	    "version 2: negative reserved byte 1 is refused");
+	    strcmp(why, "unsupported record version") == 0,
+	    "version 2: there are no version-2 negative entries");
 	free(x);
 }
 
@@ -710,15 +710,21 @@ struct patch_case {
 static const struct patch_case patch_cases[] = {
 	{ "version 0", A_START, 0, 1, { 0 }, "unsupported record version" },
 	{ "version 3", A_START, 0, 1, { 3 }, "unsupported record version" },
+	{ "version 2 (has no stored text)", A_START, 0, 1, { 2 },
+	    "invalid text form" },
+	{ "version 1 with text form LF", A_START, 3, 1, { RECORD_TEXT_LF },
+	    "reserved byte is not zero" },
 	{ "version 255", A_START, 0, 1, { 255 }, "unsupported record version" },
 	{ "kind N read as a policy", A_START, 1, 1, { 'N' },
 	    "not a policy record" },
-	{ "text form 3", A_START, 3, 1, { 3 }, "invalid text form" },
-	{ "text form 255", A_START, 3, 1, { 255 }, "invalid text form" },
-	{ "text form LF, then a text", A_START, 3, 1, { RECORD_TEXT_LF },
-	    "trailing bytes after record" },
-	{ "text form CRLF, then a text", A_START, 3, 1, { RECORD_TEXT_CRLF },
-	    "trailing bytes after record" },
+	{ "version 2, text form 3", A_START, 0, 4, { 2, 'P', 2, 3 },
+	    "invalid text form" },
+	{ "version 2, text form 255", A_START, 0, 4, { 2, 'P', 2, 255 },
+	    "invalid text form" },
+	{ "version 2, text form LF, then a text", A_START, 0, 4,
+	    { 2, 'P', 2, RECORD_TEXT_LF }, "trailing bytes after record" },
+	{ "version 2, text form CRLF, then a text", A_START, 0, 4,
+	    { 2, 'P', 2, RECORD_TEXT_CRLF }, "trailing bytes after record" },
 	{ "mode 3", A_START, 2, 1, { 3 }, "invalid mode" },
 	{ "mode 255", A_START, 2, 1, { 255 }, "invalid mode" },
 	{ "id length 33", A_ID, 0, 1, { 33 }, "bad id length" },
