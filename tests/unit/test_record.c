@@ -13,7 +13,8 @@
  * are almost, the canonical rendering of their fields; each must be
  * written in the expected form and come back byte for byte.  Version-1
  * values, built by hand as the previous encoder wrote them, must still
- * decode and re-encode as version 2.
+ * decode; they re-encode to the same bytes, except a canonical text,
+ * which becomes its version-2 form.
  */
 #include <stdint.h>
 #include <stdlib.h>
