@@ -106,26 +106,67 @@ record_s(const char *s)
 	return s != NULL ? s : "";
 }
 
+/*
+ * 1 when no byte of the 8-byte word x is outside 0x21-0x7e.  The two
+ * classic word-at-a-time tests ("a byte below n", "a byte above n") are
+ * exact as yes/no answers: a false flag can only follow a true one.
+ */
+static int
+record_word_vchar(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t below = (x - ones * 0x21) & ~x;	/* a byte < 0x21 */
+	uint64_t above = (x + ones) | x;		/* a byte > 0x7e */
+
+	return ((below | above) & high) == 0;
+}
+
+/* The 8 bytes at s as one word (any byte order will do here). */
+static uint64_t
+record_word(const char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, sizeof(x));
+	return x;
+}
+
+/* VCHAR, a word at a time: this runs on every cached lookup. */
+static int
+record_vchar_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len < 8) {
+		for (i = 0; i < len; i++)
+			if ((unsigned char)(s[i] - 0x21) > 0x7e - 0x21)
+				return 0;
+		return 1;
+	}
+	/* Whole words, then the last 8 bytes (overlapping, if need be). */
+	for (i = 0; i + 8 < len; i += 8)
+		if (!record_word_vchar(record_word(s + i)))
+			return 0;
+	return record_word_vchar(record_word(s + len - 8));
+}
+
 static int
 record_abc_ok(const char *s, size_t len, enum record_abc abc)
 {
 	size_t i;
 	unsigned char c;
 
-	/* One loop per alphabet: this runs on every cached lookup. */
 	switch (abc) {
 	case RECORD_ABC_ANY:
 		return memchr(s, '\0', len) == NULL;
 	case RECORD_ABC_VCHAR:
-		for (i = 0; i < len; i++)
-			if ((unsigned char)(s[i] - 0x21) > 0x7e - 0x21)
-				return 0;
-		return 1;
+		return record_vchar_ok(s, len);
 	case RECORD_ABC_ALNUM:
 		for (i = 0; i < len; i++) {
 			c = (unsigned char)s[i];
-			if (!((c >= 'A' && c <= 'Z') ||
-			    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			/* c | 0x20 folds letters to lowercase. */
+			if ((unsigned char)(c - '0') > 9 &&
+			    (unsigned char)((c | 0x20) - 'a') > 'z' - 'a')
 				return 0;
 		}
 		return 1;
@@ -212,7 +253,8 @@ record_rd_take(struct record_rd *r, size_t n)
 	return p;
 }
 
-/* Little-endian unsigned integer of n (1..8) bytes; 0 after an error. */
+/* Little-endian unsigned integer of n (1, 2, 4 or 8) bytes; 0 after an
+ * error. */
 static uint64_t
 record_rd_uint(struct record_rd *r, size_t n)
 {
@@ -221,8 +263,22 @@ record_rd_uint(struct record_rd *r, size_t n)
 
 	if ((p = record_rd_take(r, n)) == NULL)
 		return 0;
-	while (n-- > 0)
-		v = v << 8 | p[n];
+	/* Fixed widths, so the compiler makes each one a single load. */
+	switch (n) {
+	case 8:
+		v = (uint64_t)p[7] << 56 | (uint64_t)p[6] << 48 |
+		    (uint64_t)p[5] << 40 | (uint64_t)p[4] << 32;
+		/* FALLTHROUGH */
+	case 4:
+		v |= (uint64_t)p[3] << 24 | (uint64_t)p[2] << 16;
+		/* FALLTHROUGH */
+	case 2:
+		v |= (uint64_t)p[1] << 8;
+		/* FALLTHROUGH */
+	case 1:
+		v |= p[0];
+		break;
+	}
 	return v;
 }
 

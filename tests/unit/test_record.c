@@ -790,6 +790,69 @@ test_patch(const struct patch_case *c)
 	free(v);
 }
 
+/*
+ * Every byte value at every position of an mx pattern of 1 to 24 bytes
+ * and of an id of 1 to 32: the decoder checks them a word at a time,
+ * so the word edges and the overlapping last word are where it could
+ * go wrong.  Reference: VCHAR is 0x21-0x7e, an id is ALPHA / DIGIT.
+ */
+static int
+alnum_ref(int b)
+{
+	return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') ||
+	    (b >= 'a' && b <= 'z');
+}
+
+static size_t
+alphabet_sweep(int mx)
+{
+	static char s[RECORD_ID_MAX + 1];
+	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 1, 0, 0,
+	    s, "", 1, { s }, "", 0, RECORD_TEXT_STORED }, d;
+	const char *why;
+	uint8_t buf[256];
+	size_t len, i, bad = 0, at = RECORD_POLICY_FIXED + 1;
+	int b, ok, want;
+	ssize_t n;
+
+	for (len = 1; len <= (mx ? 24 : RECORD_ID_MAX); len++) {
+		memset(s, 'a', len);
+		s[len] = '\0';
+		if (mx)
+			p.id = "";
+		n = record_policy_encode(&p, buf, sizeof(buf), NULL);
+		/* The id's bytes follow its length byte; an mx pattern's
+		 * follow the empty id and error code and the count. */
+		if (mx)
+			at = RECORD_POLICY_FIXED + 2 + 2 + 2 + 1;
+		for (i = 0; n > 0 && i < len; i++)
+			for (b = 1; b < 256; b++) {
+				buf[at + i] = (uint8_t)b;
+				ok = record_policy_decode(buf, (size_t)n, &d,
+				    &why) == 0;
+				want = mx ? b >= 0x21 && b <= 0x7e :
+				    alnum_ref(b);
+				bad += ok != want;
+				buf[at + i] = 'a';
+			}
+		bad += n <= 0;
+	}
+	return bad;
+}
+
+static void
+test_alphabets(void)
+{
+	size_t bad;
+
+	bad = alphabet_sweep(1);
+	tap_ok(bad == 0, "mx: every byte at every position of 1-24 bytes "
+	    "(%zu wrong)", bad);
+	bad = alphabet_sweep(0);
+	tap_ok(bad == 0, "id: every byte at every position of 1-32 bytes "
+	    "(%zu wrong)", bad);
+}
+
 static void
 test_decode_misc(void)
 {
@@ -948,6 +1011,7 @@ main(void)
 	for (i = 0; i < sizeof(patch_cases) / sizeof(patch_cases[0]); i++)
 		test_patch(&patch_cases[i]);
 	test_decode_misc();
+	test_alphabets();
 	test_truncations(ref, ref_len, 1);
 	test_truncations(want_canon, sizeof(want_canon), 1);
 	n = record_negative_encode(&neg_cases[1], buf, sizeof(buf), NULL);
