@@ -8,12 +8,20 @@
  * values (a char converted to unsigned char, or an int holding one);
  * bytes above 0x7f belong to no class and fold to themselves.
  *
- * Header-only: the functions are small enough to inline everywhere.
+ * The functions are small enough to inline everywhere; chars.c holds
+ * the one table, for the two loops that run on every cached lookup.
  */
 #ifndef CHARS_H
 #define CHARS_H
 
 #include <stddef.h>
+
+/*
+ * chars_ldh[c]: c lowercased when c is a letter, a digit, "-" or ".",
+ * else 0.  One load per byte for domkey's hot path and the reply
+ * writer's pattern check.
+ */
+extern const unsigned char chars_ldh[256];
 
 static inline int
 chars_is_digit(int c)

@@ -74,12 +74,15 @@ static enum domkey_kind	domkey_set(enum domkey_kind, const char *,
 			    const char **);
 static int		domkey_is_ldh(unsigned char);
 static int		domkey_port(const char *, size_t);
+static int		domkey_xn(const char *, size_t);
 static int		domkey_needs_idna(const char *, size_t);
 static enum domkey_kind	domkey_append(struct domkey_buf *, const char *,
 			    size_t, int, const char **);
 static enum domkey_kind	domkey_label(struct domkey_buf *, const char *,
 			    size_t, const char **);
 static enum domkey_kind	domkey_check(const char *, const char **);
+static int		domkey_ascii_label(const char *, size_t);
+static int		domkey_ascii(const char *, size_t, char *);
 static enum domkey_kind	domkey_name(const char *, size_t, char *,
 			    const char **);
 static enum domkey_kind	domkey_bracket(const char *, size_t,
@@ -121,8 +124,17 @@ domkey_port(const char *s, size_t n)
 	return v >= 1 && v <= 65535;
 }
 
+/* Does the label start like an A-label ("xn--", any case)? */
+static int
+domkey_xn(const char *s, size_t n)
+{
+	/* c | 0x20 is 'x' only for "x" and "X" (likewise 'n'). */
+	return n >= 4 && (s[0] | 0x20) == 'x' && (s[1] | 0x20) == 'n' &&
+	    s[2] == '-' && s[3] == '-';
+}
+
 /* A label goes through libidn2 if it has a non-ASCII byte or claims to
- * be an A-label ("xn--", any case); see decision 2. */
+ * be an A-label; see decision 2. */
 static int
 domkey_needs_idna(const char *s, size_t n)
 {
@@ -131,8 +143,7 @@ domkey_needs_idna(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] >= 0x80)
 			return 1;
-	return n >= 4 && (s[0] == 'x' || s[0] == 'X') &&
-	    (s[1] == 'n' || s[1] == 'N') && s[2] == '-' && s[3] == '-';
+	return domkey_xn(s, n);
 }
 
 /* Append "." (unless first) and s[0..n) to b, lowercasing ASCII
@@ -224,6 +235,15 @@ domkey_check(const char *s, const char **why)
 	return domkey_set(DOMKEY_DOMAIN, NULL, why);
 }
 
+/* A label of domkey_ascii(): 1 to 63 bytes, no "-" at either end, and
+ * not an A-label. */
+static int
+domkey_ascii_label(const char *s, size_t n)
+{
+	return n > 0 && n <= DOMKEY_LABEL_MAX && s[0] != '-' &&
+	    s[n - 1] != '-' && !domkey_xn(s, n);
+}
+
 /*
  * domkey_ascii: the hot path, in one pass.  A name of letters, digits,
  * "-" and dots that domkey_check() calls a DOMAIN (labels of 1 to 63
@@ -236,37 +256,28 @@ domkey_check(const char *s, const char **why)
 static int
 domkey_ascii(const char *key, size_t len, char *out)
 {
-	size_t i, start = 0, labels = 0;
-	int digits = 1;
+	size_t i, start = 0;
 	unsigned char c;
 
 	if (len > DOMKEY_MAX)
 		return 0;
-	for (i = 0; i <= len; i++) {
-		c = i < len ? (unsigned char)key[i] : '.';
-		if (c == '.') {		/* the end of key[start..i) */
-			if (i == start || i - start > DOMKEY_LABEL_MAX ||
-			    key[start] == '-' || key[i - 1] == '-')
-				return 0;
-			labels++;
-			out[i] = '.';
-			start = i + 1;
-			if (i < len)
-				digits = 1;
-			continue;
-		}
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		else if (!domkey_is_ldh(c))
+	for (i = 0; i < len; i++) {
+		if ((c = chars_ldh[(unsigned char)key[i]]) == 0)
 			return 0;
-		if (c == 'x' && i == start &&
-		    domkey_needs_idna(key + i, len - i > 4 ? 4 : len - i))
-			return 0;	/* an A-label */
-		digits = digits && chars_is_digit(c);
 		out[i] = (char)c;
+		if (c != '.')
+			continue;
+		if (!domkey_ascii_label(key + start, i - start))
+			return 0;
+		start = i + 1;
 	}
 	out[len] = '\0';
-	return labels >= 2 && !digits;
+	if (start == 0 || !domkey_ascii_label(key + start, len - start))
+		return 0;	/* one label, or a bad last one */
+	for (i = start; i < len; i++)
+		if (!chars_is_digit((unsigned char)key[i]))
+			return 1;
+	return 0;		/* an all-numeric last label */
 }
 
 /* Normalise a plain name: strip one trailing dot, convert each label,

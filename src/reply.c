@@ -42,16 +42,17 @@ static const struct reply_profile default_profile = {
 	REPLY_PF_SERVERNAME, 0, 0, 0
 };
 
+/* Letters, digits, "-" and "." (one table load: every answer runs it). */
 static int
 is_ldh(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.';
+	return chars_ldh[(unsigned char)c] != 0;
 }
 
-/* Letters, digits, "-" and "." after an optional leading "*.". */
+/* Letters, digits, "-" and "." after an optional leading "*.";
+ * its length goes to *lenp. */
 static const char *
-reply_pattern(const char *mx)
+reply_pattern(const char *mx, size_t *lenp)
 {
 	const char *s;
 
@@ -65,6 +66,7 @@ reply_pattern(const char *mx)
 	for (s = mx[0] == '.' ? mx + 1 : mx; *s != '\0'; s++)
 		if (!is_ldh(*s))
 			return NULL;
+	*lenp = (size_t)(s - mx);
 	return mx;
 }
 
@@ -95,16 +97,22 @@ reply_seen(const char *const *mx, size_t i)
 	return 0;
 }
 
+/* Append s[0..n) and a NUL. */
+static int
+reply_put(char *out, size_t outsize, size_t *off, const char *s, size_t n)
+{
+	if (n >= outsize - *off)
+		return ERR_SPACE;
+	memcpy(out + *off, s, n);
+	*off += n;
+	out[*off] = '\0';
+	return 0;
+}
+
 static int
 reply_append(char *out, size_t outsize, size_t *off, const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n >= outsize - *off)
-		return ERR_SPACE;
-	memcpy(out + *off, s, n + 1);
-	*off += n;
-	return 0;
+	return reply_put(out, outsize, off, s, strlen(s));
 }
 
 /*
@@ -203,19 +211,19 @@ write_value(const struct reply_profile *prof, const struct reply_policy *pol,
     enum level level, char *out, size_t outsize)
 {
 	const char *pat;
-	size_t i, off = 0;
+	size_t i, n, off = 0;
 	int first = 1;
 
 	out[0] = '\0';
 	if (reply_append(out, outsize, &off, REPLY_PREFIX) != 0)
 		return ERR_SPACE;
 	for (i = 0; i < pol->nmx; i++) {
-		if ((pat = reply_pattern(pol->mx[i])) == NULL)
+		if ((pat = reply_pattern(pol->mx[i], &n)) == NULL)
 			return ERR_INVALID;
 		if (reply_seen(pol->mx, i))
 			continue;
-		if ((!first && reply_append(out, outsize, &off, ":") != 0) ||
-		    reply_append(out, outsize, &off, pat) != 0)
+		if ((!first && reply_put(out, outsize, &off, ":", 1) != 0) ||
+		    reply_put(out, outsize, &off, pat, n) != 0)
 			return ERR_SPACE;
 		first = 0;
 	}

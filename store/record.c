@@ -70,7 +70,7 @@ static const char	*record_str_check(const char *, size_t, size_t,
 static const char	*record_policy_check(const struct record_policy *);
 static const char	*record_negative_check(const struct record_negative *);
 static const uint8_t	*record_rd_take(struct record_rd *, size_t);
-static uint64_t		 record_rd_uint(struct record_rd *, size_t);
+static inline uint64_t	 record_rd_uint(struct record_rd *, size_t);
 static int64_t		 record_rd_i64(struct record_rd *);
 static const char	*record_rd_str(struct record_rd *, size_t, size_t,
 			    size_t, enum record_abc, const char *, size_t *);
@@ -255,7 +255,7 @@ record_rd_take(struct record_rd *r, size_t n)
 
 /* Little-endian unsigned integer of n (1, 2, 4 or 8) bytes; 0 after an
  * error. */
-static uint64_t
+static inline uint64_t
 record_rd_uint(struct record_rd *r, size_t n)
 {
 	const uint8_t *p;
@@ -263,20 +263,23 @@ record_rd_uint(struct record_rd *r, size_t n)
 
 	if ((p = record_rd_take(r, n)) == NULL)
 		return 0;
-	/* Fixed widths, so the compiler makes each one a single load. */
+	/* Whole expressions per width: the compiler makes each one load. */
 	switch (n) {
 	case 8:
-		v = (uint64_t)p[7] << 56 | (uint64_t)p[6] << 48 |
-		    (uint64_t)p[5] << 40 | (uint64_t)p[4] << 32;
-		/* FALLTHROUGH */
+		v = (uint64_t)p[0] | (uint64_t)p[1] << 8 |
+		    (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+		    (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+		    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+		break;
 	case 4:
-		v |= (uint64_t)p[3] << 24 | (uint64_t)p[2] << 16;
-		/* FALLTHROUGH */
+		v = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+		break;
 	case 2:
-		v |= (uint64_t)p[1] << 8;
-		/* FALLTHROUGH */
+		v = (uint32_t)p[0] | (uint32_t)p[1] << 8;
+		break;
 	case 1:
-		v |= p[0];
+		v = p[0];
 		break;
 	}
 	return v;

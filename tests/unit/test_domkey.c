@@ -4,9 +4,11 @@
  * is passed in an exact-size heap copy without a NUL terminator, so
  * ASan catches any read past `len`.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chars.h"
 #include "domkey.h"
 #include "tap.h"
 
@@ -222,6 +224,113 @@ check(const struct domkey_case *c)
 	free(copy);
 }
 
+/* chars_ldh against its definition, for all 256 byte values. */
+static void
+test_ldh_table(void)
+{
+	int c, want, bad = 0;
+
+	for (c = 0; c < 256; c++) {
+		want = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' ? c : c >= 'A' && c <= 'Z' ?
+		    c - 'A' + 'a' : 0;
+		bad += chars_ldh[c] != want;
+	}
+	tap_ok(bad == 0, "chars_ldh: all 256 bytes (%d wrong)", bad);
+}
+
+/*
+ * The rules of a plain ASCII name, written out once more: the result
+ * domkey_normalize() must give, whichever of its paths (the one-pass
+ * hot path or the label loop) decides.  No "x", so no A-labels.
+ */
+static enum domkey_kind
+ref_kind(const char *key, size_t len)
+{
+	size_t i, start = 0, labels = 0;
+	int digits = 1;
+
+	if (len > 0 && key[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DOMKEY_MAX)
+		return DOMKEY_INVALID;
+	for (i = 0; i <= len; i++) {
+		if (i < len && key[i] != '.') {
+			digits = digits && key[i] >= '0' && key[i] <= '9';
+			continue;
+		}
+		if (i == start || i - start > DOMKEY_LABEL_MAX ||
+		    key[start] == '-' || key[i - 1] == '-')
+			return DOMKEY_INVALID;
+		labels++;
+		start = i + 1;
+		if (i < len)
+			digits = 1;
+	}
+	return digits || labels < 2 ? DOMKEY_NOT_DOMAIN : DOMKEY_DOMAIN;
+}
+
+/* A random name: 1-6 labels of lengths around the limits, some with a
+ * root dot.  xorshift, fixed seed: the same keys every run. */
+static size_t
+random_key(uint32_t *st, char *key)
+{
+	static const char abc[] = "abzAQZ0189-";
+	static const size_t lens[] = { 0, 1, 2, 3, 4, 7, 62, 63, 64 };
+	size_t n = 0, labels, l, len, i;
+
+	labels = 1 + (*st = *st ^ *st << 13 ^ *st >> 17 ^ *st << 5) % 6;
+	for (l = 0; l < labels; l++) {
+		*st ^= *st << 13, *st ^= *st >> 17, *st ^= *st << 5;
+		len = *st % 4 == 0 ? lens[*st / 4 % 9] : 1 + *st / 4 % 12;
+		if (l > 0)
+			key[n++] = '.';
+		for (i = 0; i < len; i++) {
+			*st ^= *st << 13, *st ^= *st >> 17, *st ^= *st << 5;
+			/* mostly letters, so the last label is rarely numeric */
+			key[n++] = abc[*st % 8 < 5 ? *st / 8 % 6 :
+			    *st / 8 % (sizeof(abc) - 1)];
+		}
+	}
+	if (*st % 7 == 0)
+		key[n++] = '.';
+	return n;
+}
+
+static void
+test_differential(void)
+{
+	char key[8 * 70], out[DOMKEY_MAX + 1], want[DOMKEY_MAX + 2];
+	size_t n, i, len, bad = 0, domains = 0;
+	uint32_t st = 20261123;
+	enum domkey_kind k, wk;
+
+	for (n = 0; n < 200000; n++) {
+		len = random_key(&st, key);
+		if (len == 0 || key[0] == '.')
+			continue;	/* parent keys: their own path */
+		wk = ref_kind(key, len);
+		k = domkey_normalize(key, len, out, NULL);
+		if (wk == DOMKEY_DOMAIN) {	/* then len <= DOMKEY_MAX + 1 */
+			for (i = 0; i < len; i++)
+				want[i] = key[i] >= 'A' && key[i] <= 'Z' ?
+				    (char)(key[i] - 'A' + 'a') : key[i];
+			want[key[len - 1] == '.' ? len - 1 : len] = '\0';
+			domains++;
+		}
+		if (k != wk || (k == DOMKEY_DOMAIN ? strcmp(out, want) != 0 :
+		    out[0] != '\0')) {
+			if (bad++ == 0)
+				tap_diag("\"%.*s\": got %s \"%s\", want %s",
+				    (int)len, key, domkey_kind_name(k), out,
+				    domkey_kind_name(wk));
+		}
+	}
+	tap_ok(bad == 0 && domains > 10000, "200,000 random ASCII names "
+	    "(%zu domains) as the written-out rules say (%zu wrong)",
+	    domains, bad);
+}
+
 int
 main(void)
 {
@@ -237,5 +346,7 @@ main(void)
 	    "kind name");
 	tap_is_str(domkey_kind_name((enum domkey_kind)42), "unknown",
 	    "kind name out of range");
+	test_ldh_table();
+	test_differential();
 	return tap_done();
 }
