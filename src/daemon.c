@@ -136,7 +136,13 @@ daemon_drop(const struct daemon_user *u, char *err, size_t errlen)
 {
 	if (!u->drop)
 		return 0;
-	if (initgroups(u->name, u->gid) == -1 ||
+	/*
+	 * Only the user's primary group, as Postfix and OpenSMTPD do: the
+	 * daemon needs no supplementary group, and initgroups() would also
+	 * ask every NSS source (libnss_systemd and its libraries stay
+	 * mapped for the life of the daemon, about 650 KiB of RSS).
+	 */
+	if (setgroups(1, &u->gid) == -1 ||
 	    setresgid(u->gid, u->gid, u->gid) == -1 ||
 	    setresuid(u->uid, u->uid, u->uid) == -1) {
 		snprintf(err, errlen, "cannot become user %s: %s", u->name,

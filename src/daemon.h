@@ -60,8 +60,8 @@ int	daemon_user_lookup(const char *name, struct daemon_user *u,
 	    char *err, size_t errlen);
 
 /*
- * daemon_drop: when u->drop, set the supplementary groups (initgroups),
- * the real, effective and saved gid and uid, then check that root
+ * daemon_drop: when u->drop, set the group list to the user's primary
+ * group alone, the real, effective and saved gid and uid, then check that root
  * cannot be regained (setuid(0) must fail).  Returns 0 or -1.
  */
 int	daemon_drop(const struct daemon_user *u, char *err, size_t errlen);

@@ -124,6 +124,22 @@ def build_world(w):
                      policy=policy_text(mx=["mx%d.bulk.test" % i]))
 
 
+EXTRA_GID = 64997
+
+
+def extra_group(w):
+    """Make USER a member of one more group, inside the world only
+    (`ip netns exec` mounts /etc/netns/NS/group over /etc/group): the
+    daemon must not take it along when it drops root."""
+    with open("/etc/group") as f:
+        text = f.read()
+    if not text.endswith("\n"):
+        text += "\n"
+    text += "mtastsd-test-extra:x:%d:%s\n" % (EXTRA_GID, USER)
+    with open("/etc/netns/%s/group" % w.ns, "w") as f:
+        f.write(text)
+
+
 def test_privileges(t, d):
     nobody = pwd.getpwnam(USER)
     with open(d.pidfile) as f:
@@ -139,8 +155,11 @@ def test_privileges(t, d):
           "privileges: real/effective/saved/fs uid are %s" % USER)
     t.is_(ids.get("Gid"), [str(nobody.pw_gid)] * 4,
           "privileges: real/effective/saved/fs gid are %s's group" % USER)
-    t.ok("0" not in ids.get("Groups", []), "privileges: root group gone",
-         got=ids.get("Groups"))
+    r = d.w.run(["id", "-G", USER])
+    t.ok(str(EXTRA_GID) in r.stdout.split(),
+         "%s has a supplementary group in the world" % USER, got=r.stdout)
+    t.is_(ids.get("Groups"), [str(nobody.pw_gid)],
+          "privileges: the primary group only (no supplementary, no root)")
     st = os.stat(d.sock)
     t.ok(stat.S_ISSOCK(st.st_mode), "socket exists")
     t.is_(oct(stat.S_IMODE(st.st_mode)), "0o660", "socket mode")
@@ -726,6 +745,7 @@ def main():
     with World() as w:
         build_world(w)
         w.start()
+        extra_group(w)
         # The daemon runs as nobody: it must reach its files and the CA.
         os.chmod(w.dir, 0o711)
         d = Daemon(w, binary, "mtastsd", 20000 + os.getpid() % 20000,
