@@ -131,6 +131,8 @@ struct mtastsd {
 	struct svc	*svc;		/* answering new requests */
 	struct svc	*retired;	/* replaced on reload, finishing */
 	struct event	*ev_retire;
+	struct event	*ev_trim;	/* heap_trim() after a burst */
+	unsigned	 outcomes;	/* discovery outcomes since */
 	struct listen_env env;
 	struct stats	 stats;
 };
@@ -252,6 +254,63 @@ job_timeout_ms(const struct conf *c)
 	return (int)(ms < JOB_TIMEOUT_MAX ? ms : JOB_TIMEOUT_MAX);
 }
 
+/*
+ * The heap after discoveries.  TLS fetches in flight raise its
+ * high-water mark (50 of them: megabytes) and glibc keeps the pages
+ * they freed; the cached path allocates nothing, so give them back.
+ * After a burst (TRIM_OUTCOMES outcomes or more) that is done at the
+ * first loop turn with no discovery left; a trickle waits for the next
+ * cache sync (hook_sync, every 30 s).
+ */
+#define TRIM_OUTCOMES	32
+
+static void
+heap_trim(struct mtastsd *m)
+{
+	m->outcomes = 0;
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
+
+/* discovering: does any lookup service, retired ones too, have a job? */
+static int
+discovering(const struct mtastsd *m)
+{
+	struct lookup_stats st;
+	const struct svc *s;
+
+	lookup_get_stats(m->svc->lk, &st);
+	if (st.pending_domains > 0)
+		return 1;
+	for (s = m->retired; s != NULL; s = s->next) {
+		lookup_get_stats(s->lk, &st);
+		if (st.pending_domains > 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+on_trim(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	if (!discovering(arg))	/* else the next outcome comes back here */
+		heap_trim(arg);
+}
+
+/* trim_soon: count an outcome; after a burst, trim once it is over. */
+static void
+trim_soon(struct mtastsd *m)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (++m->outcomes >= TRIM_OUTCOMES && m->ev_trim != NULL &&
+	    !evtimer_pending(m->ev_trim, NULL))
+		evtimer_add(m->ev_trim, &now);
+}
+
 /* on_lookup_event: log the lookup service's background outcomes. */
 static void
 on_lookup_event(const struct lookup_event *ev, void *arg)
@@ -260,7 +319,7 @@ on_lookup_event(const struct lookup_event *ev, void *arg)
 	char dom[LOG_ESCAPE_MAX], det[LOG_ESCAPE_MAX];
 	const char *code = ev->code != NULL ? ev->code : "";
 
-	(void)arg;
+	trim_soon(arg);
 	log_escape(ev->domain != NULL ? ev->domain : "-", ev->domain != NULL ?
 	    strlen(ev->domain) : 1, dom, sizeof(dom));
 	log_escape(ev->detail != NULL ? ev->detail : "", ev->detail != NULL ?
@@ -315,6 +374,7 @@ svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
 	lc->clock = service_clock;
 	lc->clock_arg = &m->env;
 	lc->on_event = on_lookup_event;
+	lc->event_arg = m;
 	lc->list = listupd_lookup_list(m->list);
 }
 
@@ -440,14 +500,7 @@ hook_sync(void *arg)
 
 	if (cache_sync(((struct mtastsd *)arg)->cache, &err) != CACHE_OK)
 		log_warnx("cache sync: %s", err != NULL ? err : "error");
-#ifdef HAVE_MALLOC_TRIM
-	/*
-	 * TLS fetches in flight raise the heap's high-water mark (50
-	 * fetches: megabytes) and glibc keeps the freed pages; the cached
-	 * path allocates nothing, so give them back.  Cheap at this rate.
-	 */
-	malloc_trim(0);
-#endif
+	heap_trim(arg);		/* cheap at this rate */
 }
 
 static const struct daemon_hooks hooks = {
@@ -521,6 +574,7 @@ start_loop(struct mtastsd *m)
 	protos[2] = control_proto();
 	protos[3] = NULL;
 	if ((m->ev_retire = evtimer_new(m->base, on_retire, m)) == NULL ||
+	    (m->ev_trim = evtimer_new(m->base, on_trim, m)) == NULL ||
 	    listen_start(m->listen, m->base, &m->env, protos, err,
 	    sizeof(err)) == -1 ||
 	    (m->daemon = daemon_new(m->base, m->conf_path, m->conf_optional,
@@ -544,6 +598,8 @@ shutdown_all(struct mtastsd *m)
 	daemon_free(m->daemon);
 	if (m->ev_retire != NULL)
 		event_free(m->ev_retire);
+	if (m->ev_trim != NULL)
+		event_free(m->ev_trim);
 	daemon_pidfile_remove(m->conf->pidfile, m->pidfd);
 	event_base_free(m->base);
 	conf_free(m->conf);
