@@ -77,6 +77,9 @@
 #ifndef MTASTSD_SYSCONFDIR
 #define MTASTSD_SYSCONFDIR "/etc"
 #endif
+#define DEFAULT_CONF	MTASTSD_SYSCONFDIR "/mtastsd/mtastsd.conf"
+#define RETIRE_POLL_SECS 1
+#define JOB_TIMEOUT_MAX	600000	/* ms, longest background job */
 
 /*
  * Debian's libcurl links librtmp, which links GnuTLS, and GnuTLS's
@@ -95,9 +98,6 @@ _gnutls_global_init_skip(void)
 {
 	return 1;
 }
-#define DEFAULT_CONF	MTASTSD_SYSCONFDIR "/mtastsd/mtastsd.conf"
-#define RETIRE_POLL_SECS 1
-#define JOB_TIMEOUT_MAX	600000	/* ms, longest background job */
 
 struct opts {
 	const char	*file;		/* -f */
