@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "listsig.h"
+#include "monoclock.h"
 
 #define PATH_ARG_MAX	4096	/* longest file name we pass on */
 #define FIELDS_MAX	16	/* status line fields we look at */
@@ -318,15 +319,6 @@ listsig_result_str(enum listsig_result r)
 
 /* ---- running gpgv ---------------------------------------------------- */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* path_arg: p, or "./" p when relative (see listsig.h), into buf. */
 static int
 path_arg(const char *p, char *buf, size_t size)
@@ -610,9 +602,9 @@ listsig_verify(const struct listsig_conf *conf, const char *sig,
 
 	if ((job = listsig_start(conf, sig, data, out)) == NULL)
 		return out->result;
-	deadline = mono_ms() + tmo;
+	deadline = monoclock_ms() + tmo;
 	for (;;) {
-		if ((left = deadline - mono_ms()) <= 0)
+		if ((left = deadline - monoclock_ms()) <= 0)
 			return listsig_finish(job, 1, out);
 		pfd.fd = job->fd;
 		pfd.events = POLLIN;

@@ -32,6 +32,7 @@
 
 #include "dns.h"
 #include "fetch.h"
+#include "monoclock.h"
 #include "resolve.h"
 #include "stspol.h"
 #include "stsrec.h"
@@ -127,22 +128,13 @@ resolve_step_name(enum resolve_step s)
 	return "unknown";
 }
 
-static int64_t
-resolve_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- steps: bookkeeping ---- */
 
 static void
 resolve_step_begin(struct resolve_job *job, enum resolve_step s)
 {
 	job->step = s;
-	job->t_step = resolve_now();
+	job->t_step = monoclock_ms();
 	job->info[s].ran = 1;
 }
 
@@ -154,7 +146,7 @@ resolve_step_vend(struct resolve_job *job, enum resolve_err err,
 
 	si->done = 1;
 	si->err = err;
-	si->ms = (long)(resolve_now() - job->t_step);
+	si->ms = (long)(monoclock_ms() - job->t_step);
 	vsnprintf(si->detail, sizeof(si->detail), fmt, ap);
 }
 
@@ -306,7 +298,7 @@ resolve_fill(const struct resolve_job *job, const struct resolve_req *w,
 	res->naddrs = job->naddrs;
 	res->addrs = job->addrs;
 	res->http_status = job->http_status;
-	res->total_ms = (long)(resolve_now() - w->start);
+	res->total_ms = (long)(monoclock_ms() - w->start);
 	memcpy(res->step, job->info, sizeof(res->step));
 	res->detail = res->step[job->step].detail;
 }
@@ -374,7 +366,7 @@ resolve_expire(struct resolve *rs, struct resolve_req *w)
 	resolve_fill(job, w, err, &res);
 	si = &res.step[job->step];
 	si->err = err;
-	si->ms = (long)(resolve_now() - job->t_step);
+	si->ms = (long)(monoclock_ms() - job->t_step);
 	snprintf(si->detail, sizeof(si->detail),
 	    "lookup deadline of %lld ms passed during the %s step",
 	    (long long)rs->lookup_ms, resolve_step_name(job->step));
@@ -388,7 +380,7 @@ static void
 resolve_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct resolve *rs = arg;
-	int64_t now = resolve_now();
+	int64_t now = monoclock_ms();
 
 	(void)fd;
 	(void)what;
@@ -408,7 +400,7 @@ resolve_arm(struct resolve *rs)
 		return;
 	}
 	/* One millisecond late rather than early: the clock is in ms. */
-	left = rs->dl_head->deadline - resolve_now() + 1;
+	left = rs->dl_head->deadline - monoclock_ms() + 1;
 	if (left < 0)
 		left = 0;
 	tv.tv_sec = (time_t)(left / 1000);
@@ -709,7 +701,7 @@ resolve_start_job(struct resolve *rs, const char *domain, int txt_only,
 	w->job = job;
 	w->cb = cb;
 	w->arg = arg;
-	w->start = resolve_now();
+	w->start = monoclock_ms();
 	w->deadline = w->start + rs->lookup_ms;
 	w->wnext = job->waiters;
 	job->waiters = w;

@@ -14,9 +14,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "domkey.h"
+#include "monoclock.h"
 #include "mxres.h"
 
 #define DNS_CLASS_IN	1
@@ -51,15 +51,6 @@ mxres_status_str(enum mxres_status s)
 	if ((unsigned)s < sizeof(names) / sizeof(names[0]))
 		return names[s];
 	return "invalid";
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* keep: copy the answer's valid host names (the answer is borrowed). */
@@ -154,7 +145,7 @@ mxres_query(const char *domain, int timeout_ms, struct relayhost_mx *out,
 	struct mxq q = { 0, MXRES_FAIL, out, max, 0 };
 	struct ares_options o;
 	ares_channel ch;
-	long long deadline = now_ms() + timeout_ms, left;
+	long long deadline = monoclock_ms() + timeout_ms, left;
 	int r;
 
 	memset(&o, 0, sizeof(o));
@@ -169,7 +160,7 @@ mxres_query(const char *domain, int timeout_ms, struct relayhost_mx *out,
 	}
 	ares_query(ch, domain, DNS_CLASS_IN, DNS_TYPE_MX, on_answer, &q);
 	while (!q.done) {
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - monoclock_ms()) <= 0) {
 			ares_cancel(ch);	/* runs on_answer */
 			q.status = MXRES_TIMEOUT;
 			q.n = 0;

@@ -44,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -52,6 +51,7 @@
 #include "client.h"
 #include "domkey.h"
 #include "log.h"
+#include "monoclock.h"
 #include "mxres.h"
 #include "relayhost.h"
 #include "tableproc.h"
@@ -102,15 +102,6 @@ struct tmt {
 };
 
 static struct tmt tmt;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* --- configuration -------------------------------------------------------- */
 
@@ -247,7 +238,7 @@ done:
 static int
 time_left(long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - monoclock_ms();
 
 	return left > 0 ? (int)left : 0;
 }
@@ -256,7 +247,7 @@ time_left(long long deadline)
 static void
 ask(struct tmt *t, const char *domain, struct tm_answer *a)
 {
-	long long deadline = now_ms() + t->conf.timeout_ms;
+	long long deadline = monoclock_ms() + t->conf.timeout_ms;
 	char req[DOMKEY_MAX + 96], err[256], w[16];
 	struct client *c;
 	const char *line = NULL;

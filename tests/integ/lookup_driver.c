@@ -36,11 +36,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "lookup.h"
+#include "monoclock.h"
 #include "record.h"
 #include "refresh.h"
 #include "resolve.h"
@@ -88,15 +88,6 @@ ld_q_free(struct ld_q *q)
 	if (q->next != NULL)
 		q->next->prev = q->prev;
 	free(q);
-}
-
-static int64_t
-ld_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t
@@ -205,7 +196,8 @@ ld_on_answer(const struct lookup_answer *a, void *arg)
 	fputs("{\"ev\":\"answer\",\"tag\":", stdout);
 	ld_str(q->tag);
 	printf(",\"i\":%d,\"sync\":%s,\"ms\":%lld,\"domain\":", q->index,
-	    q->ld->in_query ? "true" : "false", (long long)(ld_ms() - q->t0));
+	    q->ld->in_query ? "true" : "false",
+	    (long long)(monoclock_ms() - q->t0));
 	ld_str(a->domain);
 	printf(",\"status\":\"%s\",\"source\":\"%s\",\"error\":",
 	    lookup_status_str(a->status), lookup_source_str(a->source));
@@ -253,7 +245,7 @@ ld_query(struct ld *ld, const char *tag, const char *domain, int wait,
 	}
 	q->ld = ld;
 	snprintf(q->tag, sizeof(q->tag), "%s", tag);
-	q->t0 = ld_ms();
+	q->t0 = monoclock_ms();
 	q->index = index;
 	q->next = ld->queries;
 	if (ld->queries != NULL)
