@@ -59,7 +59,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import world  # noqa: E402
-from daemon import Client, Daemon, IO_TIMEOUT, ns, ns_socket, quote  # noqa: E402,F401
+from daemon import (Client, Daemon, IO_TIMEOUT, mtastsd_binary,  # noqa: E402,F401
+                    ns, ns_socket, quote, run_skip_reason)
 from world import Tap, World, policy_text  # noqa: E402
 
 IDLE = 1                # client_idle_timeout in the test config (s)
@@ -761,17 +762,8 @@ def test_sigterm(t, d):
 
 
 def main():
-    reason = world.skip_reason()
-    binary = os.environ.get("MTASTSD") or os.path.join(
-        os.environ.get("MTASTS_BUILDDIR") or os.getcwd(), "src", "mtastsd")
-    binary = os.path.abspath(binary)
-    if reason is None and not os.access(binary, os.X_OK):
-        reason = "no mtastsd binary at %s" % binary
-    if reason is None:
-        try:
-            pwd.getpwnam(USER)
-        except KeyError:
-            reason = "no user %s" % USER
+    binary = mtastsd_binary()
+    reason = world.skip_reason() or run_skip_reason(binary, USER)
     if reason:
         Tap.skip_all(reason)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -26,7 +26,6 @@ Not root or a tool missing: SKIP.
 """
 
 import os
-import pwd
 import sys
 import time
 
@@ -35,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 import world  # noqa: E402
+from daemon import mtastsd_binary, run_skip_reason  # noqa: E402
 from world import Tap, World, policy_text, sts_txt  # noqa: E402
 from list_world import (DAY, ListKey, ListServer, enforce, json_op,  # noqa: E402
                         list_daemon, list_skip_reason, make_list, resolve,
@@ -186,16 +186,9 @@ def test_stats_and_expiry(t, d):
 
 
 def main():
-    reason = world.skip_reason() or list_skip_reason()
-    binary = os.path.abspath(os.environ.get("MTASTSD") or os.path.join(
-        os.environ.get("MTASTS_BUILDDIR") or os.getcwd(), "src", "mtastsd"))
-    if reason is None and not os.access(binary, os.X_OK):
-        reason = "no mtastsd binary at %s" % binary
-    if reason is None:
-        try:
-            pwd.getpwnam(USER)
-        except KeyError:
-            reason = "no user %s" % USER
+    binary = mtastsd_binary()
+    reason = world.skip_reason() or list_skip_reason() or \
+        run_skip_reason(binary, USER)
     if reason:
         Tap.skip_all(reason)
     t = Tap()

@@ -28,7 +28,6 @@ CLI $MTASTS.  Not root, a tool missing: SKIP.
 """
 
 import os
-import pwd
 import subprocess
 import sys
 import time
@@ -38,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 import world  # noqa: E402
+from daemon import mtastsd_binary, run_skip_reason  # noqa: E402
 from world import Tap, World  # noqa: E402
 from list_world import (DAY, EFF_FPR, EFF_SUB, ListKey, ListServer,  # noqa: E402
                         copy_bundle, enforce, iso, json_op, list_daemon,
@@ -322,16 +322,9 @@ def test_restart(t, w, d, srv):
 
 
 def main():
-    reason = world.skip_reason() or list_skip_reason()
-    binary = os.path.abspath(os.environ.get("MTASTSD") or os.path.join(
-        os.environ.get("MTASTS_BUILDDIR") or os.getcwd(), "src", "mtastsd"))
-    if reason is None and not os.access(binary, os.X_OK):
-        reason = "no mtastsd binary at %s" % binary
-    if reason is None:
-        try:
-            pwd.getpwnam(USER)
-        except KeyError:
-            reason = "no user %s" % USER
+    binary = mtastsd_binary()
+    reason = world.skip_reason() or list_skip_reason() or \
+        run_skip_reason(binary, USER)
     if reason:
         Tap.skip_all(reason)
     t = Tap()

@@ -136,6 +136,24 @@ def quote(key):
 
 # ---------------------------------------------------------------- daemon
 
+def mtastsd_binary():
+    """$MTASTSD, else src/mtastsd under $MTASTS_BUILDDIR (or the current
+    directory), as an absolute path."""
+    return os.path.abspath(os.environ.get("MTASTSD") or os.path.join(
+        os.environ.get("MTASTS_BUILDDIR") or os.getcwd(), "src", "mtastsd"))
+
+
+def run_skip_reason(binary, user):
+    """Why `binary` cannot run as `user` here, or None."""
+    if not os.access(binary, os.X_OK):
+        return "no mtastsd binary at %s" % binary
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return "no user %s" % user
+    return None
+
+
 class Daemon:
     """The spawned daemon, its files and its log."""
 
