@@ -43,6 +43,10 @@ struct listsig_job {
 	int		 eof;
 	int		 overflow;	/* status output hit the cap */
 	int		 readerr;	/* read or poll failed */
+	int		 killed;	/* SIGKILL sent */
+	int		 reaped;	/* waitpid done (or failed) */
+	int		 status;	/* its status, when reaped */
+	int		 reap_errno;	/* waitpid's errno, 0 if it worked */
 	size_t		 len;
 	char		 fpr[LISTSIG_FPR_MAX + 1];	/* pinned, upper case */
 	char		 buf[LISTSIG_STATUS_MAX];
@@ -540,40 +544,48 @@ listsig_job_read(struct listsig_job *job)
 	}
 }
 
-/*
- * wait_exit: reap gpgv after it closed its output.  The real gpgv
- * exits at once; something that closes stdout and lingers gets a short
- * grace period (GRACE_MS, in 10 ms steps), then SIGKILL.
- */
-#define GRACE_MS	1000
-static int
-wait_exit(pid_t pid, int *status)
+/* job_kill: SIGKILL to gpgv's process group, once, unless reaped. */
+static void
+job_kill(struct listsig_job *job)
 {
-	struct timespec step = { 0, 10 * 1000 * 1000 };
-	int i, r;
+	if (!job->killed && !job->reaped)
+		kill_group(job->pid);
+	job->killed = 1;
+}
 
-	for (i = 0; i < GRACE_MS / 10; i++) {
-		if ((r = reap(pid, status, WNOHANG)) != 1)
-			return r;
-		nanosleep(&step, NULL);
-	}
-	kill_group(pid);
-	return reap(pid, status, 0);
+/* job_reap: waitpid (WNOHANG unless `block`); 1 when reaped or failed. */
+static int
+job_reap(struct listsig_job *job, int block)
+{
+	int r;
+
+	if (job->reaped)
+		return 1;
+	if ((r = reap(job->pid, &job->status, block ? 0 : WNOHANG)) == 1)
+		return 0;
+	job->reaped = 1;
+	job->reap_errno = r == -1 ? errno : 0;
+	return 1;
+}
+
+int
+listsig_job_reap(struct listsig_job *job, int kill)
+{
+	/* Output cut short (cap, read error): gpgv may still be writing. */
+	if (kill || !job->eof)
+		job_kill(job);
+	return job_reap(job, 0);
 }
 
 enum listsig_result
 listsig_finish(struct listsig_job *job, int abort, struct listsig_info *out)
 {
-	int status = 0, r;
-
 	info_init(out);
-	if (abort || !job->eof)
-		kill_group(job->pid);
+	job_kill(job);		/* whatever still runs: see listsig.h */
 	close(job->fd);
-	r = abort || !job->eof ? reap(job->pid, &status, 0) :
-	    wait_exit(job->pid, &status);
-	if (r == -1)
-		set_reason(out, "waitpid: %s", strerror(errno));
+	(void)job_reap(job, 1);
+	if (job->reap_errno != 0)
+		set_reason(out, "waitpid: %s", strerror(job->reap_errno));
 	else if (abort) {
 		out->result = LISTSIG_TIMEOUT;
 		set_reason(out, "gpgv did not finish in time (killed)", NULL);
@@ -581,13 +593,31 @@ listsig_finish(struct listsig_job *job, int abort, struct listsig_info *out)
 		set_reason(out, "gpgv wrote too much status output", NULL);
 	else if (job->readerr)
 		set_reason(out, "cannot read gpgv's output", NULL);
-	else if (WIFSIGNALED(status))
+	else if (WIFSIGNALED(job->status))
 		set_reason(out, "gpgv was killed by a signal", NULL);
 	else
-		listsig_status_parse(job->buf, job->len, WEXITSTATUS(status),
-		    job->fpr, out);
+		listsig_status_parse(job->buf, job->len,
+		    WEXITSTATUS(job->status), job->fpr, out);
 	free(job);
 	return out->result;
+}
+
+/*
+ * wait_exit: after gpgv closed its output, give it GRACE_MS to exit
+ * (checked every 10 ms), then kill it.  Blocking: listsig_verify only.
+ */
+#define GRACE_MS	1000
+static void
+wait_exit(struct listsig_job *job)
+{
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < GRACE_MS / 10; i++) {
+		if (listsig_job_reap(job, 0))
+			return;
+		nanosleep(&step, NULL);
+	}
 }
 
 enum listsig_result
@@ -613,7 +643,9 @@ listsig_verify(const struct listsig_conf *conf, const char *sig,
 			job->readerr = 1;
 			return listsig_finish(job, 0, out);
 		}
-		if (pfd.revents != 0 && listsig_job_read(job) == 1)
+		if (pfd.revents != 0 && listsig_job_read(job) == 1) {
+			wait_exit(job);
 			return listsig_finish(job, 0, out);
+		}
 	}
 }

@@ -33,12 +33,14 @@
  * worker or child process; the daemon must NOT call it on its event
  * loop thread.  For the loop there is the split form: listsig_start
  * (forks; blocks only until execve has succeeded or failed), then
- * listsig_job_fd readable -> listsig_job_read until it returns 1, or
- * the caller's own timer -> listsig_finish(job, 1, ...); then
- * listsig_finish reaps the child (waitpid on its pid: do not reap it
- * elsewhere, e.g. with waitpid(-1) in a SIGCHLD handler, and do not
- * set SIGCHLD to SIG_IGN).  listsig_finish may still block up to one
- * second when gpgv closed its output without exiting (then SIGKILL).
+ * listsig_job_fd readable -> listsig_job_read until it returns 1, then
+ * listsig_job_reap from a timer until it returns 1 (the caller's
+ * deadline passed: listsig_job_reap(job, 1)), then listsig_finish.
+ * Only listsig_job_reap and listsig_finish reap the child (waitpid on
+ * its pid: do not reap it elsewhere, e.g. with waitpid(-1) in a SIGCHLD
+ * handler, and do not set SIGCHLD to SIG_IGN).  listsig_finish kills a
+ * child still running and waits for it: after listsig_job_reap said 1
+ * it does not block.
  * No state is shared between calls; jobs are independent.  The status parser
  * (listsig_status_parse) and listsig_rollback_check are pure.
  *
@@ -116,9 +118,17 @@ int listsig_job_fd(const struct listsig_job *job);
 int listsig_job_read(struct listsig_job *job);
 
 /*
- * listsig_finish: reap gpgv (killing it first when `abort` is set: the
- * caller's deadline passed, result LISTSIG_TIMEOUT), decide, fill *out,
- * free the job.  Returns out->result.
+ * listsig_job_reap: reap gpgv if it has exited, without waiting.  It is
+ * killed first when `kill` is set (the caller's deadline passed) or its
+ * output was cut short (the size cap, a read error).  Returns 1 when
+ * reaped (or waitpid failed: listsig_finish says so), 0 while it runs.
+ */
+int listsig_job_reap(struct listsig_job *job, int kill);
+
+/*
+ * listsig_finish: kill gpgv if it still runs and reap it, decide (when
+ * `abort` is set, the caller's deadline passed: LISTSIG_TIMEOUT), fill
+ * *out, free the job.  Returns out->result.
  */
 enum listsig_result listsig_finish(struct listsig_job *job, int abort,
     struct listsig_info *out);

@@ -8,10 +8,12 @@
  * and a job never ends inside a request's call stack.  Phases:
  *   START   bundled: read FILE and FILE.asc;  URL: src/listfetch.h
  *   NET     waiting for listfetch (DNS, then both HTTPS GETs)
- *   VERIFY  both files written to the private directory, gpgv running
+ *   VERIFY  both files written to the private directory, gpgv running,
+ *           then reaped by a check every LU_GPGV_POLL_MS (waitpid
+ *           never blocks the loop)
  * then the verdict, the rollback rule, the install, the waiters.
  * Both waits are bounded: listfetch has its own deadline, gpgv gets
- * lu->ev_deadline, so a job always ends.
+ * lu->ev_deadline and is killed when it passes, so a job always ends.
  */
 #include "config.h"
 
@@ -38,6 +40,9 @@
 #include "listupd.h"
 #include "log.h"
 #include "tlslist.h"
+
+#define LU_GPGV_GRACE_MS	1000	/* to exit after its output ended */
+#define LU_GPGV_POLL_MS		10	/* how often its exit is checked */
 
 #ifndef MTASTSD_GPGV
 #define MTASTSD_GPGV		LISTSIG_GPGV_DEFAULT
@@ -514,7 +519,26 @@ lu_on_gpgv(evutil_socket_t fd, short what, void *arg)
 		return;
 	job->done = 1;
 	event_del(job->ev_sig);
+	lu_deadline(job->lu, LU_GPGV_GRACE_MS);
 	lu_step_soon(job);
+}
+
+/*
+ * lu_gpgv_reaped: gpgv is reaped without blocking the loop (the real
+ * one exits as it closes its output, but may not be a zombie yet), so
+ * it is checked every LU_GPGV_POLL_MS, and killed once the phase's
+ * deadline passed: LISTSIG_TIMEOUT_DEFAULT while it writes,
+ * LU_GPGV_GRACE_MS after.  0 while it runs (a check is armed).
+ */
+static int
+lu_gpgv_reaped(struct lu_job *job)
+{
+	struct timeval tv = { 0, LU_GPGV_POLL_MS * 1000 };
+
+	if (listsig_job_reap(job->sj, job->timed_out))
+		return 1;
+	event_add(job->lu->ev_step, &tv);
+	return 0;
 }
 
 /* lu_verify_start: both files out, gpgv started and watched. */
@@ -672,7 +696,9 @@ lu_verify_done(struct lu_job *job)
 	if (job->ev_sig != NULL)
 		event_free(job->ev_sig);
 	job->ev_sig = NULL;
-	(void)listsig_finish(job->sj, job->timed_out, &info);
+	/* A time-out after the output ended is a lingering gpgv, killed:
+	 * listsig_finish says so.  Before, gpgv never finished. */
+	(void)listsig_finish(job->sj, job->timed_out && !job->done, &info);
 	job->sj = NULL;
 	if (lu_sig_verdict(job, &info) == -1)
 		return;
@@ -697,6 +723,8 @@ lu_on_step(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (job == NULL || (!job->done && !job->timed_out))
+		return;
+	if (job->phase == LU_VERIFY && job->sj != NULL && !lu_gpgv_reaped(job))
 		return;
 	evtimer_del(lu->ev_deadline);
 	if (job->phase == LU_NET) {

@@ -40,7 +40,8 @@
  * the schedule uses libevent's monotonic timers.
  *
  * Threading: loop thread only.  gpgv runs as a child process; its pid
- * is reaped by listsig_finish (nothing else may reap children).
+ * is reaped through listsig_job_reap, without blocking (nothing else
+ * may reap children).
  * Ownership: requests belong to listupd until their callback ran or
  * listupd_cancel; the result is borrowed for the callback.  Logging:
  * this module logs installs, rejections and expiry (src/ may log).

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "listsig.h"
+#include "monoclock.h"
 #include "tap.h"
 
 #define EFF	LISTSIG_EFF_FPR
@@ -300,12 +301,56 @@ static const struct {
 	  LISTSIG_BAD_SIGNATURE, NULL },
 };
 
+/*
+ * run_split: the split API driven as src/listupd.c drives it: read
+ * until the output ends or tmo_ms pass; then check for gpgv's exit
+ * every 10 ms, killing it when the deadline passed or SPLIT_GRACE_MS
+ * after its output ended.  *slowest is the longest listsig_job_reap
+ * call (ms): the loop must never wait in it.
+ */
+#define SPLIT_GRACE_MS	300
+static enum listsig_result
+run_split(const struct listsig_conf *conf, const char *sig, const char *data,
+    int tmo_ms, struct listsig_info *info, int64_t *slowest)
+{
+	struct listsig_job *job;
+	struct pollfd pfd;
+	int64_t deadline = monoclock_ms() + tmo_ms, t;
+	int ended = 0, reaped = 0;
+
+	*slowest = 0;
+	if ((job = listsig_start(conf, sig, data, info)) == NULL)
+		return info->result;
+	while (!ended && (t = deadline - monoclock_ms()) > 0) {
+		pfd.fd = listsig_job_fd(job);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)t) > 0)
+			ended = listsig_job_read(job);
+	}
+	if (ended)
+		deadline = monoclock_ms() + SPLIT_GRACE_MS;
+	while (!reaped) {
+		t = monoclock_ms();
+		reaped = listsig_job_reap(job, t >= deadline);
+		if (monoclock_ms() - t > *slowest)
+			*slowest = monoclock_ms() - t;
+		if (!reaped)
+			(void)poll(NULL, 0, 10);
+	}
+	t = monoclock_ms();
+	listsig_finish(job, !ended, info);
+	if (monoclock_ms() - t > *slowest)
+		*slowest = monoclock_ms() - t;
+	return info->result;
+}
+
 static void
 test_fakes(void)
 {
 	struct listsig_conf conf = { 0 };
 	struct listsig_info info;
 	char exe[256], cwd[4096];
+	int64_t slowest;
 	time_t t0;
 	size_t i;
 
@@ -337,6 +382,16 @@ test_fakes(void)
 			    listsig_result_str(fakes[i].want));
 		tap_ok(time(NULL) - t0 <= 3, "fake gpgv %s: within 3 s",
 		    fakes[i].name);
+		/* The same through the loop's split API, never waiting. */
+		run_split(&conf, "-s.asc", "d.json", 500, &info, &slowest);
+		if (!tap_ok(info.result == fakes[i].want && (!fakes[i].reason ||
+		    strstr(info.reason, fakes[i].reason)), "fake gpgv %s: "
+		    "split API", fakes[i].name))
+			tap_diag("got %s (%s)", listsig_result_str(info.result),
+			    info.reason);
+		if (!tap_ok(slowest < 50, "fake gpgv %s: no reap call blocks",
+		    fakes[i].name))
+			tap_diag("slowest call %" PRId64 " ms", slowest);
 	}
 	close(7);
 	if (chdir(cwd) == -1)
@@ -455,7 +510,7 @@ test_async(void)
 	struct listsig_info info;
 	char kr[256], sig[256], data[256];
 	struct pollfd pfd;
-	int done = 0;
+	int done = 0, i;
 
 	path(kr, sizeof(kr), tmp, "eff.gpg");
 	path(sig, sizeof(sig), tmp, "policy.json.asc");
@@ -472,6 +527,9 @@ test_async(void)
 			break;
 		done = listsig_job_read(job);
 	}
+	for (i = 0; done && !listsig_job_reap(job, 0) && i < 100; i++)
+		(void)poll(NULL, 0, 10);
+	tap_ok(i < 100, "async: gpgv reaped after %d checks", i);
 	listsig_finish(job, !done, &info);
 	tap_is_str(listsig_result_str(info.result), "ok", "async: verdict");
 	tap_is_str(info.signer_fpr, SUB, "async: signing subkey");
