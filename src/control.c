@@ -39,6 +39,7 @@
 struct control_op {
 	const char	*name;
 	int		 test_only;	/* needs mtastsd -T */
+	int		 unix_only;	/* changes state: not over TCP */
 	void		(*run)(struct listen_conn *, const cJSON *);
 };
 
@@ -921,16 +922,16 @@ op_test_clock(struct listen_conn *c, const cJSON *req)
 /* --- dispatch ------------------------------------------------------------ */
 
 static const struct control_op ops[] = {
-	{ "resolve", 0, op_resolve },
-	{ "stats", 0, op_stats },
-	{ "cache.list", 0, op_cache_list },
-	{ "cache.show", 0, op_cache_show },
-	{ "cache.purge", 0, op_cache_purge },
-	{ "cache.flush", 0, op_cache_flush },
-	{ "list.status", 0, op_list_status },
-	{ "list.update", 0, op_list_update },
-	{ "list.show", 0, op_list_show },
-	{ "test.clock", 1, op_test_clock },
+	{ "resolve", 0, 0, op_resolve },
+	{ "stats", 0, 0, op_stats },
+	{ "cache.list", 0, 0, op_cache_list },
+	{ "cache.show", 0, 0, op_cache_show },
+	{ "cache.purge", 0, 1, op_cache_purge },
+	{ "cache.flush", 0, 1, op_cache_flush },
+	{ "list.status", 0, 0, op_list_status },
+	{ "list.update", 0, 1, op_list_update },
+	{ "list.show", 0, 0, op_list_show },
+	{ "test.clock", 1, 1, op_test_clock },
 };
 
 static void
@@ -950,6 +951,18 @@ dispatch(struct listen_conn *c, const cJSON *req)
 		if (ops[i].test_only && !listen_conn_env(c)->test_mode) {
 			fail(c, "not-allowed", "this op needs mtastsd -T "
 			    "(test mode)", STATS_ERROR);
+			return;
+		}
+		/*
+		 * Any local user can reach a TCP listener; who may use the
+		 * Unix socket is its owner, group and mode.  Purging a
+		 * policy would let the next lookup be a first use again.
+		 */
+		if (ops[i].unix_only && !listen_conn_local(c)) {
+			log_warnx("JSON client %s: %s refused over TCP",
+			    listen_conn_peer(c), ops[i].name);
+			fail(c, "not-allowed", "this op changes the daemon's "
+			    "state: only on the Unix socket", STATS_ERROR);
 			return;
 		}
 		ops[i].run(c, req);

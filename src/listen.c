@@ -88,6 +88,7 @@ struct listen_conn {
 	void		*more_arg;
 	void		(*more_free)(void *);
 	unsigned long long id;
+	int		 local;		/* came through the Unix socket */
 	char		 peer[LISTEN_PEER_MAX];
 	TAILQ_ENTRY(listen_conn) entry;
 };
@@ -451,6 +452,7 @@ conn_peer(struct listen_conn *c, int s, const struct sockaddr_storage *ss,
 	int on = 1;
 
 	if (ss->ss_family == AF_UNIX) {
+		c->local = 1;
 		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0)
 			snprintf(c->peer, sizeof(c->peer), "unix uid=%u pid=%d",
 			    (unsigned)uc.uid, (int)uc.pid);
@@ -944,6 +946,12 @@ struct listen_env *
 listen_conn_env(struct listen_conn *c)
 {
 	return c->l->env;
+}
+
+int
+listen_conn_local(const struct listen_conn *c)
+{
+	return c->local;
 }
 
 const char *

@@ -143,6 +143,13 @@ void		 listen_free(struct listen *l);
 /* listen_conn_env: the environment of the connection's listener. */
 struct listen_env *listen_conn_env(struct listen_conn *c);
 
+/*
+ * listen_conn_local: 1 when the client came through the Unix socket,
+ * whose owner, group and mode say who may connect; 0 over TCP, where
+ * any local user can.
+ */
+int		 listen_conn_local(const struct listen_conn *c);
+
 /* listen_conn_peer: "unix uid=N pid=N" or "ADDR:PORT", for logs. */
 const char	*listen_conn_peer(const struct listen_conn *c);
 

@@ -14,7 +14,8 @@ there with setns(2)).  Checked, as docs/PROTOCOLS.md states:
     [host] and IP keys -> NOTFOUND at once and without any lookup, mixed
     case, trailing dot and IDN keys -> the answer of the normalised key;
   - JSON: resolve, stats, cache.list (more entries than one batch),
-    cache.show, cache.purge, cache.flush, test.clock;
+    cache.show, cache.purge, cache.flush, test.clock; the ops that
+    change state refused over TCP;
   - malformed, truncated and oversize requests on every protocol get the
     documented error or a closed connection while a parallel client keeps
     getting answers;
@@ -293,6 +294,18 @@ def test_cache_ops(t, d, bulk_names):
     t.ok(r["ok"] and r["policy"]["mode"] == "enforce" and
          r["policy"]["mx"] == ["mx.purge.test"] and "text" in r["policy"],
          "cache.show: the stored policy", got=r)
+    # Any local user can reach the TCP listener: the ops that change
+    # the daemon's state are refused there, and the policy stays.
+    tc = Client(d, tcp=True)
+    for req in ({"op": "cache.purge", "domain": "purge.test"},
+                {"op": "cache.flush"}, {"op": "list.update"}):
+        r = tc.json(req)
+        t.is_((r["ok"], r.get("error")), (False, "not-allowed"),
+              "%s over TCP: not allowed" % req["op"])
+    r = tc.json({"op": "cache.show", "domain": "purge.test"})
+    t.ok(r["ok"] and r["policy"] is not None,
+         "cache.show over TCP: the policy is still there", got=r)
+    tc.close()
     r = c.json({"op": "cache.purge", "domain": "purge.test"})
     t.is_((r["ok"], r["purged"]), (True, True), "cache.purge: purged")
     r = c.json({"op": "cache.show", "domain": "purge.test"})
