@@ -569,10 +569,10 @@ job_reap(struct listsig_job *job, int block)
 }
 
 int
-listsig_job_reap(struct listsig_job *job, int kill)
+listsig_job_reap(struct listsig_job *job, int stop)
 {
 	/* Output cut short (cap, read error): gpgv may still be writing. */
-	if (kill || !job->eof)
+	if (stop || !job->eof)
 		job_kill(job);
 	return job_reap(job, 0);
 }

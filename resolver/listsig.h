@@ -119,11 +119,11 @@ int listsig_job_read(struct listsig_job *job);
 
 /*
  * listsig_job_reap: reap gpgv if it has exited, without waiting.  It is
- * killed first when `kill` is set (the caller's deadline passed) or its
+ * killed first when `stop` is set (the caller's deadline passed) or its
  * output was cut short (the size cap, a read error).  Returns 1 when
  * reaped (or waitpid failed: listsig_finish says so), 0 while it runs.
  */
-int listsig_job_reap(struct listsig_job *job, int kill);
+int listsig_job_reap(struct listsig_job *job, int stop);
 
 /*
  * listsig_finish: kill gpgv if it still runs and reap it, decide (when
