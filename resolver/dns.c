@@ -17,6 +17,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <arpa/inet.h>
 #include <ares.h>
 #include <event2/event.h>
@@ -50,7 +52,7 @@ struct dns {
 	struct event	*timer;
 	struct dns_sock	*socks;
 	struct dns_query *deferred;	/* failed at submit, not in c-ares */
-	struct dns_query *wait_head, *wait_tail; /* not yet in c-ares */
+	TAILQ_HEAD(dns_queries, dns_query) waiting; /* not yet in c-ares */
 	int		 inflight;	/* queries inside c-ares */
 	int		 max_inflight;
 	int		 destroying;
@@ -58,7 +60,7 @@ struct dns {
 };
 
 enum dns_qstate {
-	DNS_Q_WAITING,		/* on d->wait_*, not yet in c-ares */
+	DNS_Q_WAITING,		/* on d->waiting, not yet in c-ares */
 	DNS_Q_INFLIGHT,		/* c-ares owns it until its callback */
 	DNS_Q_DEFERRED		/* failed at submit; on d->deferred */
 };
@@ -77,7 +79,7 @@ struct dns_query {
 	int		 sync_status;
 	struct event	*defer;		/* delivers a synchronous failure */
 	struct dns_query *next;		/* on d->deferred */
-	struct dns_query *wprev, *wnext; /* on d->wait_* */
+	TAILQ_ENTRY(dns_query) wentry;	/* on d->waiting */
 };
 
 static void	dns_sock_state(void *, ares_socket_t, int, int);
@@ -383,6 +385,7 @@ dns_new(struct event_base *base, const struct dns_conf *conf, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	TAILQ_INIT(&d->waiting);
 	d->base = base;
 	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
 		snprintf(err, errlen, "c-ares library init failed");
@@ -423,33 +426,6 @@ dns_unlink_deferred(struct dns_query *q)
 	}
 }
 
-static void
-dns_wait_add(struct dns *d, struct dns_query *q)
-{
-	q->state = DNS_Q_WAITING;
-	q->wnext = NULL;
-	q->wprev = d->wait_tail;
-	if (d->wait_tail != NULL)
-		d->wait_tail->wnext = q;
-	else
-		d->wait_head = q;
-	d->wait_tail = q;
-}
-
-static void
-dns_wait_del(struct dns *d, struct dns_query *q)
-{
-	if (q->wprev != NULL)
-		q->wprev->wnext = q->wnext;
-	else
-		d->wait_head = q->wnext;
-	if (q->wnext != NULL)
-		q->wnext->wprev = q->wprev;
-	else
-		d->wait_tail = q->wprev;
-	q->wprev = q->wnext = NULL;
-}
-
 void
 dns_free(struct dns *d)
 {
@@ -466,8 +442,8 @@ dns_free(struct dns *d)
 		d->deferred = q->next;
 		dns_query_free(q);
 	}
-	while ((q = d->wait_head) != NULL) {
-		dns_wait_del(d, q);
+	while ((q = TAILQ_FIRST(&d->waiting)) != NULL) {
+		TAILQ_REMOVE(&d->waiting, q, wentry);
 		dns_query_free(q);
 	}
 	while ((s = d->socks) != NULL) {
@@ -689,8 +665,8 @@ dns_pump(struct dns *d)
 	struct dns_query *q;
 
 	while (!d->destroying && d->inflight < d->max_inflight &&
-	    (q = d->wait_head) != NULL) {
-		dns_wait_del(d, q);
+	    (q = TAILQ_FIRST(&d->waiting)) != NULL) {
+		TAILQ_REMOVE(&d->waiting, q, wentry);
 		if (dns_submit(d, q) == -1)
 			dns_deliver_error(q, ARES_ENOMEM);
 	}
@@ -714,8 +690,9 @@ dns_query_new(struct dns *d, const char *name, int family, dns_txt_cb *tcb,
 	q->addr_cb = acb;
 	q->arg = arg;
 	/* FIFO: never overtake queries that are already waiting. */
-	if (d->inflight >= d->max_inflight || d->wait_head != NULL) {
-		dns_wait_add(d, q);
+	if (d->inflight >= d->max_inflight || !TAILQ_EMPTY(&d->waiting)) {
+		q->state = DNS_Q_WAITING;
+		TAILQ_INSERT_TAIL(&d->waiting, q, wentry);
 		return q;
 	}
 	if (dns_submit(d, q) == -1) {
@@ -747,7 +724,7 @@ dns_cancel(struct dns_query *q)
 		return;
 	switch (q->state) {
 	case DNS_Q_WAITING:
-		dns_wait_del(q->d, q);
+		TAILQ_REMOVE(&q->d->waiting, q, wentry);
 		dns_query_free(q);
 		break;
 	case DNS_Q_DEFERRED:

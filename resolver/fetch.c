@@ -24,6 +24,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -69,11 +71,11 @@ struct fetch_req {
 	char		 url[FETCH_URL_MAX];
 	char		 errbuf[CURL_ERROR_SIZE];
 	char		 detail[256];
-	struct fetch_req *prev, *next;	/* on queue or running list */
+	TAILQ_ENTRY(fetch_req) entry;	/* on queue or running list */
 };
 
 struct fetch_list {
-	struct fetch_req *head, *tail;
+	TAILQ_HEAD(fetch_reqs, fetch_req) reqs;
 	size_t		 n;
 };
 
@@ -123,28 +125,14 @@ fetch_counts(const struct fetch *f, size_t *running, size_t *queued,
 static void
 fetch_list_add(struct fetch_list *l, struct fetch_req *r)
 {
-	r->next = NULL;
-	r->prev = l->tail;
-	if (l->tail != NULL)
-		l->tail->next = r;
-	else
-		l->head = r;
-	l->tail = r;
+	TAILQ_INSERT_TAIL(&l->reqs, r, entry);
 	l->n++;
 }
 
 static void
 fetch_list_del(struct fetch_list *l, struct fetch_req *r)
 {
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		l->head = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	else
-		l->tail = r->prev;
-	r->prev = r->next = NULL;
+	TAILQ_REMOVE(&l->reqs, r, entry);
 	l->n--;
 }
 
@@ -777,7 +765,7 @@ fetch_on_pump(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	while (f->queue.n > 0 && f->running.n < f->max_transfers) {
-		r = f->queue.head;
+		r = TAILQ_FIRST(&f->queue.reqs);
 		fetch_list_del(&f->queue, r);
 		if (fetch_begin(f, r) == 0)
 			continue;
@@ -878,6 +866,8 @@ fetch_new(struct event_base *base, const struct fetch_conf *conf, char *err,
 		curl_global_cleanup();
 		return NULL;
 	}
+	TAILQ_INIT(&f->queue.reqs);
+	TAILQ_INIT(&f->running.reqs);
 	f->base = base;
 	if (fetch_backend_ok(err, errlen) == -1 ||
 	    fetch_conf_copy(f, conf, err, errlen) == -1)
@@ -901,12 +891,12 @@ fetch_free(struct fetch *f)
 
 	if (f == NULL)
 		return;
-	while ((r = f->running.head) != NULL) {
+	while ((r = TAILQ_FIRST(&f->running.reqs)) != NULL) {
 		fetch_list_del(&f->running, r);
 		curl_multi_remove_handle(f->multi, r->easy);
 		fetch_req_free(r);
 	}
-	while ((r = f->queue.head) != NULL) {
+	while ((r = TAILQ_FIRST(&f->queue.reqs)) != NULL) {
 		fetch_list_del(&f->queue, r);
 		fetch_req_free(r);
 	}

@@ -40,6 +40,7 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
 #include <sys/time.h>
 
 #include <event2/event.h>
@@ -73,7 +74,7 @@ struct lookup_req {
 	lookup_cb	*cb;
 	void		*arg;
 	struct event	*timer;			/* the caller's wait */
-	struct lookup_req *prev, *next;		/* job's waiters, FIFO */
+	TAILQ_ENTRY(lookup_req) entry;		/* job's waiters, FIFO */
 };
 
 struct lookup_job {
@@ -83,10 +84,11 @@ struct lookup_job {
 	enum lookup_phase phase;
 	int		 refresh;		/* counted in lk->nrefresh */
 	struct resolve_req *rreq;		/* our own resolve request */
-	struct lookup_req *whead, *wtail;
+	TAILQ_HEAD(lookup_waiters, lookup_req) waiters;
 	size_t		 nwaiters;
-	struct lookup_job *hprev, *hnext;	/* bucket chain */
+	LIST_ENTRY(lookup_job) hentry;		/* bucket chain */
 };
+LIST_HEAD(lookup_chain, lookup_job);
 
 /* What a finished job tells its waiters. */
 struct lookup_outcome {
@@ -105,7 +107,7 @@ struct lookup {
 	struct lookup_stats st;
 	uint64_t	 seed;
 	size_t		 njobs, nrefresh;
-	struct lookup_job *bucket[LOOKUP_BUCKETS];
+	struct lookup_chain bucket[LOOKUP_BUCKETS];
 	int		 pbuf_busy;		/* an answer points into pbuf */
 	int		 lbuf_busy;		/* an answer points into lbuf */
 	unsigned char	 lbuf[LISTSTORE_ENTRY_MAX]; /* list entry reads */
@@ -501,7 +503,7 @@ lookup_write(struct lookup *lk, const struct lookup_write *w)
 
 /* ---- jobs ---- */
 
-static struct lookup_job **
+static struct lookup_chain *
 lookup_slot(struct lookup *lk, uint64_t h)
 {
 	return &lk->bucket[h & (LOOKUP_BUCKETS - 1)];
@@ -512,7 +514,7 @@ lookup_job_find(struct lookup *lk, const char *domain, uint64_t h)
 {
 	struct lookup_job *job;
 
-	for (job = *lookup_slot(lk, h); job != NULL; job = job->hnext)
+	LIST_FOREACH(job, lookup_slot(lk, h), hentry)
 		if (job->hash == h && strcmp(job->domain, domain) == 0)
 			return job;
 	return NULL;
@@ -522,7 +524,6 @@ static struct lookup_job *
 lookup_job_new(struct lookup *lk, const char *domain, uint64_t h,
     int refresh)
 {
-	struct lookup_job **slot = lookup_slot(lk, h);
 	struct lookup_job *job;
 
 	if ((job = calloc(1, sizeof(*job))) == NULL)
@@ -531,10 +532,8 @@ lookup_job_new(struct lookup *lk, const char *domain, uint64_t h,
 	memcpy(job->domain, domain, strlen(domain) + 1);
 	job->hash = h;
 	job->refresh = refresh;
-	job->hnext = *slot;
-	if (*slot != NULL)
-		(*slot)->hprev = job;
-	*slot = job;
+	TAILQ_INIT(&job->waiters);
+	LIST_INSERT_HEAD(lookup_slot(lk, h), job, hentry);
 	lk->njobs++;
 	if (refresh)
 		lk->nrefresh++;
@@ -547,13 +546,7 @@ lookup_job_unlink(struct lookup_job *job)
 {
 	struct lookup *lk = job->lk;
 
-	if (job->hprev != NULL)
-		job->hprev->hnext = job->hnext;
-	else
-		*lookup_slot(lk, job->hash) = job->hnext;
-	if (job->hnext != NULL)
-		job->hnext->hprev = job->hprev;
-	job->hprev = job->hnext = NULL;
+	LIST_REMOVE(job, hentry);
 	lk->njobs--;
 	if (job->refresh)
 		lk->nrefresh--;
@@ -564,15 +557,7 @@ lookup_waiter_unlink(struct lookup_req *w)
 {
 	struct lookup_job *job = w->job;
 
-	if (w->prev != NULL)
-		w->prev->next = w->next;
-	else
-		job->whead = w->next;
-	if (w->next != NULL)
-		w->next->prev = w->prev;
-	else
-		job->wtail = w->prev;
-	w->prev = w->next = NULL;
+	TAILQ_REMOVE(&job->waiters, w, entry);
 	job->nwaiters--;
 	job->lk->st.in_flight--;
 }
@@ -602,7 +587,7 @@ lookup_job_finish(struct lookup_job *job, const struct lookup_outcome *o)
 	void *arg;
 
 	lookup_job_unlink(job);
-	while ((w = job->whead) != NULL) {
+	while ((w = TAILQ_FIRST(&job->waiters)) != NULL) {
 		lookup_waiter_unlink(w);
 		cb = w->cb;
 		arg = w->arg;
@@ -620,7 +605,7 @@ lookup_job_drop(struct lookup_job *job)
 	struct lookup_req *w;
 
 	lookup_job_unlink(job);
-	while ((w = job->whead) != NULL) {
+	while ((w = TAILQ_FIRST(&job->waiters)) != NULL) {
 		lookup_waiter_unlink(w);
 		lookup_waiter_free(w);
 	}
@@ -926,12 +911,7 @@ lookup_wait(struct lookup_job *job, int wait, lookup_cb *cb, void *arg,
 	w->job = job;
 	w->cb = cb;
 	w->arg = arg;
-	w->prev = job->wtail;
-	if (job->wtail != NULL)
-		job->wtail->next = w;
-	else
-		job->whead = w;
-	job->wtail = w;
+	TAILQ_INSERT_TAIL(&job->waiters, w, entry);
 	job->nwaiters++;
 	lk->st.in_flight++;
 	if (reqp != NULL)
@@ -1176,7 +1156,7 @@ lookup_free(struct lookup *lk)
 	if (lk == NULL)
 		return;
 	for (i = 0; i < LOOKUP_BUCKETS; i++) {
-		while ((job = lk->bucket[i]) != NULL)
+		while ((job = LIST_FIRST(&lk->bucket[i])) != NULL)
 			lookup_job_drop(job);
 	}
 	resolve_free(lk->rs);

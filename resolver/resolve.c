@@ -21,6 +21,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <stdarg.h>
@@ -47,7 +49,7 @@ struct resolve_req {
 	void		*arg;
 	int64_t		 start, deadline;	/* monotonic ms */
 	struct resolve_req *wnext;		/* job's waiters */
-	struct resolve_req *dprev, *dnext;	/* deadline list */
+	TAILQ_ENTRY(resolve_req) dentry;	/* deadline list */
 };
 
 struct resolve_job {
@@ -75,7 +77,7 @@ struct resolve_job {
 	int		 linked;		/* in rs->jobs */
 	struct resolve_req *waiters;
 	size_t		 nwaiters;
-	struct resolve_job *prev, *next;	/* rs->jobs */
+	LIST_ENTRY(resolve_job) entry;		/* rs->jobs */
 };
 
 struct resolve {
@@ -83,8 +85,8 @@ struct resolve {
 	struct dns	*dns;
 	struct fetch	*fetch;
 	struct event	*timer;
-	struct resolve_job *jobs;
-	struct resolve_req *dl_head, *dl_tail;
+	LIST_HEAD(resolve_jobs, resolve_job) jobs;
+	TAILQ_HEAD(resolve_dl, resolve_req) dl;	/* by deadline */
 	int64_t		 lookup_ms;
 	unsigned	 port;
 };
@@ -164,54 +166,26 @@ resolve_step_end(struct resolve_job *job, enum resolve_err err,
 
 /* ---- jobs and waiters ---- */
 
-static void
-resolve_dl_unlink(struct resolve *rs, struct resolve_req *w)
-{
-	if (w->dprev != NULL)
-		w->dprev->dnext = w->dnext;
-	else
-		rs->dl_head = w->dnext;
-	if (w->dnext != NULL)
-		w->dnext->dprev = w->dprev;
-	else
-		rs->dl_tail = w->dprev;
-	w->dprev = w->dnext = NULL;
-}
-
 /* Sorted insert from the tail: deadlines mostly arrive in order. */
 static void
 resolve_dl_insert(struct resolve *rs, struct resolve_req *w)
 {
-	struct resolve_req *p = rs->dl_tail;
+	struct resolve_req *p = TAILQ_LAST(&rs->dl, resolve_dl);
 
 	while (p != NULL && p->deadline > w->deadline)
-		p = p->dprev;
-	w->dprev = p;
-	w->dnext = p != NULL ? p->dnext : rs->dl_head;
-	if (w->dnext != NULL)
-		w->dnext->dprev = w;
-	else
-		rs->dl_tail = w;
+		p = TAILQ_PREV(p, resolve_dl, dentry);
 	if (p != NULL)
-		p->dnext = w;
+		TAILQ_INSERT_AFTER(&rs->dl, p, w, dentry);
 	else
-		rs->dl_head = w;
+		TAILQ_INSERT_HEAD(&rs->dl, w, dentry);
 }
 
 static void
 resolve_job_unlink(struct resolve_job *job)
 {
-	struct resolve *rs = job->rs;
-
 	if (!job->linked)
 		return;
-	if (job->prev != NULL)
-		job->prev->next = job->next;
-	else
-		rs->jobs = job->next;
-	if (job->next != NULL)
-		job->next->prev = job->prev;
-	job->prev = job->next = NULL;
+	LIST_REMOVE(job, entry);
 	job->linked = 0;
 }
 
@@ -235,7 +209,7 @@ resolve_job_find(struct resolve *rs, const char *domain, int txt_only)
 {
 	struct resolve_job *job;
 
-	for (job = rs->jobs; job != NULL; job = job->next)
+	LIST_FOREACH(job, &rs->jobs, entry)
 		if (job->txt_only == txt_only &&
 		    strcmp(job->domain, domain) == 0)
 			return job;
@@ -252,10 +226,7 @@ resolve_job_new(struct resolve *rs, const char *domain, int txt_only)
 	job->rs = rs;
 	job->txt_only = txt_only;
 	memcpy(job->domain, domain, strlen(domain) + 1);
-	job->next = rs->jobs;
-	if (rs->jobs != NULL)
-		rs->jobs->prev = job;
-	rs->jobs = job;
+	LIST_INSERT_HEAD(&rs->jobs, job, entry);
 	job->linked = 1;
 	return job;
 }
@@ -328,7 +299,7 @@ resolve_finish(struct resolve_job *job, enum resolve_err err)
 	while ((w = job->waiters) != NULL) {
 		job->waiters = w->wnext;
 		job->nwaiters--;
-		resolve_dl_unlink(rs, w);
+		TAILQ_REMOVE(&rs->dl, w, dentry);
 		resolve_fill(job, w, err, &res);
 		resolve_answer(w, &res);
 	}
@@ -359,7 +330,7 @@ resolve_expire(struct resolve *rs, struct resolve_req *w)
 	struct resolve_step_info *si;
 	enum resolve_err err;
 
-	resolve_dl_unlink(rs, w);
+	TAILQ_REMOVE(&rs->dl, w, dentry);
 	resolve_waiter_unlink(job, w);
 	err = job->step == RESOLVE_STEP_TXT || job->step == RESOLVE_STEP_HOST ?
 	    RESOLVE_DNS_TIMEOUT : RESOLVE_HTTPS_TIMEOUT;
@@ -380,12 +351,13 @@ static void
 resolve_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct resolve *rs = arg;
+	struct resolve_req *w;
 	int64_t now = monoclock_ms();
 
 	(void)fd;
 	(void)what;
-	while (rs->dl_head != NULL && rs->dl_head->deadline <= now)
-		resolve_expire(rs, rs->dl_head);
+	while ((w = TAILQ_FIRST(&rs->dl)) != NULL && w->deadline <= now)
+		resolve_expire(rs, w);
 	resolve_arm(rs);
 }
 
@@ -395,12 +367,12 @@ resolve_arm(struct resolve *rs)
 	struct timeval tv;
 	int64_t left;
 
-	if (rs->dl_head == NULL) {
+	if (TAILQ_EMPTY(&rs->dl)) {
 		evtimer_del(rs->timer);
 		return;
 	}
 	/* One millisecond late rather than early: the clock is in ms. */
-	left = rs->dl_head->deadline - monoclock_ms() + 1;
+	left = TAILQ_FIRST(&rs->dl)->deadline - monoclock_ms() + 1;
 	if (left < 0)
 		left = 0;
 	tv.tv_sec = (time_t)(left / 1000);
@@ -735,7 +707,7 @@ resolve_cancel(struct resolve_req *w)
 		return;
 	job = w->job;
 	rs = job->rs;
-	resolve_dl_unlink(rs, w);
+	TAILQ_REMOVE(&rs->dl, w, dentry);
 	resolve_waiter_unlink(job, w);
 	free(w);
 	resolve_job_release(job);
@@ -769,6 +741,8 @@ resolve_new(struct event_base *base, const struct resolve_conf *conf,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	LIST_INIT(&rs->jobs);
+	TAILQ_INIT(&rs->dl);
 	rs->base = base;
 	rs->lookup_ms = conf->lookup_timeout_ms;
 	rs->port = conf->https_port ? conf->https_port : 443;
@@ -793,7 +767,7 @@ resolve_free(struct resolve *rs)
 
 	if (rs == NULL)
 		return;
-	while ((job = rs->jobs) != NULL) {
+	while ((job = LIST_FIRST(&rs->jobs)) != NULL) {
 		while ((w = job->waiters) != NULL) {
 			job->waiters = w->wnext;
 			free(w);

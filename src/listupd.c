@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -52,16 +53,13 @@
 
 enum lu_phase { LU_START = 0, LU_NET, LU_VERIFY };
 
-struct lu_reqs {
-	struct listupd_req	*head, *tail;
-};
-
 struct listupd_req {
 	struct lu_reqs		*list;		/* the job's waiters */
 	listupd_cb		*cb;
 	void			*arg;
-	struct listupd_req	*prev, *next;
+	TAILQ_ENTRY(listupd_req) entry;
 };
+TAILQ_HEAD(lu_reqs, listupd_req);
 
 /* Owned copies of the options this module uses. */
 struct lu_conf {
@@ -241,17 +239,7 @@ lu_conf_set(struct lu_conf *c, const struct conf *conf)
 static void
 lu_reqs_unlink(struct listupd_req *r)
 {
-	struct lu_reqs *l = r->list;
-
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		l->head = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	else
-		l->tail = r->prev;
-	r->prev = r->next = NULL;
+	TAILQ_REMOVE(r->list, r, entry);
 	r->list = NULL;
 }
 
@@ -259,13 +247,7 @@ static void
 lu_reqs_add(struct lu_reqs *l, struct listupd_req *r)
 {
 	r->list = l;
-	r->prev = l->tail;
-	r->next = NULL;
-	if (l->tail != NULL)
-		l->tail->next = r;
-	else
-		l->head = r;
-	l->tail = r;
+	TAILQ_INSERT_TAIL(l, r, entry);
 }
 
 /* lu_job_free: everything the job holds; gpgv is killed. */
@@ -277,7 +259,7 @@ lu_job_free(struct lu_job *job)
 
 	if (job == NULL)
 		return;
-	while ((r = job->waiters.head) != NULL) {
+	while ((r = TAILQ_FIRST(&job->waiters)) != NULL) {
 		lu_reqs_unlink(r);
 		free(r);
 	}
@@ -305,6 +287,7 @@ lu_job_new(struct listupd *lu, const char *source, int bundled,
 		*why = "memory";
 		return NULL;
 	}
+	TAILQ_INIT(&job->waiters);
 	job->lu = lu;
 	job->bundled = bundled;
 	snprintf(job->source, sizeof(job->source), "%s", source);
@@ -853,7 +836,7 @@ lu_finish(struct lu_job *job)
 	res.outcome = job->outcome;
 	res.source = job->source;
 	res.detail = job->detail;
-	while ((r = job->waiters.head) != NULL) {
+	while ((r = TAILQ_FIRST(&job->waiters)) != NULL) {
 		lu_reqs_unlink(r);
 		cb = r->cb;
 		arg = r->arg;
