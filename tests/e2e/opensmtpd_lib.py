@@ -2,7 +2,8 @@
 table-mtasts, without installing it on the machine.
 
 Two generations, cached under $MTASTS_TEST_CACHE (default
-/var/cache/mtastsd-tests), built once and reused by later runs:
+/var/cache/mtastsd-tests, see trixie_lib.py), built once and reused by
+later runs:
   - opensmtpd68(): Debian 12's opensmtpd 6.8.0p2 (imsg table protocol),
     fetched with `apt-get download` and unpacked with `dpkg -x` (the
     package conflicts with postfix, so it is never installed);
@@ -21,7 +22,6 @@ Also here: Receiver (an aiosmtpd STARTTLS receiver per MX address) and
 send() (SMTP submission from inside the namespace).
 """
 
-import fcntl
 import json
 import os
 import shutil
@@ -29,12 +29,11 @@ import smtplib
 import subprocess
 import time
 
+import trixie_lib
 from daemon import ns_socket
+from trixie_lib import cached, run_checked
 
-CACHE = os.environ.get("MTASTS_TEST_CACHE", "/var/cache/mtastsd-tests")
 OSMTPD68_VERSION = "6.8.0p2-4+b4"
-TRIXIE_SUITE = "trixie"
-TRIXIE_MIRROR = "http://deb.debian.org/debian"
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECEIVER = os.path.join(HERE, "opensmtpd_receiver.py")
 PYTHON = "/usr/bin/python3"
@@ -75,88 +74,23 @@ def skip_reason_e2e(extra=()):
 
 # ---------------------------------------------------------------- cache
 
-class _Lock:
-    """An exclusive lock on CACHE/.<name>.lock: two test runs never
-    build the same cache entry at once."""
-
-    def __init__(self, name):
-        os.makedirs(CACHE, exist_ok=True)
-        self.f = open(os.path.join(CACHE, "." + name + ".lock"), "w")
-
-    def __enter__(self):
-        fcntl.flock(self.f, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.f, fcntl.LOCK_UN)
-        self.f.close()
-
-
-def _du(path):
-    r = subprocess.run(["du", "-sm", path], capture_output=True, text=True)
-    return int(r.stdout.split()[0]) if r.returncode == 0 else -1
-
-
-def _cached(name, build):
-    """CACHE/<name>/root, built by build(tmp_root) once.  Returns
-    (root, info) where info says whether it was built now, how long it
-    took and its size in MB."""
-    top = os.path.join(CACHE, name)
-    done = os.path.join(top, "DONE")
-    with _Lock(name):
-        if os.path.exists(done):
-            with open(done) as f:
-                info = json.load(f)
-            info["built_now"] = False
-            return os.path.join(top, "root"), info
-        shutil.rmtree(top, ignore_errors=True)
-        tmp = top + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        t0 = time.monotonic()
-        extra = build(tmp)
-        os.rename(tmp, top)
-        info = dict(extra or {}, seconds=round(time.monotonic() - t0, 1),
-                    mb=_du(top))
-        with open(done, "w") as f:
-            json.dump(info, f)
-        info["built_now"] = True
-        return os.path.join(top, "root"), info
-
-
-def _run(argv, **kw):
-    r = subprocess.run(argv, capture_output=True, text=True, **kw)
-    if r.returncode != 0:
-        raise RuntimeError("%s: exit %s: %s" % (
-            " ".join(argv), r.returncode, (r.stderr or r.stdout)[-2000:]))
-    return r
-
-
 def opensmtpd68():
     """Debian 12's opensmtpd, unpacked: (root, info)."""
     def build(tmp):
-        _run(["apt-get", "download", "opensmtpd=" + OSMTPD68_VERSION],
-             cwd=tmp)
+        run_checked(["apt-get", "download",
+                     "opensmtpd=" + OSMTPD68_VERSION], cwd=tmp)
         deb = [f for f in os.listdir(tmp) if f.endswith(".deb")][0]
-        _run(["dpkg", "-x", os.path.join(tmp, deb),
-              os.path.join(tmp, "root")])
+        run_checked(["dpkg", "-x", os.path.join(tmp, deb),
+                     os.path.join(tmp, "root")])
         os.unlink(os.path.join(tmp, deb))
         return {"version": OSMTPD68_VERSION}
-    return _cached("opensmtpd-" + OSMTPD68_VERSION, build)
+    return cached("opensmtpd-" + OSMTPD68_VERSION, build)
 
 
 def trixie_root():
-    """A debootstrap'ed trixie root with opensmtpd: (root, info)."""
-    def build(tmp):
-        root = os.path.join(tmp, "root")
-        _run(["debootstrap", "--variant=minbase", "--include=opensmtpd",
-              TRIXIE_SUITE, root, TRIXIE_MIRROR], timeout=1800)
-        ver = _run(["chroot", root, "dpkg-query", "-W", "-f",
-                    "${Version}", "opensmtpd"]).stdout.strip()
-        shutil.rmtree(os.path.join(root, "var/cache/apt/archives"),
-                      ignore_errors=True)
-        return {"version": ver}
-    root, info = _cached("trixie-opensmtpd", build)
+    """The debootstrap'ed trixie root with opensmtpd (trixie_lib.py):
+    (root, info)."""
+    root, info = trixie_lib.trixie_root("opensmtpd")
     # Mount points of Smtpd's bind mounts (idempotent).
     for d in ("mtasts", "host", "etc/ssl/certs", "var/spool/smtpd", "run",
               "proc", "dev"):

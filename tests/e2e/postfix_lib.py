@@ -1,5 +1,6 @@
 """postfix_lib.py: real Postfix instances, SMTP receivers and mail for
-the MTA end-to-end tests (tests/e2e/postfix_37.py, postfix_310.py),
+the MTA end-to-end tests (tests/e2e/postfix_37.py, postfix_310.py,
+postfix_3105.py),
 inside a test world (tests/lib/world.py).
 
 A `Postfix` is a private instance: its own config directory, queue
@@ -15,8 +16,17 @@ Postfix the package may have started is used or touched.
 postfix-backports.sh): that instance runs in a private mount namespace
 where root/usr/lib/postfix is bind-mounted over /usr/lib/postfix (the
 binaries find their shared libraries there: RUNPATH), with
-command_directory and meta_directory pointing into root.  Every command
-of such an instance runs in the master's mount namespace (nsenter).
+command_directory and meta_directory pointing into root.  `sysroot`
+instead selects a whole Debian root with Postfix installed
+(trixie_lib.trixie_root("postfix")): that instance, its commands
+included, runs chrooted in sysroot, in a private mount namespace where
+/dev (with /dev/shm, where the world's dir usually is), /proc, the
+world's dir (at its own path, so every path of the instance is the same
+inside and out: through /dev/shm, or by binding its parent directory)
+and the world's resolv.conf are bound into sysroot; its mail_owner is
+sysroot's postfix user.  Every command of an extracted or chrooted
+instance runs in the master's mount namespace (nsenter) once the master
+runs.
 
 `Receivers` runs postfix_receiver.py (aiosmtpd with STARTTLS) for every MX
 address of a test; `Postfix.deliver()` injects one message and waits for
@@ -96,8 +106,8 @@ def contrib_lines(name):
 class Postfix:
     """A private Postfix instance inside world `w` (see module doc)."""
 
-    def __init__(self, w, name, root=None):
-        self.w, self.root = w, root
+    def __init__(self, w, name, root=None, sysroot=None):
+        self.w, self.root, self.sysroot = w, root, sysroot
         self.base = os.path.join(w.dir, name)
         self.conf_dir = os.path.join(self.base, "etc")
         self.queue = os.path.join(self.base, "queue")
@@ -107,8 +117,19 @@ class Postfix:
         for d in (self.conf_dir, self.queue, self.data):
             os.makedirs(d, exist_ok=True)
         os.chmod(self.base, 0o755)
-        pw = pwd.getpwnam("postfix")
-        os.chown(self.data, pw.pw_uid, pw.pw_gid)
+        os.chown(self.data, *self._owner())
+
+    def _owner(self):
+        """uid and gid of the postfix user, as the instance sees it."""
+        if not self.sysroot:
+            pw = pwd.getpwnam("postfix")
+            return pw.pw_uid, pw.pw_gid
+        with open(os.path.join(self.sysroot, "etc", "passwd")) as f:
+            for line in f:
+                fields = line.split(":")
+                if fields[0] == "postfix":
+                    return int(fields[2]), int(fields[3])
+        raise KeyError("no user postfix in %s" % self.sysroot)
 
     # -- configuration -----------------------------------------------------
     def main_cf(self, extra, chroot=False):
@@ -156,22 +177,53 @@ class Postfix:
 
     def _jail(self):
         for rel in JAIL_FILES:
+            src = os.path.join(self.sysroot or "/", rel)
             dst = os.path.join(self.queue, rel)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            if os.path.exists("/" + rel):
-                shutil.copyfile("/" + rel, dst)
+            if os.path.exists(src):
+                shutil.copyfile(src, dst)
         shutil.copyfile("/etc/netns/%s/resolv.conf" % self.w.ns,
                         os.path.join(self.queue, "etc", "resolv.conf"))
 
     # -- commands ------------------------------------------------------------
     def command(self, prog):
-        """Absolute path of a Postfix command of this instance."""
+        """Absolute path of a Postfix command of this instance (inside
+        sysroot for a chrooted one)."""
         return os.path.join(self.root or "/", "usr/sbin", prog)
+
+    def _in_sysroot(self, argv):
+        """argv run chrooted in sysroot, after the bind mounts (see the
+        module doc) in the mount namespace of `ip netns exec`, which is
+        private: nothing changes outside it."""
+        script = (
+            'set -e; r=$1 w=$2 resolv=$3; shift 3\n'
+            'mount --rbind /dev "$r/dev"\n'
+            'mount -t proc proc "$r/proc"\n'
+            # Under /dev/shm the world's dir is there already; under
+            # /tmp (say) bind /tmp; else make a mount point in sysroot.
+            'p=${w%/*}\n'
+            'if [ ! -d "$r$w" ] && [ -d "$r$p" ]; then\n'
+            '  mount --bind "$p" "$r$p"\n'
+            'elif [ ! -d "$r$w" ]; then\n'
+            '  mkdir -p "$r$w"; mount --bind "$w" "$r$w"\n'
+            'fi\n'
+            'mount --bind "$resolv" "$r/etc/resolv.conf"\n'
+            'exec chroot "$r" "$@"\n')
+        return ["sh", "-c", script, "sh", self.sysroot, self.w.dir,
+                "/etc/netns/%s/resolv.conf" % self.w.ns] + list(argv)
 
     def run(self, argv, timeout=60):
         """Run a command as the instance sees the world: in the world's
-        namespace, and for an extracted Postfix in the master's mount
-        namespace (only while it runs)."""
+        namespace, and for an extracted or chrooted Postfix in the
+        master's mount namespace (only while it runs; before, a chrooted
+        instance's command gets its own mounts)."""
+        if self.sysroot:
+            if self.master_pid:
+                argv = ["nsenter", "-t", str(self.master_pid), "-m", "--",
+                        "chroot", self.sysroot] + list(argv)
+            else:
+                argv = self._in_sysroot(argv)
+            return self.w.run(argv, timeout=timeout)
         if self.root and self.master_pid:
             return self.w.run(["nsenter", "-t", str(self.master_pid), "-m",
                                "--"] + argv, timeout=timeout)
@@ -180,7 +232,9 @@ class Postfix:
     def start(self):
         """Start the instance; returns Result of "postfix start"."""
         argv = [self.command("postfix"), "-c", self.conf_dir, "start"]
-        if self.root:
+        if self.sysroot:
+            argv = self._in_sysroot(argv)
+        elif self.root:
             # A mount made inside `ip netns exec` stays in its private
             # mount namespace, which the master inherits.
             argv = ["sh", "-c", 'mount --bind "$1" /usr/lib/postfix && '
