@@ -5,7 +5,8 @@
 #
 #   postfix-backports.sh [CACHE_DIR]      prints the extracted root
 #
-# CACHE_DIR defaults to $MTASTS_E2E_CACHE, else /var/cache/mtastsd-tests.
+# CACHE_DIR defaults to $MTASTS_TEST_CACHE (as for tests/e2e/trixie_lib.py),
+# else /var/cache/mtastsd-tests.
 # The package is unpacked into CACHE_DIR/postfix-bpo/<version>/ and
 # marked READY; later runs (CI's second pass included) reuse any READY
 # tree without asking apt.  It is downloaded through a private apt
@@ -19,7 +20,7 @@
 # reason on stderr.
 set -eu
 
-base=${1:-${MTASTS_E2E_CACHE:-/var/cache/mtastsd-tests}}/postfix-bpo
+base=${1:-${MTASTS_TEST_CACHE:-/var/cache/mtastsd-tests}}/postfix-bpo
 mkdir -p "$base"
 exec 9>"$base/.lock"
 flock 9

@@ -4,7 +4,7 @@ profile with Postfix 3.10 from Debian's bookworm-backports.
 
 Postfix 3.10 is not installed: postfix-backports.sh extracts the
 package once into /var/cache/mtastsd-tests/postfix-bpo/<version>/
-($MTASTS_E2E_CACHE overrides the base) and tests/e2e/postfix_lib.py
+($MTASTS_TEST_CACHE overrides the base) and tests/e2e/postfix_lib.py
 runs it in a private mount namespace (its libraries bind-mounted over
 /usr/lib/postfix), chrooted smtp(8), socketmap over TCP as in
 contrib/postfix/main.cf.inet with the map name postfix-tlsrpt.
