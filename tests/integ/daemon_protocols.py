@@ -35,7 +35,9 @@ there with setns(2)).  Checked, as docs/PROTOCOLS.md states:
   - a client that closes while its lookup is pending: the lookup is
     cancelled at once;
   - SIGTERM lets an in-flight lookup finish, exits 0, removes pidfile
-    and socket.
+    and socket;
+  - a cache that is not an LMDB file stops the next start: exit status
+    not 0, the directory and the reason in the log, no pidfile or socket.
 Cold/hot lookups, coalescing, refresh and kill -9 are tested with the
 lookup service (not here).
 
@@ -774,6 +776,27 @@ def test_sigterm(t, d):
     c.close()
 
 
+def test_bad_cache(t, d):
+    """A cache that cannot be opened stops the daemon at start, with
+    the reason: it never serves without the policies it has learned."""
+    data = os.path.join(d.state, "data.mdb")
+    t.ok(os.path.exists(data), "bad cache: the cache file is there")
+    with open(data, "r+b") as f:
+        f.write(b"not an LMDB environment\n" * 512)
+    t.ok(not d.start(), "bad cache: the daemon does not start")
+    try:
+        rc = d.p.wait(10)
+    except subprocess.TimeoutExpired:
+        rc = None
+    t.ok(rc not in (0, None), "bad cache: exit status not 0", got=rc)
+    last = d.log().strip().splitlines()[-1:]
+    t.ok(last and d.state in last[0] and "LMDB" in last[0],
+         "bad cache: the log's last line names the directory and the "
+         "reason", got=last)
+    t.ok(not os.path.exists(d.pidfile) and not os.path.exists(d.sock),
+         "bad cache: no pidfile or socket left")
+
+
 def main():
     binary = mtastsd_binary()
     reason = world.skip_reason() or run_skip_reason(binary, USER)
@@ -811,6 +834,7 @@ def main():
             ("second daemon", lambda: test_second_daemon(t, w, binary)),
             ("vanish", lambda: test_vanish(t, d)),
             ("sigterm", lambda: test_sigterm(t, d)),
+            ("bad cache", lambda: test_bad_cache(t, d)),
         ]
         for name, fn in steps:
             t0 = time.monotonic()
