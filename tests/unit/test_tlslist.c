@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "tlslist.h"
 #include "tap.h"
 
@@ -589,6 +591,89 @@ test_real(void)
 	tlslist_free(l);
 }
 
+/* ---- allocation failures -------------------------------------------- */
+
+/*
+ * This binary is linked with -Wl,--wrap=malloc,--wrap=calloc (see
+ * Makefile.am), and cJSON gets the same allocator through its hooks:
+ * while oom_armed, oom_left allocations succeed and every later one
+ * fails.  Under ASan, LeakSanitizer checks that each failure path frees
+ * what it had taken.
+ */
+void	*__real_malloc(size_t);
+void	*__real_calloc(size_t, size_t);
+void	*__wrap_malloc(size_t);
+void	*__wrap_calloc(size_t, size_t);
+
+static int	oom_armed;
+static long	oom_left, oom_calls;
+
+static int
+oom_grant(void)
+{
+	if (!oom_armed)
+		return 1;
+	oom_calls++;
+	return oom_left-- > 0;
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+	return oom_grant() ? __real_malloc(n) : NULL;
+}
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+	return oom_grant() ? __real_calloc(n, size) : NULL;
+}
+
+static void *
+oom_cjson_malloc(size_t n)
+{
+	return __wrap_malloc(n);
+}
+
+static void
+test_oom(void)
+{
+	static const char doc[] = DOC(AL_G POLS("\"b.example\":{\"mode\":"
+	    "\"enforce\",\"mxs\":[\".b.example\",\"mx.c.example\"]},"
+	    "\"c.example\":{\"policy-alias\":\"g\"}," P_A));
+	cJSON_Hooks hooks = { oom_cjson_malloc, free };
+	struct tlslist *l = NULL;
+	char err[256], name[128];
+	long n, silent = 0, allocs = 0;
+
+	cJSON_InitHooks(&hooks);
+	for (n = 0; n < 10000; n++) {
+		oom_left = n;
+		oom_calls = 0;
+		err[0] = '\0';
+		oom_armed = 1;
+		l = tlslist_parse(doc, sizeof(doc) - 1, err, sizeof(err));
+		oom_armed = 0;
+		if (l != NULL) {
+			allocs = oom_calls;
+			break;
+		}
+		if (err[0] == '\0')
+			silent++;
+	}
+	cJSON_InitHooks(NULL);
+	tap_ok(l != NULL && n > 3 && allocs == n,
+	    "allocation failures: the list parses once its %ld allocations "
+	    "succeed", n);
+	snprintf(name, sizeof(name), "allocation failures: each of the "
+	    "first %ld fails with a reason", n);
+	tap_is_int(silent, 0, name);
+	if (l != NULL)
+		tap_is_int((intmax_t)tlslist_count(l), 3,
+		    "allocation failures: then all 3 policies are there");
+	tlslist_free(l);
+}
+
 int
 main(void)
 {
@@ -603,5 +688,6 @@ main(void)
 	test_depth();
 	test_expiry_and_match();
 	test_real();
+	test_oom();
 	return tap_done();
 }
