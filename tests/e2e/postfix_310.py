@@ -29,14 +29,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 from daemon import Client  # noqa: E402
-from world import Tap, World, policy_text  # noqa: E402
+from world import policy_text  # noqa: E402
 import postfix_lib as mta  # noqa: E402
 import postfix_37 as p37  # noqa: E402
 
@@ -173,25 +172,8 @@ def run(t, w, mtastsd, mtasts, root):
 
 
 def main():
-    mtastsd, mtasts = p37.binaries()
-    reason = p37.skip_reason(mtastsd, mtasts)
-    if reason:
-        Tap.skip_all(reason)
-    t0 = time.monotonic()
-    root, why = fetch_postfix()
-    if root is None and os.environ.get("CI") != "true":
-        Tap.skip_all("Postfix 3.10 from bookworm-backports: %s" % why)
-    t = Tap()
-    if not t.ok(root is not None, "Postfix 3.10 from bookworm-backports "
-                "(%s)" % (root or why)):
-        return t.done()
-    with World() as w:
-        build(w)
-        w.start()
-        os.chmod(w.dir, 0o711)
-        run(t, w, mtastsd, mtasts, root)
-    t.diag("postfix_310.py: %.1f s" % (time.monotonic() - t0))
-    return t.done()
+    return p37.main_elsewhere("Postfix 3.10 from bookworm-backports",
+                              fetch_postfix, build, run)
 
 
 if __name__ == "__main__":

@@ -45,14 +45,13 @@ debootstrap, no mirror); skips with the reason otherwise.
 import os
 import re
 import sys
-import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 from daemon import Client  # noqa: E402
-from world import Tap, World, policy_text  # noqa: E402
+from world import policy_text  # noqa: E402
 import postfix_lib as mta  # noqa: E402
 import postfix_37 as p37  # noqa: E402
 import trixie_lib  # noqa: E402
@@ -82,11 +81,15 @@ MISMATCH = "warning: MX name '%s' does not match STS MX pattern for '%s'"
 
 
 def build_root():
-    """The trixie root with Postfix: (root, info) or (None, reason)."""
+    """The trixie root with Postfix: (root, a line about it) or (None,
+    reason)."""
     try:
-        return trixie_lib.trixie_root("postfix")
+        root, info = trixie_lib.trixie_root("postfix")
     except Exception as e:      # no debootstrap, no mirror: say why
         return None, (str(e).splitlines() or ["failed"])[0][:200]
+    return root, "postfix %s cached at %s (%s MB, %s s to build%s)" % (
+        info["version"], root, info["mb"], info["seconds"],
+        ", built now" if info["built_now"] else "")
 
 
 def build(w):
@@ -226,7 +229,7 @@ def contrast(t, pf, rcv, main):
              "%s: no MX pattern check without mx_host_pattern" % case)
 
 
-def run(t, w, mtastsd, root):
+def run(t, w, mtastsd, _mtasts, root):
     port = 21000 + (os.getpid() + 13) % 20000
     rcv = mta.Receivers(w)
     for host, (addr, name) in HOSTS.items():
@@ -256,28 +259,8 @@ def run(t, w, mtastsd, root):
 
 
 def main():
-    mtastsd, mtasts = p37.binaries()
-    reason = p37.skip_reason(mtastsd, mtasts)
-    if reason:
-        Tap.skip_all(reason)
-    t0 = time.monotonic()
-    root, info = build_root()
-    if root is None and os.environ.get("CI") != "true":
-        Tap.skip_all("Postfix in a trixie root: %s" % info)
-    t = Tap()
-    if not t.ok(root is not None, "trixie root with Postfix (%s)" % (
-            root or info)):
-        return t.done()
-    t.diag("postfix %s cached at %s (%s MB, %s s to build%s)" % (
-        info["version"], root, info["mb"], info["seconds"],
-        ", built now" if info["built_now"] else ""))
-    with World() as w:
-        build(w)
-        w.start()
-        os.chmod(w.dir, 0o711)
-        run(t, w, mtastsd, root)
-    t.diag("postfix_3105.py: %.1f s" % (time.monotonic() - t0))
-    return t.done()
+    return p37.main_elsewhere("Postfix in a trixie root", build_root,
+                              build, run)
 
 
 if __name__ == "__main__":

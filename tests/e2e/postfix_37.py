@@ -299,6 +299,35 @@ def counter_checks(t, w, mtasts, pf, rcv, d, port):
     check_postfix(t, w, mtasts, pf, d, 1, [("problem", "no-ca")], "no CA")
 
 
+def main_elsewhere(name, fetch, build, run):
+    """main() of a test of a Postfix from elsewhere (postfix_310.py,
+    postfix_3105.py): fetch() gives (root, None) or (None, why), or
+    (root, info) with info a line for the log; skipped when it fails,
+    failed instead under CI=true.  Then build(w) and run(t, w, mtastsd,
+    mtasts, root) in a started world."""
+    mtastsd, mtasts = binaries()
+    reason = skip_reason(mtastsd, mtasts)
+    if reason:
+        Tap.skip_all(reason)
+    t0 = time.monotonic()
+    root, note = fetch()
+    if root is None and os.environ.get("CI") != "true":
+        Tap.skip_all("%s: %s" % (name, note))
+    t = Tap()
+    if not t.ok(root is not None, "%s (%s)" % (name, root or note)):
+        return t.done()
+    if note:
+        t.diag(note)
+    with World() as w:
+        build(w)
+        w.start()
+        os.chmod(w.dir, 0o711)
+        run(t, w, mtastsd, mtasts, root)
+    t.diag("%s: %.1f s" % (os.path.basename(sys.argv[0]),
+                           time.monotonic() - t0))
+    return t.done()
+
+
 def main():
     mtastsd, mtasts = binaries()
     reason = skip_reason(mtastsd, mtasts)
