@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 # autogen.sh: generate configure and the makefiles from a git checkout.
 set -e
 cd "$(dirname "$0")"

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """bench.py: mtastsd, Debian's postfix-mta-sts-resolver and a null
 socketmap server, side by side on one test world (docs/PERFORMANCE.md).
 

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * mtasts-bench.c: a Postfix socketmap load generator (docs/PERFORMANCE.md).
  *
  * usage: mtasts-bench [-c conns] [-t threads] [-n count | -d secs]

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * nullmap.c: a null Postfix socketmap server, the floor of the
  * benchmark (docs/PERFORMANCE.md).
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * chars.c: the lookup table of chars.h.
  *
  * Designated initializers name every byte that is not 0, so the table

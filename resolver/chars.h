@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * chars.h: character classes of the RFC grammars (RFC 5234 ALPHA,
  * DIGIT, WSP), ASCII case folding and UTF-8 well-formedness, for the
  * pure parsers and the reply writer.

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * dns.c: c-ares 1.18.1 on libevent (STYLE §7).
  *
  * c-ares tells us through the socket-state callback which sockets it

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * dns.h: asynchronous DNS queries (TXT, A, AAAA) through one c-ares
  * channel driven by the caller's libevent loop.
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * domkey.c: normalise a lookup key into a mail domain (ARCHITECTURE.md
  * §3 "Key normalisation").
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fetch.c: curl multi on libevent, in the shape of curl's hiperfifo
  * example (STYLE §7): a socket callback that keeps one persistent event
  * per socket, one timer set by curl's timer callback, and after every

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fetch.h: bounded HTTPS GETs with the rules of RFC 8461 §3.3, on a
  * curl multi handle driven by the caller's libevent loop.
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * listsig.c: verify the STARTTLS Policy List's signature with gpgv.
  *
  * Two halves: a pure parser of gpgv's status lines (the verdict), and

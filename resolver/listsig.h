@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * listsig.h: check the detached OpenPGP signature of the STARTTLS
  * Policy List with gpgv(1), pinned to one key (ARCHITECTURE.md §8;
  * reference/starttls-list.md §1.10 and §2), and the rollback rule.

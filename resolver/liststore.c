@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * liststore.c: the STARTTLS Policy List in LMDB; see liststore.h.
  *
  * An install first encodes every entry once outside the transaction,

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * liststore.h: the STARTTLS Policy List in the LMDB store
  * (ARCHITECTURE.md §7, §8; store/cache.h sub-databases "list", "meta").
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * lookup.c: the policy service: cache first, discovery when needed,
  * refresh in the background (ARCHITECTURE.md §3, RFC 8461 §3.3, §5.1,
  * §10.2).

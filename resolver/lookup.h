@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * lookup.h: the policy service behind the lookup socket: one answer per
  * domain, from the cache when it can, from discovery when it must
  * (ARCHITECTURE.md §3, RFC 8461 §3.3, §5.1, §10.2).

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * monoclock.h: milliseconds on the monotonic clock, for deadlines and
  * durations.  The wall clock can jump (NTP, an administrator); a
  * deadline measured on it could end at once or never.

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * mxmatch.c: match an MX host name against an MTA-STS policy "mx"
  * pattern (RFC 8461 §4.1).
  *

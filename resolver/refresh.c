@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * refresh.c: cache refresh decisions (RFC 8461 §3.3, §5.1, §10.2).
  *
  * The rules and the RFC text behind them are in refresh.h; this file

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * refresh.h: when to answer from the cache, when to refresh it, and
  * what to store after a refresh fails (RFC 8461 §3.3, §5.1, §8.3, §10.2;
  * ARCHITECTURE.md §3).

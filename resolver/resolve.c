@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * resolve.c: the per-domain discovery state machine.
  *
  * One job per domain in flight (OpenSMTPD's waitq): the first lookup

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * resolve.h: MTA-STS policy discovery for one domain at a time, many
  * at once (RFC 8461 §3, ARCHITECTURE §3 step 2).
  *

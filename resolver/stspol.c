@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * stspol.c: MTA-STS policy file parser and validator (RFC 8461 §3.2).
  *
  * The body is split into lines (LF or CRLF), each line is checked

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * stspol.h: the MTA-STS policy file parser and validator (RFC 8461 §3.2),
  * plus the §3.2 media type check of the HTTPS response.
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * stsrec.c: the "_mta-sts" TXT record parser (RFC 8461 §3.1).
  *
  * A strict recursive-descent reader of the §3.1 ABNF (quoted in

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * stsrec.h: the "_mta-sts" TXT record parser (RFC 8461 §3.1).
  *
  * Purpose: given the TXT records of "_mta-sts.<domain>" (each record's

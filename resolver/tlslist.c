@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tlslist.c: EFF STARTTLS Policy List parser (format 0.1) and lookup.
  *
  * The bytes are first scanned without building anything (NUL bytes,

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tlslist.h: EFF's STARTTLS Policy List (format 0.1) parser and lookup
  * (ARCHITECTURE.md §8; reference/starttls-list.md §1).
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * client.h: a blocking client of mtastsd's JSON-lines protocol
  * (docs/PROTOCOLS.md), for the mtasts(1) commands that ask the daemon.
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * cmd.h: the subcommands of mtasts(1).
  *
  * Each takes the arguments from its command word on (argv[0] is the

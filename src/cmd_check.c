@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * cmd_check.c: the validators of mtasts(1): "txt check", "policy
  * check" and "mx match".
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * cmd_daemon.c: the mtasts(1) commands that ask the running daemon over
  * its JSON-lines socket (docs/PROTOCOLS.md): "resolve" without
  * --direct, "cache list|show|purge|flush" and "stats".

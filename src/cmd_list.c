@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * cmd_list.c: "mtasts list verify|show|export-postfix", the offline
  * commands on EFF's STARTTLS Policy List (ARCHITECTURE.md §8), and
  * "mtasts list status|update|show --daemon", which ask the running

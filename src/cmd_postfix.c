@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * cmd_postfix.c: "mtasts check-postfix": read Postfix's configuration
  * through postconf(1) and report the mistakes that make Postfix ignore
  * mtastsd or defer mail (docs/postfix.md, mta-integration.md §2-3).

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * cmd_resolve.c: "mtasts resolve [--direct] [--json] [options] DOMAIN...".
  *
  * With --direct, every DOMAIN is normalised (resolver/domkey.c) and

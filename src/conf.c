@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * conf.c: the option table and the mtastsd.conf parser; see conf.h.
  *
  * Defaults of paths come from configure (--runstatedir, --localstatedir)

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * conf.h: mtastsd's configuration: one option table (conf.c) drives
  * parsing, validation, defaults, "mtastsd -n" and the man page test.
  *

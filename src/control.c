@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * control.c: JSON-lines requests on the lookup socket; see control.h
  * and docs/PROTOCOLS.md for the fields of every op.
  *

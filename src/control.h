@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * control.h: the JSON-lines protocol of the lookup socket, used by
  * mtasts(1) and table-mtasts (docs/PROTOCOLS.md "JSON lines").
  *

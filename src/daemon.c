@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * daemon.c: pidfile, detach, privilege drop, signals; see daemon.h.
  *
  * Why an flock on the pidfile rather than kill(pid, 0): a stale file's

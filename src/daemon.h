@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * daemon.h: the process side of mtastsd: pidfile, detaching from the
  * terminal, dropping root, and the signals and timers of the running
  * daemon (ARCHITECTURE.md §9, STYLE.md §7 "Process model").

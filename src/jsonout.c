@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * jsonout.c: shared cJSON output helpers; see jsonout.h.
  */
 #include "config.h"

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * jsonout.h: the two cJSON output chores every JSON writer here shares
  * (the mtasts commands and the daemon's JSON-lines protocol).
  */

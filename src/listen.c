@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * listen.c: listeners and client connections of the lookup socket;
  * see listen.h.
  *

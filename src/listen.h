@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * listen.h: the lookup socket of mtastsd: listeners, connections,
  * per-connection buffers and deadlines (ARCHITECTURE.md §4,
  * docs/PROTOCOLS.md).

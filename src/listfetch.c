@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * listfetch.c: URL and URL.asc over HTTPS; see listfetch.h.
  *
  * The c-ares and libcurl callbacks only record what happened; when the

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * listfetch.h: get one file and its detached signature over HTTPS,
  * URL and URL.asc, for the STARTTLS Policy List (src/listupd.h).
  *

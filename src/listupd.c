@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * listupd.c: the STARTTLS Policy List inside the daemon; see listupd.h.
  *
  * A job is a small state machine advanced only from lu->ev_step, an

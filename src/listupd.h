@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * listupd.h: the STARTTLS Policy List inside the daemon: the installed
  * list, start-up from the bundled copy, scheduled and on-demand
  * updates, expiry, status (ARCHITECTURE.md §8; reference/

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * log.h: logging for mtastsd and its tools (OpenSMTPD's log.c model).
  *
  * Messages go to syslog (daemon) or stderr (foreground, tools), each

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * mtasts.c: the mtasts command-line tool.
  *
  * mtasts resolve [--direct] ... DOMAIN...   ask the daemon, or discover

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * mtastsd.c: the MTA-STS policy daemon (ARCHITECTURE.md §1): options,
  * start-up, the event loop, reload and shutdown.
  *

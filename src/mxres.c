@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * mxres.c: blocking c-ares MX lookup with a deadline; see mxres.h.
  *
  * One channel per lookup: it rereads /etc/resolv.conf each time (a

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * mxres.h: a blocking MX lookup with a hard deadline, for table-mtasts
  * (its relayhost lookups; docs/opensmtpd.md "Why the table resolves MX
  * itself").

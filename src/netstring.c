@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * netstring.c: bounded netstring codec (Postfix socketmap framing).
  *
  * The decoder is a single pass over the length digits followed by two

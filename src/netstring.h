@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * netstring.h: bounded netstring codec (Postfix socketmap framing).
  *
  * Purpose: decode requests and encode replies of the Postfix socketmap

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * relayhost.c: MX choice and rotation for relayhost lookups; see
  * relayhost.h.
  */

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * relayhost.h: which MX host table-mtasts hands to smtpd for a
  * "relayhost" lookup (RFC 8461 §4.1, §5; docs/opensmtpd.md).
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * reply.c: Postfix answer text from a resolved policy (see reply.h).
  *
  * Postfix splits a policy value at white space and commas into the

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * reply.h: turn a resolved MTA-STS (or STARTTLS list) policy into the
  * answer text Postfix expects, as a reply profile says (ARCHITECTURE §5,
  * docs/postfix.md).

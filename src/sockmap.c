@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * sockmap.c: Postfix socketmap server; see sockmap.h.
  *
  * Postfix's client (src/util/dict_sockmap.c) sends one request at a time

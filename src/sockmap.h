@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * sockmap.h: the Postfix socketmap protocol on the lookup socket
  * (Postfix socketmap_table(5), docs/PROTOCOLS.md, ARCHITECTURE.md §5),
  * and the one place where a lookup answer becomes a Postfix verdict

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * stats.c: names of the daemon's counters; see stats.h.
  */
 #include "stats.h"

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * stats.h: the daemon's own counters (lookups by protocol and result,
  * connections), reported by the JSON "stats" op next to the lookup
  * service's counters (resolver/lookup.h lookup_get_stats).

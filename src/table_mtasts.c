@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * table_mtasts.c: table-mtasts, the OpenSMTPD table back end of
  * mtastsd (docs/opensmtpd.md, ARCHITECTURE.md §6).
  *

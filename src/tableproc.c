@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tableproc.c: OpenSMTPD table back-end protocols (imsg API 2 and text
  * 0.1) as pure codecs; see tableproc.h.
  *

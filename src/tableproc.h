@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tableproc.h: the two OpenSMTPD table back-end protocols, as pure
  * codecs (mta-integration.md §1.3, §1.4; docs/opensmtpd.md).
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tcptable.c: Postfix tcp_table server; see tcptable.h.
  *
  * Postfix's client disconnects after a 400 reply and retries the

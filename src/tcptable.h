@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tcptable.h: the Postfix tcp_table protocol on the lookup socket
  * (Postfix tcp_table(5) and src/util/dict_tcp.c; docs/PROTOCOLS.md).
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tmconf.c: table-mtasts configuration file; see tmconf.h.
  *
  * The syntax is mtastsd.conf's, so one habit serves both files.  A bad

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tmconf.h: the configuration of table-mtasts, the OpenSMTPD table
  * back end (docs/opensmtpd.md, contrib/opensmtpd/table-mtasts.conf).
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * cache.c: the LMDB store: environment, short transactions, map growth.
  *
  * Design notes (the interface and the durability choice are in

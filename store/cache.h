@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * cache.h: the LMDB store of mtastsd (ARCHITECTURE.md §7, STYLE.md §8).
  *
  * Purpose: one LMDB environment in a directory, with named

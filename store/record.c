@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * record.c: versioned encoding of cached policies and negative entries.
  *
  * The format is described in record.h.  Two small cursors do all the

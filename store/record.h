@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * record.h: versioned encoding of the values kept in the LMDB cache
  * (ARCHITECTURE.md §7, STYLE.md §8): a cached MTA-STS policy and a
  * negative entry ("this domain had no usable policy, do not ask again

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 # tests/check.sh [--sanitizers | --demo]: install what the suite
 # needs, build from scratch in a separate build directory and run
 # "make check".  This is the README's test command; .ci/run runs it

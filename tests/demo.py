@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """demo.py: watch mtastsd do its main job, offline, in a private world.
 
 Builds a throwaway MTA-STS "internet" in a network namespace (a DNS

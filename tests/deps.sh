@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 # tests/deps.sh: install the Debian 12 packages needed to build mtastsd
 # and run its whole test suite.  Run as root; safe to run again.
 set -e

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """libinit.py: mtastsd opts out of GnuTLS's implicit initialisation.
 
 Debian's libcurl maps GnuTLS (through librtmp), whose constructor would

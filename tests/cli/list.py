@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """list.py: "mtasts list verify|show|export-postfix" as a user runs them.
 
 Runs the real binary ($MTASTS) on the bundled EFF list

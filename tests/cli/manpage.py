@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """manpage.py: the man pages document exactly the options the code has.
 
 mtastsd.conf(5) must describe every option of the table in src/conf.c

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """validators.py: mtasts(1)'s validators as a user runs them.
 
 Runs the real binary ($MTASTS) and checks stdout, --json objects and

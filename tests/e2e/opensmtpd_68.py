@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """opensmtpd_68.py: TAP end-to-end test of table-mtasts with Debian 12's OpenSMTPD 6.8.0p2
 (imsg table protocol),
 relaying real mail; the scenario is in opensmtpd_scenario.py."""

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """opensmtpd_lib.py: real OpenSMTPD for the end-to-end tests of
 table-mtasts, without installing it on the machine.
 

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """opensmtpd_receiver.py: an SMTP receiver for the OpenSMTPD end-to-end
 tests, run inside the test world's network namespace.
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """opensmtpd_scenario.py: the end-to-end scenario of table-mtasts with
 a real OpenSMTPD relaying real mail, for both table protocols:
 opensmtpd_68.py runs it with Debian 12's 6.8.0p2 (imsg protocol),

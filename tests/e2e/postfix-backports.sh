@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 # postfix-backports.sh: Postfix (3.10 or later) from Debian's
 # bookworm-backports, extracted, never installed, for
 # tests/e2e/postfix_310.py.

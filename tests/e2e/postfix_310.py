@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """postfix_310.py: end-to-end TAP test of the "postfix-tlsrpt" reply
 profile with Postfix 3.10 from Debian's bookworm-backports.
 

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """postfix_3105.py: end-to-end TAP test of the "postfix-tlsrpt" reply
 profile driving the MX-pattern enforcement of Postfix 3.10.5 and later
 (smtp_tls_enforce_sts_mx_patterns, default yes), with Debian 13's

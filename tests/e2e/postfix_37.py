@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """postfix_37.py: end-to-end TAP test: Debian 12's Postfix (3.7) sends real
 mail through mtastsd's answers to STARTTLS receivers, in a test world
 (tests/lib/world.py) with its own DNS, policy hosts and CA.

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """postfix_check.py: TAP test of "mtasts check-postfix" against a fake
 postconf(1), one Postfix configuration per case: every finding the
 command knows, each shown by a case that has it and a case that does

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """postfix_lib.py: real Postfix instances, SMTP receivers and mail for
 the MTA end-to-end tests (tests/e2e/postfix_37.py, postfix_310.py,
 postfix_3105.py),

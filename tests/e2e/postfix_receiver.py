@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """postfix_receiver.py: SMTP receivers with STARTTLS for the MTA end-to-end
 tests (python3-aiosmtpd), one process serving every listener of a test.
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """trixie_lib.py: the package caches of the end-to-end tests, among them
 debootstrap'ed Debian 13 (trixie) roots with one MTA installed.
 

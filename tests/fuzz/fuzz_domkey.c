@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_domkey.c: libFuzzer target for domkey_normalize().
  *
  * The whole input is one key (not NUL-terminated, any bytes).  Beyond

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_liststore.c: libFuzzer target for the metadata codec of
  * resolver/liststore.c (the STARTTLS list's "meta" record).
  *

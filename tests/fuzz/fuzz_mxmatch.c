@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_mxmatch.c: libFuzzer target for mxmatch_match().
  *
  * The input is split at its first NUL or newline: the bytes before are

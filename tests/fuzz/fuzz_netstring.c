@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_netstring.c: libFuzzer target for the netstring codec.
  *
  * The input is a byte stream as a socketmap client might send it; it is

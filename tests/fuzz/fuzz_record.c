@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_record.c: libFuzzer target for store/record.c.
  *
  * Decode direction: the input, copied into a buffer of exactly its size

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_stspol.c: libFuzzer target for the MTA-STS policy parser
  * (resolver/stspol.c) and the media type check.
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_stsrec.c: libFuzzer target for resolver/stsrec.c.
  *
  * The whole input is parsed as one joined TXT record; it is then split

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_tableproc.c: libFuzzer target for the OpenSMTPD table protocol
  * codecs (src/tableproc.h).
  *

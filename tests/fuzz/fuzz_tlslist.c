@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * fuzz_tlslist.c: libFuzzer target for the STARTTLS Policy List parser
  * (resolver/tlslist.c) and its date-time parser.
  *

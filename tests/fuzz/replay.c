@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * replay.c: run a libFuzzer target over its seed corpus without
  * libFuzzer, as a TAP test, so "make check" exercises every fuzz
  * target with every corpus file on every build (c-ares does the same).

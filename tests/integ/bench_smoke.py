@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """bench_smoke.py: TAP smoke test of the benchmark (bench/bench.py).
 
 Runs bench/bench.py --smoke (100 domains, 1 s per row) so the benchmark

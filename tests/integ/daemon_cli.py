@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """daemon_cli.py: mtasts(1) through the running daemon, and the cache
 across a kill -9.
 

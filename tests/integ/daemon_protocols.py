@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """daemon_protocols.py: TAP test of mtastsd's lookup socket, the real
 daemon against the test world (tests/lib/world.py).
 

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """discovery.py: TAP case table for `mtasts resolve --direct --json`.
 
 One test world (tests/lib/world.py) holds every case; the domains are

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """list_precedence.py: TAP test of where the STARTTLS Policy List stands
 among the answers of mtastsd (ARCHITECTURE.md §3: cached MTA-STS >
 fresh MTA-STS > list > nothing; MTA-STS testing and none beat the list).

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """list_update.py: TAP test of the STARTTLS Policy List inside mtastsd:
 the bundled copy at start-up, updates over HTTPS, the rejections that
 keep the installed list in force, expiry and restarts.

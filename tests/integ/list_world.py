@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """list_world.py: helpers for the STARTTLS list tests (tests/integ/list_*.py).
 
 Not a test by itself.  It gives those tests:

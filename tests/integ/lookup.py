@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """lookup.py: TAP test of resolver/lookup.c (the policy service) against
 real DNS and HTTPS (tests/lib/world.py), with a controllable clock.
 

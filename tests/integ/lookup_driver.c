@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * lookup_driver.c: resolver/lookup.c on a command pipe, for
  * tests/integ/lookup.py (which owns the test world and the checks).
  *

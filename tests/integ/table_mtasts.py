@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """table_mtasts.py: TAP protocol test of table-mtasts, the OpenSMTPD
 table back end, in both protocol generations, against the real mtastsd
 in a test world (tests/lib/world.py) and against fake daemons.

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_fetch.c: resolver/fetch.c against a real nginx (STYLE §9).
  *
  * The test moves itself into a new network namespace (unshare), brings

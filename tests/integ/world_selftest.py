@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """world_selftest.py: TAP test that the integration world does what it
 says (tests/lib/world.py, tests/lib/faults.py).
 

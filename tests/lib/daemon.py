@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """daemon.py: run the real mtastsd inside a test world and talk to it.
 
 Shared by the integration and end-to-end tests: `Daemon` writes a

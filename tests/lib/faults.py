@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """faults.py: misbehaving servers for the test world, and a readiness probe.
 
 Run inside the world's network namespace by world.py (stdlib only):

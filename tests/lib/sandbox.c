@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * sandbox.c: network namespace and scratch directory for the C
  * integration tests; see sandbox.h.
  */

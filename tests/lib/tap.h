@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * tap.h: a minimal Test Anything Protocol emitter for the unit tests.
  *
  * Tests are tables of cases; each check prints "ok N - name" or

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """tap.py: a minimal Test Anything Protocol producer for the Python tests.
 
 ok()/is_() print one result each, with "# got ..., want ..." on a failure

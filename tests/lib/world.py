@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """world.py: a disposable MTA-STS "world" for mtastsd integration tests.
 
 Purpose: build, inside a private network namespace, everything an

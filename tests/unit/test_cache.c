@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_cache.c: tests of the LMDB store (store/cache.c) in a mkdtemp()
  * directory: directory checks, put/get/del/iterate/flush, atomic
  * writes with a sticky error, reopen, corrupt values, read-only opens,

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_conf.c: the option table and mtastsd.conf parser (src/conf.c).
  */
 #include "config.h"

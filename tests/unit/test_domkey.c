@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_domkey.c: table-driven tests for domkey_normalize() (lookup key
  * normalisation, ARCHITECTURE.md §3), including hostile keys.  Each key
  * is passed in an exact-size heap copy without a NUL terminator, so

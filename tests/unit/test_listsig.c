@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_listsig.c: tests of the list signature check (resolver/listsig.c).
  *
  * Three parts: a table of gpgv status outputs and exit codes -> verdict

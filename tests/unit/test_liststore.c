@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_liststore.c: tests of resolver/liststore.c: the metadata codec
  * (a table of valid and hostile encodings: round trip, truncation,
  * versions, reserved bytes, string limits, embedded NUL, trailing

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_mxmatch.c: table-driven tests for mxmatch_match() (RFC 8461
  * §4.1 MX pattern matching), including hostile inputs.
  */

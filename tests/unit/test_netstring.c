@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_netstring.c: table-driven tests for the netstring codec
  * (Postfix socketmap framing), including hostile inputs, incremental
  * feeding and pipelined requests.

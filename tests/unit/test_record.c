@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_record.c: unit tests for the cache value codec (store/record.c).
  *
  * Tables of cases: round trips (every field compared, strings checked to

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_refresh.c: unit tests for the cache refresh decisions
  * (resolver/refresh.c, RFC 8461 §3.3, §5.1, §8.3, §10.2).
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_relayhost.c: table-driven tests for the relay host choice of
  * table-mtasts: MTA-STS mx filtering, preference order, rotation
  * between attempts, the rotation table, and the URL.

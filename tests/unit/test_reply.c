@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_reply.c: reply.c as tables of cases: reply_postfix() (the
  * default profile), reply_postfix_profile() (version gates, TLSRPT
  * attributes, policy_string cleaning, what is left out when the value

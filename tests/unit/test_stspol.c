@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_stspol.c: table-driven tests of the MTA-STS policy parser
  * (resolver/stspol.c, RFC 8461 §3.2) and of the media type check.
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_stsrec.c: unit tests for the "_mta-sts" TXT record parser
  * (resolver/stsrec.c, RFC 8461 §3.1).
  *

@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_tableproc.c: table-driven tests for the OpenSMTPD table protocol
  * codecs (imsg API 2 and text 0.1): detection, decoding of every request
  * shape, hostile and truncated input, and every reply encoding.

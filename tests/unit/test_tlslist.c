@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_tlslist.c: table-driven tests of the STARTTLS Policy List parser
  * (resolver/tlslist.c).
  *

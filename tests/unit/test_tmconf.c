@@ -1,4 +1,8 @@
 /*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
  * test_tmconf.c: table-driven tests for table-mtasts' configuration
  * file parser: every option, defaults, bounds, and malformed files.
  */
