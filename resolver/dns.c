@@ -3,7 +3,7 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * dns.c: c-ares 1.18.1 on libevent (STYLE §7).
+ * dns.c: c-ares 1.18.1 on libevent (docs/DESIGN.md §Event loop).
  *
  * c-ares tells us through the socket-state callback which sockets it
  * wants watched; each gets one persistent libevent event, re-armed with

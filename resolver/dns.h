@@ -10,17 +10,18 @@
  * servers given in the configuration ("ADDR[:PORT]" list, IPv6 as
  * "[::1]:53") or, without one, /etc/resolv.conf.  Written against
  * c-ares 1.18.1 (Debian 12): ARES_OPT_SOCK_STATE_CB, ares_process_fd()
- * and one timer armed from ares_timeout() (STYLE §7).
+ * and one timer armed from ares_timeout() (docs/DESIGN.md §Event loop).
  *
  * Threading: loop thread only.  Nothing here blocks.
  *
  * Results: every query ends with exactly one call of its callback,
  * unless it was cancelled with dns_cancel() first.  The callback never
  * runs before dns_query_*() has returned.  Outcomes are kept apart all
- * the way up (STYLE §4): an answer, a name that does not exist
- * (NXDOMAIN), a name without records of that type (NODATA), a server
- * failure (SERVFAIL, REFUSED, FORMERR, garbled answers, ICMP refusal),
- * a timeout, a name that cannot be put in a query, or a local error.
+ * the way up (docs/DESIGN.md §Failures): an answer, a name that does not
+ * exist (NXDOMAIN), a name without records of that type (NODATA), a
+ * server failure (SERVFAIL, REFUSED, FORMERR, garbled answers, ICMP
+ * refusal), a timeout, a name that cannot be put in a query, or a local
+ * error.
  *
  * Ownership: the result passed to a callback is borrowed for the
  * duration of the call; copy what you need.  The query handle is gone

@@ -3,8 +3,8 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * domkey.c: normalise a lookup key into a mail domain (ARCHITECTURE.md
- * §3 "Key normalisation").
+ * domkey.c: normalise a lookup key into a mail domain (docs/DESIGN.md
+ * §Keys).
  *
  * The key is split on ASCII "." and built label by label into `out`;
  * the result is then checked as a whole for LDH syntax.  Every check
@@ -41,18 +41,19 @@
  *
  * 4. Not-domain keys.  Postfix looks up "[host]" and "[host]:port" for
  *    next hops without MX lookups, ".parent" after a NOTFOUND, and may
- *    send "host:port" and IP literals (peers.md §4.2).  None names a
- *    recipient domain whose MX hosts an MTA-STS policy covers, so the
- *    answer is NOTFOUND without network work.  They are classified by
- *    shape, with light checks ([host] content printable, port 1..65535,
- *    ".parent" and "host:port" hosts valid names) so that garbage stays
- *    INVALID.  Single labels ("localhost", ".com") and numeric TLDs
- *    ("192.0.2.1") are NOT_DOMAIN too: a policy for them cannot exist
- *    (RFC 8461 §3.3 needs "mta-sts.<domain>", and no TLD is numeric).
+ *    send "host:port" and IP literals (postconf(5)
+ *    smtp_tls_policy_maps).  None names a recipient domain whose MX
+ *    hosts an MTA-STS policy covers, so the answer is NOTFOUND without
+ *    network work.  They are classified by shape, with light checks
+ *    ([host] content printable, port 1..65535, ".parent" and "host:port"
+ *    hosts valid names) so that garbage stays INVALID.  Single labels
+ *    ("localhost", ".com") and numeric TLDs ("192.0.2.1") are NOT_DOMAIN
+ *    too: a policy for them cannot exist (RFC 8461 §3.3 needs
+ *    "mta-sts.<domain>", and no TLD is numeric).
  *
  * 5. Out of memory in libidn2 is DOMKEY_ERROR, not INVALID: INVALID
  *    leads to NOTFOUND, and a local failure must never read as "this
- *    domain has no policy" (ARCHITECTURE.md §3, STYLE.md anti-pattern 3).
+ *    domain has no policy" (docs/DESIGN.md §Failures).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -3,8 +3,8 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * domkey.h: normalise a lookup key into a mail domain (ARCHITECTURE.md
- * §3 "Key normalisation").
+ * domkey.h: normalise a lookup key into a mail domain (docs/DESIGN.md
+ * §Keys).
  *
  * Purpose: turn the key an MTA sends (Postfix: the next-hop
  * destination, in its original case, maybe UTF-8) into the one form

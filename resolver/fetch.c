@@ -4,12 +4,12 @@
  */
 /*
  * fetch.c: curl multi on libevent, in the shape of curl's hiperfifo
- * example (STYLE §7): a socket callback that keeps one persistent event
- * per socket, one timer set by curl's timer callback, and after every
- * curl_multi_socket_action() a drain of curl_multi_info_read().  A
- * finished transfer is removed from the multi handle and cleaned up
- * before its user callback runs, so the callback may start or cancel
- * other transfers.
+ * example (docs/DESIGN.md §Event loop): a socket callback that keeps one
+ * persistent event per socket, one timer set by curl's timer callback,
+ * and after every curl_multi_socket_action() a drain of
+ * curl_multi_info_read().  A finished transfer is removed from the multi
+ * handle and cleaned up before its user callback runs, so the callback
+ * may start or cancel other transfers.
  *
  * Sockets curl asks us to forget are marked dead and freed after the
  * current dispatch, never inside the event callback running for them.
@@ -182,7 +182,7 @@ fetch_sock_cb(CURL *e, curl_socket_t fd, int what, void *userp,
 	return 0;
 }
 
-/* Never calls libcurl (STYLE §7.2). */
+/* Never calls libcurl (docs/DESIGN.md §Event loop). */
 static int
 fetch_timer_cb(CURLM *m, long timeout_ms, void *userp)
 {

@@ -8,7 +8,8 @@
  *
  * Purpose: fetch "https://<host>/.well-known/mta-sts.txt" (or any path)
  * from addresses the caller resolved itself: the host is pinned with
- * CURLOPT_RESOLVE, so curl never asks the system resolver (STYLE §7.5).
+ * CURLOPT_RESOLVE, so curl never asks the system resolver
+ * (docs/DESIGN.md §Discovery).
  * Rules applied to every transfer:
  *   - HTTPS only, redirects never followed (a 3xx is FETCH_REDIRECT);
  *   - status 200 only, Content-Type text/plain (stspol_content_type_ok;

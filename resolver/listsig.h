@@ -4,8 +4,8 @@
  */
 /*
  * listsig.h: check the detached OpenPGP signature of the STARTTLS
- * Policy List with gpgv(1), pinned to one key (ARCHITECTURE.md §8;
- * reference/starttls-list.md §1.10 and §2), and the rollback rule.
+ * Policy List with gpgv(1), pinned to one key (docs/DESIGN.md
+ * §List), and the rollback rule.
  *
  * Purpose: answer "was policy.json signed, byte for byte, by the
  * pinned key?" and, when it was, say when it was signed and by which

@@ -4,7 +4,8 @@
  */
 /*
  * liststore.h: the STARTTLS Policy List in the LMDB store
- * (ARCHITECTURE.md §7, §8; store/cache.h sub-databases "list", "meta").
+ * (docs/DESIGN.md §Cache, §List; store/cache.h sub-databases "list",
+ * "meta").
  *
  * Purpose: keep the one verified list the daemon uses, so lookups read
  * its entries with one LMDB get (like a cached policy) and a restart

@@ -4,7 +4,7 @@
  */
 /*
  * lookup.c: the policy service: cache first, discovery when needed,
- * refresh in the background (ARCHITECTURE.md §3, RFC 8461 §3.3, §5.1,
+ * refresh in the background (docs/DESIGN.md §Lookup, RFC 8461 §3.3, §5.1,
  * §10.2).
  *
  * Who decides what: refresh.c makes every cache decision (answer,
@@ -418,7 +418,8 @@ lookup_cache_error(struct lookup *lk, const char *domain, const char *what,
 	    NULL);
 }
 
-/* A record that does not decode is a miss (STYLE.md §8); drop it. */
+/* A record that does not decode is a miss (docs/DESIGN.md §Cache):
+ * drop it. */
 static void
 lookup_corrupt(struct lookup *lk, enum cache_db db, const char *domain,
     const char *why)
@@ -661,7 +662,7 @@ lookup_fetch_reason(enum resolve_err e)
 	case RESOLVE_DNS_TIMEOUT:
 	case RESOLVE_DNS_SERVFAIL:
 		/* mta-sts.<domain> A/AAAA without an answer: a DNS error,
-		 * never "no record" (ARCHITECTURE.md §3 step 4). */
+		 * never "no record" (docs/DESIGN.md §Failures). */
 		return RECORD_NEG_DNS_ERROR;
 	default:
 		/* host-none and https-*: the policy host failed us. */

@@ -5,7 +5,7 @@
 /*
  * lookup.h: the policy service behind the lookup socket: one answer per
  * domain, from the cache when it can, from discovery when it must
- * (ARCHITECTURE.md §3, RFC 8461 §3.3, §5.1, §10.2).
+ * (docs/DESIGN.md §Lookup, RFC 8461 §3.3, §5.1, §10.2).
  *
  * Purpose: given a normalised mail domain (resolver/domkey.h), answer
  * "which MTA-STS policy applies now?":
@@ -23,7 +23,7 @@
  * policy like any other here (LOOKUP_POLICY, mode none): the protocol
  * layer answers it as "no policy" (§5).
  *
- * STARTTLS Policy List (ARCHITECTURE.md §3 step 3, §8), fixed
+ * STARTTLS Policy List (docs/DESIGN.md §Lookup, §List), fixed
  * precedence: cached MTA-STS > fresh MTA-STS > list > nothing.  Only an
  * answer that would be LOOKUP_NONE because there is no usable MTA-STS
  * policy (an outcome of discovery: no TXT, invalid TXT, DNS or fetch

@@ -5,7 +5,7 @@
 /*
  * refresh.h: when to answer from the cache, when to refresh it, and
  * what to store after a refresh fails (RFC 8461 §3.3, §5.1, §8.3, §10.2;
- * ARCHITECTURE.md §3).
+ * docs/DESIGN.md §Refresh).
  *
  * Pure module: decisions only, as functions of (cached record, now,
  * outcome, configuration).  No I/O, no clock (the caller passes `now`,
@@ -52,7 +52,7 @@
  *      Never in the fetch second itself (age 0), so a refresh that
  *      completes at once cannot loop.
  *    - else a fresh negative entry -> NEGATIVE: "no policy", no network
- *      (ARCHITECTURE.md §3 step 4).
+ *      (docs/DESIGN.md §Failures).
  *    - else DISCOVER (no policy, or expired: §5.1 step 1 "If none
  *      exists, attempt to fetch a new policy").
  *

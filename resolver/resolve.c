@@ -249,7 +249,7 @@ resolve_waiter_unlink(struct resolve_job *job, struct resolve_req *w)
 	}
 }
 
-/* A job nobody waits for any more is cancelled (ARCHITECTURE §3). */
+/* A job nobody waits for any more is cancelled. */
 static void
 resolve_job_release(struct resolve_job *job)
 {

@@ -4,7 +4,7 @@
  */
 /*
  * resolve.h: MTA-STS policy discovery for one domain at a time, many
- * at once (RFC 8461 §3, ARCHITECTURE §3 step 2).
+ * at once (RFC 8461 §3, docs/DESIGN.md §Discovery).
  *
  * Purpose: given a normalised mail domain (resolver/domkey.h), find its
  * current MTA-STS policy over the network:

@@ -6,11 +6,11 @@
  * tlslist.c: EFF STARTTLS Policy List parser (format 0.1) and lookup.
  *
  * The bytes are first scanned without building anything (NUL bytes,
- * "\u0000" escapes, nesting depth, number of values), so that cJSON
- * only ever sees input whose tree size is bounded.  The cJSON tree
- * then lives only inside tlslist_parse (STYLE §5): every string we
- * keep is copied, lowercased and checked, into one arena owned by
- * the list, and the policies into one array sorted by domain.  Alias
+ * "\u0000" escapes, nesting depth, number of values), so that cJSON only
+ * ever sees input whose tree size is bounded.  The cJSON tree then lives
+ * only inside tlslist_parse (docs/HACKING.md §Style): every string we
+ * keep is copied, lowercased and checked, into one arena owned by the
+ * list, and the policies into one array sorted by domain.  Alias
  * references share the alias's mx array.
  *
  * Character classes are ASCII-only on purpose (no <ctype.h>): the

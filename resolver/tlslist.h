@@ -4,7 +4,8 @@
  */
 /*
  * tlslist.h: EFF's STARTTLS Policy List (format 0.1) parser and lookup
- * (ARCHITECTURE.md §8; reference/starttls-list.md §1).
+ * (docs/DESIGN.md §List; the format: EFF's starttls-everywhere
+ * repository, RULES.md and policy.json's schema).
  *
  * Purpose: turn the bytes of a policy.json into an immutable, sorted
  * table of per-domain policies (mode testing|enforce, mx patterns), or

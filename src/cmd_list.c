@@ -4,7 +4,7 @@
  */
 /*
  * cmd_list.c: "mtasts list verify|show|export-postfix", the offline
- * commands on EFF's STARTTLS Policy List (ARCHITECTURE.md §8), and
+ * commands on EFF's STARTTLS Policy List (docs/DESIGN.md §List), and
  * "mtasts list status|update|show --daemon", which ask the running
  * daemon about the list it uses (docs/PROTOCOLS.md list.status,
  * list.update, list.show).

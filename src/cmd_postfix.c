@@ -5,7 +5,7 @@
 /*
  * cmd_postfix.c: "mtasts check-postfix": read Postfix's configuration
  * through postconf(1) and report the mistakes that make Postfix ignore
- * mtastsd or defer mail (docs/postfix.md, mta-integration.md §2-3).
+ * mtastsd or defer mail (docs/postfix.md, docs/DESIGN.md §Failures).
  *
  *   mtasts check-postfix [--json] [-c CONFIG_DIR] [-f MTASTSD_CONF]
  *                        [--postconf PATH]

@@ -97,7 +97,7 @@ static const struct conf_option options[] = {
 	{ "postfix_tlsrpt_list_policies", CT_BOOL,
 	    O(postfix_tlsrpt_list_policies), "yes", 0, 0, 1 },
 	/* The STARTTLS Policy List; EFF's README: update at least every
-	 * 48 h (reference/starttls-list.md §5). */
+	 * 48 h (docs/DESIGN.md §List). */
 	{ "starttls_list", CT_BOOL, O(starttls_list), "yes", 0, 0, 0 },
 	{ "starttls_list_url", CT_STRING, O(starttls_list_url),
 	    "https://dl.eff.org/starttls-everywhere/policy.json", 0, 0, 1 },

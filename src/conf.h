@@ -19,11 +19,11 @@
  * optional K, M or G, powers of 1024; stored in bytes); mode (octal);
  * version (a Postfix version such as 3.10.5, stored as REPLY_PF()).
  *
- * A struct conf is immutable once conf_load() returns: modules get
- * the fields they need at creation time and never read a global
- * (STYLE.md §6).  SIGHUP builds a new struct conf and swaps it in only
- * if it loaded cleanly; options marked not reloadable keep their old
- * value (conf_reload_check() names them).
+ * A struct conf is immutable once conf_load() returns: modules get the
+ * fields they need at creation time and never read a global
+ * (docs/DESIGN.md §Configuration).  SIGHUP builds a new struct conf and
+ * swaps it in only if it loaded cleanly; options marked not reloadable
+ * keep their old value (conf_reload_check() names them).
  */
 #ifndef CONF_H
 #define CONF_H

@@ -7,7 +7,7 @@
  * and docs/PROTOCOLS.md for the fields of every op.
  *
  * cache.list cannot keep an LMDB read transaction open while the
- * client reads (STYLE.md §8), so each batch walks the sub-database
+ * client reads (docs/DESIGN.md §Cache), so each batch walks the sub-database
  * again from the start and skips keys up to the last one sent: keys
  * come in order, so the walk resumes exactly there, whatever was added
  * or removed in between.  The cost (a walk per batch) is paid only by

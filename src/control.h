@@ -20,7 +20,7 @@
  * time as the client reads them, never the whole cache in memory.
  *
  * The cJSON tree of a request lives only inside the call that parsed
- * it (STYLE.md §5).  Loop thread only.
+ * it (docs/HACKING.md §Style, "Memory").  Loop thread only.
  */
 #ifndef CONTROL_H
 #define CONTROL_H

@@ -5,7 +5,7 @@
 /*
  * daemon.h: the process side of mtastsd: pidfile, detaching from the
  * terminal, dropping root, and the signals and timers of the running
- * daemon (ARCHITECTURE.md §9, STYLE.md §7 "Process model").
+ * daemon (docs/DESIGN.md §Process).
  *
  * Start-up order (mtastsd.c): daemon_user_lookup, daemon_pidfile_open,
  * listeners (listen_open) and daemon_mkdir of the state directory as

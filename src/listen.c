@@ -22,7 +22,7 @@
  *
  * Dead connections are put on a list and freed by a separate event
  * (the reaper), never inside a bufferevent, timer or lookup callback of
- * their own (STYLE.md §5, Redis's freeClientAsync).
+ * their own (docs/DESIGN.md §Event loop, Redis's freeClientAsync).
  */
 #include "config.h"
 
@@ -854,7 +854,7 @@ conn_read_failed(struct listen_conn *c, ssize_t n)
  * is in progress, so read into a stack buffer and start the requests
  * from there; only what they leave (an incomplete request, or one
  * pipelined behind a request in progress) is copied to c->in.  So a
- * cached lookup allocates nothing (STYLE.md §5).
+ * cached lookup allocates nothing (docs/DESIGN.md §Lookup).
  */
 static void
 conn_read_direct(struct listen_conn *c, evutil_socket_t fd)

@@ -4,7 +4,7 @@
  */
 /*
  * listen.h: the lookup socket of mtastsd: listeners, connections,
- * per-connection buffers and deadlines (ARCHITECTURE.md §4,
+ * per-connection buffers and deadlines (docs/DESIGN.md §Socket,
  * docs/PROTOCOLS.md).
  *
  * Purpose: one Unix socket (conf->socket) and optionally one TCP socket
@@ -30,13 +30,13 @@
  *     connect or from the last answer written, for connections that
  *     have not sent a byte yet and for protocols that ask for it;
  *     NEVER for Postfix socketmap (Postfix reuses idle connections and
- *     treats a close as a lookup error, mta-integration.md G4).  A
+ *     treats a close as a lookup error, docs/DESIGN.md §Socket).  A
  *     pending write that makes no progress for client_idle_timeout
  *     closes the connection (any protocol).
  *   - EOF or a socket error while a lookup is pending cancels the
  *     lookup (lookup_cancel): a client that half-closes its socket has
  *     left.  The connection is then freed from a separate event, never
- *     inside a libevent or lookup callback (STYLE.md §5).
+ *     inside a libevent or lookup callback (docs/DESIGN.md §Event loop).
  *
  * Threading: loop thread only.  Ownership: struct listen is created by
  * listen_open() and freed by listen_free(); connections belong to it.

@@ -6,9 +6,10 @@
  * listfetch.c: URL and URL.asc over HTTPS; see listfetch.h.
  *
  * The c-ares and libcurl callbacks only record what happened; when the
- * last one is in (or the deadline passes), lf->ev_done is activated
- * and its callback frees the channel and the fetcher, outside their
- * own callbacks (STYLE.md §5), and only then calls the user back.
+ * last one is in (or the deadline passes), lf->ev_done is activated and
+ * its callback frees the channel and the fetcher, outside their own
+ * callbacks (docs/DESIGN.md §Event loop), and only then calls the user
+ * back.
  */
 #include "config.h"
 

@@ -8,8 +8,9 @@
  * A job is a small state machine advanced only from lu->ev_step, an
  * event of this module: the fetch and gpgv callbacks just record what
  * happened and activate it.  So the job's events are always freed
- * outside the callbacks of the library that owns them (STYLE.md §5),
- * and a job never ends inside a request's call stack.  Phases:
+ * outside the callbacks of the library that owns them (docs/DESIGN.md
+ * §Event loop), and a job never ends inside a request's call stack.
+ * Phases:
  *   START   bundled: read FILE and FILE.asc;  URL: src/listfetch.h
  *   NET     waiting for listfetch (DNS, then both HTTPS GETs)
  *   VERIFY  both files written to the private directory, gpgv running,

@@ -5,8 +5,7 @@
 /*
  * listupd.h: the STARTTLS Policy List inside the daemon: the installed
  * list, start-up from the bundled copy, scheduled and on-demand
- * updates, expiry, status (ARCHITECTURE.md §8; reference/
- * starttls-list.md §5 and §7).
+ * updates, expiry, status (docs/DESIGN.md §List).
  *
  * Purpose: keep one verified list in the store (resolver/liststore.h)
  * and tell the lookup services about it (struct lookup_list, read at

@@ -8,8 +8,8 @@
  * Messages go to syslog (daemon) or stderr (foreground, tools), each
  * with a level.  log_warn() appends strerror(errno); log_warnx() does
  * not.  fatal()/fatalx() log and exit(1): only src/ may call them, and
- * only at start-up or for a broken invariant (STYLE.md §4) - never for
- * something a peer sent.
+ * only at start-up or for a broken invariant (docs/DESIGN.md §Failures)
+ * - never for something a peer sent.
  *
  * Text that came from the network (domain names, TXT records, policy
  * lines, HTTP headers) must go through log_escape() first, so a peer

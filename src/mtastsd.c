@@ -3,7 +3,7 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * mtastsd.c: the MTA-STS policy daemon (ARCHITECTURE.md §1): options,
+ * mtastsd.c: the MTA-STS policy daemon (docs/DESIGN.md §Programs): options,
  * start-up, the event loop, reload and shutdown.
  *
  * usage: mtastsd [-d] [-n] [-v] [-T] [-f FILE]

@@ -22,7 +22,7 @@
  *    against `max` after every digit, so "99999999999..." fails at the
  *    digit that crosses the limit, not after ten more reads; a peer
  *    cannot make us wait for, or buffer, more than the limit allows
- *    (ARCHITECTURE.md §4: bounded per-connection buffers).
+ *    (docs/DESIGN.md §Socket: bounded per-connection buffers).
  *
  * 3. NUL bytes inside the payload are data here.  Rejecting them is a
  *    protocol rule (a socketmap key is a C string in Postfix), so

@@ -35,7 +35,7 @@
 #include <sys/types.h>
 
 /* Postfix's client limits: socketmap_max_query_size and
- * socketmap_max_reply_size (peers.md §4.1). */
+ * socketmap_max_reply_size (socketmap_table(5), docs/PROTOCOLS.md). */
 #define NETSTRING_MAX_QUERY 10000
 #define NETSTRING_MAX_REPLY 100000
 

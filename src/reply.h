@@ -4,8 +4,8 @@
  */
 /*
  * reply.h: turn a resolved MTA-STS (or STARTTLS list) policy into the
- * answer text Postfix expects, as a reply profile says (ARCHITECTURE §5,
- * docs/postfix.md).
+ * answer text Postfix expects, as a reply profile says (docs/DESIGN.md
+ * §Postfix, docs/postfix.md).
  *
  * Pure module: no I/O, no clock, no allocation, no global state.  Every
  * input is borrowed for the call.
@@ -18,7 +18,8 @@
  * with servername=hostname, which needs Postfix 3.4.  Never an empty
  * match=: a policy without mx gets no value.
  *
- * TLSRPT (peers.md §4.5): for an MTA-STS policy, a profile with tlsrpt
+ * TLSRPT (Postfix's TLSRPT_README, "MTA-STS Support via
+ * smtp_tls_policy_maps"): for an MTA-STS policy, a profile with tlsrpt
  * set and a Postfix version of 3.10 or later appends
  *     policy_type=sts policy_domain=<d> mx_host_pattern=<mx>...
  *     { policy_string = <line> }...

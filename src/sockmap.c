@@ -8,8 +8,8 @@
  * Postfix's client (src/util/dict_sockmap.c) sends one request at a time
  * on a connection it keeps for many lookups, waits up to 100 s for the
  * answer and accepts at most 100,000 reply bytes.  Every reply verb but
- * OK and NOTFOUND defers the mail, PERM included (mta-integration.md
- * §2.4), so PERM is only for requests that no Postfix would send.
+ * OK and NOTFOUND defers the mail, PERM included (docs/DESIGN.md
+ * §Failures), so PERM is only for requests that no Postfix would send.
  */
 #include "config.h"
 
@@ -327,7 +327,7 @@ sockmap_claims(unsigned char first)
 static const struct listen_proto proto = {
 	.name = "socketmap",
 	.stat = STATS_SOCKMAP,
-	.idle_deadline = 0,	/* never: mta-integration.md G4 */
+	.idle_deadline = 0,	/* never: docs/DESIGN.md §Socket */
 	.claims = sockmap_claims,
 	.request = sockmap_request,
 };

@@ -4,7 +4,7 @@
  */
 /*
  * sockmap.h: the Postfix socketmap protocol on the lookup socket
- * (Postfix socketmap_table(5), docs/PROTOCOLS.md, ARCHITECTURE.md §5),
+ * (Postfix socketmap_table(5), docs/PROTOCOLS.md, docs/DESIGN.md §Postfix),
  * and the one place where a lookup answer becomes a Postfix verdict
  * (shared with tcptable.c).
  *
@@ -21,7 +21,7 @@
  * "postfix-tlsrpt"), read from the configuration in force when the
  * answer is written, so a reload applies to the next answer.  Postfix
  * never folds the key's case and sends ".parent" keys after NOTFOUND
- * (mta-integration.md G1, G2): keys go through domkey_normalize(), and
+ * (docs/DESIGN.md §Keys): keys go through domkey_normalize(), and
  * non-domains are answered NOTFOUND without a lookup.  Idle
  * connections are never closed.
  *
@@ -56,7 +56,7 @@ enum sockmap_verdict {
 
 /*
  * sockmap_verdict_profile: what Postfix should get for `ans` under
- * `prof` (ARCHITECTURE §5): a policy the profile answers
+ * `prof` (docs/DESIGN.md §Postfix): a policy the profile answers
  * (reply_answers(): enforce; testing with enforce_testing; STARTTLS
  * list policies, source LOOKUP_SRC_LIST, only with list_policies) gives
  * OK and reply_postfix_profile()'s value; any other policy, no policy

@@ -4,7 +4,7 @@
  */
 /*
  * table_mtasts.c: table-mtasts, the OpenSMTPD table back end of
- * mtastsd (docs/opensmtpd.md, ARCHITECTURE.md §6).
+ * mtastsd (docs/opensmtpd.md, docs/DESIGN.md §OpenSMTPD).
  *
  * smtpd's lookup process runs it as <libexec>/opensmtpd/table-mtasts
  * with argv[0] = the table's name and argv[1] = the path after the ":"

@@ -4,7 +4,7 @@
  */
 /*
  * tableproc.h: the two OpenSMTPD table back-end protocols, as pure
- * codecs (mta-integration.md §1.3, §1.4; docs/opensmtpd.md).
+ * codecs (docs/opensmtpd.md; docs/DESIGN.md §OpenSMTPD).
  *
  * Purpose: table-mtasts is run by smtpd's lookup process as
  * "<libexec>/opensmtpd/table-mtasts" and talks to it over a socketpair.

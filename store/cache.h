@@ -3,7 +3,7 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * cache.h: the LMDB store of mtastsd (ARCHITECTURE.md §7, STYLE.md §8).
+ * cache.h: the LMDB store of mtastsd (docs/DESIGN.md §Cache).
  *
  * Purpose: one LMDB environment in a directory, with named
  * sub-databases keyed by normalised domain name (lowercase A-labels, no
@@ -51,8 +51,8 @@
  * commit intact.  The writer lock is a robust mutex and stale reader
  * slots are cleared (mdb_reader_check) at open, so a killed process
  * blocks nothing.  No fsync per commit keeps blocking disk flushes off
- * the event loop (STYLE.md §11.1): writes happen on every discovery,
- * TXT re-check and negative result.
+ * the event loop (docs/DESIGN.md §Event loop): writes happen on every
+ * discovery, TXT re-check and negative result.
  * Trade-off: on power loss or an OS crash, commits since the last
  * cache_sync() may be lost, and LMDB warns that with MDB_NOSYNC the file
  * can then be inconsistent if the file system reorders writes.  The

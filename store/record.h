@@ -4,7 +4,7 @@
  */
 /*
  * record.h: versioned encoding of the values kept in the LMDB cache
- * (ARCHITECTURE.md §7, STYLE.md §8): a cached MTA-STS policy and a
+ * (docs/DESIGN.md §Cache): a cached MTA-STS policy and a
  * negative entry ("this domain had no usable policy, do not ask again
  * before retry_at").
  *
@@ -126,7 +126,7 @@ enum record_mode {
  * so they never change meaning.  NO_RECORD is an authoritative answer
  * (NXDOMAIN, no "v=STSv1;" TXT record, or several); DNS_ERROR is a
  * failure to get any answer (SERVFAIL, timeout): the two are never
- * merged (ARCHITECTURE.md §3 step 4).
+ * merged (docs/DESIGN.md §Failures).
  */
 enum record_reason {
 	RECORD_NEG_NO_RECORD = 0,	/* NXDOMAIN, no STS record */

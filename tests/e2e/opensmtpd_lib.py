@@ -43,7 +43,9 @@ TABLE_NAME = "sts"
 # uids/gids of the private /etc/passwd (unused on Debian: < 65534).
 USERS = {"opensmtpd": 64901, "opensmtpq": 64902}
 SMTPD_ADDR = "127.0.0.1"
-ADDRCONFIG_ADDR = "127.0.0.10"  # mta-integration.md O8
+# With only 127.0.0.1 on lo, libasr's AI_ADDRCONFIG makes smtpd find
+# "No MX": lo gets a second address.
+ADDRCONFIG_ADDR = "127.0.0.10"
 
 
 def which(prog):

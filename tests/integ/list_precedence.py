@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 # Copyright (c) 2026 The mtastsd authors; see LICENSE.
 """list_precedence.py: TAP test of where the STARTTLS Policy List stands
-among the answers of mtastsd (ARCHITECTURE.md §3: cached MTA-STS >
+among the answers of mtastsd (docs/DESIGN.md §Lookup: cached MTA-STS >
 fresh MTA-STS > list > nothing; MTA-STS testing and none beat the list).
 
 One daemon in a test world (tests/lib/world.py), pinned to a key made at

@@ -3,7 +3,8 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * test_dns.c: resolver/dns.c against a real unbound (STYLE §9).
+ * test_dns.c: resolver/dns.c against a real unbound (docs/HACKING.md
+ * §Tests).
  *
  * The test moves itself into a new network namespace (unshare), brings
  * up its loopback, and starts unbound on 127.0.0.1:53 serving a "test."
@@ -324,7 +325,8 @@ td_table(void)
 	dns_free(d);
 }
 
-/* SERVFAIL and silence: kept apart from "no record" (STYLE §4). */
+/* SERVFAIL and silence: kept apart from "no record" (docs/DESIGN.md
+ * §Failures). */
 static void
 td_failures(void)
 {

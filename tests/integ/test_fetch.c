@@ -3,7 +3,8 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * test_fetch.c: resolver/fetch.c against a real nginx (STYLE §9).
+ * test_fetch.c: resolver/fetch.c against a real nginx (docs/HACKING.md
+ * §Tests).
  *
  * The test moves itself into a new network namespace (unshare), brings
  * up its loopback, makes a CA and leaf certificates with the openssl

@@ -4,7 +4,7 @@
  */
 /*
  * test_domkey.c: table-driven tests for domkey_normalize() (lookup key
- * normalisation, ARCHITECTURE.md §3), including hostile keys.  Each key
+ * normalisation, docs/DESIGN.md §Keys), including hostile keys.  Each key
  * is passed in an exact-size heap copy without a NUL terminator, so
  * ASan catches any read past `len`.
  */
