@@ -11,7 +11,7 @@
  * outside the callbacks of the library that owns them (docs/DESIGN.md
  * §Event loop), and a job never ends inside a request's call stack.
  * Phases:
- *   START   bundled: read FILE and FILE.asc;  URL: src/listfetch.h
+ *   START   bundled: read FILE and FILE.asc;  URL: resolver/listfetch.h
  *   NET     waiting for listfetch (DNS, then both HTTPS GETs)
  *   VERIFY  both files written to the private directory, gpgv running,
  *           then reaped by a check every LU_GPGV_POLL_MS (waitpid
@@ -396,7 +396,7 @@ lu_start_bundled(struct lu_job *job)
 	lu_step_soon(job);
 }
 
-/* ---- phase NET: src/listfetch.h ------------------------------------ */
+/* ---- phase NET: resolver/listfetch.h ------------------------------- */
 
 /* lu_on_fetched: listfetch ended (from its own event): take the files. */
 static void

@@ -12,8 +12,8 @@
  * every fallback; resolver/lookup.h has the precedence).  An update
  * (a "job") gets policy.json and policy.json.asc, from the bundled copy
  * (conf starttls_list_bundle, FILE and FILE.asc) or over HTTPS (URL and
- * URL.asc: src/listfetch.h, our own c-ares channel and libcurl with any
- * Content-Type, at most LISTUPD_JSON_MAX bytes each),
+ * URL.asc: resolver/listfetch.h, our own c-ares channel and libcurl
+ * with any Content-Type, at most LISTUPD_JSON_MAX bytes each),
  * writes both to a private directory under state_dir
  * (LISTUPD_TMPDIR, mode 0700) and runs gpgv on them with listsig's
  * split form, its output watched by the event loop.  Then it parses
