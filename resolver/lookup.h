@@ -14,8 +14,8 @@
  *      started when resolver/refresh.h says so (stale-while-revalidate,
  *      proactive refresh before expiry with jitter);
  *   2. a fresh negative entry is answered "no policy" at once;
- *   3. otherwise discovery runs (resolver/resolve.h, coalesced per
- *      domain); the caller waits at most its wait (conf->wait_ms at
+ *   3. otherwise discovery runs (resolver/resolve.h; one per domain,
+ *      shared by all its callers); the caller waits at most its wait (conf->wait_ms at
  *      most), then gets "no policy" with error "deadline" while
  *      discovery goes on and fills the cache for the next lookup.
  * A failed refresh never removes a valid cached policy; a DNS error is

@@ -3,25 +3,26 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * resolve.c: the per-domain discovery state machine.
+ * resolve.c: the discovery state machine, one discovery per call.
  *
- * One job per domain in flight (OpenSMTPD's waitq): the first lookup
- * creates it and starts the TXT query, later lookups of the same domain
- * wait on it.  A TXT-only job (resolve_start_txt) ends after the TXT
- * step; it is a separate job of its own kind, so a full lookup never
- * joins it.  Each step is a pair, resolve_<step>() starting the work
- * and resolve_on_<step>() taking the answer and starting the next
- * step, so the order lives in this file only.
+ * A request (struct resolve_req) is the whole discovery of one domain:
+ * its steps, its answers so far and its deadline timer.  Nothing is
+ * shared between requests, so concurrent calls for one domain run
+ * separate discoveries: merging them is resolver/lookup.c's job, which
+ * starts at most one request per domain (docs/DESIGN.md §Coalescing).
+ * A TXT-only request (resolve_start_txt) ends after the TXT step.  Each
+ * step is a pair, resolve_<step>() starting the work and
+ * resolve_on_<step>() taking the answer and starting the next step, so
+ * the order lives in this file only.
  *
- * Deadlines: every waiter has one; all waiters sit on one list sorted
- * by deadline, served by a single timer.  An expired waiter is answered
- * with the timeout code of the step that is running; when a job has no
- * waiters left its outstanding DNS queries and fetch are cancelled.
+ * Deadline: one libevent timer per request.  When it fires, the caller
+ * gets the timeout code of the step that is running, and the request's
+ * outstanding DNS queries and fetch are cancelled.
  *
- * Lifetimes: a job is freed only when no waiter callback is running for
- * it (`hold`), so a callback may cancel other waiters or start new
- * lookups.  A finished job leaves the domain table before its waiters
- * are called, so a lookup started from a callback begins afresh.
+ * Lifetimes: a request leaves the engine's list and gives up its DNS
+ * queries, fetch and timer before its callback runs, and is freed right
+ * after, so the callback may start new requests or cancel others.  The
+ * list exists only so that resolve_free() can cancel what is left.
  */
 #include "config.h"
 
@@ -44,21 +45,16 @@
 #include "stsrec.h"
 
 #define RESOLVE_NAME_MAX	253
-#define RESOLVE_WAITERS_MAX	1024	/* per domain */
 #define RESOLVE_POLICY_PATH	"/.well-known/mta-sts.txt"	/* §3.3 */
 
 struct resolve_req {
-	struct resolve_job *job;
+	struct resolve	*rs;
 	resolve_cb	*cb;
 	void		*arg;
-	int64_t		 start, deadline;	/* monotonic ms */
-	struct resolve_req *wnext;		/* job's waiters */
-	TAILQ_ENTRY(resolve_req) dentry;	/* deadline list */
-};
-
-struct resolve_job {
-	struct resolve	*rs;
 	char		 domain[RESOLVE_NAME_MAX + 1];
+	int		 txt_only;		/* resolve_start_txt() */
+	int64_t		 start;			/* monotonic ms */
+	struct event	*timer;			/* the deadline */
 	enum resolve_step step;			/* running now */
 	int64_t		 t_step;
 	struct resolve_step_info info[RESOLVE_STEP_COUNT];
@@ -68,7 +64,6 @@ struct resolve_job {
 	struct fetch_req *fr;
 	struct stsrec	 rec;
 	int		 have_rec;
-	int		 txt_only;		/* resolve_start_txt() job */
 	struct stspol	*pol;
 	const char	*body;			/* fetched body, borrowed from
 						 * fetch during its callback */
@@ -77,35 +72,28 @@ struct resolve_job {
 	const char	*addrs[RESOLVE_ADDRS_MAX];
 	size_t		 naddrs;
 	long		 http_status;
-	int		 hold;			/* callbacks running */
-	int		 linked;		/* in rs->jobs */
-	struct resolve_req *waiters;
-	size_t		 nwaiters;
-	LIST_ENTRY(resolve_job) entry;		/* rs->jobs */
+	LIST_ENTRY(resolve_req) entry;		/* rs->reqs */
 };
 
 struct resolve {
 	struct event_base *base;
 	struct dns	*dns;
 	struct fetch	*fetch;
-	struct event	*timer;
-	LIST_HEAD(resolve_jobs, resolve_job) jobs;
-	TAILQ_HEAD(resolve_dl, resolve_req) dl;	/* by deadline */
+	LIST_HEAD(resolve_reqs, resolve_req) reqs;	/* in flight */
 	int64_t		 lookup_ms;
 	unsigned	 port;
 };
 
-static int	resolve_query_txt(struct resolve_job *);
+static int	resolve_query_txt(struct resolve_req *);
 static void	resolve_on_txt(enum dns_status, const struct dns_txt *, void *);
-static void	resolve_query_host(struct resolve_job *);
+static void	resolve_query_host(struct resolve_req *);
 static void	resolve_on_a(enum dns_status, const struct dns_addrs *, void *);
 static void	resolve_on_aaaa(enum dns_status, const struct dns_addrs *,
 		    void *);
-static void	resolve_fetch(struct resolve_job *);
+static void	resolve_fetch(struct resolve_req *);
 static void	resolve_on_fetch(const struct fetch_result *, void *);
-static void	resolve_check_policy(struct resolve_job *, const char *,
+static void	resolve_check_policy(struct resolve_req *, const char *,
 		    size_t);
-static void	resolve_arm(struct resolve *);
 
 const char *
 resolve_code(enum resolve_err e)
@@ -137,268 +125,153 @@ resolve_step_name(enum resolve_step s)
 /* ---- steps: bookkeeping ---- */
 
 static void
-resolve_step_begin(struct resolve_job *job, enum resolve_step s)
+resolve_step_begin(struct resolve_req *rq, enum resolve_step s)
 {
-	job->step = s;
-	job->t_step = monoclock_ms();
-	job->info[s].ran = 1;
+	rq->step = s;
+	rq->t_step = monoclock_ms();
+	rq->info[s].ran = 1;
 }
 
 static void
-resolve_step_vend(struct resolve_job *job, enum resolve_err err,
+resolve_step_vend(struct resolve_req *rq, enum resolve_err err,
     const char *fmt, va_list ap)
 {
-	struct resolve_step_info *si = &job->info[job->step];
+	struct resolve_step_info *si = &rq->info[rq->step];
 
 	si->done = 1;
 	si->err = err;
-	si->ms = (long)(monoclock_ms() - job->t_step);
+	si->ms = (long)(monoclock_ms() - rq->t_step);
 	vsnprintf(si->detail, sizeof(si->detail), fmt, ap);
 }
 
 /* The running step succeeded (or ended) with this detail. */
 static void __attribute__((format(printf, 3, 4)))
-resolve_step_end(struct resolve_job *job, enum resolve_err err,
+resolve_step_end(struct resolve_req *rq, enum resolve_err err,
     const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	resolve_step_vend(job, err, fmt, ap);
+	resolve_step_vend(rq, err, fmt, ap);
 	va_end(ap);
 }
 
-/* ---- jobs and waiters ---- */
+/* ---- requests ---- */
 
-/* Sorted insert from the tail: deadlines mostly arrive in order. */
+/* Give up whatever is outstanding; no callback will reach the request. */
 static void
-resolve_dl_insert(struct resolve *rs, struct resolve_req *w)
+resolve_req_stop(struct resolve_req *rq)
 {
-	struct resolve_req *p = TAILQ_LAST(&rs->dl, resolve_dl);
-
-	while (p != NULL && p->deadline > w->deadline)
-		p = TAILQ_PREV(p, resolve_dl, dentry);
-	if (p != NULL)
-		TAILQ_INSERT_AFTER(&rs->dl, p, w, dentry);
-	else
-		TAILQ_INSERT_HEAD(&rs->dl, w, dentry);
-}
-
-static void
-resolve_job_unlink(struct resolve_job *job)
-{
-	if (!job->linked)
-		return;
-	LIST_REMOVE(job, entry);
-	job->linked = 0;
-}
-
-/* Cancel whatever is outstanding; no callback will reach the job. */
-static void
-resolve_job_free(struct resolve_job *job)
-{
-	resolve_job_unlink(job);
-	dns_cancel(job->txt_q);
-	dns_cancel(job->a_q);
-	dns_cancel(job->aaaa_q);
-	fetch_cancel(job->fr);
-	free(job->pol);
-	free(job);
-}
-
-/* TXT-only and full jobs of one domain are kept apart: a full waiter
- * must not be answered after the TXT step. */
-static struct resolve_job *
-resolve_job_find(struct resolve *rs, const char *domain, int txt_only)
-{
-	struct resolve_job *job;
-
-	LIST_FOREACH(job, &rs->jobs, entry)
-		if (job->txt_only == txt_only &&
-		    strcmp(job->domain, domain) == 0)
-			return job;
-	return NULL;
-}
-
-static struct resolve_job *
-resolve_job_new(struct resolve *rs, const char *domain, int txt_only)
-{
-	struct resolve_job *job;
-
-	if ((job = calloc(1, sizeof(*job))) == NULL)
-		return NULL;
-	job->rs = rs;
-	job->txt_only = txt_only;
-	memcpy(job->domain, domain, strlen(domain) + 1);
-	LIST_INSERT_HEAD(&rs->jobs, job, entry);
-	job->linked = 1;
-	return job;
+	LIST_REMOVE(rq, entry);
+	dns_cancel(rq->txt_q);
+	dns_cancel(rq->a_q);
+	dns_cancel(rq->aaaa_q);
+	rq->txt_q = rq->a_q = rq->aaaa_q = NULL;
+	fetch_cancel(rq->fr);
+	rq->fr = NULL;
+	/* Also from the timer's own callback: libevent 2.1 does not touch
+	 * a non-persistent timer after calling its callback. */
+	event_free(rq->timer);
+	rq->timer = NULL;
 }
 
 static void
-resolve_waiter_unlink(struct resolve_job *job, struct resolve_req *w)
+resolve_req_free(struct resolve_req *rq)
 {
-	struct resolve_req **wp;
-
-	for (wp = &job->waiters; *wp != NULL; wp = &(*wp)->wnext) {
-		if (*wp == w) {
-			*wp = w->wnext;
-			job->nwaiters--;
-			return;
-		}
-	}
-}
-
-/* A job nobody waits for any more is cancelled. */
-static void
-resolve_job_release(struct resolve_job *job)
-{
-	if (job->nwaiters == 0 && job->hold == 0)
-		resolve_job_free(job);
+	free(rq->pol);
+	free(rq);
 }
 
 /* ---- answering ---- */
 
 static void
-resolve_fill(const struct resolve_job *job, const struct resolve_req *w,
-    enum resolve_err err, struct resolve_result *res)
+resolve_fill(const struct resolve_req *rq, enum resolve_err err,
+    struct resolve_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	res->domain = job->domain;
+	res->domain = rq->domain;
 	res->err = err;
-	res->rec = job->have_rec ? &job->rec : NULL;
-	res->policy = err == RESOLVE_OK ? job->pol : NULL;
-	res->body = job->body;
-	res->body_len = job->body != NULL ? job->body_len : 0;
-	res->naddrs = job->naddrs;
-	res->addrs = job->addrs;
-	res->http_status = job->http_status;
-	res->total_ms = (long)(monoclock_ms() - w->start);
-	memcpy(res->step, job->info, sizeof(res->step));
-	res->detail = res->step[job->step].detail;
+	res->rec = rq->have_rec ? &rq->rec : NULL;
+	res->policy = err == RESOLVE_OK ? rq->pol : NULL;
+	res->body = rq->body;
+	res->body_len = rq->body != NULL ? rq->body_len : 0;
+	res->naddrs = rq->naddrs;
+	res->addrs = rq->addrs;
+	res->http_status = rq->http_status;
+	res->total_ms = (long)(monoclock_ms() - rq->start);
+	memcpy(res->step, rq->info, sizeof(res->step));
+	res->detail = res->step[rq->step].detail;
 }
 
-/* Call one waiter (already unlinked from the job and the deadlines). */
+/* The request is over: stop it, call back with `res`, free it. */
 static void
-resolve_answer(struct resolve_req *w, const struct resolve_result *res)
+resolve_answer(struct resolve_req *rq, const struct resolve_result *res)
 {
-	w->cb(res, w->arg);
-	free(w);
+	resolve_req_stop(rq);
+	rq->cb(res, rq->arg);
+	resolve_req_free(rq);
 }
 
-/*
- * The job is over: answer every waiter, then free it.  It leaves the
- * domain table first so that a callback starting the same domain gets
- * a fresh job instead of this dying one.
- */
 static void
-resolve_finish(struct resolve_job *job, enum resolve_err err)
+resolve_finish(struct resolve_req *rq, enum resolve_err err)
 {
-	struct resolve *rs = job->rs;
 	struct resolve_result res;
-	struct resolve_req *w;
 
-	resolve_job_unlink(job);
-	job->hold++;
-	while ((w = job->waiters) != NULL) {
-		job->waiters = w->wnext;
-		job->nwaiters--;
-		TAILQ_REMOVE(&rs->dl, w, dentry);
-		resolve_fill(job, w, err, &res);
-		resolve_answer(w, &res);
-	}
-	job->hold--;
-	resolve_job_free(job);
-	resolve_arm(rs);
+	resolve_fill(rq, err, &res);
+	resolve_answer(rq, &res);
 }
 
-/* The running step failed: record why and answer everyone. */
+/* The running step failed: record why and answer. */
 static void __attribute__((format(printf, 3, 4)))
-resolve_fail(struct resolve_job *job, enum resolve_err err,
+resolve_fail(struct resolve_req *rq, enum resolve_err err,
     const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	resolve_step_vend(job, err, fmt, ap);
+	resolve_step_vend(rq, err, fmt, ap);
 	va_end(ap);
-	resolve_finish(job, err);
+	resolve_finish(rq, err);
 }
 
-/* The deadline passed while `job->step` ran: its timeout code. */
+/* The deadline passed while `rq->step` ran: its timeout code. */
 static void
-resolve_expire(struct resolve *rs, struct resolve_req *w)
+resolve_on_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct resolve_job *job = w->job;
+	struct resolve_req *rq = arg;
 	struct resolve_result res;
 	struct resolve_step_info *si;
 	enum resolve_err err;
 
-	TAILQ_REMOVE(&rs->dl, w, dentry);
-	resolve_waiter_unlink(job, w);
-	err = job->step == RESOLVE_STEP_TXT || job->step == RESOLVE_STEP_HOST ?
-	    RESOLVE_DNS_TIMEOUT : RESOLVE_HTTPS_TIMEOUT;
-	resolve_fill(job, w, err, &res);
-	si = &res.step[job->step];
-	si->err = err;
-	si->ms = (long)(monoclock_ms() - job->t_step);
-	snprintf(si->detail, sizeof(si->detail),
-	    "lookup deadline of %lld ms passed during the %s step",
-	    (long long)rs->lookup_ms, resolve_step_name(job->step));
-	job->hold++;
-	resolve_answer(w, &res);
-	job->hold--;
-	resolve_job_release(job);
-}
-
-static void
-resolve_on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct resolve *rs = arg;
-	struct resolve_req *w;
-	int64_t now = monoclock_ms();
-
 	(void)fd;
 	(void)what;
-	while ((w = TAILQ_FIRST(&rs->dl)) != NULL && w->deadline <= now)
-		resolve_expire(rs, w);
-	resolve_arm(rs);
-}
-
-static void
-resolve_arm(struct resolve *rs)
-{
-	struct timeval tv;
-	int64_t left;
-
-	if (TAILQ_EMPTY(&rs->dl)) {
-		evtimer_del(rs->timer);
-		return;
-	}
-	/* One millisecond late rather than early: the clock is in ms. */
-	left = TAILQ_FIRST(&rs->dl)->deadline - monoclock_ms() + 1;
-	if (left < 0)
-		left = 0;
-	tv.tv_sec = (time_t)(left / 1000);
-	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
-	evtimer_add(rs->timer, &tv);
+	err = rq->step == RESOLVE_STEP_TXT || rq->step == RESOLVE_STEP_HOST ?
+	    RESOLVE_DNS_TIMEOUT : RESOLVE_HTTPS_TIMEOUT;
+	resolve_fill(rq, err, &res);
+	si = &res.step[rq->step];
+	si->err = err;
+	si->ms = (long)(monoclock_ms() - rq->t_step);
+	snprintf(si->detail, sizeof(si->detail),
+	    "lookup deadline of %lld ms passed during the %s step",
+	    (long long)rq->rs->lookup_ms, resolve_step_name(rq->step));
+	resolve_answer(rq, &res);
 }
 
 /* ---- step 1: TXT _mta-sts.<domain> (RFC 8461 §3.1) ---- */
 
 static int
-resolve_query_txt(struct resolve_job *job)
+resolve_query_txt(struct resolve_req *rq)
 {
 	char name[DNS_NAME_MAX + 16];
 
-	resolve_step_begin(job, RESOLVE_STEP_TXT);
-	snprintf(name, sizeof(name), "_mta-sts.%s", job->domain);
-	job->txt_q = dns_query_txt(job->rs->dns, name, resolve_on_txt, job);
-	return job->txt_q != NULL ? 0 : -1;
+	resolve_step_begin(rq, RESOLVE_STEP_TXT);
+	snprintf(name, sizeof(name), "_mta-sts.%s", rq->domain);
+	rq->txt_q = dns_query_txt(rq->rs->dns, name, resolve_on_txt, rq);
+	return rq->txt_q != NULL ? 0 : -1;
 }
 
 static void
-resolve_txt_select(struct resolve_job *job, const struct dns_txt *res)
+resolve_txt_select(struct resolve_req *rq, const struct dns_txt *res)
 {
 	const char *txts[DNS_TXT_MAX], *why = NULL;
 	size_t lens[DNS_TXT_MAX], i;
@@ -409,29 +282,29 @@ resolve_txt_select(struct resolve_job *job, const struct dns_txt *res)
 	}
 	if (res->dropped > 0) {
 		/* We cannot tell whether a dropped record was STSv1. */
-		resolve_fail(job, RESOLVE_TXT_INVALID,
+		resolve_fail(rq, RESOLVE_TXT_INVALID,
 		    "more than %d TXT records", DNS_TXT_MAX);
 		return;
 	}
-	switch (stsrec_select(txts, lens, res->n, &job->rec, &why)) {
+	switch (stsrec_select(txts, lens, res->n, &rq->rec, &why)) {
 	case STSREC_OK:
-		job->have_rec = 1;
-		resolve_step_end(job, RESOLVE_OK, "id=%s", job->rec.id);
-		if (job->txt_only)
-			resolve_finish(job, RESOLVE_OK);
+		rq->have_rec = 1;
+		resolve_step_end(rq, RESOLVE_OK, "id=%s", rq->rec.id);
+		if (rq->txt_only)
+			resolve_finish(rq, RESOLVE_OK);
 		else
-			resolve_query_host(job);
+			resolve_query_host(rq);
 		return;
 	case STSREC_NONE:
-		resolve_fail(job, RESOLVE_TXT_NONE,
+		resolve_fail(rq, RESOLVE_TXT_NONE,
 		    "no v=STSv1 record among %zu TXT records", res->n);
 		return;
 	case STSREC_MULTIPLE:
-		resolve_fail(job, RESOLVE_TXT_MULTIPLE,
+		resolve_fail(rq, RESOLVE_TXT_MULTIPLE,
 		    "more than one v=STSv1 record");
 		return;
 	default:
-		resolve_fail(job, RESOLVE_TXT_INVALID, "invalid record: %s",
+		resolve_fail(rq, RESOLVE_TXT_INVALID, "invalid record: %s",
 		    why != NULL ? why : "syntax error");
 		return;
 	}
@@ -440,26 +313,26 @@ resolve_txt_select(struct resolve_job *job, const struct dns_txt *res)
 static void
 resolve_on_txt(enum dns_status st, const struct dns_txt *res, void *arg)
 {
-	struct resolve_job *job = arg;
+	struct resolve_req *rq = arg;
 
-	job->txt_q = NULL;
+	rq->txt_q = NULL;
 	switch (st) {
 	case DNS_OK:
-		resolve_txt_select(job, res);
+		resolve_txt_select(rq, res);
 		return;
 	case DNS_NXDOMAIN:
 	case DNS_NODATA:
 	case DNS_BADNAME:
-		resolve_fail(job, RESOLVE_TXT_NONE, "_mta-sts.%s: %s",
-		    job->domain, dns_status_str(st));
+		resolve_fail(rq, RESOLVE_TXT_NONE, "_mta-sts.%s: %s",
+		    rq->domain, dns_status_str(st));
 		return;
 	case DNS_TIMEOUT:
-		resolve_fail(job, RESOLVE_DNS_TIMEOUT,
-		    "_mta-sts.%s TXT: no answer", job->domain);
+		resolve_fail(rq, RESOLVE_DNS_TIMEOUT,
+		    "_mta-sts.%s TXT: no answer", rq->domain);
 		return;
 	default:
-		resolve_fail(job, RESOLVE_DNS_SERVFAIL, "_mta-sts.%s TXT: %s",
-		    job->domain, dns_status_str(st));
+		resolve_fail(rq, RESOLVE_DNS_SERVFAIL, "_mta-sts.%s TXT: %s",
+		    rq->domain, dns_status_str(st));
 		return;
 	}
 }
@@ -467,107 +340,107 @@ resolve_on_txt(enum dns_status st, const struct dns_txt *res, void *arg)
 /* ---- step 2: A and AAAA of mta-sts.<domain> ---- */
 
 static void
-resolve_query_host(struct resolve_job *job)
+resolve_query_host(struct resolve_req *rq)
 {
 	char name[DNS_NAME_MAX + 16];
-	struct dns *d = job->rs->dns;
+	struct dns *d = rq->rs->dns;
 
-	resolve_step_begin(job, RESOLVE_STEP_HOST);
-	snprintf(name, sizeof(name), "mta-sts.%s", job->domain);
-	job->a_q = dns_query_addr(d, name, AF_INET, resolve_on_a, job);
-	job->aaaa_q = dns_query_addr(d, name, AF_INET6, resolve_on_aaaa, job);
-	if (job->a_q == NULL || job->aaaa_q == NULL)
-		resolve_fail(job, RESOLVE_DNS_SERVFAIL,
+	resolve_step_begin(rq, RESOLVE_STEP_HOST);
+	snprintf(name, sizeof(name), "mta-sts.%s", rq->domain);
+	rq->a_q = dns_query_addr(d, name, AF_INET, resolve_on_a, rq);
+	rq->aaaa_q = dns_query_addr(d, name, AF_INET6, resolve_on_aaaa, rq);
+	if (rq->a_q == NULL || rq->aaaa_q == NULL)
+		resolve_fail(rq, RESOLVE_DNS_SERVFAIL,
 		    "cannot start the address queries");
 }
 
 static void
-resolve_add_addrs(struct resolve_job *job, const struct dns_addrs *res)
+resolve_add_addrs(struct resolve_req *rq, const struct dns_addrs *res)
 {
 	size_t i;
 
 	for (i = 0; res != NULL && i < res->n; i++) {
-		if (job->naddrs == RESOLVE_ADDRS_MAX)
+		if (rq->naddrs == RESOLVE_ADDRS_MAX)
 			return;
-		dns_addr_str(&res->a[i], job->addrbuf[job->naddrs],
-		    sizeof(job->addrbuf[0]));
-		job->addrs[job->naddrs] = job->addrbuf[job->naddrs];
-		job->naddrs++;
+		dns_addr_str(&res->a[i], rq->addrbuf[rq->naddrs],
+		    sizeof(rq->addrbuf[0]));
+		rq->addrs[rq->naddrs] = rq->addrbuf[rq->naddrs];
+		rq->naddrs++;
 	}
 }
 
 static void
-resolve_host_done(struct resolve_job *job)
+resolve_host_done(struct resolve_req *rq)
 {
-	enum dns_status a = job->a_st, b = job->aaaa_st;
+	enum dns_status a = rq->a_st, b = rq->aaaa_st;
 	size_t i, off = 0;
 	char list[RESOLVE_DETAIL_MAX];
 
 	/* IPv4 first: curl starts with the first address's family. */
-	resolve_add_addrs(job, &job->v4);
-	resolve_add_addrs(job, &job->v6);
-	if (job->naddrs > 0) {
+	resolve_add_addrs(rq, &rq->v4);
+	resolve_add_addrs(rq, &rq->v6);
+	if (rq->naddrs > 0) {
 		list[0] = '\0';
-		for (i = 0; i < job->naddrs && off < sizeof(list); i++)
+		for (i = 0; i < rq->naddrs && off < sizeof(list); i++)
 			off += (size_t)snprintf(list + off, sizeof(list) - off,
-			    "%s%s", i ? " " : "", job->addrs[i]);
-		resolve_step_end(job, RESOLVE_OK, "%s", list);
-		resolve_fetch(job);
+			    "%s%s", i ? " " : "", rq->addrs[i]);
+		resolve_step_end(rq, RESOLVE_OK, "%s", list);
+		resolve_fetch(rq);
 	} else if (a == DNS_SERVFAIL || b == DNS_SERVFAIL || a == DNS_ERROR ||
 	    b == DNS_ERROR)
-		resolve_fail(job, RESOLVE_DNS_SERVFAIL, "mta-sts.%s: A %s, "
-		    "AAAA %s", job->domain, dns_status_str(a),
+		resolve_fail(rq, RESOLVE_DNS_SERVFAIL, "mta-sts.%s: A %s, "
+		    "AAAA %s", rq->domain, dns_status_str(a),
 		    dns_status_str(b));
 	else if (a == DNS_TIMEOUT || b == DNS_TIMEOUT)
-		resolve_fail(job, RESOLVE_DNS_TIMEOUT, "mta-sts.%s: A %s, "
-		    "AAAA %s", job->domain, dns_status_str(a),
+		resolve_fail(rq, RESOLVE_DNS_TIMEOUT, "mta-sts.%s: A %s, "
+		    "AAAA %s", rq->domain, dns_status_str(a),
 		    dns_status_str(b));
 	else
-		resolve_fail(job, RESOLVE_HOST_NONE, "mta-sts.%s: no A/AAAA "
-		    "(A %s, AAAA %s)", job->domain, dns_status_str(a),
+		resolve_fail(rq, RESOLVE_HOST_NONE, "mta-sts.%s: no A/AAAA "
+		    "(A %s, AAAA %s)", rq->domain, dns_status_str(a),
 		    dns_status_str(b));
 }
 
 static void
 resolve_on_a(enum dns_status st, const struct dns_addrs *res, void *arg)
 {
-	struct resolve_job *job = arg;
+	struct resolve_req *rq = arg;
 
-	job->a_q = NULL;
-	job->a_st = st;
+	rq->a_q = NULL;
+	rq->a_st = st;
 	if (st == DNS_OK)
-		job->v4 = *res;
-	if (job->aaaa_q == NULL)
-		resolve_host_done(job);
+		rq->v4 = *res;
+	if (rq->aaaa_q == NULL)
+		resolve_host_done(rq);
 }
 
 static void
 resolve_on_aaaa(enum dns_status st, const struct dns_addrs *res, void *arg)
 {
-	struct resolve_job *job = arg;
+	struct resolve_req *rq = arg;
 
-	job->aaaa_q = NULL;
-	job->aaaa_st = st;
+	rq->aaaa_q = NULL;
+	rq->aaaa_st = st;
 	if (st == DNS_OK)
-		job->v6 = *res;
-	if (job->a_q == NULL)
-		resolve_host_done(job);
+		rq->v6 = *res;
+	if (rq->a_q == NULL)
+		resolve_host_done(rq);
 }
 
 /* ---- step 3: HTTPS GET (RFC 8461 §3.3) ---- */
 
 static void
-resolve_fetch(struct resolve_job *job)
+resolve_fetch(struct resolve_req *rq)
 {
 	char host[DNS_NAME_MAX + 16];
 
-	resolve_step_begin(job, RESOLVE_STEP_FETCH);
-	snprintf(host, sizeof(host), "mta-sts.%s", job->domain);
-	job->fr = fetch_start(job->rs->fetch, host, job->rs->port,
-	    RESOLVE_POLICY_PATH, job->addrs, job->naddrs, resolve_on_fetch,
-	    job);
-	if (job->fr == NULL)
-		resolve_fail(job, RESOLVE_HTTPS_ERROR,
+	resolve_step_begin(rq, RESOLVE_STEP_FETCH);
+	snprintf(host, sizeof(host), "mta-sts.%s", rq->domain);
+	rq->fr = fetch_start(rq->rs->fetch, host, rq->rs->port,
+	    RESOLVE_POLICY_PATH, rq->addrs, rq->naddrs, resolve_on_fetch,
+	    rq);
+	if (rq->fr == NULL)
+		resolve_fail(rq, RESOLVE_HTTPS_ERROR,
 		    "cannot start the HTTPS transfer");
 }
 
@@ -601,121 +474,109 @@ resolve_map_fetch(enum fetch_status s)
 static void
 resolve_on_fetch(const struct fetch_result *res, void *arg)
 {
-	struct resolve_job *job = arg;
+	struct resolve_req *rq = arg;
 	enum resolve_err err = resolve_map_fetch(res->status);
 
-	job->fr = NULL;
-	job->http_status = res->http_status;
+	rq->fr = NULL;
+	rq->http_status = res->http_status;
 	if (err != RESOLVE_OK) {
-		resolve_fail(job, err, "%s", res->detail);
+		resolve_fail(rq, err, "%s", res->detail);
 		return;
 	}
-	resolve_step_end(job, RESOLVE_OK, "HTTP %ld, %zu bytes from %s "
+	resolve_step_end(rq, RESOLVE_OK, "HTTP %ld, %zu bytes from %s "
 	    "(connect %ld ms, TLS %ld ms)", res->http_status, res->len,
 	    res->ip, res->connect_ms, res->tls_ms);
-	/* Valid only during this callback, which also ends the job:
-	 * resolve_check_policy() answers every waiter before returning. */
-	job->body = res->body;
-	job->body_len = res->len;
-	resolve_check_policy(job, res->body, res->len);
+	/* Valid only during this callback, which also ends the request:
+	 * resolve_check_policy() answers the caller before returning. */
+	rq->body = res->body;
+	rq->body_len = res->len;
+	resolve_check_policy(rq, res->body, res->len);
 }
 
 /* ---- step 4: the policy itself (RFC 8461 §3.2) ---- */
 
 static void
-resolve_check_policy(struct resolve_job *job, const char *body, size_t len)
+resolve_check_policy(struct resolve_req *rq, const char *body, size_t len)
 {
 	const char *why = NULL;
 
-	resolve_step_begin(job, RESOLVE_STEP_POLICY);
-	if ((job->pol = malloc(sizeof(*job->pol))) == NULL) {
-		resolve_fail(job, RESOLVE_HTTPS_ERROR, "out of memory");
+	resolve_step_begin(rq, RESOLVE_STEP_POLICY);
+	if ((rq->pol = malloc(sizeof(*rq->pol))) == NULL) {
+		resolve_fail(rq, RESOLVE_HTTPS_ERROR, "out of memory");
 		return;
 	}
-	if (stspol_parse(body, len, job->pol, &why) == -1) {
-		if (job->pol->errline > 0)
-			resolve_fail(job, RESOLVE_POLICY_INVALID,
-			    "line %u: %s", job->pol->errline,
+	if (stspol_parse(body, len, rq->pol, &why) == -1) {
+		if (rq->pol->errline > 0)
+			resolve_fail(rq, RESOLVE_POLICY_INVALID,
+			    "line %u: %s", rq->pol->errline,
 			    why ? why : "invalid");
 		else
-			resolve_fail(job, RESOLVE_POLICY_INVALID, "%s",
+			resolve_fail(rq, RESOLVE_POLICY_INVALID, "%s",
 			    why ? why : "invalid");
 		return;
 	}
-	resolve_step_end(job, RESOLVE_OK, "id %s, mode %s, max_age %lu, "
-	    "%zu mx", job->rec.id, stspol_mode_str(job->pol->mode),
-	    (unsigned long)job->pol->max_age, job->pol->nmx);
-	resolve_finish(job, RESOLVE_OK);
+	resolve_step_end(rq, RESOLVE_OK, "id %s, mode %s, max_age %lu, "
+	    "%zu mx", rq->rec.id, stspol_mode_str(rq->pol->mode),
+	    (unsigned long)rq->pol->max_age, rq->pol->nmx);
+	resolve_finish(rq, RESOLVE_OK);
 }
 
 /* ---- public ---- */
 
 static struct resolve_req *
-resolve_start_job(struct resolve *rs, const char *domain, int txt_only,
+resolve_start_req(struct resolve *rs, const char *domain, int txt_only,
     resolve_cb *cb, void *arg)
 {
-	struct resolve_job *job;
-	struct resolve_req *w;
+	struct resolve_req *rq;
+	struct timeval tv;
 	size_t len = strlen(domain);
 
 	if (len == 0 || len > RESOLVE_NAME_MAX)
 		return NULL;
-	if ((job = resolve_job_find(rs, domain, txt_only)) != NULL &&
-	    job->nwaiters >= RESOLVE_WAITERS_MAX)
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
 		return NULL;
-	if ((w = calloc(1, sizeof(*w))) == NULL)
+	rq->rs = rs;
+	rq->cb = cb;
+	rq->arg = arg;
+	rq->txt_only = txt_only;
+	memcpy(rq->domain, domain, len + 1);
+	rq->start = monoclock_ms();
+	tv.tv_sec = (time_t)(rs->lookup_ms / 1000);
+	tv.tv_usec = (suseconds_t)(rs->lookup_ms % 1000) * 1000;
+	if ((rq->timer = evtimer_new(rs->base, resolve_on_timer, rq)) == NULL) {
+		free(rq);
 		return NULL;
-	if (job == NULL) {
-		if ((job = resolve_job_new(rs, domain, txt_only)) == NULL ||
-		    resolve_query_txt(job) == -1) {
-			if (job != NULL)
-				resolve_job_free(job);
-			free(w);
-			return NULL;
-		}
 	}
-	w->job = job;
-	w->cb = cb;
-	w->arg = arg;
-	w->start = monoclock_ms();
-	w->deadline = w->start + rs->lookup_ms;
-	w->wnext = job->waiters;
-	job->waiters = w;
-	job->nwaiters++;
-	resolve_dl_insert(rs, w);
-	resolve_arm(rs);
-	return w;
+	LIST_INSERT_HEAD(&rs->reqs, rq, entry);
+	if (evtimer_add(rq->timer, &tv) == -1 || resolve_query_txt(rq) == -1) {
+		resolve_req_stop(rq);
+		resolve_req_free(rq);
+		return NULL;
+	}
+	return rq;
 }
 
 struct resolve_req *
 resolve_start(struct resolve *rs, const char *domain, resolve_cb *cb,
     void *arg)
 {
-	return resolve_start_job(rs, domain, 0, cb, arg);
+	return resolve_start_req(rs, domain, 0, cb, arg);
 }
 
 struct resolve_req *
 resolve_start_txt(struct resolve *rs, const char *domain, resolve_cb *cb,
     void *arg)
 {
-	return resolve_start_job(rs, domain, 1, cb, arg);
+	return resolve_start_req(rs, domain, 1, cb, arg);
 }
 
 void
-resolve_cancel(struct resolve_req *w)
+resolve_cancel(struct resolve_req *rq)
 {
-	struct resolve_job *job;
-	struct resolve *rs;
-
-	if (w == NULL)
+	if (rq == NULL)
 		return;
-	job = w->job;
-	rs = job->rs;
-	TAILQ_REMOVE(&rs->dl, w, dentry);
-	resolve_waiter_unlink(job, w);
-	free(w);
-	resolve_job_release(job);
-	resolve_arm(rs);
+	resolve_req_stop(rq);
+	resolve_req_free(rq);
 }
 
 static int
@@ -745,15 +606,10 @@ resolve_new(struct event_base *base, const struct resolve_conf *conf,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	LIST_INIT(&rs->jobs);
-	TAILQ_INIT(&rs->dl);
+	LIST_INIT(&rs->reqs);
 	rs->base = base;
 	rs->lookup_ms = conf->lookup_timeout_ms;
 	rs->port = conf->https_port ? conf->https_port : 443;
-	if ((rs->timer = evtimer_new(base, resolve_on_timer, rs)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
 	if ((rs->dns = dns_new(base, &dc, err, errlen)) == NULL ||
 	    (rs->fetch = fetch_new(base, &fc, err, errlen)) == NULL)
 		goto fail;
@@ -766,21 +622,13 @@ fail:
 void
 resolve_free(struct resolve *rs)
 {
-	struct resolve_job *job;
-	struct resolve_req *w;
+	struct resolve_req *rq;
 
 	if (rs == NULL)
 		return;
-	while ((job = LIST_FIRST(&rs->jobs)) != NULL) {
-		while ((w = job->waiters) != NULL) {
-			job->waiters = w->wnext;
-			free(w);
-		}
-		resolve_job_free(job);	/* cancels into dns and fetch */
-	}
+	while ((rq = LIST_FIRST(&rs->reqs)) != NULL)
+		resolve_cancel(rq);	/* cancels into dns and fetch */
 	fetch_free(rs->fetch);
 	dns_free(rs->dns);
-	if (rs->timer != NULL)
-		event_free(rs->timer);
 	free(rs);
 }

@@ -3,8 +3,8 @@
  * Copyright (c) 2026 The mtastsd authors; see LICENSE.
  */
 /*
- * resolve.h: MTA-STS policy discovery for one domain at a time, many
- * at once (RFC 8461 §3, docs/DESIGN.md §Discovery).
+ * resolve.h: MTA-STS policy discovery, one discovery per call (RFC 8461
+ * §3, docs/DESIGN.md §Discovery).
  *
  * Purpose: given a normalised mail domain (resolver/domkey.h), find its
  * current MTA-STS policy over the network:
@@ -19,15 +19,15 @@
  * precedence is not done here.  resolve_start_txt() runs step 1 only
  * (the TXT id re-check of a cached policy, RFC 8461 §3, §5.1 step 3).
  *
- * Coalescing: concurrent lookups of the same domain share one
- * discovery; each caller keeps its own deadline.  When the last caller
- * leaves (deadline or resolve_cancel()), the discovery is cancelled.
- * TXT-only lookups share TXT-only jobs, never a full discovery.
+ * No coalescing: every call runs its own discovery, even when another
+ * one for the same domain is under way.  Callers that want one
+ * discovery per domain keep their own table, as resolver/lookup.c does
+ * (docs/DESIGN.md §Coalescing).
  *
- * Deadlines: each lookup is answered at the latest `lookup_timeout_ms`
+ * Deadlines: each call is answered at the latest `lookup_timeout_ms`
  * after resolve_start(), with the code of the step that was running
  * (RESOLVE_DNS_TIMEOUT during DNS steps, RESOLVE_HTTPS_TIMEOUT during
- * the fetch).
+ * the fetch); its DNS queries and fetch are then cancelled.
  *
  * Threading: loop thread only.  Ownership: the result passed to the
  * callback and everything it points to are borrowed for the call.  The
@@ -135,8 +135,9 @@ void resolve_free(struct resolve *rs);
 /*
  * resolve_start: discover the policy of `domain`, which must already
  * be normalised by domkey_normalize() (lowercase A-labels, no trailing
- * dot).  Returns a handle, or NULL when the lookup could not be set up
- * (memory, name longer than 253 bytes).
+ * dot): one discovery with its own deadline timer.  Returns a handle,
+ * or NULL when the lookup could not be set up (memory, name longer
+ * than 253 bytes); then the callback never runs.
  */
 struct resolve_req *resolve_start(struct resolve *rs, const char *domain,
     resolve_cb *cb, void *arg);

@@ -9,6 +9,8 @@ resolved in a few `mtasts` runs, one per deadline class:
   fail   fast failures (DNS, HTTP, TLS, policy)   exit 1
   hung   servers that never finish, --timeout 3   exit 1, back in <= 4 s
   bulk   1,000 generated domains, --max-fetches 50, exit 0
+  twice  one domain named twice: two discoveries (resolve.c does not
+         coalesce), counted in unbound's query log
 Each domain's JSON line is checked for domain (normalised), source,
 error code, policy (id, mode, max_age, mx) and postfix string, as the
 discovery contract states; `detail` only for being non-empty on error.
@@ -329,6 +331,22 @@ def test_ca_file_only(t, w, mtasts, domain):
         t.is_(got, want, "ca_file: " + name)
 
 
+def test_twice(t, w, mtasts, domain):
+    """resolve.c runs one discovery per call (coalescing is lookup.c's):
+    a domain named twice is discovered twice, each answered on its
+    own, as the DNS server's query log shows."""
+    before = len(w.dns_queries("_mta-sts." + domain, "TXT"))
+    r = w.run([mtasts, "resolve", "--direct", "--json", "--dns-server",
+               w.dns_server, "--ca-file", w.ca_file, "--timeout", "10",
+               domain, domain], timeout=60)
+    got = [json.loads(x).get("error", "?") for x in r.stdout.splitlines()]
+    t.is_((r.rc, got), (0, [None, None]),
+          "twice: a domain named twice gets two answers with its policy",
+          diag=r.stderr)
+    t.is_(len(w.dns_queries("_mta-sts." + domain, "TXT")) - before, 2,
+          "twice: two discoveries, two _mta-sts TXT queries")
+
+
 def main():
     reason = world.skip_reason()
     mtasts = os.environ.get("MTASTS") or os.path.join(
@@ -339,7 +357,7 @@ def main():
     if reason:
         Tap.skip_all(reason)
     t = Tap()
-    with World() as w:
+    with World(log_queries=True) as w:
         cases = setup(w, CASES)
         bulk = bulk_cases(w)
         t0 = time.monotonic()
@@ -362,6 +380,7 @@ def main():
             check_answer(t, c[0], lines[i] if i < len(lines) else None, c[3])
         test_ca_file_only(t, w, mtasts,
                           [c for c in cases if c[1] == "good"][0][2])
+        test_twice(t, w, mtasts, [c for c in cases if c[1] == "good"][0][2])
         r, lines = run_batch(t, w, mtasts, "bulk", bulk, 30,
                              ("--max-fetches", "50"))
         bad = [c[0] for i, c in enumerate(bulk)

@@ -430,7 +430,8 @@ class World:
     _seq = 0
 
     def __init__(self, trickle_interval=1.0, nginx_workers=1,
-                 dns_threads=1, resolv_conf=True, verbose=False):
+                 dns_threads=1, resolv_conf=True, verbose=False,
+                 log_queries=False):
         World._seq += 1
         self.ns = "%s%d-%d" % (NS_PREFIX, os.getpid(), World._seq)
         self.dir = None
@@ -444,6 +445,7 @@ class World:
         self.dns_threads = dns_threads
         self.resolv_conf = resolv_conf
         self.verbose = verbose
+        self.log_queries = log_queries
         self._rr = collections.OrderedDict()   # name -> [(type, rdata)]
         self._dns_fault = {}                     # name -> kind
         self._hosts = collections.OrderedDict()  # host -> dict
@@ -745,6 +747,28 @@ class World:
         """Wait until something accepts on addr:port in the namespace."""
         return self._probe(["--tcp", _hostport(addr, port)], timeout)
 
+    def dns_queries(self, name=None, qtype=None):
+        """Queries unbound received so far, as (name, type) pairs, names
+        lowercase without the final dot; only with World(log_queries=
+        True).  Filtered by name and/or type when given."""
+        path = os.path.join(self.dir, "logs", "unbound.log")
+        out = []
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    # "... info: 127.0.0.1 _mta-sts.a.test. TXT IN"
+                    p = line.split(" info: ", 1)
+                    w = p[1].split() if len(p) == 2 else []
+                    if len(w) != 4 or w[3] != "IN":
+                        continue
+                    q = (w[1].rstrip(".").lower(), w[2])
+                    if name not in (None, q[0]) or qtype not in (None, q[1]):
+                        continue
+                    out.append(q)
+        except FileNotFoundError:
+            pass
+        return out
+
     def access_log(self):
         """nginx requests so far: list of dicts (time, sni, host, request,
         status, bytes)."""
@@ -871,6 +895,7 @@ class World:
             '  logfile: ""',
             "  log-time-ascii: yes",
             "  verbosity: %d" % (2 if self.verbose else 1),
+            "  log-queries: %s" % ("yes" if self.log_queries else "no"),
             "  num-threads: %d" % self.dns_threads,
             "  do-ip6: no",
             "  do-not-query-localhost: no",
