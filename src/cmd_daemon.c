@@ -5,7 +5,8 @@
 /*
  * cmd_daemon.c: the mtasts(1) commands that ask the running daemon over
  * its JSON-lines socket (docs/PROTOCOLS.md): "resolve" without
- * --direct, "cache list|show|purge|flush" and "stats".
+ * --direct, "cache list|show|purge|flush" and "stats", and the options
+ * every such command shares (cmd.h: cmd_daemon_parse, cmd_daemon_open).
  *
  * With --json the daemon's reply objects are printed as they came (one
  * per line); otherwise they are rendered for people.  Exit status as in
@@ -15,6 +16,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,70 +29,54 @@
 /* The daemon answers within lookup_timeout (at most 600 s, conf.c). */
 #define CD_TIMEOUT_MS (610 * 1000)
 
-struct cd_opts {
-	const char	*socket;
-	int		 json;
-};
+/* A reply printer: returns the exit code of that reply. */
+typedef int (*cd_show_cb)(const cJSON *, const char *, int);
 
-/*
- * cd_parse: [--socket PATH] [--json], before or after the verb (getopt
- * permutes); index of the first operand or -1.
- */
-static int
-cd_parse(int argc, char **argv, struct cd_opts *o)
+int
+cmd_daemon_parse(int argc, char **argv, struct cmd_daemon_opts *o,
+    unsigned allow)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "daemon", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
-	o->socket = client_default_socket();
-	o->json = 0;
+	memset(o, 0, sizeof(*o));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 's')
 			o->socket = optarg;
+		else if (ch == 'c')
+			o->config = optarg;
 		else if (ch == 'j')
 			o->json = 1;
-		else
+		else if (ch == 'u' && (allow & CMD_DAEMON_URL))
+			o->url = optarg;
+		else if (ch != 'd' || !(allow & CMD_DAEMON_FLAG))
 			return -1;
 	}
 	return optind;
 }
 
-/* cd_request: a request object as one line; the caller frees it. */
-static char *
-cd_request(const char *op, const char *domain)
+struct client *
+cmd_daemon_open(const struct cmd_daemon_opts *o, int timeout_ms)
 {
-	cJSON *req;
-	char *s;
+	const char *path;
+	struct client *c;
+	char err[1024];
 
-	if ((req = cJSON_CreateObject()) == NULL)
+	if ((path = client_socket(o->socket, o->config, err,
+	    sizeof(err))) == NULL ||
+	    (c = client_open(path, timeout_ms, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mtasts: %s\n", err);
 		return NULL;
-	cJSON_AddStringToObject(req, "op", op);
-	if (domain != NULL)
-		cJSON_AddStringToObject(req, "domain", domain);
-	s = cJSON_PrintUnformatted(req);
-	cJSON_Delete(req);
-	return s;
-}
-
-static const char *
-cd_str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double
-cd_num(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+	}
+	return c;
 }
 
 /* cd_human_resolve: one resolve reply for people; returns the exit code. */
@@ -99,88 +85,78 @@ cd_human_resolve(const cJSON *r)
 {
 	const cJSON *pol = cJSON_GetObjectItemCaseSensitive(r, "policy");
 	const cJSON *mx;
-	const char *postfix = cd_str(r, "postfix"), *err = cd_str(r, "error");
+	const char *detail = client_str_or(r, "detail", "");
 
-	printf("%s: ", cd_str(r, "domain") ? cd_str(r, "domain") : "?");
+	printf("%s: ", client_str_or(r, "domain", "?"));
 	if (!cJSON_IsObject(pol)) {
-		printf("no policy (%s)%s%s\n", err ? err : "none",
-		    cd_str(r, "detail") && *cd_str(r, "detail") ? ": " : "",
-		    cd_str(r, "detail") ? cd_str(r, "detail") : "");
+		printf("no policy (%s)%s%s\n", client_str_or(r, "error",
+		    "none"), *detail ? ": " : "", detail);
 		return CMD_EXIT_NO;
 	}
 	printf("%s policy, %s, id %s, mode %s, max_age %.0f\n",
-	    cd_str(r, "source") ? cd_str(r, "source") : "?",
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "cached")) ?
-	    "from cache" : "freshly discovered",
-	    cd_str(pol, "id") ? cd_str(pol, "id") : "?",
-	    cd_str(pol, "mode") ? cd_str(pol, "mode") : "?",
-	    cd_num(pol, "max_age"));
-	if (cd_num(r, "age") >= 0)
-		printf("  age %.0f s, expires in %.0f s\n", cd_num(r, "age"),
-		    cd_num(r, "expires_in"));
+	    client_str_or(r, "source", "?"), client_true(r, "cached") ?
+	    "from cache" : "freshly discovered", client_str_or(pol, "id", "?"),
+	    client_str_or(pol, "mode", "?"), client_num(pol, "max_age"));
+	if (!isnan(client_num(r, "age")))
+		printf("  age %.0f s, expires in %.0f s\n",
+		    client_num(r, "age"), client_num(r, "expires_in"));
 	cJSON_ArrayForEach(mx, cJSON_GetObjectItemCaseSensitive(pol, "mx"))
 		if (cJSON_IsString(mx))
 			printf("  mx: %s\n", mx->valuestring);
-	printf("  postfix: %s\n", postfix ? postfix : "NOTFOUND");
+	printf("  postfix: %s\n", client_str_or(r, "postfix", "NOTFOUND"));
 	return CMD_EXIT_OK;
 }
 
-/* cd_failed: report a failed request; returns the exit code. */
+/* cd_failed: report a refused request; returns the exit code. */
 static int
 cd_failed(const cJSON *r, const char *line, int json)
 {
+	const char *err = client_str(r, "error");
+
 	if (json)
 		puts(line);
 	else
-		fprintf(stderr, "mtasts: %s: %s\n",
-		    cd_str(r, "error") ? cd_str(r, "error") : "error",
-		    cd_str(r, "detail") ? cd_str(r, "detail") : "");
-	return cd_str(r, "error") != NULL &&
-	    strcmp(cd_str(r, "error"), "domain-invalid") == 0 ?
+		fprintf(stderr, "mtasts: %s: %s\n", err ? err : "error",
+		    client_str_or(r, "detail", ""));
+	return err != NULL && strcmp(err, "domain-invalid") == 0 ?
 	    CMD_EXIT_NO : CMD_EXIT_USAGE;
 }
 
 /*
- * cd_exchange: send one request and pass each reply line to `show`
- * (which returns an exit code).  A reply is one line, except for
- * cache.list, which streams entries and ends with an object carrying
- * "end" (or with an error).  Returns the worst exit code seen.
+ * cd_exchange: send one request and pass each reply to `show`.  A reply
+ * is one line, except for cache.list, which streams entries and ends
+ * with an object carrying "end" (or with an error).  Returns the worst
+ * exit code seen.
  */
 static int
 cd_exchange(struct client *c, const char *op, const char *domain,
-    const struct cd_opts *o, int (*show)(const cJSON *, const char *, int))
+    int json, cd_show_cb show)
 {
-	char err[256], *req;
+	int rc = CMD_EXIT_OK, one, last, stream = strcmp(op, "cache.list") == 0;
+	cJSON *req, *r;
 	const char *line;
-	cJSON *r;
-	int rc = CMD_EXIT_OK, one, stream = strcmp(op, "cache.list") == 0;
+	char err[256];
 
-	if ((req = cd_request(op, domain)) == NULL ||
-	    client_send(c, req, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mtasts: %s\n", req ? err : "out of memory");
-		free(req);
+	if ((req = client_request(op, "domain", domain)) == NULL) {
+		fprintf(stderr, "mtasts: out of memory\n");
 		return CMD_EXIT_USAGE;
 	}
-	free(req);
+	r = client_call(c, req, &line, err, sizeof(err));
+	cJSON_Delete(req);
 	for (;;) {
-		if ((line = client_recv(c, err, sizeof(err))) == NULL) {
+		if (r == NULL) {
 			fprintf(stderr, "mtasts: %s\n", err);
 			return CMD_EXIT_USAGE;
 		}
-		if ((r = cJSON_Parse(line)) == NULL) {
-			fprintf(stderr, "mtasts: bad reply from mtastsd\n");
-			return CMD_EXIT_USAGE;
-		}
-		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "ok")))
-			one = cd_failed(r, line, o->json);
-		else
-			one = show(r, line, o->json);
+		one = client_refused(r) ? cd_failed(r, line, json) :
+		    show(r, line, json);
 		rc = one > rc ? one : rc;
-		one = !stream || cJSON_GetObjectItemCaseSensitive(r, "end") ||
-		    cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "ok"));
+		last = !stream || client_refused(r) ||
+		    cJSON_GetObjectItemCaseSensitive(r, "end") != NULL;
 		cJSON_Delete(r);
-		if (one)
+		if (last)
 			return rc;
+		r = client_next(c, &line, err, sizeof(err));
 	}
 }
 
@@ -216,34 +192,28 @@ cd_show_list(const cJSON *r, const char *line, int json)
 	if (json)
 		puts(line);
 	else if (cJSON_GetObjectItemCaseSensitive(r, "end") != NULL)
-		printf("%.0f entries\n", cd_num(r, "count"));
+		printf("%.0f entries\n", client_num(r, "count"));
 	else
-		printf("%-40s %s %s\n", cd_str(r, "domain") ?
-		    cd_str(r, "domain") : "?", cd_str(r, "kind") ?
-		    cd_str(r, "kind") : "?", cd_str(r, "mode") ?
-		    cd_str(r, "mode") : (cd_str(r, "code") ?
-		    cd_str(r, "code") : ""));
+		printf("%-40s %s %s\n", client_str_or(r, "domain", "?"),
+		    client_str_or(r, "kind", "?"), client_str_or(r, "mode",
+		    client_str_or(r, "code", "")));
 	return CMD_EXIT_OK;
 }
 
 /* cd_run: connect, then one exchange per domain (or one without). */
 static int
-cd_run(const struct cd_opts *o, const char *op, char **domains, int n,
-    int (*show)(const cJSON *, const char *, int))
+cd_run(const struct cmd_daemon_opts *o, const char *op, char **domains,
+    int n, cd_show_cb show)
 {
 	struct client *c;
-	char err[256];
 	int i, rc = CMD_EXIT_OK, one;
 
-	if ((c = client_open(o->socket, CD_TIMEOUT_MS, err, sizeof(err))) ==
-	    NULL) {
-		fprintf(stderr, "mtasts: %s\n", err);
+	if ((c = cmd_daemon_open(o, CD_TIMEOUT_MS)) == NULL)
 		return CMD_EXIT_USAGE;
-	}
 	if (n == 0)
-		rc = cd_exchange(c, op, NULL, o, show);
+		rc = cd_exchange(c, op, NULL, o->json, show);
 	for (i = 0; i < n; i++) {
-		one = cd_exchange(c, op, domains[i], o, show);
+		one = cd_exchange(c, op, domains[i], o->json, show);
 		rc = one > rc ? one : rc;
 	}
 	client_close(c);
@@ -251,13 +221,9 @@ cd_run(const struct cd_opts *o, const char *op, char **domains, int n,
 }
 
 int
-cmd_resolve_daemon(int argc, char **argv, const char *socket, int json)
+cmd_resolve_daemon(int argc, char **argv, const struct cmd_daemon_opts *o)
 {
-	struct cd_opts o;
-
-	o.socket = socket != NULL ? socket : client_default_socket();
-	o.json = json;
-	return cd_run(&o, "resolve", argv, argc, cd_show_resolve);
+	return cd_run(o, "resolve", argv, argc, cd_show_resolve);
 }
 
 int
@@ -266,18 +232,18 @@ cmd_cache(int argc, char **argv)
 	static const struct {
 		const char	*verb, *op;
 		int		 domain;
-		int		(*show)(const cJSON *, const char *, int);
+		cd_show_cb	 show;
 	} verbs[] = {
 		{ "list", "cache.list", 0, cd_show_list },
 		{ "show", "cache.show", 1, cd_show_raw },
 		{ "purge", "cache.purge", 1, cd_show_raw },
 		{ "flush", "cache.flush", 0, cd_show_raw },
 	};
-	struct cd_opts o;
+	struct cmd_daemon_opts o;
 	size_t i;
 	int first;
 
-	if ((first = cd_parse(argc, argv, &o)) < 0 || first >= argc)
+	if ((first = cmd_daemon_parse(argc, argv, &o, 0)) < 0 || first >= argc)
 		goto usage;
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(argv[first], verbs[i].verb) != 0)
@@ -288,20 +254,21 @@ cmd_cache(int argc, char **argv)
 		    verbs[i].domain, verbs[i].show);
 	}
 usage:
-	fprintf(stderr, "usage: mtasts cache [--socket PATH] [--json] "
-	    "list | show DOMAIN | purge DOMAIN | flush\n");
+	fprintf(stderr, "usage: mtasts cache [--socket PATH | --config FILE] "
+	    "[--json] list | show DOMAIN | purge DOMAIN | flush\n");
 	return CMD_EXIT_USAGE;
 }
 
 int
 cmd_stats(int argc, char **argv)
 {
-	struct cd_opts o;
+	struct cmd_daemon_opts o;
 	int first;
 
-	if ((first = cd_parse(argc, argv, &o)) < 0 || first != argc) {
-		fprintf(stderr, "usage: mtasts stats [--socket PATH] "
-		    "[--json]\n");
+	if ((first = cmd_daemon_parse(argc, argv, &o, 0)) < 0 ||
+	    first != argc) {
+		fprintf(stderr, "usage: mtasts stats [--socket PATH | "
+		    "--config FILE] [--json]\n");
 		return CMD_EXIT_USAGE;
 	}
 	return cd_run(&o, "stats", NULL, 0, cd_show_raw);

@@ -5,9 +5,8 @@
 /*
  * cmd_list.c: "mtasts list verify|show|export-postfix", the offline
  * commands on EFF's STARTTLS Policy List (docs/DESIGN.md §List), and
- * "mtasts list status|update|show --daemon", which ask the running
- * daemon about the list it uses (docs/PROTOCOLS.md list.status,
- * list.update, list.show).
+ * the dispatch of every "mtasts list" verb; "status", "update" and
+ * "show --daemon" ask the running daemon (cmd_list_daemon.c).
  *
  * The offline commands work on files only: by default the bundled
  * copy installed under MTASTSD_DATADIR, or --file F [--sig S]
@@ -32,24 +31,9 @@
  *                   servername=hostname).  An expired list gives only a
  *                   comment line and exit 1; an unverified list nothing.
  *
- * Through the daemon ([--socket PATH] [--json]):
- *   status          the installed list, whether it is in force, the
- *                   schedule and the last update attempt.  Exit 0 when
- *                   a list is in force, 1 when not (disabled, none,
- *                   expired).
- *   update [--url URL]
- *                   fetch, verify and install now (the configured URL,
- *                   or URL); waits for the outcome.  Exit 0 installed
- *                   or unchanged, 1 rejected (bad signature, other key,
- *                   rollback, invalid list), 2 no verdict (fetch or
- *                   gpgv failure, busy, disabled).
- *   show --daemon DOMAIN
- *                   the daemon's entry for DOMAIN (or --socket PATH).
- *
  * Exit status as cmd.h: 0 / 1 (bad or wrong signature, invalid or
  * expired list, domain not listed) / 2 (usage, unreadable file, gpgv
- * missing, failing or timing out: no verdict on the list; the daemon
- * cannot be asked).
+ * missing, failing or timing out: no verdict on the list).
  * Blocking is fine here: this is the CLI, not the daemon's loop.
  */
 #include "config.h"
@@ -64,8 +48,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "client.h"
 #include "cmd.h"
+#include "humanfmt.h"
 #include "jsonout.h"
 #include "domkey.h"
 #include "listsig.h"
@@ -110,8 +94,8 @@ struct list_state {
 	int64_t			 now;
 };
 
-static void
-usage(void)
+void
+cmd_list_usage(void)
 {
 	fprintf(stderr,
 	    "usage: mtasts list verify [--json] [list options]\n"
@@ -120,10 +104,12 @@ usage(void)
 	    "       mtasts list export-postfix [list options]\n"
 	    "list options: [--file FILE] [--sig FILE.asc] [--keyring KEYRING]"
 	    " [--fingerprint FPR]\n"
-	    "       mtasts list status [--socket PATH] [--json]\n"
-	    "       mtasts list update [--socket PATH] [--json] [--url URL]\n"
-	    "       mtasts list show --daemon [--socket PATH] [--json] "
-	    "DOMAIN\n");
+	    "       mtasts list status [--socket PATH | --config FILE] "
+	    "[--json]\n"
+	    "       mtasts list update [--socket PATH | --config FILE] "
+	    "[--json] [--url URL]\n"
+	    "       mtasts list show --daemon [--socket PATH | --config FILE] "
+	    "[--json] DOMAIN\n");
 }
 
 /*
@@ -173,7 +159,6 @@ list_opts(int argc, char **argv, struct list_opts *o, int allow_json,
 }
 
 static int	wants_daemon(int, char **);
-static int	list_show_daemon(int, char **);
 
 /* list_defaults: the bundled copy, and FILE.asc beside --file FILE. */
 static int
@@ -319,19 +304,6 @@ add_time(cJSON *obj, const char *key, int have, int64_t t)
 	jsonout_add_str(obj, key, have ? tlslist_time_format(t, buf) : NULL);
 }
 
-/* printable: a copy of untrusted list text safe for a terminal. */
-static const char *
-printable(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
-		    '?' : s[i];
-	buf[i] = '\0';
-	return buf;
-}
-
 /* signature_line: the human line about the signature check. */
 static void
 signature_line(const struct list_opts *o, const struct list_state *s)
@@ -400,8 +372,8 @@ verify_human(const struct list_opts *o, const struct list_state *s)
 	printf("expires:   %s\n", tlslist_time_format(tlslist_expires(l), t));
 	printf("version:   %s\n", tlslist_version(l));
 	if (tlslist_author(l) != NULL)
-		printf("author:    %s\n", printable(tlslist_author(l), a,
-		    sizeof(a)));
+		printf("author:    %s\n",
+		    humanfmt_printable(tlslist_author(l), a, sizeof(a)));
 	printf("entries:   %zu (%zu enforce, %zu testing; %zu aliases)\n",
 	    tlslist_count(l), tlslist_count_mode(l, TLSLIST_MODE_ENFORCE),
 	    tlslist_count_mode(l, TLSLIST_MODE_TESTING),
@@ -424,7 +396,7 @@ list_verify_cmd(int argc, char **argv)
 
 	if ((first = list_opts(argc, argv, &o, 1, 0)) < 0 || first != argc ||
 	    list_defaults(&o) == -1) {
-		usage();
+		cmd_list_usage();
 		return CMD_EXIT_USAGE;
 	}
 	r = list_load(&o, &s);
@@ -561,10 +533,10 @@ list_show_cmd(int argc, char **argv)
 	int first, rc;
 
 	if (wants_daemon(argc, argv))
-		return list_show_daemon(argc, argv);
+		return cmd_list_show_daemon(argc, argv);
 	if ((first = list_opts(argc, argv, &o, 1, 1)) < 0 ||
 	    first != argc - 1 || list_defaults(&o) == -1) {
-		usage();
+		cmd_list_usage();
 		return CMD_EXIT_USAGE;
 	}
 	memset(&s, 0, sizeof(s));
@@ -639,7 +611,7 @@ list_export_cmd(int argc, char **argv)
 
 	if ((first = list_opts(argc, argv, &o, 0, 0)) < 0 || first != argc ||
 	    list_defaults(&o) == -1) {
-		usage();
+		cmd_list_usage();
 		return CMD_EXIT_USAGE;
 	}
 	if ((r = list_load(&o, &s)) != LOAD_OK) {
@@ -663,314 +635,7 @@ list_export_cmd(int argc, char **argv)
 	return rc;
 }
 
-/* ---- through the daemon: status, update, show --daemon ---------------- */
-
-/* An update waits for HTTPS (fetch_timeout, at most 300 s), DNS and
- * gpgv (30 s); the daemon bounds each phase. */
-#define LD_TIMEOUT_MS	(15 * 60 * 1000)
-
-struct ld_opts {
-	const char	*socket;
-	const char	*url;
-	int		 json;
-};
-
-/*
- * ld_parse: [--socket PATH] [--json] [--daemon] and, for update,
- * [--url URL].  Index of the first operand, or -1 (usage).
- */
-static int
-ld_parse(int argc, char **argv, struct ld_opts *o, int allow_url)
-{
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "daemon", no_argument, NULL, 'd' },
-		{ "url", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
-
-	memset(o, 0, sizeof(*o));
-	o->socket = client_default_socket();
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (ch == 's')
-			o->socket = optarg;
-		else if (ch == 'j')
-			o->json = 1;
-		else if (ch == 'u' && allow_url)
-			o->url = optarg;
-		else if (ch != 'd')
-			return -1;
-	}
-	return optind;
-}
-
-/*
- * ld_ask: send req (freed here) and read one reply line.  Returns the
- * parsed reply (caller frees) and its text in *line (malloc'ed), or
- * NULL after reporting why.
- */
-static cJSON *
-ld_ask(const struct ld_opts *o, cJSON *req, char **line)
-{
-	struct client *c = NULL;
-	const char *l = NULL;
-	char err[256], *s;
-	cJSON *r = NULL;
-
-	s = req != NULL ? cJSON_PrintUnformatted(req) : NULL;
-	cJSON_Delete(req);
-	*line = NULL;
-	if (s == NULL)
-		snprintf(err, sizeof(err), "out of memory");
-	else if ((c = client_open(o->socket, LD_TIMEOUT_MS, err,
-	    sizeof(err))) != NULL && client_send(c, s, err, sizeof(err)) == 0 &&
-	    (l = client_recv(c, err, sizeof(err))) != NULL &&
-	    ((r = cJSON_Parse(l)) == NULL || (*line = strdup(l)) == NULL))
-		snprintf(err, sizeof(err), "bad reply from mtastsd");
-	if (r == NULL || *line == NULL) {
-		fprintf(stderr, "mtasts: %s\n", err);
-		cJSON_Delete(r);
-		r = NULL;
-	}
-	client_close(c);
-	cJSON_free(s);
-	return r;
-}
-
-static const char *
-ld_str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int
-ld_true(const cJSON *o, const char *key)
-{
-	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
-}
-
-static double
-ld_num(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-/* ld_failed: a refused request ("ok": false) for people. */
-static void
-ld_failed(const cJSON *r)
-{
-	char a[512], b[512];
-
-	fprintf(stderr, "mtasts: %s: %s\n", printable(ld_str(r, "error") ?
-	    ld_str(r, "error") : "error", a, sizeof(a)),
-	    printable(ld_str(r, "detail") ? ld_str(r, "detail") : "", b,
-	    sizeof(b)));
-}
-
-static const char *
-ld_or(const cJSON *o, const char *key, const char *dflt)
-{
-	return ld_str(o, key) != NULL ? ld_str(o, key) : dflt;
-}
-
-static void
-status_human(const cJSON *r)
-{
-	const cJSON *last = cJSON_GetObjectItemCaseSensitive(r, "last_attempt");
-
-	if (!ld_true(r, "enabled"))
-		printf("list:         disabled (starttls_list = no)\n");
-	else if (!ld_true(r, "installed"))
-		printf("list:         none installed\n");
-	else if (ld_true(r, "expired"))
-		printf("list:         EXPIRED since %s: never applied\n",
-		    ld_or(r, "expires", "?"));
-	else
-		printf("list:         in force until %s\n",
-		    ld_or(r, "expires", "?"));
-	if (ld_true(r, "installed")) {
-		printf("source:       %s\n", ld_or(r, "source", "?"));
-		printf("signed:       %s by %s (primary %s)\n",
-		    ld_or(r, "signed", "?"), ld_or(r, "signer", "?"),
-		    ld_or(r, "primary", "?"));
-		printf("timestamp:    %s\n", ld_or(r, "timestamp", "?"));
-		printf("installed:    %s\n", ld_or(r, "installed_at", "?"));
-		printf("entries:      %.0f (%.0f enforce, %.0f testing%s)\n",
-		    ld_num(r, "entries"), ld_num(r, "enforce"),
-		    ld_num(r, "testing"), ld_true(r, "enforce_testing") ?
-		    ", enforced" : ", not enforced");
-	}
-	if (ld_str(r, "url") != NULL)
-		printf("updates:      %s every %.0f s, next %s\n",
-		    ld_str(r, "url"), ld_num(r, "interval"),
-		    ld_or(r, "next_update", ld_true(r, "updating") ?
-		    "now (running)" : "not scheduled"));
-	if (cJSON_IsObject(last))
-		printf("last attempt: %s from %s: %s (%s)\n",
-		    ld_or(last, "at", "?"), ld_or(last, "source", "?"),
-		    ld_or(last, "result", "?"), ld_or(last, "detail", ""));
-	if (ld_str(r, "note") != NULL)
-		printf("note:         %s\n", ld_str(r, "note"));
-}
-
-/* ld_run: one request, the reply shown by show(); the exit status. */
-static int
-ld_run(const struct ld_opts *o, cJSON *req, int (*show)(const cJSON *))
-{
-	char *line = NULL;
-	cJSON *r;
-	int rc;
-
-	if ((r = ld_ask(o, req, &line)) == NULL)
-		return CMD_EXIT_USAGE;
-	if (o->json)
-		puts(line);
-	else if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "ok")))
-		ld_failed(r);
-	/* Refused requests; a failed update has a "result" to judge. */
-	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "ok")) &&
-	    ld_str(r, "result") == NULL)
-		rc = ld_str(r, "error") != NULL &&
-		    strcmp(ld_str(r, "error"), "domain-invalid") == 0 ?
-		    CMD_EXIT_NO : CMD_EXIT_USAGE;
-	else
-		rc = show(r);
-	free(line);
-	cJSON_Delete(r);
-	return rc;
-}
-
-static int
-ld_status_rc(const cJSON *r)
-{
-	return ld_true(r, "enabled") && ld_true(r, "installed") &&
-	    !ld_true(r, "expired") ? CMD_EXIT_OK : CMD_EXIT_NO;
-}
-
-static int
-ld_status_human(const cJSON *r)
-{
-	status_human(r);
-	return ld_status_rc(r);
-}
-
-/* ld_update_rc: 0 ok, 1 the list was rejected, 2 no verdict. */
-static int
-ld_update_rc(const cJSON *r)
-{
-	static const char *const rejected[] = {
-		"rollback", "bad-signature", "wrong-key", "invalid"
-	};
-	const char *res = ld_str(r, "result");
-	size_t i;
-
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")))
-		return CMD_EXIT_OK;
-	for (i = 0; res != NULL && i < sizeof(rejected) / sizeof(*rejected);
-	    i++)
-		if (strcmp(res, rejected[i]) == 0)
-			return CMD_EXIT_NO;
-	return CMD_EXIT_USAGE;
-}
-
-static int
-ld_update_human(const cJSON *r)
-{
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")))
-		printf("%s: %s (%s)\n", ld_or(r, "source", "?"),
-		    ld_or(r, "result", "?"), ld_or(r, "detail", ""));
-	return ld_update_rc(r);
-}
-
-static int
-ld_show_rc(const cJSON *r)
-{
-	return ld_true(r, "listed") ? CMD_EXIT_OK : CMD_EXIT_NO;
-}
-
-static int
-ld_show_human(const cJSON *r)
-{
-	const cJSON *mx;
-
-	printf("domain:    %s\n", ld_or(r, "domain", "?"));
-	if (!ld_true(r, "listed")) {
-		printf("entry:     none (not listed%s)\n",
-		    ld_true(r, "in_force") ? "" : "; no list in force");
-		return ld_show_rc(r);
-	}
-	printf("mode:      %s\n", ld_or(r, "mode", "?"));
-	cJSON_ArrayForEach(mx, cJSON_GetObjectItemCaseSensitive(r, "mx"))
-		if (cJSON_IsString(mx))
-			printf("mx:        %s\n", mx->valuestring);
-	printf("postfix:   %s\n", ld_or(r, "postfix", ld_true(r, "in_force") ?
-	    "none (mode testing, not enforced)" : "none (no list in force)"));
-	return ld_show_rc(r);
-}
-
-/* ld_request: {"op": op} plus one string field (may be NULL). */
-static cJSON *
-ld_request(const char *op, const char *key, const char *val)
-{
-	cJSON *req;
-
-	if ((req = cJSON_CreateObject()) != NULL) {
-		cJSON_AddStringToObject(req, "op", op);
-		if (val != NULL)
-			cJSON_AddStringToObject(req, key, val);
-	}
-	return req;
-}
-
-static int
-list_status_cmd(int argc, char **argv)
-{
-	struct ld_opts o;
-
-	if (ld_parse(argc, argv, &o, 0) != argc) {
-		usage();
-		return CMD_EXIT_USAGE;
-	}
-	return ld_run(&o, ld_request("list.status", NULL, NULL),
-	    o.json ? ld_status_rc : ld_status_human);
-}
-
-static int
-list_update_cmd(int argc, char **argv)
-{
-	struct ld_opts o;
-
-	if (ld_parse(argc, argv, &o, 1) != argc) {
-		usage();
-		return CMD_EXIT_USAGE;
-	}
-	return ld_run(&o, ld_request("list.update", "url", o.url),
-	    o.json ? ld_update_rc : ld_update_human);
-}
-
-/* list_show_daemon: "show --daemon|--socket P [--json] DOMAIN". */
-static int
-list_show_daemon(int argc, char **argv)
-{
-	struct ld_opts o;
-	int first;
-
-	if ((first = ld_parse(argc, argv, &o, 0)) != argc - 1) {
-		usage();
-		return CMD_EXIT_USAGE;
-	}
-	return ld_run(&o, ld_request("list.show", "domain", argv[first]),
-	    o.json ? ld_show_rc : ld_show_human);
-}
-
-/* wants_daemon: "show" was given --daemon or --socket. */
+/* wants_daemon: "show" was given --daemon, --socket or --config. */
 static int
 wants_daemon(int argc, char **argv)
 {
@@ -979,7 +644,9 @@ wants_daemon(int argc, char **argv)
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--daemon") == 0 ||
 		    strcmp(argv[i], "--socket") == 0 ||
-		    strncmp(argv[i], "--socket=", 9) == 0)
+		    strncmp(argv[i], "--socket=", 9) == 0 ||
+		    strcmp(argv[i], "--config") == 0 ||
+		    strncmp(argv[i], "--config=", 9) == 0)
 			return 1;
 	return 0;
 }
@@ -996,8 +663,8 @@ cmd_list(int argc, char **argv)
 		{ "verify", list_verify_cmd },
 		{ "show", list_show_cmd },
 		{ "export-postfix", list_export_cmd },
-		{ "status", list_status_cmd },
-		{ "update", list_update_cmd },
+		{ "status", cmd_list_status },
+		{ "update", cmd_list_update },
 	};
 	size_t i;
 
@@ -1007,6 +674,6 @@ cmd_list(int argc, char **argv)
 	if (argc > 1)
 		fprintf(stderr, "mtasts: list: unknown command \"%s\"\n",
 		    argv[1]);
-	usage();
+	cmd_list_usage();
 	return CMD_EXIT_USAGE;
 }

@@ -38,16 +38,12 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,8 +53,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "client.h"
 #include "cmd.h"
 #include "conf.h"
+#include "monoclock.h"
 #include "reply.h"
 
 #ifndef MTASTSD_SYSCONFDIR
@@ -370,86 +368,29 @@ cp_host_path(const struct cp_postfix *pf, const struct cp_map *m,
 
 /* --- talking to the daemon ---------------------------------------------- */
 
-/* cp_wait: poll fd for ev until the deadline; 1 ready, 0 not. */
-static int
-cp_wait(int fd, short ev)
+/* cp_open: a connection to the map's endpoint (client.h), or NULL. */
+static struct client *
+cp_open(const struct cp_map *m, const char *path, char *err, size_t errlen)
 {
-	struct pollfd p = { fd, ev, 0 };
+	struct client *c;
 
-	return poll(&p, 1, CP_PROBE_MS) == 1;
-}
-
-/* cp_connect_unix: a connected Unix socket, or -1 (errno set). */
-static int
-cp_connect_unix(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd, err;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
-}
-
-/* cp_connect: a connected socket to the map's endpoint, or -1. */
-static int
-cp_connect(const struct cp_map *m, const char *path)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	char host[CP_PATH_MAX], *port;
-	int fd = -1, err = 0;
-
-	if (m->unix_sock)
-		return cp_connect_unix(path);
-	snprintf(host, sizeof(host), "%s", m->endpoint);
-	if ((port = strrchr(host, ':')) == NULL)
-		return -1;
-	*port++ = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res) != 0) {
-		errno = EHOSTUNREACH;
-		return -1;
-	}
-	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) == -1)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			err = errno;
-			close(fd);
-			fd = -1;
-		}
-	}
-	freeaddrinfo(res);
-	if (fd == -1)
-		errno = err;
-	return fd;
+	c = m->unix_sock ? client_open(path, CP_PROBE_MS, err, errlen) :
+	    client_open_tcp(m->endpoint, CP_PROBE_MS, err, errlen);
+	if (c != NULL)
+		client_set_deadline(c, monoclock_ms() + CP_PROBE_MS);
+	return c;
 }
 
 /*
  * cp_ask: send one request for CP_PROBE_KEY (a parent-domain key: the
- * daemon answers it without a lookup) and read the answer into
- * out[0..outsize).  0, or -1 when nothing sensible came back in time.
+ * daemon answers it without a lookup) in the map's protocol.  The
+ * answer (borrowed from c), or NULL when nothing sensible came back in
+ * time.
  */
-static int
-cp_ask(int fd, const struct cp_map *m, char *out, size_t outsize)
+static const char *
+cp_ask(struct client *c, const struct cp_map *m, char *err, size_t errlen)
 {
 	char req[512];
-	size_t len = 0;
-	ssize_t n;
 	int rlen;
 
 	if (m->tcp)
@@ -458,42 +399,42 @@ cp_ask(int fd, const struct cp_map *m, char *out, size_t outsize)
 		rlen = snprintf(req, sizeof(req), "%zu:%s %s,",
 		    strlen(m->name) + 1 + strlen(CP_PROBE_KEY), m->name,
 		    CP_PROBE_KEY);
-	if (rlen < 0 || (size_t)rlen >= sizeof(req) ||
-	    write(fd, req, (size_t)rlen) != rlen)
-		return -1;
-	while (len + 1 < outsize && cp_wait(fd, POLLIN)) {
-		if ((n = read(fd, out + len, outsize - 1 - len)) <= 0)
-			break;
-		len += (size_t)n;
-		out[len] = '\0';
-		if (memchr(out, m->tcp ? '\n' : ',', len) != NULL)
-			return 0;
+	if (rlen < 0 || (size_t)rlen >= sizeof(req)) {
+		snprintf(err, errlen, "map name too long");
+		return NULL;
 	}
-	return -1;
+	if (client_write(c, req, (size_t)rlen, err, errlen) == -1)
+		return NULL;
+	return client_recv_until(c, m->tcp ? '\n' : ',', err, errlen);
+}
+
+/* cp_identify: the answer is the one mtastsd gives. */
+static void
+cp_identify(struct cp_report *r, const struct cp_map *m, const char *path)
+{
+	(void)path;
+	say(r, "ok", "daemon-answers", "%s: the daemon answers", m->spec);
 }
 
 /* cp_probe: does the daemon answer this map as the profile expects? */
 static void
 cp_probe(struct cp_report *r, const struct cp_map *m, const char *path)
 {
-	char ans[256] = "";
-	int fd;
+	const char *where = m->unix_sock ? path : m->endpoint, *ans;
+	struct client *c;
+	char err[512];
 
-	if ((fd = cp_connect(m, path)) == -1) {
-		say(r, "problem", "daemon-unreachable", "%s: cannot connect "
-		    "to %s: %s; Postfix defers all mail while nothing "
-		    "answers", m->spec, m->unix_sock ? path : m->endpoint,
-		    strerror(errno));
+	if ((c = cp_open(m, path, err, sizeof(err))) == NULL) {
+		say(r, "problem", "daemon-unreachable", "%s: %s; Postfix "
+		    "defers all mail while nothing answers", m->spec, err);
 		return;
 	}
-	if (cp_ask(fd, m, ans, sizeof(ans)) == -1)
+	if ((ans = cp_ask(c, m, err, sizeof(err))) == NULL)
 		say(r, "problem", "daemon-no-answer", "%s: no answer from "
-		    "%s within %d ms", m->spec, m->unix_sock ? path :
-		    m->endpoint, CP_PROBE_MS);
+		    "%s within %d ms (%s)", m->spec, where, CP_PROBE_MS, err);
 	else if (strstr(ans, "NOTFOUND") != NULL ||
 	    strncmp(ans, "500 ", 4) == 0)
-		say(r, "ok", "daemon-answers", "%s: the daemon answers",
-		    m->spec);
+		cp_identify(r, m, path);
 	else if (strstr(ans, "unknown map name") != NULL)
 		say(r, "problem", "unknown-profile", "%s: the daemon does not "
 		    "know the map name \"%s\" (PERM: Postfix defers the mail)",
@@ -501,7 +442,7 @@ cp_probe(struct cp_report *r, const struct cp_map *m, const char *path)
 	else
 		say(r, "warning", "daemon-odd-answer", "%s: unexpected answer "
 		    "\"%.80s\" (is this mtastsd?)", m->spec, ans);
-	close(fd);
+	client_close(c);
 }
 
 /* --- socket file checks -------------------------------------------------- */

@@ -13,8 +13,9 @@
  * with --json (the discovery contract), otherwise a walk through the
  * steps with timings, ending with the Postfix answer.
  *
- * Without --direct the lookup would go through the daemon, which does
- * not exist yet: say so and exit 2.
+ * Without --direct the daemon is asked (cmd_daemon.c), at the socket
+ * --socket, --config, $MTASTS_SOCKET or the installed mtastsd.conf
+ * names (client_socket()).
  *
  * Exit status: 0 when every domain got a valid MTA-STS policy (any
  * mode), 1 when any did not, 2 on a usage or local error.
@@ -53,6 +54,7 @@ struct cr_opts {
 	int		 direct;
 	int		 direct_only;	/* an option that needs --direct */
 	const char	*socket;
+	const char	*config;
 	int		 json;
 	char		 servers[CR_SERVERS_MAX];
 	const char	*ca_file;
@@ -81,8 +83,8 @@ struct cr_run {
 static void
 cr_usage(FILE *fp)
 {
-	fprintf(fp, "usage: mtasts resolve [--socket PATH] [--json] "
-	    "DOMAIN...\n"
+	fprintf(fp, "usage: mtasts resolve [--socket PATH | --config FILE] "
+	    "[--json] DOMAIN...\n"
 	    "       mtasts resolve --direct [--json] "
 	    "[--dns-server ADDR[:PORT]]... [--ca-file FILE]\n"
 	    "           [--timeout SECONDS] [--max-fetches N] DOMAIN...\n");
@@ -137,6 +139,9 @@ cr_option(struct cr_opts *o, int ch)
 	case 'S':
 		o->socket = optarg;
 		return 0;
+	case 'C':
+		o->config = optarg;
+		return 0;
 	case 's':
 		o->direct_only = 1;
 		return cr_add_servers(o, optarg);
@@ -167,6 +172,7 @@ cr_parse(int argc, char **argv, struct cr_opts *o)
 	static const struct option opts[] = {
 		{ "direct", no_argument, NULL, 'd' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "dns-server", required_argument, NULL, 's' },
 		{ "ca-file", required_argument, NULL, 'c' },
@@ -541,6 +547,7 @@ cr_run_all(struct cr_run *run)
 int
 cmd_resolve(int argc, char **argv)
 {
+	struct cmd_daemon_opts dopts;
 	struct cr_opts opts;
 	struct cr_run run;
 	int first, rc;
@@ -553,14 +560,18 @@ cmd_resolve(int argc, char **argv)
 		    "and --max-fetches need --direct\n");
 		return CMD_EXIT_USAGE;
 	}
-	if (opts.direct && opts.socket != NULL) {
-		fprintf(stderr, "mtasts: --socket and --direct exclude each "
-		    "other\n");
+	if (opts.direct && (opts.socket != NULL || opts.config != NULL)) {
+		fprintf(stderr, "mtasts: --socket and --config ask the daemon, "
+		    "--direct does not\n");
 		return CMD_EXIT_USAGE;
 	}
-	if (!opts.direct)
-		return cmd_resolve_daemon(argc - first, argv + first,
-		    opts.socket, opts.json);
+	if (!opts.direct) {
+		memset(&dopts, 0, sizeof(dopts));
+		dopts.socket = opts.socket;
+		dopts.config = opts.config;
+		dopts.json = opts.json;
+		return cmd_resolve_daemon(argc - first, argv + first, &dopts);
+	}
 	memset(&run, 0, sizeof(run));
 	run.opts = &opts;
 	run.n = (size_t)(argc - first);

@@ -87,3 +87,15 @@ humanfmt_rel(double s, char buf[HUMANFMT_SPAN_STRLEN])
 		snprintf(buf, HUMANFMT_SPAN_STRLEN, "?");
 	return buf;
 }
+
+const char *
+humanfmt_printable(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+		    '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}

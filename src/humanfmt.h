@@ -16,6 +16,8 @@
 #ifndef HUMANFMT_H
 #define HUMANFMT_H
 
+#include <stddef.h>
+
 /* "YYYY-MM-DDTHH:MM:SSZ" and its NUL. */
 #define HUMANFMT_TIME_STRLEN	21
 /* "in 106751991167300d 15h" and its NUL, with room to spare. */
@@ -41,5 +43,12 @@ const char	*humanfmt_span(double s, char buf[HUMANFMT_SPAN_STRLEN]);
  * (s > 0), "3d 4h ago" (s < 0), "now" (|s| < 1).  "?" for NAN.
  */
 const char	*humanfmt_rel(double s, char buf[HUMANFMT_SPAN_STRLEN]);
+
+/*
+ * humanfmt_printable: a copy of untrusted text (a list's author, a
+ * daemon's error detail) safe for a terminal: control characters and
+ * DEL become "?".  Truncated to size - 1 bytes.
+ */
+const char	*humanfmt_printable(const char *s, char *buf, size_t size);
 
 #endif /* HUMANFMT_H */

@@ -188,38 +188,27 @@ policy_patterns(const cJSON *reply, struct tm_answer *a)
 	}
 }
 
-static const char *
-str_item(const cJSON *o, const char *name)
-{
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(s) ? s->valuestring : NULL;
-}
-
 /* parse_answer: the daemon's resolve reply (docs/PROTOCOLS.md). */
 static void
-parse_answer(const char *line, struct tm_answer *a)
+parse_answer(const cJSON *r, struct tm_answer *a)
 {
-	const char *err, *verdict, *mode;
-	cJSON *r;
+	const char *err = client_str(r, "error"), *verdict, *mode;
 
 	a->v = TM_UNREACHABLE;
 	snprintf(a->why, sizeof(a->why), "malformed answer from mtastsd");
-	if ((r = cJSON_Parse(line)) == NULL || !cJSON_IsObject(r))
-		goto done;
-	err = str_item(r, "error");
-	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+	if (client_refused(r)) {
 		a->v = err != NULL && strcmp(err, "domain-invalid") == 0 ?
 		    TM_NONE : TM_TEMP;
 		snprintf(a->why, sizeof(a->why), "mtastsd: %s",
 		    err != NULL ? err : "error");
-		goto done;
+		return;
 	}
-	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")) ||
-	    (verdict = str_item(r, "verdict")) == NULL)
-		goto done;
+	if (!client_true(r, "ok") ||
+	    (verdict = client_str(r, "verdict")) == NULL)
+		return;
 	snprintf(a->why, sizeof(a->why), "%s", err != NULL ? err : "");
-	mode = str_item(cJSON_GetObjectItemCaseSensitive(r, "policy"), "mode");
+	mode = client_str(cJSON_GetObjectItemCaseSensitive(r, "policy"),
+	    "mode");
 	/* OK: enforce, or testing with enforce_testing.  An enforced
 	 * policy Postfix cannot be given (verdict TEMP) still applies. */
 	if (strcmp(verdict, "OK") == 0 ||
@@ -234,8 +223,6 @@ parse_answer(const char *line, struct tm_answer *a)
 	else
 		snprintf(a->why, sizeof(a->why), "unknown verdict from "
 		    "mtastsd");
-done:
-	cJSON_Delete(r);
 }
 
 /* time_left: ms until deadline, at least 1 while any is left. */
@@ -247,40 +234,51 @@ time_left(long long deadline)
 	return left > 0 ? (int)left : 0;
 }
 
+/* request: {"op":"resolve","domain":D,"wait":false|ms}, or NULL. */
+static cJSON *
+request(const struct tmt *t, const char *domain)
+{
+	cJSON *req;
+
+	if ((req = client_request("resolve", "domain", domain)) == NULL)
+		return NULL;
+	if ((t->conf.wait_ms > 0 ? cJSON_AddNumberToObject(req, "wait",
+	    t->conf.wait_ms) : cJSON_AddFalseToObject(req, "wait")) == NULL) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
+}
+
 /* ask: one resolve request, within conf.timeout in total. */
 static void
 ask(struct tmt *t, const char *domain, struct tm_answer *a)
 {
 	long long deadline = monoclock_ms() + t->conf.timeout_ms;
-	char req[DOMKEY_MAX + 96], err[256], w[16];
-	struct client *c;
-	const char *line = NULL;
+	struct client *c = NULL;
+	cJSON *req, *r = NULL;
+	char err[256];
 
 	memset(a, 0, sizeof(*a));
 	a->v = TM_UNREACHABLE;
-	snprintf(w, sizeof(w), "%d", t->conf.wait_ms);
-	/* domain is a normalised LDH name: nothing to escape. */
-	snprintf(req, sizeof(req), "{\"op\":\"resolve\",\"domain\":\"%s\","
-	    "\"wait\":%s}", domain, t->conf.wait_ms > 0 ? w : "false");
-	if ((c = client_open(t->conf.socket, t->conf.timeout_ms, err,
-	    sizeof(err))) == NULL)
-		goto fail;
-	client_set_timeout(c, time_left(deadline));
-	if (time_left(deadline) == 0 ||
-	    client_send(c, req, err, sizeof(err)) == -1)
-		goto fail;
-	client_set_timeout(c, time_left(deadline));
-	if (time_left(deadline) == 0 ||
-	    (line = client_recv(c, err, sizeof(err))) == NULL)
-		goto fail;
-	parse_answer(line, a);
-	client_close(c);
-	return;
-fail:
-	if (time_left(deadline) == 0)
-		snprintf(err, sizeof(err), "mtastsd did not answer within "
-		    "%d ms", t->conf.timeout_ms);
-	snprintf(a->why, sizeof(a->why), "%s", err);
+	snprintf(err, sizeof(err), "out of memory");
+	if ((req = request(t, domain)) != NULL &&
+	    (c = client_open(t->conf.socket, t->conf.timeout_ms, err,
+	    sizeof(err))) != NULL && time_left(deadline) > 0) {
+		/* One bound for the whole exchange, send and answer. */
+		client_set_deadline(c, deadline);
+		r = client_call(c, req, NULL, err, sizeof(err));
+	}
+	if (r != NULL)
+		parse_answer(r, a);
+	else {
+		if (c != NULL && time_left(deadline) == 0)
+			snprintf(err, sizeof(err), "mtastsd did not answer "
+			    "within %d ms", t->conf.timeout_ms);
+		snprintf(a->why, sizeof(a->why), "%s", err);
+	}
+	cJSON_Delete(r);
+	cJSON_Delete(req);
 	client_close(c);
 }
 

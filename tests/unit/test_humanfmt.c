@@ -65,5 +65,9 @@ main(void)
 		tap_is_str(humanfmt_rel(spans[i].s, sb), spans[i].rel,
 		    "humanfmt_rel");
 	}
+	tap_is_str(humanfmt_printable("a\033[2Jb\x7f\tc\xc3\xa9", tb,
+	    sizeof(tb)), "a?[2Jb??c\xc3\xa9", "humanfmt_printable: controls");
+	tap_is_str(humanfmt_printable("abcdef", tb, 4), "abc",
+	    "humanfmt_printable: truncated");
 	return tap_done();
 }
