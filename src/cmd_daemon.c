@@ -8,10 +8,11 @@
  * --direct, "cache list|show|purge|flush" and "stats", and the options
  * every such command shares (cmd.h: cmd_daemon_parse, cmd_daemon_open).
  *
- * With --json the daemon's reply objects are printed as they came (one
- * per line); otherwise they are rendered for people.  Exit status as in
+ * Output is for people by default: dates as ISO 8601 UTC, ages and
+ * expiries as "in 3d 4h" (humanfmt.h).  With --json the daemon's reply
+ * objects are printed as they came, one per line.  Exit status as in
  * cmd.h: a daemon that cannot be reached is CMD_EXIT_USAGE, so scripts
- * can tell "no policy" (1) from "could not ask" (2).
+ * can tell "no policy" or "not cached" (1) from "could not ask" (2).
  */
 #include "config.h"
 
@@ -20,11 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "client.h"
 #include "cmd.h"
+#include "humanfmt.h"
 
 /* The daemon answers within lookup_timeout (at most 600 s, conf.c). */
 #define CD_TIMEOUT_MS (610 * 1000)
@@ -79,12 +82,30 @@ cmd_daemon_open(const struct cmd_daemon_opts *o, int timeout_ms)
 	return c;
 }
 
+/*
+ * cd_when: "2026-12-07T21:16:43Z (5m ago)" for the unix time v; the
+ * store writes 0 for "not yet".
+ */
+static const char *
+cd_when(double v, double now, char *buf, size_t size)
+{
+	char t[HUMANFMT_TIME_STRLEN], rel[HUMANFMT_SPAN_STRLEN];
+
+	if (isnan(v) || v <= 0)
+		snprintf(buf, size, "never");
+	else
+		snprintf(buf, size, "%s (%s)", humanfmt_time(v, t),
+		    humanfmt_rel(v - now, rel));
+	return buf;
+}
+
 /* cd_human_resolve: one resolve reply for people; returns the exit code. */
 static int
 cd_human_resolve(const cJSON *r)
 {
 	const cJSON *pol = cJSON_GetObjectItemCaseSensitive(r, "policy");
 	const cJSON *mx;
+	char a[HUMANFMT_SPAN_STRLEN], b[HUMANFMT_SPAN_STRLEN];
 	const char *detail = client_str_or(r, "detail", "");
 
 	printf("%s: ", client_str_or(r, "domain", "?"));
@@ -93,13 +114,15 @@ cd_human_resolve(const cJSON *r)
 		    "none"), *detail ? ": " : "", detail);
 		return CMD_EXIT_NO;
 	}
-	printf("%s policy, %s, id %s, mode %s, max_age %.0f\n",
+	printf("%s policy, %s, id %s, mode %s, max_age %s\n",
 	    client_str_or(r, "source", "?"), client_true(r, "cached") ?
 	    "from cache" : "freshly discovered", client_str_or(pol, "id", "?"),
-	    client_str_or(pol, "mode", "?"), client_num(pol, "max_age"));
+	    client_str_or(pol, "mode", "?"), humanfmt_span(client_num(pol,
+	    "max_age"), a));
 	if (!isnan(client_num(r, "age")))
-		printf("  age %.0f s, expires in %.0f s\n",
-		    client_num(r, "age"), client_num(r, "expires_in"));
+		printf("  fetched %s ago, expires %s\n",
+		    humanfmt_span(client_num(r, "age"), a),
+		    humanfmt_rel(client_num(r, "expires_in"), b));
 	cJSON_ArrayForEach(mx, cJSON_GetObjectItemCaseSensitive(pol, "mx"))
 		if (cJSON_IsString(mx))
 			printf("  mx: %s\n", mx->valuestring);
@@ -189,14 +212,129 @@ cd_show_raw(const cJSON *r, const char *line, int json)
 static int
 cd_show_list(const cJSON *r, const char *line, int json)
 {
+	char rel[HUMANFMT_SPAN_STRLEN];
+	int policy = strcmp(client_str_or(r, "kind", ""), "policy") == 0;
+
 	if (json)
 		puts(line);
 	else if (cJSON_GetObjectItemCaseSensitive(r, "end") != NULL)
 		printf("%.0f entries\n", client_num(r, "count"));
+	else if (client_true(r, "corrupt"))
+		printf("%-40s corrupt: %s\n", client_str_or(r, "domain", "?"),
+		    client_str_or(r, "detail", ""));
 	else
-		printf("%-40s %s %s\n", client_str_or(r, "domain", "?"),
-		    client_str_or(r, "kind", "?"), client_str_or(r, "mode",
-		    client_str_or(r, "code", "")));
+		printf("%-40s %-8s %-8s %s %s\n",
+		    client_str_or(r, "domain", "?"),
+		    client_str_or(r, "kind", "?"),
+		    client_str_or(r, policy ? "mode" : "code", "?"),
+		    policy ? "expires" : "retry",
+		    humanfmt_rel(client_num(r, policy ? "expires_in" :
+		    "retry_in"), rel));
+	return CMD_EXIT_OK;
+}
+
+/* cd_show_policy: the policy part of a cache.show reply. */
+static void
+cd_show_policy(const cJSON *p, double now)
+{
+	const cJSON *mx;
+	char w[128], s[HUMANFMT_SPAN_STRLEN];
+	const char *text = client_str_or(p, "text", NULL), *e;
+
+	if (client_true(p, "corrupt")) {
+		printf("policy:       corrupt record: %s\n",
+		    client_str_or(p, "detail", ""));
+		return;
+	}
+	printf("policy:       id %s, mode %s, max_age %s\n",
+	    client_str_or(p, "id", "?"), client_str_or(p, "mode", "?"),
+	    humanfmt_span(client_num(p, "max_age"), s));
+	cJSON_ArrayForEach(mx, cJSON_GetObjectItemCaseSensitive(p, "mx"))
+		if (cJSON_IsString(mx))
+			printf("mx:           %s\n", mx->valuestring);
+	printf("fetched:      %s\n", cd_when(client_num(p, "fetched_at"), now,
+	    w, sizeof(w)));
+	printf("expires:      %s\n", cd_when(client_num(p, "fetched_at") +
+	    client_num(p, "max_age"), now, w, sizeof(w)));
+	printf("txt checked:  %s\n", cd_when(client_num(p, "txt_checked_at"),
+	    now, w, sizeof(w)));
+	/* After failed refreshes: no background refresh before this. */
+	if (client_num(p, "retry_at") > now)
+		printf("refresh hold: until %s\n", cd_when(client_num(p,
+		    "retry_at"), now, w, sizeof(w)));
+	if (client_num(p, "failures") > 0)
+		printf("failures:     %.0f (last: %s)\n",
+		    client_num(p, "failures"),
+		    client_str_or(p, "last_error", "?"));
+	/* The policy text as served, each line indented. */
+	for (; text != NULL && *text != '\0'; text = *e ? e + 1 : e) {
+		e = text + strcspn(text, "\n");
+		printf("  | %.*s\n", (int)(e - text - (e > text &&
+		    e[-1] == '\r')), text);
+	}
+}
+
+/* cd_show_negative: the negative entry of a cache.show reply. */
+static void
+cd_show_negative(const cJSON *n, double now)
+{
+	char w[128];
+
+	if (client_true(n, "corrupt")) {
+		printf("negative:     corrupt record: %s\n",
+		    client_str_or(n, "detail", ""));
+		return;
+	}
+	printf("negative:     %s (%s), %.0f time%s\n",
+	    client_str_or(n, "reason", "?"),
+	    client_str_or(n, "code", "?"), client_num(n, "count"),
+	    client_num(n, "count") == 1 ? "" : "s");
+	printf("first:        %s\n", cd_when(client_num(n, "first_at"), now,
+	    w, sizeof(w)));
+	printf("last:         %s\n", cd_when(client_num(n, "last_at"), now,
+	    w, sizeof(w)));
+	printf("retry:        %s\n", cd_when(client_num(n, "retry_at"), now,
+	    w, sizeof(w)));
+}
+
+/*
+ * cd_show_cached: a cache.show reply.  Exit 1 when nothing is cached
+ * for the domain (neither a policy nor a negative entry), so scripts
+ * need not parse the output.
+ */
+static int
+cd_show_cached(const cJSON *r, const char *line, int json)
+{
+	const cJSON *pol = cJSON_GetObjectItemCaseSensitive(r, "policy");
+	const cJSON *neg = cJSON_GetObjectItemCaseSensitive(r, "negative");
+	int cached = cJSON_IsObject(pol) || cJSON_IsObject(neg);
+	double now = (double)time(NULL);
+
+	if (json)
+		puts(line);
+	else if (!cached)
+		printf("%s: not cached\n", client_str_or(r, "domain", "?"));
+	else {
+		printf("domain:       %s\n", client_str_or(r, "domain", "?"));
+		if (cJSON_IsObject(pol))
+			cd_show_policy(pol, now);
+		if (cJSON_IsObject(neg))
+			cd_show_negative(neg, now);
+	}
+	return cached ? CMD_EXIT_OK : CMD_EXIT_NO;
+}
+
+/* cd_show_purge: cache.purge and cache.flush replies. */
+static int
+cd_show_purge(const cJSON *r, const char *line, int json)
+{
+	if (json)
+		puts(line);
+	else if (client_str(r, "domain") != NULL)
+		printf("%s: %s\n", client_str(r, "domain"),
+		    client_true(r, "purged") ? "purged" : "was not cached");
+	else
+		printf("%.0f entries purged\n", client_num(r, "purged"));
 	return CMD_EXIT_OK;
 }
 
@@ -235,9 +373,9 @@ cmd_cache(int argc, char **argv)
 		cd_show_cb	 show;
 	} verbs[] = {
 		{ "list", "cache.list", 0, cd_show_list },
-		{ "show", "cache.show", 1, cd_show_raw },
-		{ "purge", "cache.purge", 1, cd_show_raw },
-		{ "flush", "cache.flush", 0, cd_show_raw },
+		{ "show", "cache.show", 1, cd_show_cached },
+		{ "purge", "cache.purge", 1, cd_show_purge },
+		{ "flush", "cache.flush", 0, cd_show_purge },
 	};
 	struct cmd_daemon_opts o;
 	size_t i;

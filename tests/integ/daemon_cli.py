@@ -10,7 +10,11 @@ the real mtasts asks it over the Unix socket, as an administrator would:
     second ask comes from the cache, with its age and expiry; --json
     passes the daemon's objects; no policy exits 1; an unreachable
     daemon exits 2; options that need --direct are refused;
-  - cache list / show / purge / flush and stats;
+  - cache list / show / purge / flush and stats; human output has
+    dates (ISO 8601 UTC) and ages ("in 3d 4h"), never epoch numbers;
+    "cache show" of a domain that is not cached exits 1;
+  - the socket is found without --socket: from --config FILE (the
+    daemon's own file) and $MTASTS_SOCKET, in the documented order;
   - kill -9 of the daemon after it cached policies: restarted, it lists
     every one of them and answers from the cache without a single new
     HTTPS fetch (RFC 8461 §3.3: policies are cached for max_age, which
@@ -20,6 +24,7 @@ Prints TAP; skips (with the reason) when not root or a tool is missing.
 
 import json
 import os
+import re
 import signal
 import sys
 
@@ -143,6 +148,72 @@ def test_cache(t, d):
     t.ok(rc == 2 and "usage" in err, "cache: unknown verb is a usage error")
 
 
+ISO = re.compile(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ\b")
+EPOCH = re.compile(r"\b1\d{9}\b")     # a unix time in 2001..2286
+
+
+def test_human(t, d):
+    rc, out, _ = cli(d, "cache", "show", "enforce.test")
+    t.ok(rc == 0 and "mode enforce, max_age 1d" in out and
+         re.search(r"fetched: +%s \((now|\d+s ago)\)" % ISO.pattern,
+                   out) and
+         re.search(r"expires: +%s \(in (1d|23h)" % ISO.pattern, out) and
+         "  | mx: mx1.enforce.test" in out and not EPOCH.search(out),
+         "cache show: dates and ages for people, the text, no epoch",
+         got=(rc, out))
+    rc, out, _ = cli(d, "cache", "show", "nopolicy.test")
+    t.ok(rc == 0 and "negative:     no-record (txt-none)" in out and
+         re.search(r"retry: +%s \(in " % ISO.pattern, out) and
+         not EPOCH.search(out), "cache show: a negative entry for people",
+         got=(rc, out))
+    rc, out, _ = cli(d, "cache", "show", "never-asked.test")
+    t.ok(rc == 1 and "never-asked.test: not cached" in out,
+         "cache show: a domain not cached exits 1", got=(rc, out))
+    rc, out, _ = cli(d, "cache", "show", "--json", "never-asked.test")
+    obj = (json_lines(out) or [{}])[0]
+    t.ok(rc == 1 and obj.get("ok") is True and obj.get("policy") is None,
+         "cache show --json: not cached exits 1 too", got=(rc, out))
+    rc, out, _ = cli(d, "cache", "list")
+    t.ok(rc == 0 and re.search(r"enforce\.test +policy +enforce +expires "
+                               r"in 1d|enforce\.test +policy +enforce +"
+                               r"expires in 23h", out) and
+         re.search(r"nopolicy\.test +negative +txt-none +retry in ", out),
+         "cache list: expiry and retry as durations", got=out[:600])
+    rc, out, _ = cli(d, "resolve", "enforce.test")
+    t.ok(rc == 0 and "max_age 1d" in out and
+         re.search(r"fetched \d+s ago, expires in (1d|23h)", out),
+         "resolve: age and expiry as durations", got=out)
+
+
+def test_socket(t, d):
+    """mtasts finds the socket without --socket (mtasts(1))."""
+    env = dict(os.environ)
+    env.pop("MTASTS_SOCKET", None)
+    bad = os.path.join(d.w.dir, "nothing-here.sock")
+
+    def run(args, **extra):
+        e = dict(env, **extra)
+        return d.w.run([MTASTS] + args, env=e, timeout=60)
+    r = run(["resolve", "--config", d.conf, "enforce.test"])
+    t.ok(r.rc == 0 and "from cache" in r.stdout,
+         "socket: from --config (the daemon's mtastsd.conf)",
+         got=(r.rc, r.stdout, r.stderr))
+    r = run(["cache", "list"], MTASTS_SOCKET=d.sock)
+    t.ok(r.rc == 0 and "enforce.test" in r.stdout,
+         "socket: from $MTASTS_SOCKET", got=(r.rc, r.stderr))
+    r = run(["list", "status", "--config", d.conf], MTASTS_SOCKET=bad)
+    t.ok(r.rc in (0, 1) and r.stdout.startswith("list:"),
+         "socket: --config comes before $MTASTS_SOCKET",
+         got=(r.rc, r.stdout, r.stderr))
+    r = run(["stats", "--socket", d.sock, "--config", "/nonexistent"],
+            MTASTS_SOCKET=bad)
+    t.ok(r.rc == 0, "socket: --socket comes before everything",
+         got=(r.rc, r.stderr))
+    r = run(["resolve", "enforce.test"], MTASTS_SOCKET=bad)
+    t.ok(r.rc == 2 and bad in r.stderr,
+         "socket: an unreachable $MTASTS_SOCKET is named", got=r.stderr)
+
+
 def test_kill9(t, w, d):
     names = ["bulk%d.test" % i for i in range(BULK)]
     rc, out, _ = cli(d, "resolve", "--json", *names)
@@ -186,6 +257,8 @@ def main():
             return t.done()
         test_resolve(t, d)
         test_cache(t, d)
+        test_human(t, d)
+        test_socket(t, d)
         test_kill9(t, w, d)
     return t.done()
 
