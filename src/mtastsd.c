@@ -7,6 +7,7 @@
  * start-up, the event loop, reload and shutdown.
  *
  * usage: mtastsd [-d] [-n] [-v] [-T] [-f FILE]
+ *        mtastsd -h | --help | -V | --version
  *   -f FILE  configuration file (mtastsd.conf(5)); default
  *            SYSCONFDIR/mtastsd/mtastsd.conf, and if that default does
  *            not exist the daemon runs on built-in defaults (and says
@@ -19,6 +20,8 @@
  *   -T       test mode, for the test suite only: enables the JSON op
  *            test.clock, which moves the lookup service's clock.
  *            Never use it in production.
+ *   -h, --help     print the usage on standard output and exit 0.
+ *   -V, --version  print "mtastsd VERSION" and exit 0.
  *
  * Start-up (daemon.h explains the order): as root, the pidfile, the
  * listening sockets and the state directory; then detach, drop to
@@ -51,6 +54,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #ifdef HAVE_MALLOC_H
 #include <malloc.h>
@@ -143,11 +147,15 @@ struct mtastsd {
 
 static const struct listen_proto *protos[4];
 
+/* usage: on stderr and exit 1 after a mistake, on stdout for -h. */
 static void __attribute__((noreturn))
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: mtastsd [-d] [-n] [-v] [-T] [-f file]\n");
-	exit(1);
+	fprintf(asked ? stdout : stderr,
+	    "usage: mtastsd [-d] [-n] [-v] [-T] [-f file]\n"
+	    "       mtastsd -h | --help | -V | --version\n"
+	    "See mtastsd(8) and mtastsd.conf(5).\n");
+	exit(asked ? 0 : 1);
 }
 
 /* die: a start-up failure; the pidfile goes first. */
@@ -165,11 +173,22 @@ die(struct mtastsd *m, const char *what, const char *err)
 static void
 parse_args(int argc, char *argv[], struct opts *o)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	while ((ch = getopt(argc, argv, "dnvTf:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "dnvTf:hV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'h':
+			usage(1);
+		case 'V':
+			printf("mtastsd %s\n", PACKAGE_VERSION);
+			exit(0);
 		case 'd':
 			o->foreground = 1;
 			break;
@@ -186,11 +205,11 @@ parse_args(int argc, char *argv[], struct opts *o)
 			o->file = optarg;
 			break;
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
 }
 
 /* load_conf: -f FILE, else the default file, else defaults. */

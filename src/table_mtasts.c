@@ -656,11 +656,36 @@ serve(struct tmt *t)
 	}
 }
 
+/*
+ * asked: "table-mtasts --version" or "--help" by hand.  smtpd always
+ * passes a table name and a path, never these.
+ */
+static int
+asked(int argc, char *argv[])
+{
+	if (argc != 2)
+		return 0;
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("table-mtasts (mtastsd) %s\n", PACKAGE_VERSION);
+		return 1;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("usage: table-mtasts NAME [CONFIG_FILE]  (run by smtpd "
+		    "for \"table NAME mtasts:CONFIG_FILE\")\n"
+		    "       table-mtasts --version | --help\n"
+		    "See table-mtasts(8).\n");
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	char err[128];
 
+	if (asked(argc, argv))
+		return 0;
 	signal(SIGPIPE, SIG_IGN);
 	tmt.name = argc > 0 && argv[0] != NULL ? argv[0] : "table-mtasts";
 	tmt.conf_path = argc > 1 ? argv[1] : NULL;
