@@ -7,8 +7,11 @@
  * through postconf(1) and report the mistakes that make Postfix ignore
  * mtastsd or defer mail (docs/postfix.md, docs/DESIGN.md §Failures).
  *
- *   mtasts check-postfix [--json] [-c CONFIG_DIR] [-f MTASTSD_CONF]
- *                        [--postconf PATH]
+ *   mtasts check-postfix [--json] [-c CONFIG_DIR]
+ *                        [-f | --config MTASTSD_CONF] [--postconf PATH]
+ *
+ * mtastsd's configuration (for its profiles) is MTASTSD_CONF, else the
+ * installed mtastsd.conf when there is one, else the defaults.
  *
  * Checked:
  *   - the Postfix version (socketmap needs 2.10);
@@ -25,7 +28,11 @@
  *     it instead and proxy_read_maps must list the map;
  *   - the daemon answers there: a socketmap or tcp_table request for a
  *     key the daemon answers without any lookup (".invalid" parent
- *     form);
+ *     form), and it is mtastsd: its JSON "version" op over the same
+ *     socket (another resolver may hold the same port);
+ *   - Postfix 3.10.5 and later with a map that writes no
+ *     mx_host_pattern= (profile postfix, tcp_table): a warning, since
+ *     such a Postfix then delivers to MX hosts outside the policy;
  *   - smtp_tls_CAfile or smtp_tls_CApath is set (without one every
  *     verified connection fails, so every "secure" answer defers mail),
  *     the file exists, the directory exists inside the jail.
@@ -59,10 +66,9 @@
 #include "monoclock.h"
 #include "reply.h"
 
-#ifndef MTASTSD_SYSCONFDIR
-#define MTASTSD_SYSCONFDIR "/etc"
-#endif
-#define CP_CONF		MTASTSD_SYSCONFDIR "/mtastsd/mtastsd.conf"
+/* Postfix checks the MX name against mx_host_pattern= (TLSRPT
+ * attributes) from this version on (smtp_tls_enforce_sts_mx_patterns). */
+#define CP_PF_MX_PATTERNS	REPLY_PF(3, 10, 5)
 
 #define CP_OUT_MAX	(1024 * 1024)	/* postconf output read */
 #define CP_PARAMS_MAX	64
@@ -408,12 +414,38 @@ cp_ask(struct client *c, const struct cp_map *m, char *err, size_t errlen)
 	return client_recv_until(c, m->tcp ? '\n' : ',', err, errlen);
 }
 
-/* cp_identify: the answer is the one mtastsd gives. */
+/*
+ * cp_identify: is what answers there mtastsd?  Another resolver (Debian's
+ * postfix-mta-sts-resolver listens on 127.0.0.1:8461 too) answers the
+ * socketmap probe alike; only mtastsd answers its JSON "version" op on
+ * the same socket (the first byte selects the protocol).
+ */
 static void
 cp_identify(struct cp_report *r, const struct cp_map *m, const char *path)
 {
-	(void)path;
-	say(r, "ok", "daemon-answers", "%s: the daemon answers", m->spec);
+	const char *where = m->unix_sock ? path : m->endpoint, *who;
+	struct client *c;
+	cJSON *req, *rep = NULL;
+	char err[512];
+
+	snprintf(err, sizeof(err), "out of memory");
+	if ((req = client_request("version", NULL, NULL)) != NULL &&
+	    (c = cp_open(m, path, err, sizeof(err))) != NULL) {
+		rep = client_call(c, req, NULL, err, sizeof(err));
+		client_close(c);
+	}
+	cJSON_Delete(req);
+	who = client_str(rep, "daemon");
+	if (who != NULL && strcmp(who, "mtastsd") == 0)
+		say(r, "ok", "daemon-answers", "%s: mtastsd %s answers",
+		    m->spec, client_str_or(rep, "version", "?"));
+	else
+		say(r, "problem", "not-mtastsd", "%s: something answers at "
+		    "%s, but not mtastsd (asked for its version: %s): Postfix "
+		    "gets another resolver's answers (Debian's "
+		    "postfix-mta-sts-resolver also listens on 127.0.0.1:8461)",
+		    m->spec, where, rep != NULL ? "not its answer" : err);
+	cJSON_Delete(rep);
 }
 
 /* cp_probe: does the daemon answer this map as the profile expects? */
@@ -563,7 +595,16 @@ cp_check_profile(struct cp_report *r, const struct conf *conf,
 	else
 		say(r, "ok", "profile", "%s: profile %s (Postfix %s) suits "
 		    "Postfix %s", m->spec, m->name, want, v);
-	if (!prof.tlsrpt && !m->tcp && pf->version >= REPLY_PF_TLSRPT)
+	if (!prof.tlsrpt && pf->version >= CP_PF_MX_PATTERNS)
+		say(r, "warning", "mx-patterns", "%s: Postfix %s refuses MX "
+		    "hosts outside an MTA-STS policy only when the answer "
+		    "carries mx_host_pattern=, which only the profile "
+		    "postfix-tlsrpt writes; with %s it delivers to any MX "
+		    "whose certificate names a policy host: use %s", m->spec,
+		    v, m->tcp ? "tcp_table" : "this profile", m->tcp ?
+		    "socketmap with the map name postfix-tlsrpt" :
+		    "the map name postfix-tlsrpt");
+	else if (!prof.tlsrpt && !m->tcp && pf->version >= REPLY_PF_TLSRPT)
 		say(r, "note", "tlsrpt-available", "%s: Postfix %s takes the "
 		    "TLSRPT attributes: the map name postfix-tlsrpt adds them",
 		    m->spec, v);
@@ -677,7 +718,7 @@ static void
 cp_usage(FILE *fp)
 {
 	fprintf(fp, "usage: mtasts check-postfix [--json] [-c CONFIG_DIR] "
-	    "[-f MTASTSD_CONF] [--postconf PATH]\n");
+	    "[-f | --config MTASTSD_CONF] [--postconf PATH]\n");
 }
 
 /* cp_opts: parse the options; 0, or -1 on a usage error (reported). */
@@ -687,6 +728,7 @@ cp_opts(int argc, char **argv, struct cp_opts *o)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "postconf", required_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -728,8 +770,8 @@ cp_conf(const struct cp_opts *o, struct cp_report *r)
 	struct conf *c;
 	char err[512];
 
-	if (path == NULL && access(CP_CONF, F_OK) == 0)
-		path = CP_CONF;
+	if (path == NULL && access(client_default_config(), F_OK) == 0)
+		path = client_default_config();
 	if ((c = conf_load(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mtasts: %s\n", err);
 		return NULL;

@@ -923,6 +923,29 @@ op_test_clock(struct listen_conn *c, const cJSON *req)
 	listen_done(c, NOT_COUNTED);
 }
 
+/* --- version ------------------------------------------------------------- */
+
+/*
+ * op_version: who answers here.  "mtasts check-postfix" asks it over
+ * the socket or port Postfix uses: another daemon (Debian's
+ * postfix-mta-sts-resolver) may hold the same port and answer socketmap
+ * requests too, but not this.
+ */
+static void
+op_version(struct listen_conn *c, const cJSON *req)
+{
+	cJSON *o;
+
+	(void)req;
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddStringToObject(o, "daemon", "mtastsd");
+		cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
 /* --- dispatch ------------------------------------------------------------ */
 
 static const struct control_op ops[] = {
@@ -936,6 +959,7 @@ static const struct control_op ops[] = {
 	{ "list.update", 0, 1, op_list_update },
 	{ "list.show", 0, 0, op_list_show },
 	{ "test.clock", 1, 1, op_test_clock },
+	{ "version", 0, 0, op_version },
 };
 
 static void

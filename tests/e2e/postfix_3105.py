@@ -44,6 +44,7 @@ Fails under CI=true when the trixie root cannot be built (no
 debootstrap, no mirror); skips with the reason otherwise.
 """
 
+import json
 import os
 import re
 import sys
@@ -214,13 +215,41 @@ def clean_log(t, pf):
     t.is_(bad, [], "no attribute or policy lookup error in the log")
 
 
-def contrast(t, pf, rcv, main):
+def check_postfix(t, w, mtasts, pf, d, profile, warned):
+    """mtasts check-postfix on this Postfix (its own postconf, chrooted
+    in the trixie root): it asks the real daemon who it is, and warns
+    about the plain profile on 3.10.5 and later."""
+    name = "check-postfix, profile %s" % profile
+    postconf = os.path.join(w.dir, "postconf-trixie")
+    with open(postconf, "w") as f:
+        f.write('#!/bin/sh\nexec nsenter -t %d -m -- chroot %s '
+                '/usr/sbin/postconf "$@"\n' % (pf.master_pid, pf.sysroot))
+    os.chmod(postconf, 0o755)
+    r = w.run([mtasts, "check-postfix", "--json", "--postconf", postconf,
+               "-c", pf.conf_dir, "-f", d.conf], timeout=30)
+    try:
+        out = json.loads(r.stdout)
+    except ValueError:
+        out = {}
+    codes = {(c["level"], c["code"]) for c in out.get("checks", [])}
+    t.ok(r.rc == 0 and out.get("problems") == 0 and
+         ("ok", "daemon-answers") in codes and ("ok", "profile") in codes,
+         "%s: no problem, mtastsd answers" % name, got=(r.rc, r.stdout,
+                                                          r.stderr))
+    t.is_(("warning", "mx-patterns") in codes, warned,
+          "%s: %s about MX hosts outside the policy (Postfix %s)" %
+          (name, "warns" if warned else "does not warn",
+           out.get("postfix_version")), diag=r.stdout)
+
+
+def contrast(t, w, mtasts, pf, rcv, d, main):
     """The same mail with the plain "postfix" profile: delivered."""
     main = dict(main, smtp_tls_policy_maps=main["smtp_tls_policy_maps"]
                 .replace(":" + PROFILE, ":postfix"))
     if not t.ok(p37.restart(pf, main), "Postfix restarts with profile "
                 "postfix"):
         return
+    check_postfix(t, w, mtasts, pf, d, "postfix", True)
     for rcpt, case, host in (("user@cb.test", "p2", "evil.cb.test"),
                              ("user@deep.test", "p3-deep", "a.b.deep.test"),
                              ("user@cross.test", "p4", "mx2.cross.test")):
@@ -252,10 +281,11 @@ def run(t, w, mtastsd, _mtasts, root):
             t.diag(pf.log()[-2000:])
             return
         version_ok(t, pf)
+        check_postfix(t, w, _mtasts, pf, d, PROFILE, False)
         answers(t, pf, d, port)
         enforced(t, pf, rcv)
         clean_log(t, pf)
-        contrast(t, pf, rcv, main)
+        contrast(t, w, _mtasts, pf, rcv, d, main)
     finally:
         pf.stop()
 

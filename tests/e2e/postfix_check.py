@@ -10,8 +10,12 @@ tests/e2e/postfix_37.py and postfix_310.py).
 The fake postconf (written into a temporary directory) answers
 "postconf -c DIR -x NAME..." and "postconf -c DIR -M" from DIR/fake.json.
 Sockets are real: a small socketmap/tcp_table server in a thread answers
-like mtastsd (NOTFOUND for the probe key) or like a server that does not
-know the map name (PERM).
+like mtastsd (NOTFOUND for the probe key, and mtastsd's JSON "version"
+op on the same socket), like a server that does not know the map name
+(PERM), or like another resolver that holds the port (the socketmap
+answer alike, but no JSON).  The real daemon's answer to the version op
+is checked by tests/e2e/postfix_37.py, postfix_310.py and
+postfix_3105.py, which run check-postfix against it.
 """
 
 import json
@@ -68,8 +72,9 @@ MASTER_DASH = MASTER_CHROOT.replace("       y       ", "       -       ")
 class FakeDaemon:
     """A socketmap (or tcp_table) server on a Unix or TCP socket."""
 
-    def __init__(self, path=None, tcp=False, answer=b"NOTFOUND "):
-        self.answer, self.tcp = answer, tcp
+    def __init__(self, path=None, tcp=False, answer=b"NOTFOUND ",
+                 mtastsd=True):
+        self.answer, self.tcp, self.mtastsd = answer, tcp, mtastsd
         if path:
             self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.s.bind(path)
@@ -86,8 +91,12 @@ class FakeDaemon:
                 c, _ = self.s.accept()
             except OSError:
                 return
-            c.recv(4096)
-            if self.tcp:
+            req = c.recv(4096)
+            if req.startswith(b"{"):
+                if self.mtastsd and b'"op":"version"' in req:
+                    c.sendall(b'{"ok":true,"daemon":"mtastsd",'
+                              b'"version":"0.1.0"}\n')
+            elif self.tcp:
                 c.sendall(b"500 not found\n")
             else:
                 c.sendall(b"%d:%s," % (len(self.answer), self.answer))
@@ -122,7 +131,8 @@ class Env:
             f.write("not checked\n")
         self.n = 0
 
-    def run(self, params, master=MASTER_CHROOT, conf=None, fail=False):
+    def run(self, params, master=MASTER_CHROOT, conf=None, fail=False,
+            confopt="-f"):
         """check-postfix on a fake configuration; (rc, {code: level})."""
         self.n += 1
         d = os.path.join(self.tmp, "pf%d" % self.n)
@@ -140,7 +150,8 @@ class Env:
         with open(cf, "w") as f:
             f.write(conf or "")
         r = subprocess.run([mtasts(), "check-postfix", "--json",
-                            "--postconf", self.postconf, "-c", d, "-f", cf],
+                            "--postconf", self.postconf, "-c", d, confopt,
+                            cf],
                            capture_output=True, text=True, timeout=30)
         try:
             out = json.loads(r.stdout)
@@ -178,6 +189,10 @@ def maps(t, env):
          {"mail_version": "3.3.2", "smtp_tls_policy_maps": sm}, 0,
          has=[("profile", "ok"), ("daemon-answers", "ok")],
          lacks=["profile-servername"], conf="postfix_version = 3.3\n")
+    case(t, env, "--config names mtastsd.conf as -f does",
+         {"mail_version": "3.3.2", "smtp_tls_policy_maps": sm}, 0,
+         has=[("profile", "ok")], lacks=["profile-servername"],
+         conf="postfix_version = 3.3\n", confopt="--config")
     case(t, env, "tlsrpt on 3.7", {"smtp_tls_policy_maps": sm + "-tlsrpt"},
          1, has=[("profile-tlsrpt", "problem")])
     case(t, env, "tlsrpt on 3.10", {"mail_version": "3.10.3",
@@ -186,7 +201,20 @@ def maps(t, env):
                                             "tlsrpt-available"])
     case(t, env, "postfix on 3.10", {"mail_version": "3.10.3",
                                       "smtp_tls_policy_maps": sm}, 0,
-         has=[("tlsrpt-available", "note")])
+         has=[("tlsrpt-available", "note")], lacks=["mx-patterns"])
+    case(t, env, "postfix on 3.10.4", {"mail_version": "3.10.4",
+                                        "smtp_tls_policy_maps": sm}, 0,
+         has=[("tlsrpt-available", "note")], lacks=["mx-patterns"])
+    case(t, env, "postfix on 3.10.5: MX outside the policy",
+         {"mail_version": "3.10.5", "smtp_tls_policy_maps": sm}, 0,
+         has=[("mx-patterns", "warning")], lacks=["tlsrpt-available"])
+    case(t, env, "postfix on 3.11: MX outside the policy",
+         {"mail_version": "3.11.1", "smtp_tls_policy_maps": sm}, 0,
+         has=[("mx-patterns", "warning")])
+    case(t, env, "tlsrpt on 3.10.5", {"mail_version": "3.10.5",
+                                       "smtp_tls_policy_maps":
+                                       sm + "-tlsrpt"}, 0,
+         has=[("profile", "ok")], lacks=["mx-patterns"])
     case(t, env, "snapshot version", {"mail_version": "3.11-20250901",
                                        "smtp_tls_policy_maps": sm}, 0,
          has=[("version", "ok")])
@@ -258,6 +286,16 @@ def daemons(t, env):
     case(t, env, "tcp_table", {"smtp_tls_policy_maps":
                                "tcp:127.0.0.1:%d" % tcp.port}, 0,
          has=[("daemon-answers", "ok"), ("profile", "ok")])
+    case(t, env, "tcp_table on 3.10.5: MX outside the policy",
+         {"mail_version": "3.10.13", "smtp_tls_policy_maps":
+          "tcp:127.0.0.1:%d" % tcp.port}, 0,
+         has=[("mx-patterns", "warning")])
+    other = FakeDaemon(mtastsd=False)
+    case(t, env, "another resolver holds the port",
+         {"smtp_tls_policy_maps": "socketmap:inet:127.0.0.1:%d:postfix"
+          % other.port}, 1, has=[("not-mtastsd", "problem")],
+         lacks=["daemon-answers"])
+    other.close()
     inet = FakeDaemon()
     case(t, env, "socketmap inet", {"smtp_tls_policy_maps":
                                     "socketmap:inet:127.0.0.1:%d:postfix"
