@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgsyn.h"
 #include "conf.h"
 #include "log.h"
 #include "reply.h"
@@ -43,6 +44,9 @@ struct conf_option {
 	uint64_t	 min, max;	/* counts, durations (ms), sizes */
 	int		 reload;	/* may change on SIGHUP */
 };
+
+/* Longest reason for a bad value (range messages are built). */
+#define CONF_WHY_MAX	128
 
 #define O(f) offsetof(struct conf, f)
 #define MS_DAY (86400ULL * 1000)
@@ -117,99 +121,84 @@ static const struct conf_option options[] = {
 
 #define FIELD(c, o, type) ((type *)(void *)((char *)(c) + (o)->offset))
 
-/* parse_number: decimal digits and an optional unit suffix. */
-static int
-parse_number(const char *s, uint64_t *num, const char **unit)
+/* range_why: "out of range (MIN to MAX)" for o, in its units. */
+static const char *
+range_why(const struct conf_option *o, char *buf, size_t size)
 {
-	uint64_t v = 0;
+	char lo[32], hi[32];
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
+	switch (o->type) {
+	case CT_DURATION:
+		snprintf(buf, size, "out of range (%s to %s)",
+		    cfgsyn_format_ms(o->min, lo, sizeof(lo)),
+		    cfgsyn_format_ms(o->max, hi, sizeof(hi)));
+		break;
+	case CT_SIZE:
+		snprintf(buf, size, "out of range (%" PRIu64 "M to %" PRIu64
+		    "M)", o->min >> 20, o->max >> 20);
+		break;
+	case CT_MODE:
+		snprintf(buf, size, "out of range (at most 0%" PRIo64 ")",
+		    o->max);
+		break;
+	default:
+		snprintf(buf, size, "out of range (%" PRIu64 " to %" PRIu64
+		    ")", o->min, o->max);
+		break;
 	}
-	*num = v;
-	*unit = s;
-	return 0;
+	return buf;
 }
 
-/* scale: multiply by the unit's factor, refusing overflow. */
-static int
-scale(uint64_t *v, const char *unit, const char *const *names,
-    const uint64_t *factors, size_t n)
+/* parse_typed: val as o's type into *v (numbers) or *i (flags). */
+static const char *
+parse_typed(const struct conf_option *o, const char *val, uint64_t *v,
+    int *i)
 {
-	size_t i;
+	const char *rest;
+	unsigned u;
 
-	for (i = 0; i < n; i++) {
-		if (strcmp(unit, names[i]) != 0)
-			continue;
-		if (*v > UINT64_MAX / factors[i])
-			return -1;
-		*v *= factors[i];
-		return 0;
+	switch (o->type) {
+	case CT_BOOL:
+		return cfgsyn_bool(val, i) == -1 ? "expected yes or no" : NULL;
+	case CT_LEVEL:
+		return (*i = log_level_parse(val)) == -1 ?
+		    "expected err, warn, info or debug" : NULL;
+	case CT_COUNT:
+		return cfgsyn_count(val, v) == -1 ?
+		    "expected a whole number" : NULL;
+	case CT_DURATION:
+		return cfgsyn_duration(val, v) == -1 ? "expected a duration "
+		    "such as 500ms, 30s, 5m, 1h or 2d" : NULL;
+	case CT_SIZE:
+		return cfgsyn_size(val, v) == -1 ?
+		    "expected a size such as 4096, 64K, 16M or 1G" : NULL;
+	case CT_MODE:
+		return cfgsyn_mode(val, v) == -1 ?
+		    "expected an octal mode such as 0660" : NULL;
+	case CT_VERSION:
+		if (reply_version_parse(val, &u, &rest) == -1 || *rest != '\0')
+			return "expected a Postfix version such as 3.7 or "
+			    "3.10.5";
+		*v = u;
+		return NULL;
+	default:
+		return NULL;
 	}
-	return -1;
-}
-
-static int
-parse_duration(const char *s, uint64_t *ms)
-{
-	static const char *const names[] = { "", "ms", "s", "m", "h", "d" };
-	static const uint64_t f[] = { 1000, 1, 1000, 60000, 3600000,
-	    86400000 };
-	const char *unit;
-
-	if (parse_number(s, ms, &unit) == -1)
-		return -1;
-	return scale(ms, unit, names, f, 6);
-}
-
-static int
-parse_size(const char *s, uint64_t *bytes)
-{
-	static const char *const names[] = { "", "K", "M", "G" };
-	static const uint64_t f[] = { 1, 1ULL << 10, 1ULL << 20, 1ULL << 30 };
-	const char *unit;
-
-	if (parse_number(s, bytes, &unit) == -1)
-		return -1;
-	return scale(bytes, unit, names, f, 4);
-}
-
-static int
-parse_mode(const char *s, uint64_t *mode)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0' || strlen(s) > 5)
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '7')
-			return -1;
-		v = v * 8 + (uint64_t)(*s - '0');
-	}
-	*mode = v;
-	return 0;
 }
 
 /*
  * set_value: parse val for option o into c.  Returns 0, or -1 with a
- * reason in why.
+ * reason in why (static, or in buf[0..size)).
  */
 static int
 set_value(struct conf *c, const struct conf_option *o, const char *val,
-    const char **why)
+    const char **why, char *buf, size_t size)
 {
-	const char *unit;
 	uint64_t v = 0;
-	unsigned u = 0;
+	int i = 0;
 	char *s;
-	int r = 0, lvl;
 
-	switch (o->type) {
-	case CT_STRING:
+	if (o->type == CT_STRING) {
 		if ((s = strdup(val)) == NULL) {
 			*why = "out of memory";
 			return -1;
@@ -217,45 +206,8 @@ set_value(struct conf *c, const struct conf_option *o, const char *val,
 		free(*FIELD(c, o, char *));
 		*FIELD(c, o, char *) = s;
 		return 0;
-	case CT_BOOL:
-		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0) {
-			*why = "expected yes or no";
-			return -1;
-		}
-		*FIELD(c, o, int) = strcmp(val, "yes") == 0;
-		return 0;
-	case CT_LEVEL:
-		if ((lvl = log_level_parse(val)) == -1) {
-			*why = "expected err, warn, info or debug";
-			return -1;
-		}
-		*FIELD(c, o, int) = lvl;
-		return 0;
-	case CT_COUNT:
-		r = parse_number(val, &v, &unit) == -1 || *unit != '\0' ?
-		    -1 : 0;
-		*why = "expected a whole number";
-		break;
-	case CT_DURATION:
-		r = parse_duration(val, &v);
-		*why = "expected a duration such as 500ms, 30s, 5m, 1h or 2d";
-		break;
-	case CT_SIZE:
-		r = parse_size(val, &v);
-		*why = "expected a size such as 4096, 64K, 16M or 1G";
-		break;
-	case CT_MODE:
-		r = parse_mode(val, &v);
-		*why = "expected an octal mode such as 0660";
-		break;
-	case CT_VERSION:
-		r = reply_version_parse(val, &u, &unit) == -1 ||
-		    *unit != '\0' ? -1 : 0;
-		v = u;
-		*why = "expected a Postfix version such as 3.7 or 3.10.5";
-		break;
 	}
-	if (r == -1)
+	if ((*why = parse_typed(o, val, &v, &i)) != NULL)
 		return -1;
 	if (o->type == CT_VERSION && (v < o->min || v > o->max)) {
 		/* The versions that can read what the profile writes. */
@@ -264,15 +216,17 @@ set_value(struct conf *c, const struct conf_option *o, const char *val,
 		    "or later";
 		return -1;
 	}
-	if (o->type != CT_MODE && (v < o->min || v > o->max)) {
-		*why = "value out of range";
-		return -1;
-	}
-	if (o->type == CT_MODE && v > o->max) {
-		*why = "value out of range";
+	if ((o->type == CT_COUNT || o->type == CT_DURATION ||
+	    o->type == CT_SIZE || o->type == CT_MODE) &&
+	    ((o->type != CT_MODE && v < o->min) || v > o->max)) {
+		*why = range_why(o, buf, size);
 		return -1;
 	}
 	switch (o->type) {
+	case CT_BOOL:
+	case CT_LEVEL:
+		*FIELD(c, o, int) = i;
+		break;
 	case CT_COUNT:
 	case CT_MODE:
 	case CT_VERSION:
@@ -285,7 +239,6 @@ set_value(struct conf *c, const struct conf_option *o, const char *val,
 		*FIELD(c, o, uint64_t) = v;
 		break;
 	}
-	*why = NULL;
 	return 0;
 }
 
@@ -304,6 +257,7 @@ find_option(const char *name)
 static struct conf *
 defaults(void)
 {
+	char buf[CONF_WHY_MAX];
 	const char *why;
 	struct conf *c;
 	size_t i;
@@ -311,56 +265,12 @@ defaults(void)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	for (i = 0; i < NOPTIONS; i++)
-		if (set_value(c, &options[i], options[i].dflt, &why) == -1) {
+		if (set_value(c, &options[i], options[i].dflt, &why, buf,
+		    sizeof(buf)) == -1) {
 			conf_free(c);
 			return NULL;
 		}
 	return c;
-}
-
-/* trim: remove leading and trailing blanks in place. */
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * parse_line: one line of the file; `seen` marks options already set.
- * Returns 0 or -1 with a reason in why.
- */
-static int
-parse_line(struct conf *c, char *line, unsigned char *seen, const char **why)
-{
-	const struct conf_option *o;
-	char *name, *eq;
-
-	name = trim(line);
-	if (*name == '\0' || *name == '#')
-		return 0;
-	if ((eq = strchr(name, '=')) == NULL) {
-		*why = "expected \"name = value\"";
-		return -1;
-	}
-	*eq = '\0';
-	name = trim(name);
-	if ((o = find_option(name)) == NULL) {
-		*why = "unknown option";
-		return -1;
-	}
-	if (seen[o - options]) {
-		*why = "option set twice";
-		return -1;
-	}
-	seen[o - options] = 1;
-	return set_value(c, o, trim(eq + 1), why);
 }
 
 /* fpr_ok: 40 or 64 hex digits, spaces between groups allowed. */
@@ -425,44 +335,63 @@ check(const struct conf *c)
 	return check_list(c);
 }
 
+/*
+ * parse_option: one "name = value" of the file; `seen` marks options
+ * already set.  0, or -1 with the message in err.
+ */
+static int
+parse_option(struct conf *c, const char *file, unsigned lineno,
+    const char *name, const char *val, unsigned char *seen, char *err,
+    size_t errsize)
+{
+	const struct conf_option *o;
+	char buf[CONF_WHY_MAX];
+	const char *why;
+
+	if ((o = find_option(name)) == NULL) {
+		cfgsyn_error(err, errsize, file, lineno, name, NULL,
+		    "unknown option");
+		return -1;
+	}
+	if (seen[o - options]) {
+		cfgsyn_error(err, errsize, file, lineno, name, NULL,
+		    "set twice");
+		return -1;
+	}
+	seen[o - options] = 1;
+	if (set_value(c, o, val, &why, buf, sizeof(buf)) == -1) {
+		cfgsyn_error(err, errsize, file, lineno, name, val, why);
+		return -1;
+	}
+	return 0;
+}
+
 struct conf *
 conf_parse_string(const char *name, const char *text, char *err,
     size_t errsize)
 {
 	unsigned char seen[NOPTIONS] = { 0 };
-	char line[CONF_LINE_MAX + 2];
-	const char *p = text, *nl, *why = NULL;
+	struct cfgsyn_lines it;
+	const char *key, *val, *why;
 	struct conf *c;
-	size_t len;
-	int lineno = 0;
+	int r;
 
 	if ((c = defaults()) == NULL) {
 		snprintf(err, errsize, "%s: out of memory", name);
 		return NULL;
 	}
-	while (*p != '\0') {
-		lineno++;
-		nl = strchr(p, '\n');
-		len = nl ? (size_t)(nl - p) : strlen(p);
-		if (len > CONF_LINE_MAX) {
-			why = "line too long";
+	cfgsyn_begin(&it, text, strlen(text));
+	while ((r = cfgsyn_next(&it, &key, &val, &why)) == 1)
+		if (parse_option(c, name, it.lineno, key, val, seen, err,
+		    errsize) == -1)
 			goto fail;
-		}
-		memcpy(line, p, len);
-		line[len] = '\0';
-		if (parse_line(c, line, seen, &why) == -1)
-			goto fail;
-		p += len + (nl != NULL);
-	}
-	lineno = 0;
-	if ((why = check(c)) != NULL)
-		goto fail;
-	return c;
-fail:
-	if (lineno > 0)
-		snprintf(err, errsize, "%s:%d: %s", name, lineno, why);
+	if (r == -1)
+		cfgsyn_error(err, errsize, name, it.lineno, NULL, NULL, why);
+	else if ((why = check(c)) != NULL)
+		cfgsyn_error(err, errsize, name, 0, NULL, NULL, why);
 	else
-		snprintf(err, errsize, "%s: %s", name, why);
+		return c;
+fail:
 	conf_free(c);
 	return NULL;
 }

@@ -10,8 +10,9 @@
  * lines and lines whose first non-blank character is "#" are ignored.
  * Names are lower case; values run to the end of the line, surrounding
  * blanks removed.  An unknown name, a repeated name or a value out of
- * range rejects the whole file with "file:line: reason", so a typo can
- * never silently fall back to a default.
+ * range rejects the whole file with "file:line: name = "value":
+ * reason" (cfgsyn.h, the syntax table-mtasts.conf shares), so a typo
+ * can never silently fall back to a default.
  *
  * Value types: string; boolean (yes/no); count (decimal, bounded);
  * duration (a number with an optional unit ms, s, m, h, d; no unit

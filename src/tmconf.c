@@ -5,18 +5,19 @@
 /*
  * tmconf.c: table-mtasts configuration file; see tmconf.h.
  *
- * The syntax is mtastsd.conf's, so one habit serves both files.  A bad
+ * The syntax is mtastsd.conf's (cfgsyn.h: the same lines, the same
+ * durations), so one habit serves both files.  A bad
  * file is refused whole, never half applied: table-mtasts then answers
  * every lookup with a temporary failure and logs why, rather than guess
  * (a guessed on_unreachable could silently turn enforced TLS off).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cfgsyn.h"
 #include "log.h"
 #include "tmconf.h"
-
-#define LINE_MAX_	1024
 
 enum opt {
 	OPT_SOCKET, OPT_TIMEOUT, OPT_WAIT, OPT_DNS_TIMEOUT, OPT_ON_PENDING,
@@ -47,24 +48,14 @@ tmconf_answer_str(enum tmconf_answer a)
 	return a == TMCONF_ERROR ? "error" : "not-found";
 }
 
-/* duration: "<digits>[ms|s]" into ms, within [min, max]. */
+/* duration: a duration (cfgsyn.h) into ms, within [min, max]. */
 static int
 duration(const char *v, int min, int max, int *ms)
 {
-	long long n = 0;
-	const char *p;
+	uint64_t n;
 
-	for (p = v; *p >= '0' && *p <= '9'; p++)
-		if ((n = n * 10 + (*p - '0')) > 100000000LL)
-			return -1;
-	if (p == v)
-		return -1;
-	if (strcmp(p, "ms") != 0) {
-		if (*p != '\0' && strcmp(p, "s") != 0)
-			return -1;
-		n *= 1000;
-	}
-	if (n < min || n > max)
+	if (cfgsyn_duration(v, &n) == -1 || n < (uint64_t)min ||
+	    n > (uint64_t)max)
 		return -1;
 	*ms = (int)n;
 	return 0;
@@ -73,27 +64,25 @@ duration(const char *v, int min, int max, int *ms)
 static int
 answer(const char *v, enum tmconf_answer *a)
 {
-	if (strcmp(v, "not-found") == 0)
-		*a = TMCONF_NOTFOUND;
-	else if (strcmp(v, "error") == 0)
-		*a = TMCONF_ERROR;
-	else
+	/* In the order of enum tmconf_answer. */
+	static const char *const words[] = { "not-found", "error" };
+	int i;
+
+	if ((i = cfgsyn_keyword(v, words, 2)) == -1)
 		return -1;
+	*a = (enum tmconf_answer)i;
 	return 0;
 }
 
 static int
 level(const char *v, int *l)
 {
-	static const char *const names[] = { "err", "warn", "info", "debug" };
 	int i;
 
-	for (i = 0; i < 4; i++)
-		if (strcmp(v, names[i]) == 0) {
-			*l = LOG_LEVEL_ERR + i;
-			return 0;
-		}
-	return -1;
+	if ((i = log_level_parse(v)) == -1)
+		return -1;
+	*l = i;
+	return 0;
 }
 
 /* set: apply one option; a static reason on failure. */
@@ -134,87 +123,54 @@ set(struct tmconf *c, enum opt o, const char *v)
 	}
 }
 
+/* option: one "name = value"; 0, or -1 with the message in err. */
 static int
-is_blank(char ch)
+option(struct tmconf *c, unsigned lineno, const char *name, const char *val,
+    unsigned *seen, char *err, size_t errlen)
 {
-	return ch == ' ' || ch == '\t' || ch == '\r';
-}
-
-/* trim: strip blanks at both ends of s[0..*len), in place. */
-static char *
-trim(char *s, size_t *len)
-{
-	while (*len > 0 && is_blank(*s)) {
-		s++;
-		(*len)--;
-	}
-	while (*len > 0 && is_blank(s[*len - 1]))
-		(*len)--;
-	s[*len] = '\0';
-	return s;
-}
-
-/* line: one line (NUL-terminated, modifiable); a reason on failure. */
-static const char *
-line(struct tmconf *c, char *s, size_t len, unsigned *seen)
-{
-	char *eq, *name, *val;
-	size_t nlen, vlen;
+	const char *why;
 	int o;
 
-	s = trim(s, &len);
-	if (len == 0 || s[0] == '#')
-		return NULL;
-	if ((eq = strchr(s, '=')) == NULL)
-		return "expected \"name = value\"";
-	nlen = (size_t)(eq - s);
-	vlen = len - nlen - 1;
-	name = trim(s, &nlen);
-	val = trim(eq + 1, &vlen);
-	for (o = 0; o < OPT_N; o++)
-		if (strcmp(name, opt_names[o]) == 0)
-			break;
-	if (o == OPT_N)
-		return "unknown option";
-	if (*seen & (1u << o))
-		return "option given twice";
+	if ((o = cfgsyn_keyword(name, opt_names, OPT_N)) == -1) {
+		cfgsyn_error(err, errlen, NULL, lineno, name, NULL,
+		    "unknown option");
+		return -1;
+	}
+	if (*seen & (1u << o)) {
+		cfgsyn_error(err, errlen, NULL, lineno, name, NULL,
+		    "set twice");
+		return -1;
+	}
 	*seen |= 1u << o;
-	return set(c, (enum opt)o, val);
+	if ((why = set(c, (enum opt)o, val)) != NULL) {
+		cfgsyn_error(err, errlen, NULL, lineno, name, val, why);
+		return -1;
+	}
+	return 0;
 }
 
 int
 tmconf_parse(const char *text, size_t len, struct tmconf *out, char *err,
     size_t errlen)
 {
-	char buf[LINE_MAX_ + 1];
-	const char *p = text, *end = text + len, *nl, *why = NULL;
+	struct cfgsyn_lines it;
+	const char *name, *val, *why;
 	struct tmconf c;
-	unsigned seen = 0, lineno = 0;
-	size_t n;
+	unsigned seen = 0;
+	int r;
 
 	tmconf_defaults(&c);
-	while (p < end && why == NULL) {
-		lineno++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = (size_t)((nl != NULL ? nl : end) - p);
-		if (n > LINE_MAX_)
-			why = "line too long";
-		else if (memchr(p, '\0', n) != NULL)
-			why = "NUL byte";
-		else {
-			memcpy(buf, p, n);
-			buf[n] = '\0';
-			why = line(&c, buf, n, &seen);
-		}
-		p = nl != NULL ? nl + 1 : end;
-	}
-	if (why == NULL && c.wait_ms >= c.timeout_ms && c.wait_ms > 0) {
-		snprintf(err, errlen, "wait (%d ms) must be below timeout "
-		    "(%d ms)", c.wait_ms, c.timeout_ms);
+	cfgsyn_begin(&it, text, len);
+	while ((r = cfgsyn_next(&it, &name, &val, &why)) == 1)
+		if (option(&c, it.lineno, name, val, &seen, err, errlen) == -1)
+			return -1;
+	if (r == -1) {
+		cfgsyn_error(err, errlen, NULL, it.lineno, NULL, NULL, why);
 		return -1;
 	}
-	if (why != NULL) {
-		snprintf(err, errlen, "line %u: %s", lineno, why);
+	if (c.wait_ms >= c.timeout_ms && c.wait_ms > 0) {
+		snprintf(err, errlen, "wait (%d ms) must be below timeout "
+		    "(%d ms)", c.wait_ms, c.timeout_ms);
 		return -1;
 	}
 	*out = c;

@@ -10,8 +10,9 @@
  * lines and lines whose first non-blank character is "#" are ignored;
  * blanks around names and values are removed.  An unknown name, a name
  * given twice or a value out of range rejects the whole file with
- * "line N: reason".  Durations are a number with an optional unit "ms"
- * or "s" (no unit means seconds).
+ * "line N: name = "value": reason" (cfgsyn.h).  Durations are those of
+ * mtastsd.conf: a number with an optional unit ms, s, m, h or d (no
+ * unit means seconds).
  *
  * Options (defaults in tmconf_defaults()):
  *   socket          the daemon's lookup socket (default: "" = the
@@ -65,7 +66,7 @@ void	tmconf_defaults(struct tmconf *c);
 /*
  * tmconf_parse: parse text[0..len) (not NUL-terminated; NUL bytes are
  * an error) into *c, starting from the defaults.  Returns 0, or -1
- * with "line N: reason" in err[0..errlen) and *c untouched.
+ * with "line N: name = "value": reason" in err[0..errlen) and *c untouched.
  */
 int	tmconf_parse(const char *text, size_t len, struct tmconf *c,
 	    char *err, size_t errlen);

@@ -212,6 +212,14 @@ def test_socket(t, d):
     r = run(["resolve", "enforce.test"], MTASTS_SOCKET=bad)
     t.ok(r.rc == 2 and bad in r.stderr,
          "socket: an unreachable $MTASTS_SOCKET is named", got=r.stderr)
+    broken = os.path.join(d.w.dir, "broken.conf")
+    with open(broken, "w") as f:
+        f.write("socket = %s\nlookup_timeout = soon\n" % d.sock)
+    r = run(["resolve", "--config", broken, "enforce.test"])
+    t.ok(r.rc == 2 and '%s:2: lookup_timeout = "soon": expected a '
+         'duration' % broken in r.stderr, "socket: a broken --config is "
+         "an error, never skipped, naming the option and the value",
+         got=(r.rc, r.stderr))
 
 
 def test_kill9(t, w, d):

@@ -19,24 +19,73 @@ static const struct {
 	const char	*text;
 	const char	*want;
 } bad[] = {
-	{ "unknown option", "dns_server = 1.2.3.4\n", "t:1: unknown option" },
-	{ "no equals sign", "\n\nuser mtastsd\n", "t:3: expected" },
-	{ "option set twice", "user = a\nuser = b\n", "t:2: option set twice" },
-	{ "bool not yes/no", "enforce_testing = true\n", "t:1: expected yes" },
-	{ "count with letters", "max_fetches = 5x\n", "t:1: expected a whole" },
-	{ "count with unit", "max_fetches = 5K\n", "t:1: expected a whole" },
-	{ "count zero below min", "max_fetches = 0\n", "t:1: value out of range" },
-	{ "count above max", "dns_tries = 11\n", "t:1: value out of range" },
-	{ "negative count", "dns_tries = -1\n", "t:1: expected a whole" },
-	{ "duration unit unknown", "dns_timeout = 5w\n", "t:1: expected a dur" },
-	{ "duration too small", "dns_timeout = 10ms\n", "t:1: value out of" },
+	{ "unknown option", "dns_server = 1.2.3.4\n",
+	    "t:1: dns_server: unknown option" },
+	{ "no equals sign", "\n\nuser mtastsd\n",
+	    "t:3: expected \"name = value\"" },
+	{ "option set twice", "user = a\nuser = b\n", "t:2: user: set twice" },
+	{ "bool not yes/no", "enforce_testing = true\n",
+	    "t:1: enforce_testing = \"true\": expected yes or no" },
+	{ "count with letters", "max_fetches = 5x\n",
+	    "t:1: max_fetches = \"5x\": expected a whole number" },
+	{ "count with unit", "max_fetches = 5K\n",
+	    "t:1: max_fetches = \"5K\": expected a whole number" },
+	{ "count zero below min", "max_fetches = 0\n",
+	    "t:1: max_fetches = \"0\": out of range (1 to 10000)" },
+	{ "count above max", "dns_tries = 11\n",
+	    "t:1: dns_tries = \"11\": out of range (1 to 10)" },
+	{ "negative count", "dns_tries = -1\n",
+	    "t:1: dns_tries = \"-1\": expected a whole number" },
+	{ "duration unit unknown", "dns_timeout = 5w\n",
+	    "t:1: dns_timeout = \"5w\": expected a duration such as 500ms, "
+	    "30s, 5m, 1h or 2d" },
+	{ "duration too small", "dns_timeout = 10ms\n",
+	    "t:1: dns_timeout = \"10ms\": out of range (100ms to 1m)" },
+	{ "duration too large", "lookup_timeout = 1h\n",
+	    "t:1: lookup_timeout = \"1h\": out of range (100ms to 10m)" },
 	{ "duration overflow", "fetch_timeout = 99999999999999999999d\n",
-	    "t:1: expected a dur" },
-	{ "empty duration", "fetch_timeout =\n", "t:1: expected a dur" },
-	{ "mode not octal", "socket_mode = 0968\n", "t:1: expected an octal" },
-	{ "mode too large", "socket_mode = 177777\n", "t:1: expected an octal" },
-	{ "bad log level", "log_level = verbose\n", "t:1: expected err" },
-	{ "size unit lower case", "cache_map_size = 16m\n", "t:1: expected a size" },
+	    "t:1: fetch_timeout = \"99999999999999999999d\": expected a dur" },
+	{ "empty duration", "fetch_timeout =\n",
+	    "t:1: fetch_timeout = \"\": expected a duration" },
+	{ "mode not octal", "socket_mode = 0968\n",
+	    "t:1: socket_mode = \"0968\": expected an octal mode" },
+	{ "mode too large", "socket_mode = 177777\n",
+	    "t:1: socket_mode = \"177777\": expected an octal mode" },
+	{ "mode above 07777", "socket_mode = 17777\n",
+	    "t:1: socket_mode = \"17777\": out of range (at most 07777)" },
+	{ "bad log level", "log_level = verbose\n",
+	    "t:1: log_level = \"verbose\": expected err, warn, info or debug" },
+	{ "size unit lower case", "cache_map_size = 16m\n",
+	    "t:1: cache_map_size = \"16m\": expected a size such as 4096" },
+	{ "size too small", "cache_map_size = 64K\n",
+	    "t:1: cache_map_size = \"64K\": out of range (1M to 1048576M)" },
+	{ "version too old for tlsrpt", "postfix_tlsrpt_version = 3.9\n",
+	    "t:1: postfix_tlsrpt_version = \"3.9\": the TLSRPT attributes "
+	    "need Postfix 3.10 or later" },
+	{ "control characters in a value are not echoed",
+	    "log_level = a\033[2Jb\n",
+	    "t:1: log_level = \"a?[2Jb\": expected err" },
+	{ "a long value is cut", "dns_tries = 1234567890123456789012345678901"
+	    "234567890123456789012345678901234567890\n",
+	    "t:1: dns_tries = \"12345678901234567890123456789012345678901234"
+	    "56789012345678901234...\": expected a whole number" },
+	{ "line too long", "user = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "\n", "t:1: line too long" },
 	{ "map size above max", "cache_map_size = 2G\ncache_map_max = 1G\n",
 	    "t: cache_map_size is larger" },
 	{ "relative socket", "socket = mtastsd.sock\n", "t: socket must be" },
