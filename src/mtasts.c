@@ -28,22 +28,24 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: mtasts resolve [--socket PATH] [--json] DOMAIN...\n"
+	    "usage: mtasts resolve [DAEMON] [--json] DOMAIN...\n"
 	    "       mtasts resolve --direct [--json] [options] DOMAIN...\n"
-	    "       mtasts cache [--socket PATH] [--json] list | show DOMAIN |"
+	    "       mtasts cache [DAEMON] [--json] list | show DOMAIN |"
 	    " purge DOMAIN | flush\n"
-	    "       mtasts stats [--socket PATH] [--json]\n"
+	    "       mtasts stats [DAEMON] [--json]\n"
 	    "       mtasts check-postfix [--json] [-c CONFIG_DIR] "
-	    "[-f MTASTSD_CONF]\n"
+	    "[-f | --config MTASTSD_CONF]\n"
 	    "       mtasts list verify | show DOMAIN | export-postfix "
 	    "[--json] [--file F]...\n"
 	    "       mtasts list status | update [--url URL] | show --daemon "
-	    "DOMAIN [--socket PATH] [--json]\n"
+	    "DOMAIN [DAEMON] [--json]\n"
 	    "       mtasts txt check [--json] RECORD...\n"
 	    "       mtasts policy check [--json] [--content-type TYPE] FILE|-\n"
 	    "       mtasts mx match [--json] PATTERN HOST\n"
-	    "       mtasts --version\n"
-	    "See mtasts(1).\n");
+	    "       mtasts --version | --help\n"
+	    "DAEMON: --socket PATH or --config MTASTSD_CONF (default: "
+	    "$MTASTS_SOCKET,\n"
+	    "then the socket of the installed mtastsd.conf).  See mtasts(1).\n");
 }
 
 /* Two-word commands ("txt check") are matched on both words. */
