@@ -683,6 +683,10 @@ lookup_mode(enum stspol_mode m)
 	}
 }
 
+_Static_assert(STSPOL_MX_MAX <= RECORD_MX_MAX &&
+    STSPOL_MAX_SIZE <= RECORD_MX_BYTES_MAX,
+    "a record holds every mx list a policy body can carry");
+
 /* A discovered policy as a record; strings borrowed from `res`. */
 static void
 lookup_policy_from(const struct resolve_result *res, struct record_policy *p)
@@ -694,7 +698,9 @@ lookup_policy_from(const struct resolve_result *res, struct record_policy *p)
 	p->mode = lookup_mode(sp->mode);
 	p->max_age = sp->max_age;
 	p->id = res->rec->id;
-	p->nmx = sp->nmx < RECORD_MX_MAX ? sp->nmx : RECORD_MX_MAX;
+	/* Every parsed policy fits a record (stspol.h and record.h limits):
+	 * nothing is cut off here. */
+	p->nmx = sp->nmx;
 	for (i = 0; i < p->nmx; i++)
 		p->mx[i] = stspol_mx(sp, i);
 	/* The body as fetched, for "mtasts cache list"; a valid policy

@@ -12,8 +12,8 @@
  * are given here, next to the code that implements them.
  *
  * Nothing here allocates: mx patterns are copied into the fixed arrays
- * of struct stspol, whose sizes follow from the limits in the header
- * (STSPOL_MX_MAX patterns of at most STSPOL_NAME_MAX bytes each).
+ * of struct stspol, whose sizes follow from the body size limit in the
+ * header (every pattern is shorter than the line it came from).
  * Character classes are ASCII-only on purpose (no <ctype.h>): the
  * result must not depend on the process locale.
  */
@@ -35,6 +35,9 @@
 /* RFC 1035 §2.3.4: a label is at most 63 octets. */
 #define STSPOL_LABEL_MAX	63
 
+/* mx_off[] holds offsets into names[], which is the body's size. */
+_Static_assert(STSPOL_MAX_SIZE <= 65536, "mx_off must hold any offset");
+
 /* max_age = 1*10DIGIT (§3.2). */
 #define STSPOL_MAX_AGE_DIGITS	10
 
@@ -43,6 +46,7 @@ struct pstate {
 	const char	*why;	/* static reason of the first error */
 	unsigned	 seen;	/* SEEN_* bits */
 	size_t		 used;	/* bytes of out->names in use */
+	size_t		 mxlines; /* valid mx lines, dropped ones too */
 };
 
 struct field {
@@ -260,8 +264,8 @@ mx_char_why(char c)
 
 /*
  * label_check: RFC 5321 §4.1.2 sub-domain = Let-dig [Ldh-str]: letters,
- * digits and hyphens, not starting or ending with a hyphen; plus the
- * RFC 1035 length limit of 63.
+ * digits and hyphens, not starting or ending with a hyphen.  Length is
+ * not part of the grammar: mx_usable() judges it.
  */
 static int
 label_check(const char *l, size_t n, const char **why)
@@ -270,10 +274,6 @@ label_check(const char *l, size_t n, const char **why)
 
 	if (n == 0) {
 		*why = "invalid mx: empty label";
-		return -1;
-	}
-	if (n > STSPOL_LABEL_MAX) {
-		*why = "invalid mx: label longer than 63";
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -291,31 +291,60 @@ label_check(const char *l, size_t n, const char **why)
 
 /*
  * domain_check: RFC 5321 Domain = sub-domain *("." sub-domain).  One
- * label is enough by that rule, so "localhost" passes.  An all-numeric
- * last label does not: RFC 1123 §2.1 and RFC 3696 §2 rule it out for
- * host names, and it is how an IPv4 address ("192.0.2.1") is told
- * apart; an address is never an MX host name.
+ * label is enough by that rule, so "localhost" passes, and so does
+ * "192.0.2.25": every label is a Let-dig run.  Sets *longest to the
+ * longest label and *numeric when the last label is all digits.
  */
 static int
-domain_check(const char *d, size_t n, const char **why)
+domain_check(const char *d, size_t n, size_t *longest, int *numeric,
+    const char **why)
 {
 	size_t i, lab = 0;
 
+	*longest = 0;
 	for (i = 0; i <= n; i++) {
 		if (i < n && d[i] != '.')
 			continue;
 		if (label_check(d + lab, i - lab, why) == -1)
 			return -1;
+		if (i - lab > *longest)
+			*longest = i - lab;
 		if (i < n)
 			lab = i + 1;
 	}
 	for (i = lab; i < n && chars_is_digit(d[i]); i++)
 		;
-	if (i == n) {
-		*why = "invalid mx: IP address, not a host name";
-		return -1;
-	}
+	*numeric = i == n;
 	return 0;
+}
+
+/*
+ * mx_usable: can a valid mx value of n bytes ever match an MX host
+ * name?  Not when it breaks the DNS limits (RFC 1035 §2.3.4: labels of
+ * 63 octets, names of 255 with the length bytes, 253 as text), and not
+ * when its last label is all digits: RFC 1123 §2.1 and RFC 3696 §2 rule
+ * that out for host names, it is how a dotted-decimal address is told
+ * apart, and an MX record names a host, never an address (RFC 1035
+ * §3.3.9: EXCHANGE is "a <domain-name> which specifies a host").  The
+ * grammar accepts both, and §3.2 says parsers "MUST accept" a
+ * syntactically valid policy, so such a value is dropped with a
+ * warning, never the policy: rejecting it would make the sender fail
+ * open.  Dropped, not kept: a kept "192.0.2.25" would reach Postfix's
+ * match list and OpenSMTPD's relay choice, where a resolver may read it
+ * as an address literal.
+ */
+static int
+mx_usable(struct pstate *st, size_t n, size_t longest, int numeric)
+{
+	if (n > STSPOL_NAME_MAX || longest > STSPOL_LABEL_MAX) {
+		st->out->warnings |= STSPOL_WARN_MX_TOO_LONG;
+		return 0;
+	}
+	if (numeric) {
+		st->out->warnings |= STSPOL_WARN_MX_IP_ADDRESS;
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -327,13 +356,10 @@ static int
 field_mx(struct pstate *st, const char *v, size_t n)
 {
 	struct stspol *out = st->out;
-	size_t i, skip = 0;
+	size_t i, skip = 0, longest;
+	int numeric;
 	char *dst;
 
-	if (out->nmx == STSPOL_MX_MAX) {
-		st->why = "too many mx entries";
-		return -1;
-	}
 	/*
 	 * Deviation: RFC 5321 Domain has no trailing dot, but
 	 * "mail.example.com." can only mean "mail.example.com", and
@@ -343,15 +369,25 @@ field_mx(struct pstate *st, const char *v, size_t n)
 		n--;
 		out->warnings |= STSPOL_WARN_MX_TRAILING_DOT;
 	}
-	if (n > STSPOL_NAME_MAX) {
-		st->why = "invalid mx: longer than 253 characters";
-		return -1;
-	}
 	if (n >= 2 && v[0] == '*' && v[1] == '.')
 		skip = 2;
-	if (domain_check(v + skip, n - skip, &st->why) == -1)
+	if (domain_check(v + skip, n - skip, &longest, &numeric,
+	    &st->why) == -1)
 		return -1;
-	/* Fits: n <= STSPOL_NAME_MAX and at most STSPOL_MX_MAX names. */
+	st->mxlines++;
+	if (!mx_usable(st, n, longest, numeric))
+		return 0;
+	/*
+	 * Cannot fail for a body of at most STSPOL_MAX_SIZE bytes (the
+	 * name and its NUL are shorter than the "mx:" line, and the
+	 * shortest line sizes STSPOL_MX_MAX); checked all the same, so
+	 * that the arrays' bounds never rest on that arithmetic alone.
+	 */
+	if (out->nmx == STSPOL_MX_MAX ||
+	    n + 1 > sizeof(out->names) - st->used) {
+		st->why = "too many mx entries";
+		return -1;
+	}
 	dst = out->names + st->used;
 	for (i = 0; i < n; i++)
 		dst[i] = (char)chars_tolower(v[i]);
@@ -425,7 +461,7 @@ policy_finish(struct pstate *st)
 		st->why = "missing mode field";
 	else if ((st->seen & SEEN_MAX_AGE) == 0)
 		st->why = "missing max_age field";
-	else if (out->mode != STSPOL_MODE_NONE && out->nmx == 0)
+	else if (out->mode != STSPOL_MODE_NONE && st->mxlines == 0)
 		st->why = "mx required unless mode is none";
 	else {
 		/* Kept, not dropped: they are harmless and show intent. */
@@ -520,6 +556,10 @@ stspol_warning_str(unsigned bit)
 		return "empty lines ignored";
 	case STSPOL_WARN_MX_TRAILING_DOT:
 		return "trailing dot removed from mx";
+	case STSPOL_WARN_MX_IP_ADDRESS:
+		return "mx that is an IP address ignored (never an MX host name)";
+	case STSPOL_WARN_MX_TOO_LONG:
+		return "mx longer than a DNS name allows ignored";
 	}
 	return "unknown warning";
 }

@@ -12,8 +12,8 @@
  *
  * Pure module: no I/O, no clock, no allocation, no global state; safe
  * to call from any thread.  Input is borrowed for the call and is NOT
- * NUL-terminated.  The caller owns struct stspol (about 32 KiB: put it
- * on the heap or in static storage, not on a small stack).
+ * NUL-terminated.  The caller owns struct stspol (about 90 KiB: put it
+ * on the heap or in static storage, not on the stack).
  *
  * Grammar (RFC 8461 §3.2, ABNF per RFC 7405, %s = case-sensitive; the
  * published sts-policy-field lists sts-policy-term where sts-policy-mx
@@ -51,16 +51,27 @@
  *     one trailing dot on an mx name is removed
  *     (STSPOL_WARN_MX_TRAILING_DOT).  Likewise max_age above
  *     STSPOL_MAX_AGE_MAX is clamped (STSPOL_WARN_MAX_AGE_CLAMPED).
- *   - mx: labels of letters, digits and inner hyphens, 1..63 bytes,
- *     whole pattern (with any "*.") at most 253 bytes; "*" only as the
- *     whole left-most label followed by a domain; single-label names
- *     are allowed (RFC 5321 Domain allows them); an all-numeric last
- *     label (an IPv4 address) is not a host name and is invalid.
+ *   - mx: labels of letters, digits and inner hyphens; "*" only as
+ *     the whole left-most label followed by a domain; single-label
+ *     names are allowed (RFC 5321 Domain allows them).  Anything else
+ *     makes the policy invalid.  Two kinds of value match the grammar
+ *     but can never match an MX host name, and are dropped with a
+ *     warning while the rest of the policy stands: a dotted-decimal
+ *     address such as "192.0.2.25" (an all-numeric last label;
+ *     STSPOL_WARN_MX_IP_ADDRESS) and a name over the DNS limits of 63
+ *     bytes a label, 253 a name with any "*." (STSPOL_WARN_MX_TOO_LONG).
+ *     A testing or enforce policy whose mx lines were all dropped is
+ *     still valid, with nmx == 0: no MX host can match it, so the
+ *     sender must not deliver (§5), which is what an empty list says.
  *     Patterns are stored lowercased, duplicates kept in policy order.
  *   - mx lines in a mode "none" policy are kept (STSPOL_WARN_MX_IN_NONE).
  *
- * Limits: body at most STSPOL_MAX_SIZE bytes; at most STSPOL_MX_MAX mx
- * lines; extension names at most 32 bytes (grammar).
+ * Limits: body at most STSPOL_MAX_SIZE bytes, and nothing else: RFC
+ * 8461 sets no limit on the number of mx lines, so the arrays below
+ * hold every pattern a body of that size can carry.  The patterns kept
+ * satisfy sum(strlen + 2) <= len (each came from a line "mx:" value
+ * that is at least one byte longer), which store/record.h relies on.
+ * Extension names at most 32 bytes (grammar).
  */
 #ifndef STSPOL_H
 #define STSPOL_H
@@ -70,7 +81,8 @@
 
 #define STSPOL_MAX_SIZE    65536     /* §3.3 suggests 64 KB; larger is invalid */
 #define STSPOL_MAX_AGE_MAX 31557600  /* §3.2: one year of seconds */
-#define STSPOL_MX_MAX      128       /* more mx lines: "too many mx entries" */
+/* "mx:a" and LF, 5 bytes, is the shortest mx line (the last needs no LF) */
+#define STSPOL_MX_MAX      ((STSPOL_MAX_SIZE + 1) / 5)
 #define STSPOL_NAME_MAX    253       /* longest mx pattern, "*." included */
 #define STSPOL_EXT_NAME_MAX 32       /* ext-name: 1 + *31 characters */
 
@@ -89,7 +101,9 @@ enum stspol_mode {
 #define STSPOL_WARN_NO_FINAL_EOL     0x20  /* last line has no LF: truncated? */
 #define STSPOL_WARN_EMPTY_LINE       0x40  /* empty/blank lines skipped */
 #define STSPOL_WARN_MX_TRAILING_DOT  0x80  /* "mx: a.example." dot removed */
-#define STSPOL_WARN_ALL              0xff  /* every bit above */
+#define STSPOL_WARN_MX_IP_ADDRESS   0x100  /* "mx: 192.0.2.25" dropped */
+#define STSPOL_WARN_MX_TOO_LONG     0x200  /* label > 63 or name > 253 dropped */
+#define STSPOL_WARN_ALL             0x3ff  /* every bit above */
 
 struct stspol {
 	enum stspol_mode mode;
@@ -98,7 +112,8 @@ struct stspol {
 	unsigned errline;		/* on failure: 1-based line, 0 = whole body */
 	size_t nmx;			/* number of mx patterns, in policy order */
 	uint16_t mx_off[STSPOL_MX_MAX];	/* offsets into names[] */
-	char names[STSPOL_MX_MAX * (STSPOL_NAME_MAX + 1)]; /* NUL-terminated, lowercased */
+	char names[STSPOL_MAX_SIZE];	/* NUL-terminated, lowercased; a
+					 * name is shorter than its line */
 };
 
 /*

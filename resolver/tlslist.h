@@ -79,7 +79,9 @@
 #define TLSLIST_TOKENS_MAX	1000000	/* JSON values: caps cJSON at ~64 MB */
 #define TLSLIST_POLICIES_MAX	100000	/* the real list has 926 */
 #define TLSLIST_ALIASES_MAX	1024
-#define TLSLIST_MX_MAX		128	/* per policy, as stspol.h */
+#define TLSLIST_MX_MAX		128	/* per entry: the list's own bound, sizes
+					 * LISTSTORE_ENTRY_MAX (real entries
+					 * list a few) */
 #define TLSLIST_NAME_MAX	253	/* domain or mx pattern ("*." incl.) */
 #define TLSLIST_AUTHOR_MAX	1024
 #define TLSLIST_TIME_STRLEN	21	/* "YYYY-MM-DDTHH:MM:SSZ" + NUL */

@@ -48,7 +48,7 @@
 #define CR_DNS_TRIES		2
 #define CR_CONNECT_TIMEOUT_MS	10000
 #define CR_FETCH_TIMEOUT_MS	60000	/* RFC 8461 §3.3: one minute */
-#define CR_POSTFIX_MAX		40000	/* 128 patterns of 253 bytes */
+#define CR_POSTFIX_MAX		REPLY_VALUE_MAX	/* every pattern */
 
 struct cr_opts {
 	int		 direct;
@@ -248,7 +248,7 @@ cr_utf8_ok(const char *s)
 static int
 cr_postfix(const struct stspol *p, char *out, size_t outsize)
 {
-	const char *mx[STSPOL_MX_MAX];
+	static const char *mx[STSPOL_MX_MAX];	/* 100 KB: not on the stack */
 	size_t i;
 
 	if (p->mode != STSPOL_MODE_ENFORCE)

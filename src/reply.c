@@ -42,6 +42,9 @@ enum level {
 #define ERR_SPACE	-1
 #define ERR_INVALID	-2
 
+_Static_assert(REPLY_VALUE_MAX <= REPLY_SOCKETMAP_MAX - sizeof("OK ") + 1,
+    "the plain value of any record fits one socketmap reply");
+
 static const struct reply_profile default_profile = {
 	REPLY_PF_SERVERNAME, 0, 0, 0
 };
@@ -89,12 +92,18 @@ reply_domain_ok(const char *d)
 	return 1;
 }
 
-/* Was pattern i already written (an exact duplicate)? */
+/*
+ * Was pattern i already written (an exact duplicate)?  Only among the
+ * first REPLY_DEDUP_MAX, so that a policy with thousands of mx lines
+ * costs a bounded number of comparisons (reply.h).
+ */
 static int
 reply_seen(const char *const *mx, size_t i)
 {
 	size_t j;
 
+	if (i >= REPLY_DEDUP_MAX)
+		return 0;
 	for (j = 0; j < i; j++)
 		if (strcmp(mx[j], mx[i]) == 0)
 			return 1;

@@ -13,7 +13,10 @@
  * The value (smtp_tls_policy_maps, socketmap or tcp_table) is
  *     secure match=<p1>:<p2>:... [servername=hostname] [TLSRPT]
  * with the policy's mx patterns in policy order, "*.x" written as ".x"
- * (Postfix's parent-domain form), exact duplicates dropped.  Postfix
+ * (Postfix's parent-domain form), exact duplicates of one of the first
+ * REPLY_DEDUP_MAX patterns dropped (past those, a repeat is written
+ * again: Postfix takes it, and finding it would cost a comparison with
+ * every earlier pattern, on every lookup).  Postfix
  * checks the certificate name against the MX host name it dialled only
  * with servername=hostname, which needs Postfix 3.4.  Never an empty
  * match=: a policy without mx gets no value.
@@ -61,6 +64,19 @@
  * payload, "OK " included.
  */
 #define REPLY_SOCKETMAP_MAX	100000
+
+/*
+ * The longest value without TLSRPT attributes, NUL included: every
+ * pattern of a record (RECORD_MX_BYTES_MAX counts 1 + len + 1 per
+ * pattern, more than its "len:" here) with "secure match=" and
+ * " servername=hostname".  Less than REPLY_SOCKETMAP_MAX, so every
+ * policy that fits a record gets a socketmap answer that enforces it.
+ */
+#define REPLY_VALUE_MAX		(sizeof("secure match=") - 1 + \
+	RECORD_MX_BYTES_MAX + sizeof(" servername=hostname"))
+
+/* Patterns checked for exact duplicates (see above). */
+#define REPLY_DEDUP_MAX		128
 
 /* What a profile answers and how (mtastsd.conf(5) PROFILES). */
 struct reply_profile {

@@ -39,11 +39,10 @@ struct listen_proto;
 struct lookup_answer;
 
 /*
- * Longest value of the "postfix" profile (tcp_table, JSON): 128 mx
- * patterns of 253 bytes, ":" between, plus "secure match=" and
- * " servername=hostname".
+ * Longest value of the "postfix" profile (tcp_table, JSON): every mx
+ * pattern a record can hold, NUL included (reply.h).
  */
-#define SOCKMAP_VALUE_MAX	33000
+#define SOCKMAP_VALUE_MAX	REPLY_VALUE_MAX
 
 /* Longest value of any profile: Postfix's reply limit less "OK ". */
 #define SOCKMAP_PROFILE_VALUE_MAX	(REPLY_SOCKETMAP_MAX - 3)

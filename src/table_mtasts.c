@@ -57,13 +57,17 @@
 #include "log.h"
 #include "monoclock.h"
 #include "mxres.h"
+#include "record.h"
 #include "relayhost.h"
 #include "tableproc.h"
 #include "tmconf.h"
 
 #define TM_IN_MAX	(TABLEPROC_IMSG_LEN_MAX + 1)
 #define TM_OUT_MAX	4096
-#define TM_PATTERNS_MAX	64	/* policy mx patterns used */
+/* Every pattern a cached policy can have (store/record.h): a pattern
+ * left out could only make a matching MX host look unusable. */
+#define TM_PATTERNS_MAX	RECORD_MX_MAX
+#define TM_NAMES_MAX	RECORD_MX_BYTES_MAX
 #define TM_SERVICES	(TABLEPROC_K_DOMAIN | TABLEPROC_K_RELAYHOST)
 
 /* What the daemon said about a domain. */
@@ -78,7 +82,9 @@ enum tm_verdict {
 struct tm_answer {
 	enum tm_verdict	 v;
 	size_t		 npat;
-	char		 pat[TM_PATTERNS_MAX][DOMKEY_MAX + 1];
+	const char	*pat[TM_PATTERNS_MAX];	/* into names[] */
+	size_t		 used;			/* bytes of names[] */
+	char		 names[TM_NAMES_MAX];	/* NUL-terminated */
 	char		 why[300];
 };
 
@@ -169,8 +175,12 @@ load_conf(struct tmt *t)
 
 /* --- asking the daemon ---------------------------------------------------- */
 
-/* policy_patterns: the "mx" strings of reply.policy. */
-static void
+/*
+ * policy_patterns: the "mx" strings of reply.policy; -1 when they do
+ * not fit, which the daemon never sends (the same record.h limits):
+ * the caller then fails closed rather than use part of the list.
+ */
+static int
 policy_patterns(const cJSON *reply, struct tm_answer *a)
 {
 	const cJSON *pol, *mx, *p;
@@ -179,13 +189,17 @@ policy_patterns(const cJSON *reply, struct tm_answer *a)
 	pol = cJSON_GetObjectItemCaseSensitive(reply, "policy");
 	mx = cJSON_GetObjectItemCaseSensitive(pol, "mx");
 	cJSON_ArrayForEach(p, mx) {
-		if (a->npat >= TM_PATTERNS_MAX)
-			break;
 		if (!cJSON_IsString(p) ||
 		    (len = strlen(p->valuestring)) > DOMKEY_MAX)
 			continue;
-		memcpy(a->pat[a->npat++], p->valuestring, len + 1);
+		if (a->npat == TM_PATTERNS_MAX ||
+		    len + 1 > sizeof(a->names) - a->used)
+			return -1;
+		a->pat[a->npat++] = memcpy(a->names + a->used,
+		    p->valuestring, len + 1);
+		a->used += len + 1;
 	}
+	return 0;
 }
 
 /* parse_answer: the daemon's resolve reply (docs/PROTOCOLS.md). */
@@ -214,7 +228,11 @@ parse_answer(const cJSON *r, struct tm_answer *a)
 	if (strcmp(verdict, "OK") == 0 ||
 	    (mode != NULL && strcmp(mode, "enforce") == 0)) {
 		a->v = TM_POLICY;
-		policy_patterns(r, a);
+		if (policy_patterns(r, a) == -1) {
+			a->v = TM_TEMP;
+			snprintf(a->why, sizeof(a->why), "more mx patterns "
+			    "than a policy can have");
+		}
 	} else if (strcmp(verdict, "TEMP") == 0)
 		a->v = TM_TEMP;
 	else if (strcmp(verdict, "NOTFOUND") == 0)
@@ -259,7 +277,9 @@ ask(struct tmt *t, const char *domain, struct tm_answer *a)
 	cJSON *req, *r = NULL;
 	char err[256];
 
-	memset(a, 0, sizeof(*a));
+	/* Not memset: names[] is 64 KiB, and npat and used bound it. */
+	a->npat = a->used = 0;
+	a->why[0] = '\0';
 	a->v = TM_UNREACHABLE;
 	snprintf(err, sizeof(err), "out of memory");
 	if ((req = request(t, domain)) != NULL &&
@@ -376,9 +396,8 @@ relay_filter(struct tmt *t, const char *domain, const struct tm_answer *a)
 static void
 lookup_relayhost(struct tmt *t, const char *domain, struct tm_reply *out)
 {
-	const char *pats[TM_PATTERNS_MAX];
 	struct tm_answer *a = &t->ans;
-	size_t n, nmatch, i;
+	size_t n, nmatch;
 	unsigned turn;
 	int filter, k;
 
@@ -392,10 +411,8 @@ lookup_relayhost(struct tmt *t, const char *domain, struct tm_reply *out)
 		out->msg = "MX lookup failed";
 		return;
 	}
-	for (i = 0; i < a->npat; i++)
-		pats[i] = a->pat[i];
 	turn = relayhost_turn(&t->turns, domain);
-	if ((k = relayhost_pick(t->mx, n, pats, a->npat, filter, turn,
+	if ((k = relayhost_pick(t->mx, n, a->pat, a->npat, filter, turn,
 	    &nmatch)) == -1) {
 		out->msg = n == 0 ? "no usable MX host" :
 		    "no MX host matches the MTA-STS policy";

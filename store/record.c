@@ -88,6 +88,8 @@ static void		 record_wr_uint(struct record_wr *, uint64_t,
 static void		 record_wr_str(struct record_wr *, const char *,
 			    size_t, size_t);
 static size_t		 record_dec(uint32_t, char *);
+static size_t		 record_canon_len(const struct record_policy *,
+			    enum record_text_form, size_t);
 static void		 record_canon_put(struct record_canon *, const char *,
 			    size_t);
 static void		 record_canon_run(const struct record_policy *,
@@ -194,7 +196,7 @@ static const char *
 record_policy_check(const struct record_policy *p)
 {
 	const char *why, *id = record_s(p->id), *err = record_s(p->last_error);
-	size_t i;
+	size_t i, len, bytes = 0;
 
 	if ((unsigned)p->mode > RECORD_MODE_ENFORCE)
 		return "invalid mode";
@@ -210,13 +212,18 @@ record_policy_check(const struct record_policy *p)
 	for (i = 0; i < p->nmx; i++) {
 		if (p->mx[i] == NULL || p->mx[i][0] == '\0')
 			return "empty mx pattern";
-		if ((why = record_str_check(p->mx[i], strlen(p->mx[i]),
+		if ((why = record_str_check(p->mx[i], len = strlen(p->mx[i]),
 		    RECORD_MX_LEN_MAX, RECORD_ABC_VCHAR, "mx pattern too long",
 		    "invalid character in mx pattern")))
 			return why;
+		if ((bytes += 1 + len + 1) > RECORD_MX_BYTES_MAX)
+			return "mx patterns too long in all";
 	}
 	if ((unsigned)p->text_form > RECORD_TEXT_CRLF)
 		return "invalid text form";
+	if (p->text_form != RECORD_TEXT_STORED &&
+	    record_canon_len(p, p->text_form, bytes) > RECORD_TEXT_MAX)
+		return "text form longer than a policy";
 	/* A text form means "no text here": a text beside it is a bug. */
 	if (p->text_form != RECORD_TEXT_STORED &&
 	    (p->text != NULL || p->text_len > 0))
@@ -384,7 +391,7 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 {
 	struct record_rd r = { buf, buf != NULL ? len : 0, 0, NULL };
 	unsigned mode, form;
-	size_t i;
+	size_t i, n, bytes = 0;
 	int v;
 
 	v = record_rd_head(&r, RECORD_KIND_POLICY, &mode, &form);
@@ -409,9 +416,16 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	out->nmx = (size_t)record_rd_uint(&r, 2);
 	if (r.why == NULL && out->nmx > RECORD_MX_MAX)
 		r.why = "too many mx patterns";
-	for (i = 0; r.why == NULL && i < out->nmx; i++)
+	for (i = 0; r.why == NULL && i < out->nmx; i++) {
 		out->mx[i] = record_rd_str(&r, 1, 1, RECORD_MX_LEN_MAX,
-		    RECORD_ABC_VCHAR, "bad mx pattern length", NULL);
+		    RECORD_ABC_VCHAR, "bad mx pattern length", &n);
+		bytes += 1 + n + 1;
+	}
+	if (r.why == NULL && bytes > RECORD_MX_BYTES_MAX)
+		r.why = "mx patterns too long in all";
+	else if (r.why == NULL && out->text_form != RECORD_TEXT_STORED &&
+	    record_canon_len(out, out->text_form, bytes) > RECORD_TEXT_MAX)
+		r.why = "text form longer than a policy";
 	record_rd_text(&r, out);
 	return record_rd_end(&r, why);
 }
@@ -478,6 +492,25 @@ record_dec(uint32_t v, char *buf)
 		v /= 10;
 	} while (v > 0);
 	return n;
+}
+
+/*
+ * The length of the canonical text of p with the line ends of `form`,
+ * from the encoded size of its mx list (`mxbytes`, 1 + len + 1 per
+ * pattern), so that no pattern is read again; record_canon_run() says
+ * what the text is.  p->mode must be in range.
+ */
+static size_t
+record_canon_len(const struct record_policy *p, enum record_text_form form,
+    size_t mxbytes)
+{
+	size_t eoln = form == RECORD_TEXT_CRLF ? 2 : 1;
+	char num[RECORD_DEC_MAX];
+
+	return sizeof("version: STSv1") - 1 + sizeof("mode: ") - 1 +
+	    strlen(record_mode_str(p->mode)) + sizeof("max_age: ") - 1 +
+	    record_dec(p->max_age, num) + 3 * eoln +
+	    p->nmx * (sizeof("mx: ") - 1 + eoln - 2) + mxbytes;
 }
 
 static void

@@ -61,6 +61,8 @@
  *   "version: STSv1" EOL "mode: " record_mode_str(mode) EOL
  *   for each mx pattern, in record order: "mx: " pattern EOL
  *   "max_age: " max_age (decimal, no leading zeros) EOL
+ * A text form whose rendering would exceed RECORD_TEXT_MAX bytes is
+ * refused (it cannot stand for a policy body).
  * Anything else (another field order, an extension field, a missing or
  * mixed EOL, "max_age: 0604800", a max_age the caller clamped so that
  * the struct's differs from the text's) is stored verbatim: the codec
@@ -70,7 +72,9 @@
  *   id          0..RECORD_ID_MAX ASCII letters and digits (RFC 8461 §3.1)
  *   last_error,
  *   code        0..RECORD_CODE_MAX bytes 0x21-0x7e (e.g. "https-timeout")
- *   mx[i]       1..RECORD_MX_LEN_MAX bytes 0x21-0x7e (e.g. "*.example.net")
+ *   mx[i]       1..RECORD_MX_LEN_MAX bytes 0x21-0x7e (e.g. "*.example.net");
+ *               at most RECORD_MX_MAX of them, RECORD_MX_BYTES_MAX
+ *               encoded bytes in all
  *   text        0..RECORD_TEXT_MAX bytes, anything but NUL (the policy
  *               body as fetched; §3.2 allows UTF-8 in extension values)
  * Integers are stored as given: the codec does not judge times.
@@ -90,29 +94,36 @@
 #define RECORD_VERSION		2	/* newest: policies with a text form */
 #define RECORD_ID_MAX		32	/* RFC 8461 §3.1 sts-id: 1*32 */
 #define RECORD_CODE_MAX		63	/* last_error / code strings */
-#define RECORD_MX_MAX		128	/* mx patterns per policy */
 #define RECORD_MX_LEN_MAX	253	/* RFC 1035 name, "*." included */
 #define RECORD_TEXT_MAX		65536	/* §3.3 suggested policy size cap */
+
+/*
+ * The mx list holds whatever a policy of RECORD_TEXT_MAX bytes can
+ * carry: RFC 8461 sets no limit on the number of mx lines.  The
+ * shortest line, "mx:a" and LF, is 5 bytes (the last needs no LF), and
+ * a pattern's encoding (length byte, pattern, NUL) is never longer
+ * than the line it came from, so the whole encoded list fits in
+ * RECORD_MX_BYTES_MAX.  Records of older versions (at most 128
+ * patterns) are within both limits.
+ */
+#define RECORD_MX_MAX		((RECORD_TEXT_MAX + 1) / 5)
+#define RECORD_MX_BYTES_MAX	RECORD_TEXT_MAX	/* sum of (1 + len + 1) */
 
 /* Largest encoded values: a buffer this big holds any valid record. */
 #define RECORD_POLICY_FIXED	36
 #define RECORD_POLICY_MAX (RECORD_POLICY_FIXED + \
 	(1 + RECORD_ID_MAX + 1) + (1 + RECORD_CODE_MAX + 1) + 2 + \
-	RECORD_MX_MAX * (1 + RECORD_MX_LEN_MAX + 1) + \
-	4 + RECORD_TEXT_MAX + 1)
+	RECORD_MX_BYTES_MAX + 4 + RECORD_TEXT_MAX + 1)
 #define RECORD_NEGATIVE_FIXED	32
 #define RECORD_NEGATIVE_MAX (RECORD_NEGATIVE_FIXED + 1 + RECORD_CODE_MAX + 1)
 
 /*
- * A buffer this big holds any canonical rendering plus its NUL: CRLF
- * line ends, the longest mode name, RECORD_MX_MAX patterns of
- * RECORD_MX_LEN_MAX bytes and the longest max_age.  About 33 KB, less
- * than RECORD_TEXT_MAX, so a rendered text is always a valid text.
+ * A buffer this big holds any canonical rendering plus its NUL: a text
+ * form stands for a text that was canonical, so encode and decode
+ * refuse a text form whose rendering would be longer than
+ * RECORD_TEXT_MAX, and a rendered text is always a valid text.
  */
-#define RECORD_TEXT_RENDER_MAX ((sizeof("version: STSv1\r\n") - 1) + \
-	(sizeof("mode: enforce\r\n") - 1) + \
-	RECORD_MX_MAX * (sizeof("mx: \r\n") - 1 + RECORD_MX_LEN_MAX) + \
-	(sizeof("max_age: 4294967295\r\n") - 1) + 1)
+#define RECORD_TEXT_RENDER_MAX	(RECORD_TEXT_MAX + 1)
 
 /* Policy mode (§5).  Our own enum: store/ does not include resolver/. */
 enum record_mode {

@@ -102,6 +102,36 @@ MX_CASES = [
 ]
 
 
+# RFC 8461 §3.2 sets no limit on the number of "mx" lines (only the body
+# size, §3.3), and "mx: 192.0.2.25" matches sts-policy-mx-value =
+# ["*."] Domain: both are valid policies, and the rest of the policy
+# applies.
+MANY_MX = ["m%d.example" % i for i in range(3000)]
+MANY_BODY = ("version: STSv1\r\nmode: enforce\r\nmax_age: 604800\r\n" +
+             "".join("mx: %s\r\n" % m for m in MANY_MX)).encode()
+IP_BODY = (b"version: STSv1\nmode: enforce\nmx: 192.0.2.25\n"
+           b"mx: mail.example.com\nmax_age: 604800\n")
+IP_WARNING = "mx that is an IP address ignored (never an MX host name)"
+
+
+def check_rfc_classes():
+    check_json(["policy", "check", "--json", "-"], 0, {
+        "valid": True, "version": "STSv1", "mode": "enforce",
+        "max_age": 604800, "mx": MANY_MX, "error": None, "warnings": []},
+        "policy check: 3000 mx lines are valid", stdin=MANY_BODY)
+    check_json(["policy", "check", "--json", "-"], 0, {
+        "valid": True, "version": "STSv1", "mode": "enforce",
+        "max_age": 604800, "mx": ["mail.example.com"], "error": None,
+        "warnings": [IP_WARNING]},
+        "policy check: an IP address mx is dropped with a warning",
+        stdin=IP_BODY)
+    rc, out, _ = run(["policy", "check", "-"], stdin=IP_BODY)
+    ok(rc == 0 and out == (b"valid: version STSv1, mode enforce, "
+                           b"max_age 604800\n  mx: mail.example.com\n"
+                           b"warning: " + IP_WARNING.encode() + b"\n"),
+       "policy check: IP address mx, human output", "got %d %r" % (rc, out))
+
+
 def main():
     if not os.access(MTASTS, os.X_OK):
         print("1..0 # SKIP %s not built" % MTASTS)
@@ -120,6 +150,7 @@ def main():
     check_json(["policy", "check", "--json", "-"], 1, POLICY_CASES[2][3],
                "policy check: 1 MiB on stdin is invalid, not read whole",
                stdin=b"version: STSv1\n" * 70000)
+    check_rfc_classes()
     for pat, host, match in MX_CASES:
         check_json(["mx", "match", "--json", pat, host], 0 if match else 1,
                    {"match": match}, "mx match %s %s" % (pat, host))

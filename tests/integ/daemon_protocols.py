@@ -77,6 +77,10 @@ USER = "nobody"
 ENFORCE_MX = ["mx1.enforce.test", "*.backup.enforce.test"]
 TESTING_MX = ["mx.testing.test"]
 IDN_MX = ["mx.xn--bcher-kva.test"]
+# RFC 8461 §3.2: no limit on mx lines (3,000 short ones fit 64 KiB), and
+# "mx: 192.0.2.25" is a valid ["*."] Domain that no MX host can match.
+MANY_MX = ["m%d.mm.test" % i for i in range(3000)]
+IP_MX = ["192.0.2.25", "mx.ipmx.test"]
 
 
 def value(mx):
@@ -122,6 +126,9 @@ def build_world(w):
                                                     mx=TESTING_MX))
     w.add_domain("none.test", policy=policy_text(mode="none", mx=[]))
     w.add_domain("nopolicy.test")
+    w.add_domain("manymx.test", policy=policy_text(mx=MANY_MX))
+    w.add_domain("ipmx.test", policy=policy_text(mx=IP_MX))
+    w.add_domain("iponly.test", policy=policy_text(mx=IP_MX[:1]))
     w.add_domain("b\u00fccher.test", policy=policy_text(mx=IDN_MX))
     w.add_domain("purge.test", policy=policy_text(mx=["mx.purge.test"]))
     w.add_domain("cold.test", policy=policy_text(mx=["mx.cold.test"]))
@@ -193,6 +200,26 @@ def test_postfix_keys(t, d):
                   "tcp_table/%s %r" % (where, key))
         sm.close()
         tt.close()
+
+
+def test_rfc_classes(t, d):
+    """Valid policies that were once rejected whole (fail-open)."""
+    sm, tt = Client(d), Client(d, tcp=True)
+    t.is_(sm.sockmap("manymx.test"), "OK " + value(MANY_MX),
+          "socketmap: 3000 mx lines, every pattern enforced")
+    r = sm.sockmap("manymx.test", name="postfix-tlsrpt")
+    t.ok(r is not None and r.startswith("OK " + value(MANY_MX)) and
+         len(r) < 100000, "socketmap/tlsrpt: 3000 mx lines within "
+         "Postfix's limit (%d bytes)" % len(r or ""))
+    t.is_(tt.tcp("manymx.test"), "400 reply too large",
+          "tcp_table: 3000 mx lines are over its 4096 bytes: deferred")
+    t.is_(sm.sockmap("ipmx.test"), "OK " + value(IP_MX[1:]),
+          "socketmap: an IP address mx is dropped, the rest enforced")
+    r = sm.sockmap("iponly.test")
+    t.ok(r is not None and r.startswith("TEMP "),
+         "socketmap: enforce with only an IP address mx defers (%r)" % r)
+    sm.close()
+    tt.close()
 
 
 def test_not_domains(t, d):
@@ -823,6 +850,7 @@ def main():
         steps = [
             ("privileges", lambda: test_privileges(t, d)),
             ("postfix keys", lambda: test_postfix_keys(t, d)),
+            ("rfc classes", lambda: test_rfc_classes(t, d)),
             ("not domains", lambda: test_not_domains(t, d)),
             ("json", lambda: test_json(t, d)),
             ("malformed", lambda: test_malformed(t, d)),

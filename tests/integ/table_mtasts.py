@@ -56,6 +56,8 @@ K_ALIAS, K_DOMAIN, K_CREDENTIALS, K_RELAYHOST = 0x1, 0x2, 0x4, 0x200
 SIZE_T = "Q" if struct.calcsize("N") == 8 else "I"
 
 ENFORCE_MX = ["mx1.enforce.test", "*.backup.enforce.test"]
+# RFC 8461 sets no limit on mx lines: every pattern counts, the last too.
+MANY_MX = ["m%d.mm.test" % i for i in range(3000)]
 
 
 # ------------------------------------------------------------ the world
@@ -77,10 +79,12 @@ def build_world(w):
         w.add_domain(cold, policy=policy_text(mx=["mx." + cold]))
     w.add_domain("hang.test")
     w.dns_fault("hang.test", "hang")
+    w.add_domain("manymx.test", policy=policy_text(mx=MANY_MX),
+                 mx=[(10, MANY_MX[-1]), (20, "mx.elsewhere.test")])
 
 
 WARM = ["enforce.test", "testing.test", "none.test", "nopolicy.test",
-        "nomx.test", "mismatch.test"]
+        "nomx.test", "mismatch.test", "manymx.test"]
 
 
 # ---------------------------------------------------------- the "smtpd"
@@ -334,6 +338,10 @@ def test_text_services(t, w, conf):
     t.is_(x.lookup("relayhost", "mismatch.test"),
           "error|no MX host matches the MTA-STS policy",
           "text: relayhost, no MX matches the policy: error")
+    got = [x.lookup("relayhost", "manymx.test") for _ in range(2)]
+    t.is_(got, ["found|smtp+tls://%s:25" % MANY_MX[-1]] * 2,
+          "text: relayhost, 3000 mx patterns: the MX matching the last "
+          "one, never the other")
     t0 = time.monotonic()
     got = x.lookup("relayhost", "hang.test")
     el = time.monotonic() - t0

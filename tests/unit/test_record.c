@@ -31,7 +31,13 @@
 static char id32[RECORD_ID_MAX + 2], code63[RECORD_CODE_MAX + 2];
 static char mx253[RECORD_MX_LEN_MAX + 2];
 static char text_max[RECORD_TEXT_MAX + 2];
-static const char *mx_full[RECORD_MX_MAX + 1];
+/* Patterns whose encoding fills RECORD_MX_BYTES_MAX exactly. */
+#define MX_FULL_MAX	300
+#define MX_ALL		((size_t)-1)	/* nmx_src: every one of mx_full */
+static const char *mx_full[MX_FULL_MAX];
+static size_t mx_full_n;
+/* RECORD_MX_MAX + 1 one-letter patterns. */
+static const char *mx_many[RECORD_MX_MAX + 1];
 
 static const char *mx_two[] = { "mx1.example.com", "*.example.net" };
 
@@ -47,6 +53,25 @@ dup_exact(const void *p, size_t n)
 	return q;
 }
 
+static void
+fill(char *s, size_t n, char c)
+{
+	memset(s, c, n);
+	s[n] = '\0';
+}
+
+/* Why encoding p fails; NULL when it does not. */
+static const char *
+pol_encode_why(const struct record_policy *p)
+{
+	static uint8_t out[RECORD_POLICY_MAX];
+	const char *why = NULL;
+
+	if (record_policy_encode(p, out, sizeof(out), &why) >= 0)
+		return NULL;
+	return why;
+}
+
 /* ---- policy round trips ---- */
 
 struct pol_case {
@@ -54,6 +79,7 @@ struct pol_case {
 	struct record_policy p;
 	size_t		 nmx_src;	/* mx from mx_full when > 0 */
 	int		 use_text_max;
+	int		 many;		/* mx from mx_many (p.nmx of them) */
 };
 
 static const struct pol_case pol_cases[] = {
@@ -61,24 +87,29 @@ static const struct pol_case pol_cases[] = {
 	    1700003600, 0, 0, "20160831085700Z", "", 2,
 	    { "mx1.example.com", "*.example.net" },
 	    "version: STSv1\r\nmode: enforce\r\n", 31, RECORD_TEXT_STORED },
-	    0, 0 },
+	    0, 0, 0 },
 	{ "testing with failure state", { RECORD_MODE_TESTING, 86400,
 	    1700000000, 1700000100, 1700000900, 3, "abc", "https-timeout", 1,
-	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED }, 0, 0 },
+	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED }, 0, 0, 0 },
 	{ "mode none, no mx, empty text", { RECORD_MODE_NONE, 0, 5, 5, 0, 0,
-	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED }, 0, 0 },
+	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED }, 0, 0, 0 },
 	{ "NULL id/error/text read as empty", { RECORD_MODE_NONE, 1, 0, 0, 0,
-	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED }, 0, 0 },
+	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED }, 0, 0, 0 },
 	{ "extreme integers", { RECORD_MODE_ENFORCE, UINT32_MAX, INT64_MIN,
 	    INT64_MAX, -1, UINT32_MAX, "Z", "e", 1, { "a" }, "t", 1,
-	    RECORD_TEXT_STORED }, 0, 0 },
+	    RECORD_TEXT_STORED }, 0, 0, 0 },
 	{ "UTF-8 and CRLF in text", { RECORD_MODE_TESTING, 3600, 1, 2, 3, 4,
 	    "id", "c", 1, { "*.b.c" },
 	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22, RECORD_TEXT_STORED },
-	    0, 0 },
+	    0, 0, 0 },
 	{ "every limit at its maximum", { RECORD_MODE_ENFORCE, 31557600, 1,
-	    2, 3, 4, id32, code63, RECORD_MX_MAX, { NULL }, text_max,
-	    RECORD_TEXT_MAX, RECORD_TEXT_STORED }, RECORD_MX_MAX, 1 },
+	    2, 3, 4, id32, code63, 0, { NULL }, text_max,
+	    RECORD_TEXT_MAX, RECORD_TEXT_STORED }, MX_ALL, 1, 0 },
+	/* RFC 8461 sets no limit on mx lines: the most a 64 KiB body can
+	 * hold ("mx:a" and LF each), far past the 128 of version 1. */
+	{ "RECORD_MX_MAX one-letter patterns", { RECORD_MODE_ENFORCE, 86400,
+	    1, 2, 3, 4, "id", "", RECORD_MX_MAX, { NULL }, NULL, 0,
+	    RECORD_TEXT_STORED }, 0, 0, 1 },
 };
 
 static int
@@ -136,8 +167,12 @@ test_pol_roundtrip(const struct pol_case *c)
 	size_t i;
 
 	p = c->p;
-	for (i = 0; i < c->nmx_src; i++)
+	if (c->nmx_src == MX_ALL)
+		p.nmx = mx_full_n;
+	for (i = 0; i < c->nmx_src && i < mx_full_n; i++)
 		p.mx[i] = mx_full[i];
+	for (i = 0; c->many && i < p.nmx; i++)
+		p.mx[i] = mx_many[i];
 	n = record_policy_encode(&p, out, sizeof(out), &why);
 	if (!tap_ok(n > 0 && (size_t)n == record_policy_size(&p) &&
 	    why == NULL, "policy round trip: %s: encode", c->name)) {
@@ -506,16 +541,29 @@ test_render(void)
 	static struct record_policy p, d;
 	char small[8];
 	const char *t;
-	size_t i, len = 1;
+	size_t len = 1;
 	ssize_t n;
 
+	static char last[RECORD_MX_LEN_MAX + 2];
+	size_t rem;
+
+	/*
+	 * The longest rendering a record may have: RECORD_TEXT_MAX bytes.
+	 * Fixed lines with CRLF: "version: STSv1", "mode: enforce" and
+	 * "max_age: 4294967295", 52 bytes; then "mx: " pattern CRLF, 259
+	 * bytes for a 253-byte pattern, and one shorter pattern to end on
+	 * exactly RECORD_TEXT_MAX.
+	 */
 	memset(&p, 0, sizeof(p));
 	p.mode = RECORD_MODE_ENFORCE;
 	p.max_age = UINT32_MAX;
-	p.nmx = RECORD_MX_MAX;
-	for (i = 0; i < RECORD_MX_MAX; i++)
-		p.mx[i] = mx253;
+	for (rem = RECORD_TEXT_MAX - 52; rem >= 259 + 7; rem -= 259)
+		p.mx[p.nmx++] = mx253;
+	fill(last, rem - 6, 'l');
+	p.mx[p.nmx++] = last;
 	p.text_form = RECORD_TEXT_CRLF;
+	tap_is_str(pol_encode_why(&p), NULL, "render: a text form of "
+	    "RECORD_TEXT_MAX bytes is a valid record");
 	t = record_policy_text(&p, big, RECORD_TEXT_RENDER_MAX, &len);
 	tap_ok(t == big && len == RECORD_TEXT_RENDER_MAX - 1 &&
 	    strlen(big) == len, "render: the largest text fills "
@@ -531,6 +579,21 @@ test_render(void)
 	    record_policy_decode(out, (size_t)n, &d, NULL) == 0 &&
 	    (t = record_policy_text(&d, big, sizeof(big), &len)) != NULL &&
 	    len == p.text_len, "render: the largest text is kept as a form");
+	/* One byte more: no policy body that long could have been it. */
+	fill(last, rem - 5, 'l');
+	p.text = NULL;
+	p.text_len = 0;
+	p.text_form = RECORD_TEXT_CRLF;
+	tap_is_str(pol_encode_why(&p), "text form longer than a policy",
+	    "render: a text form of RECORD_TEXT_MAX + 1 bytes is refused");
+	p.text_form = RECORD_TEXT_LF;
+	n = record_policy_encode(&p, out, sizeof(out), NULL);
+	if (n > 0)
+		out[3] = RECORD_TEXT_CRLF;	/* the same record, CRLF */
+	tap_ok(n > 0 && record_policy_decode(out, (size_t)n, &d, &t) == -1 &&
+	    strcmp(t, "text form longer than a policy") == 0,
+	    "render: decode refuses it too");
+	p.text_form = RECORD_TEXT_STORED;
 	p.text = "abc";
 	p.text_len = 3;
 	tap_ok(record_policy_text(&p, NULL, 0, &len) == p.text && len == 3,
@@ -745,7 +808,9 @@ static const struct patch_case patch_cases[] = {
 	    "bad error code length" },
 	{ "error code with a space", A_ERR, 1, 1, { ' ' },
 	    "invalid character in string" },
-	{ "mx count 129", A_NMX, 0, 2, { 129, 0 }, "too many mx patterns" },
+	{ "mx count RECORD_MX_MAX + 1", A_NMX, 0, 2,
+	    { (RECORD_MX_MAX + 1) & 0xff, (RECORD_MX_MAX + 1) >> 8 },
+	    "too many mx patterns" },
 	{ "mx count 0xffff", A_NMX, 0, 2, { 0xff, 0xff },
 	    "too many mx patterns" },
 	{ "mx count 3 (one more than present)", A_NMX, 0, 1, { 3 },
@@ -934,13 +999,24 @@ test_max_sizes(void)
 
 	p.id = id32;
 	p.last_error = code63;
-	p.nmx = RECORD_MX_MAX;
-	for (i = 0; i < RECORD_MX_MAX; i++)
-		p.mx[i] = mx253;
+	p.nmx = mx_full_n;
+	for (i = 0; i < mx_full_n; i++)
+		p.mx[i] = mx_full[i];
 	p.text = text_max;
 	p.text_len = RECORD_TEXT_MAX;
 	tap_is_int((intmax_t)record_policy_size(&p), RECORD_POLICY_MAX,
 	    "largest policy is RECORD_POLICY_MAX bytes");
+	/* One byte more of mx, or one pattern more, is refused. */
+	p.mx[p.nmx++] = "a";
+	tap_is_str(pol_encode_why(&p), "mx patterns too long in all",
+	    "RECORD_MX_BYTES_MAX + 3 bytes of mx refused");
+	p.text = NULL;
+	p.text_len = 0;
+	for (i = 0; i < RECORD_MX_MAX; i++)
+		p.mx[i] = mx_many[i];
+	p.nmx = RECORD_MX_MAX + 1;	/* refused before mx[] is read */
+	tap_is_str(pol_encode_why(&p), "too many mx patterns",
+	    "RECORD_MX_MAX + 1 patterns refused");
 	tap_is_int((intmax_t)record_negative_size(&n), RECORD_NEGATIVE_MAX,
 	    "largest negative entry is RECORD_NEGATIVE_MAX bytes");
 }
@@ -958,19 +1034,18 @@ test_strs(void)
 	    "record_reason_str(-1)");
 }
 
-static void
-fill(char *s, size_t n, char c)
-{
-	memset(s, c, n);
-	s[n] = '\0';
-}
 
-/* The long strings and the 129 mx patterns used by the tables. */
+/*
+ * The long strings; mx_full: mx_two, then patterns of up to 253 bytes
+ * until their encoding (1 + len + 1 each) is RECORD_MX_BYTES_MAX;
+ * mx_many: one-letter patterns.
+ */
 static void
 setup_strings(void)
 {
-	static char mxs[RECORD_MX_MAX + 1][RECORD_MX_LEN_MAX + 1];
-	size_t i;
+	static char mxs[MX_FULL_MAX][RECORD_MX_LEN_MAX + 1];
+	static char letters[26][2];
+	size_t i, len, rem = RECORD_MX_BYTES_MAX;
 
 	fill(id32, RECORD_ID_MAX, 'a');
 	fill(id33, RECORD_ID_MAX + 1, 'a');
@@ -980,13 +1055,26 @@ setup_strings(void)
 	fill(mx254, RECORD_MX_LEN_MAX + 1, 'm');
 	fill(text_max, RECORD_TEXT_MAX + 1, 't');
 	text_max[RECORD_TEXT_MAX] = '\0';
-	for (i = 0; i <= RECORD_MX_MAX; i++) {
-		memcpy(mxs[i], mx253, sizeof(mxs[i]));
+	for (i = 0; i < 2; i++) {
+		mx_full[i] = mx_two[i];
+		rem -= strlen(mx_two[i]) + 2;
+	}
+	for (; rem > 0 && i < MX_FULL_MAX; i++) {
+		len = rem - 2 < RECORD_MX_LEN_MAX ? rem - 2 : RECORD_MX_LEN_MAX;
+		if (rem - (len + 2) > 0 && rem - (len + 2) < 3)
+			len -= 3;	/* leave room for one more pattern */
+		fill(mxs[i], len, 'm');
 		mxs[i][0] = (char)('!' + i % 90);
 		mx_full[i] = mxs[i];
+		rem -= len + 2;
 	}
-	mx_full[0] = mx_two[0];
-	mx_full[1] = mx_two[1];
+	mx_full_n = i;
+	for (i = 0; i < 26; i++) {
+		letters[i][0] = (char)('a' + i);
+		letters[i][1] = '\0';
+	}
+	for (i = 0; i <= RECORD_MX_MAX; i++)
+		mx_many[i] = letters[i % 26];
 }
 
 int

@@ -88,7 +88,7 @@ static const struct reply_case cases[] = {
 static int
 reply_of(const struct stspol *p, char *out, size_t size)
 {
-	const char *mx[STSPOL_MX_MAX];
+	static const char *mx[STSPOL_MX_MAX];
 	size_t i;
 
 	if (p == NULL)
@@ -143,6 +143,7 @@ run_case(const struct reply_case *c, struct stspol *p)
 }
 
 /* 128 patterns of 253 bytes: fits in 40000 bytes, not in 4000. */
+#define LONG_N	128
 static void
 run_many(struct stspol *p)
 {
@@ -156,14 +157,14 @@ run_many(struct stspol *p)
 	    "version: STSv1\nmode: enforce\nmax_age: 86400\n");
 	memset(tld, 'z', 63);
 	tld[63] = '\0';
-	for (i = 0; i < STSPOL_MX_MAX; i++) {
+	for (i = 0; i < LONG_N; i++) {
 		/* 61 + 1 + 63 + 1 + 63 + 1 + 63 = 253 bytes, all distinct */
 		snprintf(label, sizeof(label), "%03zu%058d", i, 0);
 		off += (size_t)snprintf(body + off, sizeof(body) - off,
 		    "mx: %s.%063d.%063d.%s\n", label, 0, 0, tld);
 	}
 	if (!tap_ok(stspol_parse(body, off, p, NULL) == 0 &&
-	    p->nmx == STSPOL_MX_MAX, "128 long patterns parse"))
+	    p->nmx == LONG_N, "128 long patterns parse"))
 		return;
 	r = reply_of(p, out, sizeof(out));
 	tap_is_int(r, (int)(strlen("secure match=") + 128 * 253 + 127 +
@@ -348,18 +349,17 @@ long_policy(char (*names)[254], const char **mx, size_t n, char *body,
 static void
 run_large(void)
 {
-	static char names[RECORD_MX_MAX][254], body[STSPOL_MAX_SIZE];
+	static char names[LONG_N][254], body[STSPOL_MAX_SIZE];
 	static char out[REPLY_SOCKETMAP_MAX - 3 + 1], big[200000];
-	static const char *mx[RECORD_MX_MAX];
+	static const char *mx[LONG_N];
 	struct reply_profile prof = { PF(3, 10, 0), 1, 0, 0 };
 	struct reply_policy pol = { REPLY_MTASTS, "example.com", mx,
-	    RECORD_MX_MAX, body, 0 };
+	    LONG_N, body, 0 };
 	enum reply_fit fit;
 	size_t off, i;
 	int r;
 
-	pol.text_len = long_policy(names, mx, RECORD_MX_MAX, body,
-	    sizeof(body));
+	pol.text_len = long_policy(names, mx, LONG_N, body, sizeof(body));
 	r = reply_postfix_profile(&prof, &pol, big, sizeof(big), &fit);
 	tap_ok(r > (int)sizeof(out), "128 long patterns: the full value "
 	    "is over Postfix's limit (%d bytes)", r);
@@ -384,6 +384,101 @@ run_large(void)
 	r = reply_postfix_profile(&prof, &pol, out, sizeof(out), &fit);
 	tap_ok(r > 0 && fit == REPLY_FIT_NO_STRINGS, "64 KiB of short lines: "
 	    "answered without policy_string (%d bytes, fit %d)", r, fit);
+}
+
+/*
+ * RFC 8461 §3.2 sets no limit on mx lines, so a policy may have
+ * thousands.  parse_body: body[0..len) parsed into *p, its patterns
+ * into mx[] as a cached record would give them.
+ */
+static int
+parse_body(const char *body, size_t len, struct stspol *p, const char **mx)
+{
+	size_t i;
+
+	if (stspol_parse(body, len, p, NULL) != 0)
+		return -1;
+	for (i = 0; i < p->nmx; i++)
+		mx[i] = stspol_mx(p, i);
+	return 0;
+}
+
+static size_t
+count_char(const char *s, char c)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == c;
+	return n;
+}
+
+/* 3,000 short mx lines, the TLSRPT profile: what still fits 100,000. */
+static void
+run_thousands(struct stspol *p)
+{
+	static char body[STSPOL_MAX_SIZE], out[REPLY_SOCKETMAP_MAX - 3 + 1];
+	static const char *mx[STSPOL_MX_MAX];
+	struct reply_profile prof = { PF(3, 10, 5), 1, 0, 0 };
+	struct reply_policy pol = { REPLY_MTASTS, "example.com", mx, 0,
+	    body, 0 };
+	enum reply_fit fit;
+	size_t off, i;
+	int r;
+
+	off = (size_t)snprintf(body, sizeof(body), "version: STSv1\n"
+	    "mode: enforce\nmax_age: 86400\n");
+	for (i = 0; i < 3000; i++)
+		off += (size_t)snprintf(body + off, sizeof(body) - off,
+		    "mx: m%zu.example\n", i);
+	if (!tap_ok(parse_body(body, off, p, mx) == 0 && p->nmx == 3000,
+	    "3000 mx lines: a valid policy (%zu bytes)", off))
+		return;
+	pol.nmx = p->nmx;
+	pol.text_len = off;
+	r = reply_postfix_profile(&prof, &pol, out, sizeof(out), &fit);
+	tap_ok(r > 0 && (size_t)r < sizeof(out) && fit == REPLY_FIT_NO_TLSRPT,
+	    "3000 mx lines: the TLSRPT value is too large, the plain one is "
+	    "answered (%d bytes, fit %d)", r, fit);
+	tap_ok(r > 0 && count_char(out, ':') == 2999 &&
+	    strstr(out, ":m2999.example servername=hostname") != NULL,
+	    "3000 mx lines: every pattern is in match=");
+}
+
+/*
+ * The most patterns a 64 KiB body holds, and the longest patterns that
+ * fill one: the plain value fits REPLY_VALUE_MAX, so the "postfix"
+ * profile and tcp_table's buffer answer them all.
+ */
+#define ZS	"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
+
+static void
+run_fullest(struct stspol *p)
+{
+	static char body[STSPOL_MAX_SIZE], out[REPLY_VALUE_MAX];
+	static const char *mx[STSPOL_MX_MAX];
+	size_t off, i;
+	int r;
+
+	off = (size_t)snprintf(body, sizeof(body), "version:STSv1\n"
+	    "mode:enforce\nmax_age:86400\n");
+	for (i = 0; off + 5 <= sizeof(body); i++, off += 5)
+		memcpy(body + off, i % 2 ? "mx:b\n" : "mx:a\n", 5);
+	r = parse_body(body, off, p, mx) == 0 ?
+	    reply_postfix(mx, p->nmx, out, sizeof(out)) : -1;
+	tap_ok(p->nmx > 13000 && r > 0 && strcmp(out, "secure match=a:b servername=hostname") != 0 &&
+	    count_char(out, ':') == p->nmx - REPLY_DEDUP_MAX + 1,
+	    "%zu one-letter mx lines: answered; repeats dropped among the "
+	    "first %d", p->nmx, REPLY_DEDUP_MAX);
+	off = (size_t)snprintf(body, sizeof(body), "version: STSv1\n"
+	    "mode: enforce\nmax_age: 86400\n");
+	for (i = 0; off + 258 <= sizeof(body); i++)
+		off += (size_t)snprintf(body + off, sizeof(body) - off,
+		    "mx: %05zu%056d.%063d.%063d.%.63s\n", i, 0, 0, 0, ZS);
+	r = parse_body(body, off, p, mx) == 0 && p->nmx == i ?
+	    reply_postfix(mx, p->nmx, out, sizeof(out)) : -1;
+	tap_ok(r > 60000, "%zu mx lines of 253 bytes: answered within "
+	    "REPLY_VALUE_MAX (%d bytes)", i, r);
 }
 
 /* --- which policies a profile answers ---------------------------------- */
@@ -508,6 +603,8 @@ main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i], p);
 	run_many(p);
+	run_thousands(p);
+	run_fullest(p);
 	tap_is_int(reply_of(NULL, out, sizeof(out)), -1, "no patterns");
 	tap_is_int(reply_of(p, out, 0), -1, "zero-size buffer");
 	free(p);

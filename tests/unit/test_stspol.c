@@ -38,6 +38,8 @@
 #define W_EOL	STSPOL_WARN_NO_FINAL_EOL
 #define W_EMPTY	STSPOL_WARN_EMPTY_LINE
 #define W_DOT	STSPOL_WARN_MX_TRAILING_DOT
+#define W_IP	STSPOL_WARN_MX_IP_ADDRESS
+#define W_LONG	STSPOL_WARN_MX_TOO_LONG
 
 #define GENBUF	(STSPOL_MAX_SIZE + 1024)
 
@@ -72,6 +74,38 @@ gen_mx(char *buf, size_t cap, int count)
 
 static size_t gen_mx128(char *b, size_t c) { return gen_mx(b, c, 128); }
 static size_t gen_mx129(char *b, size_t c) { return gen_mx(b, c, 129); }
+
+/* 3,000 short mx lines: a 48 KB body. */
+static size_t
+gen_mx3000(char *buf, size_t cap)
+{
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(buf, cap, "%s", HDR);
+	for (i = 0; i < 3000; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "mx: m%d.example\n", i);
+	return n;
+}
+
+/*
+ * The most mx lines a body can hold (§3.2 sets no limit on them; §3.3
+ * suggests 64 KB for the body): HDR, then "mx:a" lines, the last one's
+ * name grown to fill exactly STSPOL_MAX_SIZE bytes.
+ */
+static size_t
+gen_fill(char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "%s", HDR);
+
+	for (; n + 5 <= STSPOL_MAX_SIZE; n += 5)
+		memcpy(buf + n, "mx:a\n", 5);
+	for (; n < STSPOL_MAX_SIZE; n++) {
+		buf[n - 1] = 'a';
+		buf[n] = '\n';
+	}
+	return n;
+}
 
 /* A valid policy padded with one extension line to exactly `total`. */
 static size_t
@@ -353,26 +387,57 @@ static const struct pcase cases[] = {
 	  .errline = 4, .why = "invalid mx: invalid character" },
 	{ "mx two names on one line", HDR "mx: a.example b.example\n",
 	  .rc = -1, .errline = 4, .why = "invalid mx: invalid character" },
-	{ "mx IPv4 address", HDR "mx: 192.0.2.1\n", .rc = -1, .errline = 4,
-	  .why = "invalid mx: IP address, not a host name" },
+	/*
+	 * §3.2: sts-policy-mx-value = ["*."] Domain, RFC 5321 Domain =
+	 * sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str]:
+	 * "192.0.2.1" is a Domain, and "Parsers MUST accept [...] policy
+	 * files which are syntactically valid".  It can never name an MX
+	 * host: dropped with a warning, the rest of the policy applies.
+	 */
+	{ "mx IPv4 address only: valid, no pattern", HDR "mx: 192.0.2.1\n",
+	  .mode = ENF, .max_age = 86400, .warnings = W_IP, .mx = "" },
+	{ "mx IPv4 address among names", HDR "mx: 192.0.2.25\n"
+	  "mx: mail.example.com\nmx: 198.51.100.7.\n", .mode = ENF,
+	  .max_age = 86400, .warnings = W_IP | W_DOT,
+	  .mx = "mail.example.com" },
+	{ "mx *. before an address", HDR "mx: *.192.0.2.1\n" MX1,
+	  .mode = ENF, .max_age = 86400, .warnings = W_IP,
+	  .mx = "mail.example.com" },
+	{ "mx numeric labels, name last", HDR "mx: 25.0.2.192.example\n",
+	  .mode = ENF, .max_age = 86400, .mx = "25.0.2.192.example" },
+	{ "mx address in testing mode", "version: STSv1\nmode: testing\n"
+	  "max_age: 86400\nmx: 192.0.2.1\n", .mode = TST, .max_age = 86400,
+	  .warnings = W_IP, .mx = "" },
+	{ "mx address in none mode", "version: STSv1\nmode: none\n"
+	  "max_age: 86400\nmx: 192.0.2.1\n", .mode = STSPOL_MODE_NONE,
+	  .max_age = 86400, .warnings = W_IP, .mx = "" },
+	{ "mx address and a bad mx", HDR "mx: 192.0.2.1\nmx: a_b.example\n",
+	  .rc = -1, .errline = 5, .why = "invalid mx: invalid character" },
 	{ "mx address literal", HDR "mx: [192.0.2.1]\n", .rc = -1,
 	  .errline = 4, .why = "invalid mx: invalid character" },
 	{ "mx label 63", .gen = gen_l63, .mode = ENF, .max_age = 86400,
 	  .nmx = 1 },
-	{ "mx label 64", .gen = gen_l64, .rc = -1, .errline = 4,
-	  .why = "invalid mx: label longer than 63" },
+	/* RFC 5321's Domain has no length limit; DNS names do (RFC 1035
+	 * §2.3.4), so such a value can match no MX host: dropped. */
+	{ "mx label 64", .gen = gen_l64, .mode = ENF, .max_age = 86400,
+	  .warnings = W_LONG, .mx = "" },
 	{ "mx name 253", .gen = gen_n253, .mode = ENF, .max_age = 86400,
 	  .nmx = 1 },
-	{ "mx name 254", .gen = gen_n254, .rc = -1, .errline = 4,
-	  .why = "invalid mx: longer than 253 characters" },
+	{ "mx name 254", .gen = gen_n254, .mode = ENF, .max_age = 86400,
+	  .warnings = W_LONG, .mx = "" },
 	{ "mx *. + 251 = 253", .gen = gen_w253, .mode = ENF,
 	  .max_age = 86400, .nmx = 1 },
-	{ "mx *. + 252 = 254", .gen = gen_w254, .rc = -1, .errline = 4,
-	  .why = "invalid mx: longer than 253 characters" },
+	{ "mx *. + 252 = 254", .gen = gen_w254, .mode = ENF,
+	  .max_age = 86400, .warnings = W_LONG, .mx = "" },
 	{ "128 mx lines", .gen = gen_mx128, .mode = ENF, .max_age = 86400,
 	  .nmx = 128 },
-	{ "129 mx lines", .gen = gen_mx129, .rc = -1, .errline = 132,
-	  .why = "too many mx entries" },
+	/* §3.2 sets no limit on mx lines; only the body size bounds them. */
+	{ "129 mx lines", .gen = gen_mx129, .mode = ENF, .max_age = 86400,
+	  .nmx = 129 },
+	{ "3000 mx lines", .gen = gen_mx3000, .mode = ENF, .max_age = 86400,
+	  .nmx = 3000 },
+	{ "64 KiB of mx lines", .gen = gen_fill, .mode = ENF,
+	  .max_age = 86400, .nmx = (STSPOL_MAX_SIZE - sizeof(HDR) + 1) / 5 },
 
 	/* Size, NUL, CR, truncation. */
 	{ "exactly 64 KiB", .gen = gen_64k, .mode = ENF, .max_age = 86400,
