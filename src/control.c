@@ -227,7 +227,7 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 {
 	struct listen_env *env = listen_conn_env(c);
 	char value[SOCKMAP_VALUE_MAX], detail[256];
-	enum sockmap_verdict v;
+	enum verdict v;
 	cJSON *o;
 
 	if (ans->status == LOOKUP_TEMP) {
@@ -256,8 +256,8 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 		jsonout_add_str(o, "error", ans->error);
 		cJSON_AddStringToObject(o, "detail",
 		    ans->detail != NULL ? ans->detail : "");
-		jsonout_add_str(o, "postfix", v == SOCKMAP_OK ? value : NULL);
-		cJSON_AddStringToObject(o, "verdict", sockmap_verdict_str(v));
+		jsonout_add_str(o, "postfix", v == VERDICT_OK ? value : NULL);
+		cJSON_AddStringToObject(o, "verdict", verdict_str(v));
 	}
 	send_json(c, o);
 	listen_done(c, ans->status == LOOKUP_POLICY ? STATS_POLICY :

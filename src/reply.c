@@ -18,6 +18,8 @@
  * detail (reply.h), because an answer that still enforces the policy
  * beats a temporary failure that defers all mail for the domain.
  */
+#include <sys/types.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -356,4 +358,73 @@ reply_version_format(unsigned v, char *out, size_t outsize)
 	else
 		snprintf(out, outsize, "%u.%u", v / 10000, v / 100 % 100);
 	return out;
+}
+
+static const char hexdigits[] = "0123456789ABCDEF";
+
+/* --- tcp_table's %XX codec ------------------------------------------------ */
+
+/* Postfix's hex_quote(): '%', ISSPACE and !ISPRINT (C locale). */
+static int
+needs_quote(unsigned char ch)
+{
+	return ch == '%' || ch <= ' ' || ch >= 0x7f;
+}
+
+ssize_t
+reply_tcp_quote(const char *in, size_t len, char *out, size_t outsize)
+{
+	size_t i, o = 0;
+	unsigned char ch;
+
+	for (i = 0; i < len; i++) {
+		ch = (unsigned char)in[i];
+		if (o + (needs_quote(ch) ? 3 : 1) >= outsize)
+			return -1;
+		if (!needs_quote(ch)) {
+			out[o++] = (char)ch;
+			continue;
+		}
+		out[o++] = '%';
+		out[o++] = hexdigits[ch >> 4];
+		out[o++] = hexdigits[ch & 0x0f];
+	}
+	if (o >= outsize)
+		return -1;
+	out[o] = '\0';
+	return (ssize_t)o;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t
+reply_tcp_unquote(const char *in, size_t len, char *out)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] != '%') {
+			out[o++] = in[i];
+			continue;
+		}
+		if (i + 2 >= len)
+			return -1;
+		if ((hi = hex_value(in[i + 1])) == -1 ||
+		    (lo = hex_value(in[i + 2])) == -1)
+			return -1;
+		out[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	return (ssize_t)o;
 }

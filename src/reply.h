@@ -38,11 +38,15 @@
  * STARTTLS list policies get no TLSRPT attributes: they are not STS
  * policies.
  *
+ * Also the %XX codec of Postfix's tcp_table (reply_tcp_quote/unquote).
+ *
  * Version gates, as numbers REPLY_PF(major, minor, patch): socketmap
  * 2.10, servername= 3.4, the TLSRPT attributes and "{ }" 3.10.
  */
 #ifndef REPLY_H
 #define REPLY_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 
@@ -153,5 +157,22 @@ int reply_version_parse(const char *s, unsigned *v, const char **rest);
 /* reply_version_format: v as "3.10" or "3.10.5" (patch 0 left out) in
  * out (at least REPLY_PF_STRLEN bytes); returns out. */
 char *reply_version_format(unsigned v, char *out, size_t outsize);
+
+/*
+ * reply_tcp_quote: Postfix's hex_quote() of in[0..len) into out
+ * (outsize bytes, NUL-terminated), as tcp_table values are sent: "%",
+ * white space and every byte that is not printable ASCII become %XX
+ * (upper case).  Returns the length, or -1 if it does not fit.
+ */
+ssize_t reply_tcp_quote(const char *in, size_t len, char *out,
+    size_t outsize);
+
+/*
+ * reply_tcp_unquote: decode %XX (any case) in in[0..len) into out (at
+ * least len bytes; not NUL-terminated, may then contain NUL), as
+ * Postfix's hex_unquote() does to a tcp_table key.  Returns the
+ * decoded length, or -1 for a "%" not followed by two hex digits.
+ */
+ssize_t reply_tcp_unquote(const char *in, size_t len, char *out);
 
 #endif /* REPLY_H */

@@ -25,28 +25,15 @@
 #include "record.h"
 #include "reply.h"
 #include "sockmap.h"
+#include "verdict.h"
 
 /* The reply before framing: verb, space, value. */
 #define SOCKMAP_REPLY_MAX	NETSTRING_MAX_REPLY
 #define SOCKMAP_WIRE_MAX	(SOCKMAP_REPLY_MAX + NETSTRING_DIGITS_MAX + 2)
 
-static const char *const verdict_names[] = {
-	[SOCKMAP_OK] = "OK",
-	[SOCKMAP_NOTFOUND] = "NOTFOUND",
-	[SOCKMAP_TEMP] = "TEMP",
-};
-
-const char *
-sockmap_verdict_str(enum sockmap_verdict v)
-{
-	if ((unsigned)v > SOCKMAP_TEMP)
-		return "invalid";
-	return verdict_names[v];
-}
-
 /* log_fit: a value that left TLSRPT attributes out to fit (reply.h). */
 static void
-log_fit(const struct lookup_answer *ans, enum reply_fit fit, int len)
+log_fit(const struct lookup_answer *ans, enum reply_fit fit, const char *out)
 {
 	static struct log_rl rl;
 	char esc[LOG_ESCAPE_MAX];
@@ -54,86 +41,37 @@ log_fit(const struct lookup_answer *ans, enum reply_fit fit, int len)
 	if (fit == REPLY_FIT_FULL || !log_rl_allow(&rl))
 		return;
 	log_warnx("%s: policy too large for one Postfix reply of %d bytes: "
-	    "answered without %s (%d bytes)",
+	    "answered without %s (%zu bytes)",
 	    log_escape(ans->domain, strlen(ans->domain), esc, sizeof(esc)),
 	    REPLY_SOCKETMAP_MAX, fit == REPLY_FIT_NO_STRINGS ?
-	    "the policy_string attributes" : "the TLSRPT attributes", len);
+	    "the policy_string attributes" : "the TLSRPT attributes",
+	    strlen(out));
 }
 
-/*
- * policy_text: the body for TLSRPT's policy_string attributes, rendered
- * when the cache keeps it as a text form (store/record.h).  The buffer
- * is static (loop thread only; the reply is built before it is reused).
- */
-static void
-policy_text(const struct record_policy *p, struct reply_policy *pol)
-{
-	static char buf[RECORD_TEXT_RENDER_MAX];
-
-	if ((pol->text = record_policy_text(p, buf, sizeof(buf),
-	    &pol->text_len)) == NULL)
-		pol->text_len = 0;
-}
-
-/* policy_verdict: LOOKUP_POLICY: OK when the profile answers it. */
-static enum sockmap_verdict
-policy_verdict(const struct lookup_answer *ans,
-    const struct reply_profile *prof, char *out, size_t outsize)
-{
-	const struct record_policy *p = ans->policy;
-	struct reply_policy pol;
-	enum reply_fit fit;
-	char esc[LOG_ESCAPE_MAX];
-	int len;
-
-	if (p == NULL) {
-		snprintf(out, outsize, "policy-missing");
-		return SOCKMAP_TEMP;
-	}
-	pol.origin = ans->source == LOOKUP_SRC_LIST ? REPLY_LIST :
-	    REPLY_MTASTS;
-	if (!reply_answers(prof, pol.origin, p->mode))
-		return SOCKMAP_NOTFOUND;
-	pol.domain = ans->domain;
-	pol.mx = p->mx;
-	pol.nmx = p->nmx;
-	pol.text = NULL;
-	pol.text_len = 0;
-	if (prof->tlsrpt)	/* the plain profiles never print the text */
-		policy_text(p, &pol);
-	if ((len = reply_postfix_profile(prof, &pol, out, outsize,
-	    &fit)) >= 0) {
-		log_fit(ans, fit, len);
-		return SOCKMAP_OK;
-	}
-	log_warnx("%s: enforced policy cannot be written as a Postfix "
-	    "policy (%zu mx patterns): answering TEMP",
-	    log_escape(ans->domain, strlen(ans->domain), esc, sizeof(esc)),
-	    p->nmx);
-	snprintf(out, outsize, "policy-unusable");
-	return SOCKMAP_TEMP;
-}
-
-enum sockmap_verdict
+enum verdict
 sockmap_verdict_profile(const struct lookup_answer *ans,
     const struct reply_profile *prof, char *out, size_t outsize)
 {
-	if (outsize > 0)
-		out[0] = '\0';
-	switch (ans->status) {
-	case LOOKUP_POLICY:
-		return policy_verdict(ans, prof, out, outsize);
-	case LOOKUP_NONE:
-		return SOCKMAP_NOTFOUND;
-	case LOOKUP_TEMP:
-	default:
-		snprintf(out, outsize, "%s", ans->error != NULL &&
-		    ans->error[0] != '\0' ? ans->error : "lookup-failed");
-		return SOCKMAP_TEMP;
-	}
+	/* Loop thread only; the value is built before it is reused. */
+	static char text[RECORD_TEXT_RENDER_MAX];
+	char esc[LOG_ESCAPE_MAX];
+	enum reply_fit fit;
+	enum verdict v;
+
+	v = verdict_profile(ans, prof, text, sizeof(text), out, outsize,
+	    &fit);
+	if (v == VERDICT_OK)
+		log_fit(ans, fit, out);
+	else if (v == VERDICT_TEMP && ans->status == LOOKUP_POLICY &&
+	    ans->policy != NULL)
+		log_warnx("%s: enforced policy cannot be written as a Postfix "
+		    "policy (%zu mx patterns): answering TEMP",
+		    log_escape(ans->domain, strlen(ans->domain), esc,
+		    sizeof(esc)), ans->policy->nmx);
+	return v;
 }
 
-enum sockmap_verdict
+enum verdict
 sockmap_verdict(const struct lookup_answer *ans, const struct conf *conf,
     char *out, size_t outsize)
 {
@@ -142,7 +80,7 @@ sockmap_verdict(const struct lookup_answer *ans, const struct conf *conf,
 	/* "postfix" always exists: conf_profile() cannot fail here. */
 	if (conf_profile(conf, "postfix", strlen("postfix"), &prof) == -1) {
 		snprintf(out, outsize, "no-profile");
-		return SOCKMAP_TEMP;
+		return VERDICT_TEMP;
 	}
 	return sockmap_verdict_profile(ans, &prof, out, outsize);
 }
@@ -187,7 +125,7 @@ answer(struct listen_conn *c, const struct lookup_answer *ans,
 	static char value[SOCKMAP_PROFILE_VALUE_MAX + 1];
 	const struct conf *conf = listen_conn_env(c)->conf;
 	struct reply_profile prof;
-	enum sockmap_verdict v = SOCKMAP_TEMP;
+	enum verdict v = VERDICT_TEMP;
 
 	/* The name was valid at request time; a reload keeps both names. */
 	if (conf_profile(conf, profile, strlen(profile), &prof) == 0)
@@ -195,13 +133,13 @@ answer(struct listen_conn *c, const struct lookup_answer *ans,
 	else
 		snprintf(value, sizeof(value), "no-profile");
 	switch (v) {
-	case SOCKMAP_OK:
+	case VERDICT_OK:
 		send_reply(c, "OK", value);
 		break;
-	case SOCKMAP_NOTFOUND:
+	case VERDICT_NOTFOUND:
 		send_reply(c, "NOTFOUND", "");
 		break;
-	case SOCKMAP_TEMP:
+	case VERDICT_TEMP:
 		send_reply(c, "TEMP", value);
 		break;
 	}

@@ -5,8 +5,9 @@
 /*
  * sockmap.h: the Postfix socketmap protocol on the lookup socket
  * (Postfix socketmap_table(5), docs/PROTOCOLS.md, docs/DESIGN.md §Postfix),
- * and the one place where a lookup answer becomes a Postfix verdict
- * (shared with tcptable.c).
+ * and the daemon's side of the Postfix verdict (verdict.h): the
+ * configured profile, the scratch buffer and the logging, shared with
+ * tcptable.c and control.c.
  *
  * Request: one netstring "<len>:<name> <key>," of at most
  * NETSTRING_MAX_QUERY payload bytes (Postfix's socketmap_max_query_size);
@@ -33,6 +34,7 @@
 #include <stddef.h>
 
 #include "reply.h"
+#include "verdict.h"
 
 struct conf;
 struct listen_proto;
@@ -47,38 +49,24 @@ struct lookup_answer;
 /* Longest value of any profile: Postfix's reply limit less "OK ". */
 #define SOCKMAP_PROFILE_VALUE_MAX	(REPLY_SOCKETMAP_MAX - 3)
 
-enum sockmap_verdict {
-	SOCKMAP_OK = 0,		/* out: the policy value for Postfix */
-	SOCKMAP_NOTFOUND,	/* out: "" */
-	SOCKMAP_TEMP		/* out: a short reason (a code) */
-};
-
 /*
- * sockmap_verdict_profile: what Postfix should get for `ans` under
- * `prof` (docs/DESIGN.md §Postfix): a policy the profile answers
- * (reply_answers(): enforce; testing with enforce_testing; STARTTLS
- * list policies, source LOOKUP_SRC_LIST, only with list_policies) gives
- * OK and reply_postfix_profile()'s value; any other policy, no policy
- * and not-a-domain give NOTFOUND; a local failure, or a policy that
- * cannot be written as a Postfix value, gives TEMP (deferring is the
- * safe choice: NOTFOUND would silently downgrade TLS).  A value that
- * had to leave TLSRPT attributes out to fit is logged (rate-limited)
- * and still answered.  out: outsize bytes, NUL-terminated; give it
- * SOCKMAP_PROFILE_VALUE_MAX + 1 bytes, or SOCKMAP_VALUE_MAX for a
- * profile without TLSRPT.
+ * sockmap_verdict_profile: verdict_profile() for the loop thread (a
+ * static buffer renders the policy text), logging (rate-limited) a
+ * value that had to leave TLSRPT attributes out to fit, and a policy
+ * that could not be written at all.  out: outsize bytes,
+ * NUL-terminated; give it SOCKMAP_PROFILE_VALUE_MAX + 1 bytes, or
+ * SOCKMAP_VALUE_MAX for a profile without TLSRPT.
  */
-enum sockmap_verdict sockmap_verdict_profile(const struct lookup_answer *ans,
-    const struct reply_profile *prof, char *out, size_t outsize);
+enum verdict	 sockmap_verdict_profile(const struct lookup_answer *ans,
+		    const struct reply_profile *prof, char *out,
+		    size_t outsize);
 
 /*
  * sockmap_verdict: sockmap_verdict_profile() with conf's "postfix"
  * profile, the one of tcp_table and JSON answers.
  */
-enum sockmap_verdict sockmap_verdict(const struct lookup_answer *ans,
-    const struct conf *conf, char *out, size_t outsize);
-
-/* sockmap_verdict_str: "OK", "NOTFOUND", "TEMP". */
-const char	*sockmap_verdict_str(enum sockmap_verdict v);
+enum verdict	 sockmap_verdict(const struct lookup_answer *ans,
+		    const struct conf *conf, char *out, size_t outsize);
 
 /* sockmap_proto: the protocol for listen_start() (static). */
 const struct listen_proto *sockmap_proto(void);

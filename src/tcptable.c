@@ -20,77 +20,12 @@
 #include "listen.h"
 #include "log.h"
 #include "lookup.h"
+#include "reply.h"
 #include "sockmap.h"
 #include "tcptable.h"
+#include "verdict.h"
 
 #define NOT_FOUND	"500 not found\n"
-
-static const char hexdigits[] = "0123456789ABCDEF";
-
-/* Postfix's hex_quote(): '%', ISSPACE and !ISPRINT (C locale). */
-static int
-needs_quote(unsigned char ch)
-{
-	return ch == '%' || ch <= ' ' || ch >= 0x7f;
-}
-
-ssize_t
-tcptable_quote(const char *in, size_t len, char *out, size_t outsize)
-{
-	size_t i, o = 0;
-	unsigned char ch;
-
-	for (i = 0; i < len; i++) {
-		ch = (unsigned char)in[i];
-		if (o + (needs_quote(ch) ? 3 : 1) >= outsize)
-			return -1;
-		if (!needs_quote(ch)) {
-			out[o++] = (char)ch;
-			continue;
-		}
-		out[o++] = '%';
-		out[o++] = hexdigits[ch >> 4];
-		out[o++] = hexdigits[ch & 0x0f];
-	}
-	if (o >= outsize)
-		return -1;
-	out[o] = '\0';
-	return (ssize_t)o;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-ssize_t
-tcptable_unquote(const char *in, size_t len, char *out)
-{
-	size_t i, o = 0;
-	int hi, lo;
-
-	for (i = 0; i < len; i++) {
-		if (in[i] != '%') {
-			out[o++] = in[i];
-			continue;
-		}
-		if (i + 2 >= len)
-			return -1;
-		if ((hi = hexval(in[i + 1])) == -1 ||
-		    (lo = hexval(in[i + 2])) == -1)
-			return -1;
-		out[o++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	return (ssize_t)o;
-}
 
 /* send_line: "<code> <text>\n"; text is quoted when `quote`. */
 static void
@@ -103,7 +38,7 @@ send_line(struct listen_conn *c, const char *code, const char *text,
 
 	len = snprintf(line, sizeof(line), "%s ", code);
 	if (quote)
-		n = tcptable_quote(text, strlen(text), line + len,
+		n = reply_tcp_quote(text, strlen(text), line + len,
 		    sizeof(line) - (size_t)len);
 	else
 		n = snprintf(line + len, sizeof(line) - (size_t)len, "%s",
@@ -127,13 +62,13 @@ on_answer(struct listen_conn *c, const struct lookup_answer *ans)
 
 	switch (sockmap_verdict(ans, conf, value,
 	    sizeof(value))) {
-	case SOCKMAP_OK:
+	case VERDICT_OK:
 		send_line(c, "200", value, 1);
 		break;
-	case SOCKMAP_NOTFOUND:
+	case VERDICT_NOTFOUND:
 		listen_reply(c, NOT_FOUND, strlen(NOT_FOUND));
 		break;
-	case SOCKMAP_TEMP:
+	case VERDICT_TEMP:
 		send_line(c, "400", value, 1);
 		break;
 	}
@@ -150,7 +85,7 @@ get(struct listen_conn *c, const char *qkey, size_t qlen)
 	const char *why;
 	ssize_t klen;
 
-	if ((klen = tcptable_unquote(qkey, qlen, key)) < 0) {
+	if ((klen = reply_tcp_unquote(qkey, qlen, key)) < 0) {
 		send_line(c, "400", "malformed %XX encoding", 0);
 		listen_done(c, STATS_ERROR);
 		return;

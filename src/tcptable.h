@@ -9,16 +9,16 @@
  * Request: one line "get <key>\n", at most TCPTABLE_LINE_MAX bytes
  * before the newline, the key %XX-encoded.  Replies, one line each:
  *   "200 <value>\n"   enforced policy; value %XX-encoded as Postfix's
- *                     hex_quote() does: "%", white space and every byte
- *                     that is not printable ASCII become %XX (upper
- *                     case); the whole line is at most
- *                     TCPTABLE_REPLY_MAX bytes (dict_tcp's limit)
+ *                     hex_quote() does (reply_tcp_quote()); the whole
+ *                     line is at most TCPTABLE_REPLY_MAX bytes
+ *                     (dict_tcp's limit)
  *   "500 not found\n" no policy, testing/none, not a mail domain
  *   "400 <reason>\n"  temporary failure (Postfix defers), malformed
  *                     request, or a command other than "get"
  * A line longer than TCPTABLE_LINE_MAX gets "400 request too long" and
  * the connection is closed.  The verdict is sockmap_verdict()'s, so
- * both Postfix protocols always agree.  Idle connections are closed
+ * both Postfix protocols always agree.  The key is decoded with
+ * reply_tcp_unquote().  Idle connections are closed
  * after client_idle_timeout (Postfix reconnects; tcp_table clients are
  * not told apart from other line clients).
  *
@@ -27,28 +27,10 @@
 #ifndef TCPTABLE_H
 #define TCPTABLE_H
 
-#include <stddef.h>
-#include <sys/types.h>
-
 struct listen_proto;
 
 #define TCPTABLE_LINE_MAX	10000	/* request bytes before "\n" */
 #define TCPTABLE_REPLY_MAX	4096	/* dict_tcp.c DICT_TCP_MAXLEN */
-
-/*
- * tcptable_quote: hex_quote() in[0..len) into out (outsize bytes,
- * NUL-terminated).  Returns the length, or -1 if it does not fit.
- */
-ssize_t		 tcptable_quote(const char *in, size_t len, char *out,
-		    size_t outsize);
-
-/*
- * tcptable_unquote: decode %XX (any case) in in[0..len) into out
- * (at least len bytes; not NUL-terminated, may then contain NUL).
- * Returns the decoded length, or -1 for a "%" not followed by two hex
- * digits (as hex_unquote()).
- */
-ssize_t		 tcptable_unquote(const char *in, size_t len, char *out);
 
 /* tcptable_proto: the protocol for listen_start() (static). */
 const struct listen_proto *tcptable_proto(void);

@@ -591,6 +591,98 @@ run_versions(void)
 	tap_is_int(reply_version_parse(NULL, &v, NULL), -1, "version NULL");
 }
 
+/* --- tcp_table's %XX codec ---------------------------------------------- */
+
+/* Postfix's hex_quote(): "%", white space and non-printable bytes. */
+static const struct {
+	const char	*in;
+	size_t		 len;		/* 0: strlen */
+	size_t		 outsize;	/* 0: a large buffer */
+	const char	*want;		/* NULL: -1 */
+} qcases[] = {
+	{ "secure match=a.example:.b.example servername=hostname", 0, 0,
+	    "secure%20match=a.example:.b.example%20servername=hostname" },
+	{ "", 0, 0, "" },
+	{ "100%", 0, 0, "100%25" },
+	{ "a\tb\nc\r", 0, 0, "a%09b%0Ac%0D" },
+	{ "\x7f\x80\xff", 0, 0, "%7F%80%FF" },
+	{ "{ policy_string = x }", 0, 0, "{%20policy_string%20=%20x%20}" },
+	{ "a\0b", 3, 0, "a%00b" },
+	{ "abc", 0, 4, "abc" },
+	{ "abc", 0, 3, NULL },
+	{ " ", 0, 4, "%20" },
+	{ " ", 0, 3, NULL },
+	{ "x", 0, 0, "x" },
+};
+
+/* hex_unquote(): %XX in any case, anything else as it is. */
+static const struct {
+	const char	*in;
+	const char	*want;		/* NULL: -1 */
+	size_t		 wantlen;	/* 0: strlen(want) */
+} ucases[] = {
+	{ "example.com", "example.com", 0 },
+	{ "Example%2ECOM", "Example.COM", 0 },
+	{ "%2e%2E", "..", 0 },
+	{ "a%00b", "a\0b", 3 },
+	{ "%41%42%43", "ABC", 0 },
+	{ "", "", 0 },
+	{ "100%", NULL, 0 },
+	{ "100%2", NULL, 0 },
+	{ "%G0", NULL, 0 },
+	{ "%0G", NULL, 0 },
+	{ "a%%41", NULL, 0 },
+	{ "%", NULL, 0 },
+	{ "%ff", "\xff", 0 },
+};
+
+static void
+run_codec(void)
+{
+	char out[256], name[96];
+	size_t i, len;
+	ssize_t n;
+
+	for (i = 0; i < sizeof(qcases) / sizeof(qcases[0]); i++) {
+		len = qcases[i].len ? qcases[i].len : strlen(qcases[i].in);
+		n = reply_tcp_quote(qcases[i].in, len, out,
+		    qcases[i].outsize ? qcases[i].outsize : sizeof(out));
+		snprintf(name, sizeof(name), "tcp quote %zu", i);
+		if (qcases[i].want == NULL)
+			tap_is_int(n, -1, name);
+		else if (tap_is_int(n, (intmax_t)strlen(qcases[i].want), name))
+			tap_is_str(out, qcases[i].want, name);
+	}
+	for (i = 0; i < sizeof(ucases) / sizeof(ucases[0]); i++) {
+		n = reply_tcp_unquote(ucases[i].in, strlen(ucases[i].in), out);
+		snprintf(name, sizeof(name), "tcp unquote \"%s\"",
+		    ucases[i].in);
+		if (ucases[i].want == NULL) {
+			tap_is_int(n, -1, name);
+			continue;
+		}
+		len = ucases[i].wantlen ? ucases[i].wantlen :
+		    strlen(ucases[i].want);
+		tap_ok(n == (ssize_t)len && memcmp(out, ucases[i].want,
+		    len) == 0, "%s", name);
+	}
+	/* Every byte survives quote then unquote. */
+	n = 0;
+	for (i = 0; i < 256; i += 64) {
+		char in[64], q[3 * 64 + 1], back[64];
+		size_t k;
+		ssize_t m;
+
+		for (k = 0; k < 64; k++)
+			in[k] = (char)(i + k);
+		m = reply_tcp_quote(in, 64, q, sizeof(q));
+		if (m < 0 || reply_tcp_unquote(q, (size_t)m, back) != 64 ||
+		    memcmp(in, back, 64) != 0)
+			n++;
+	}
+	tap_is_int(n, 0, "tcp quote then unquote gives every byte back");
+}
+
 int
 main(void)
 {
@@ -611,6 +703,7 @@ main(void)
 	for (i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++)
 		run_profile_case(&pcases[i]);
 	run_large();
+	run_codec();
 	run_answers();
 	run_versions();
 	return tap_done();
