@@ -592,9 +592,9 @@ parse_aliases(struct pctx *c, const cJSON *root)
 	return 0;
 }
 
-/* resolve_alias: {"policy-alias": name}; a dangling name is fatal. */
+/* follow_alias: {"policy-alias": name}; a dangling name is fatal. */
 static int
-resolve_alias(struct pctx *c, const cJSON *ref, struct tlslist_policy *p)
+follow_alias(struct pctx *c, const cJSON *ref, struct tlslist_policy *p)
 {
 	const struct tlslist_policy *a = NULL;
 	struct tlslist_policy key;
@@ -638,7 +638,7 @@ parse_entry(struct pctx *c, const cJSON *it, struct tlslist_policy *p)
 	if ((p->domain = arena_strdup(c->list, norm)) == NULL)
 		return fail(c, "out of memory");
 	if ((ref = get_unique(c, it, "policy-alias", &dup)) != NULL)
-		return resolve_alias(c, ref, p);
+		return follow_alias(c, ref, p);
 	return dup ? -1 : parse_def(c, it, p);
 }
 

@@ -206,9 +206,9 @@ req_domain(struct listen_conn *c, const cJSON *req, char *dom)
 
 /* --- resolve ------------------------------------------------------------- */
 
-/* resolve_policy: the policy fields of a resolve reply. */
+/* add_policy_fields: the policy fields of a resolve reply. */
 static void
-resolve_policy(cJSON *o, const struct lookup_answer *ans)
+add_policy_fields(cJSON *o, const struct lookup_answer *ans)
 {
 	int have = ans->status == LOOKUP_POLICY && ans->policy != NULL;
 
@@ -252,7 +252,7 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 		    ans->source == LOOKUP_SRC_NEGATIVE);
 		cJSON_AddStringToObject(o, "origin",
 		    lookup_source_str(ans->source));
-		resolve_policy(o, ans);
+		add_policy_fields(o, ans);
 		jsonout_add_str(o, "error", ans->error);
 		cJSON_AddStringToObject(o, "detail",
 		    ans->detail != NULL ? ans->detail : "");
@@ -304,7 +304,7 @@ op_resolve(struct listen_conn *c, const cJSON *req)
 /* --- stats --------------------------------------------------------------- */
 
 static cJSON *
-stats_lookups(const struct stats *st)
+lookups_obj(const struct stats *st)
 {
 	cJSON *o, *p;
 	int i, j;
@@ -323,7 +323,7 @@ stats_lookups(const struct stats *st)
 }
 
 static cJSON *
-stats_service(const struct lookup_stats *ls)
+service_obj(const struct lookup_stats *ls)
 {
 	cJSON *o, *f;
 	int e;
@@ -385,8 +385,8 @@ op_stats(struct listen_conn *c, const cJSON *req)
 			cJSON_AddNumberToObject(conns, "idle_closed",
 			    (double)st->conns_idle_closed);
 		}
-		cJSON_AddItemToObject(o, "lookups", stats_lookups(st));
-		cJSON_AddItemToObject(o, "service", stats_service(&ls));
+		cJSON_AddItemToObject(o, "lookups", lookups_obj(st));
+		cJSON_AddItemToObject(o, "service", service_obj(&ls));
 	}
 	send_json(c, o);
 	listen_done(c, NOT_COUNTED);
@@ -394,7 +394,7 @@ op_stats(struct listen_conn *c, const cJSON *req)
 
 /* --- cache.list ---------------------------------------------------------- */
 
-struct list_state {
+struct cachelist_state {
 	struct listen_conn *c;
 	enum cache_db	 db;		/* POLICY, then NEGATIVE */
 	char		 last[CACHE_KEY_MAX + 1]; /* "" = from the start */
@@ -403,10 +403,10 @@ struct list_state {
 	int64_t		 now;
 };
 
-/* list_line: one entry as a JSON line. */
+/* cachelist_entry: one entry as a JSON line. */
 static cJSON *
-list_entry(const struct list_state *ls, const char *key, const void *val,
-    size_t len)
+cachelist_entry(const struct cachelist_state *ls, const char *key,
+    const void *val, size_t len)
 {
 	struct record_policy p;
 	struct record_negative n;
@@ -441,32 +441,32 @@ list_entry(const struct list_state *ls, const char *key, const void *val,
 	return o;
 }
 
-/* list_one: cache_iter callback; returns 1 to end the batch. */
+/* cachelist_one: cache_iter callback; returns 1 to end the batch. */
 static int
-list_one(const char *key, const void *val, size_t len, void *arg)
+cachelist_one(const char *key, const void *val, size_t len, void *arg)
 {
-	struct list_state *ls = arg;
+	struct cachelist_state *ls = arg;
 
 	if (ls->last[0] != '\0' && strcmp(key, ls->last) <= 0)
 		return 0;
-	send_json(ls->c, list_entry(ls, key, val, len));
+	send_json(ls->c, cachelist_entry(ls, key, val, len));
 	snprintf(ls->last, sizeof(ls->last), "%s", key);
 	ls->count++;
 	return ++ls->batch >= CONTROL_LIST_BATCH ||
 	    listen_queued(ls->c) >= CONTROL_LIST_BYTES;
 }
 
-/* list_more: the next batch (listen_stream callback). */
+/* cachelist_more: the next batch (listen_stream callback). */
 static void
-list_more(struct listen_conn *c, void *arg)
+cachelist_more(struct listen_conn *c, void *arg)
 {
-	struct list_state *ls = arg;
+	struct cachelist_state *ls = arg;
 	const char *err = NULL;
 	char detail[160];
 	cJSON *o;
 
 	for (ls->batch = 0; ls->db <= CACHE_DB_NEGATIVE; ls->db++) {
-		if (cache_iter(listen_conn_env(c)->cache, ls->db, list_one,
+		if (cache_iter(listen_conn_env(c)->cache, ls->db, cachelist_one,
 		    ls, &err) != CACHE_OK) {
 			snprintf(detail, sizeof(detail), "cache: %s",
 			    err != NULL ? err : "error");
@@ -490,7 +490,7 @@ list_more(struct listen_conn *c, void *arg)
 static void
 op_cache_list(struct listen_conn *c, const cJSON *req)
 {
-	struct list_state *ls;
+	struct cachelist_state *ls;
 
 	(void)req;
 	if ((ls = calloc(1, sizeof(*ls))) == NULL) {
@@ -500,8 +500,8 @@ op_cache_list(struct listen_conn *c, const cJSON *req)
 	ls->c = c;
 	ls->db = CACHE_DB_POLICY;
 	ls->now = lookup_now(listen_conn_env(c)->lookup);
-	listen_stream(c, list_more, ls, free);
-	list_more(c, ls);
+	listen_stream(c, cachelist_more, ls, free);
+	cachelist_more(c, ls);
 }
 
 /* --- cache.show, cache.purge, cache.flush -------------------------------- */
@@ -591,7 +591,7 @@ op_show(struct listen_conn *c, const cJSON *req, show_fill *fill)
 }
 
 static int
-cache_show_fill(struct listen_conn *c, const char *dom, cJSON *o,
+show_cache_entry(struct listen_conn *c, const char *dom, cJSON *o,
     const char **err)
 {
 	struct cache *cache = listen_conn_env(c)->cache;
@@ -603,7 +603,7 @@ cache_show_fill(struct listen_conn *c, const char *dom, cJSON *o,
 static void
 op_cache_show(struct listen_conn *c, const cJSON *req)
 {
-	op_show(c, req, cache_show_fill);
+	op_show(c, req, show_cache_entry);
 }
 
 struct purge {
@@ -710,7 +710,7 @@ add_time_or_null(cJSON *o, const char *k, int have, int64_t t)
 }
 
 static cJSON *
-list_last(const struct listupd_status *st)
+starttls_last(const struct listupd_status *st)
 {
 	cJSON *o;
 
@@ -725,9 +725,9 @@ list_last(const struct listupd_status *st)
 	return o;
 }
 
-/* list_installed: the installed list's fields (null when none). */
+/* starttls_installed: the installed list's fields (null when none). */
 static void
-list_installed(cJSON *o, const struct listupd_status *st)
+starttls_installed(cJSON *o, const struct listupd_status *st)
 {
 	const struct liststore_meta *m = &st->meta;
 	int have = st->installed;
@@ -759,7 +759,7 @@ op_list_status(struct listen_conn *c, const cJSON *req)
 		cJSON_AddBoolToObject(o, "in_force", st.enabled &&
 		    st.installed && !st.expired);
 		cJSON_AddBoolToObject(o, "expired", st.installed && st.expired);
-		list_installed(o, &st);
+		starttls_installed(o, &st);
 		cJSON_AddBoolToObject(o, "enforce_testing", st.enforce_testing);
 		jsonout_add_str(o, "url", st.url[0] != '\0' ? st.url : NULL);
 		cJSON_AddNumberToObject(o, "interval", (double)st.interval);
@@ -767,7 +767,8 @@ op_list_status(struct listen_conn *c, const cJSON *req)
 		add_time_or_null(o, "next_update", st.next_update != 0,
 		    st.next_update);
 		if (st.last_attempt != 0)
-			cJSON_AddItemToObject(o, "last_attempt", list_last(&st));
+			cJSON_AddItemToObject(o, "last_attempt",
+			    starttls_last(&st));
 		else
 			cJSON_AddNullToObject(o, "last_attempt");
 		add_time_or_null(o, "last_success", st.last_success != 0,
@@ -779,22 +780,22 @@ op_list_status(struct listen_conn *c, const cJSON *req)
 }
 
 /* A connection waiting for list.update (listen_stream state). */
-struct list_wait {
+struct update_wait {
 	struct listen_conn	*c;
 	struct listupd_req	*req;	/* NULL once answered */
 };
 
 static void
-list_wait_more(struct listen_conn *c, void *arg)
+update_wait_more(struct listen_conn *c, void *arg)
 {
 	(void)c;
 	(void)arg;		/* nothing to send until the update ends */
 }
 
 static void
-list_wait_free(void *arg)
+update_wait_free(void *arg)
 {
-	struct list_wait *w = arg;
+	struct update_wait *w = arg;
 
 	listupd_cancel(w->req);	/* the connection went away first */
 	free(w);
@@ -803,7 +804,7 @@ list_wait_free(void *arg)
 static void
 on_list_updated(const struct listupd_result *res, void *arg)
 {
-	struct list_wait *w = arg;
+	struct update_wait *w = arg;
 	int ok = listupd_outcome_ok(res->outcome);
 	cJSON *o;
 
@@ -826,7 +827,7 @@ op_list_update(struct listen_conn *c, const cJSON *req)
 {
 	const cJSON *u = field(req, "url");
 	const char *why = NULL;
-	struct list_wait *w;
+	struct update_wait *w;
 
 	if (u != NULL && (!cJSON_IsString(u) || u->valuestring == NULL)) {
 		fail(c, "bad-request", "url: expected a string", NOT_COUNTED);
@@ -850,12 +851,12 @@ op_list_update(struct listen_conn *c, const cJSON *req)
 		return;
 	}
 	log_info("list.update (%s) requested", listen_conn_peer(c));
-	listen_stream(c, list_wait_more, w, list_wait_free);
+	listen_stream(c, update_wait_more, w, update_wait_free);
 }
 
-/* list_show_entry: the entry's fields into o; 0, or -1 (cache error). */
+/* show_list_entry: the entry's fields into o; 0, or -1 (cache error). */
 static int
-list_show_entry(struct listen_conn *c, const char *dom, cJSON *o,
+show_list_entry(struct listen_conn *c, const char *dom, cJSON *o,
     const char **err)
 {
 	struct listupd_status st;
@@ -891,7 +892,7 @@ list_show_entry(struct listen_conn *c, const char *dom, cJSON *o,
 static void
 op_list_show(struct listen_conn *c, const cJSON *req)
 {
-	op_show(c, req, list_show_entry);
+	op_show(c, req, show_list_entry);
 }
 
 /* --- test.clock (mtastsd -T only) ---------------------------------------- */

@@ -166,9 +166,12 @@ lu_rand(struct listupd *lu)
 	return x ^ (x >> 31);
 }
 
-/* lu_fail: the job's outcome (the first one set wins). */
+/*
+ * lu_outcome: record the job's outcome, success or failure, with its
+ * detail; the first one recorded wins.
+ */
 static void __attribute__((format(printf, 3, 4)))
-lu_fail(struct lu_job *job, enum listupd_outcome o, const char *fmt, ...)
+lu_outcome(struct lu_job *job, enum listupd_outcome o, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -355,18 +358,18 @@ lu_read_file(struct lu_job *job, const char *path, size_t max, char **out,
 	FILE *fp;
 
 	if ((fp = fopen(path, "rb")) == NULL) {
-		lu_fail(job, LISTUPD_FETCH_FAILED, "%s: %s", path,
+		lu_outcome(job, LISTUPD_FETCH_FAILED, "%s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	if ((buf = malloc(max + 1)) == NULL) {
 		fclose(fp);
-		lu_fail(job, LISTUPD_ERROR, "out of memory");
+		lu_outcome(job, LISTUPD_ERROR, "out of memory");
 		return -1;
 	}
 	n = fread(buf, 1, max + 1, fp);
 	if (ferror(fp) || n > max) {
-		lu_fail(job, LISTUPD_FETCH_FAILED, "%s: %s", path,
+		lu_outcome(job, LISTUPD_FETCH_FAILED, "%s: %s", path,
 		    ferror(fp) ? "read error" : "file too large");
 		free(buf);
 		fclose(fp);
@@ -387,7 +390,7 @@ lu_start_bundled(struct lu_job *job)
 	job->phase = LU_NET;
 	job->done = 1;
 	if (snprintf(sig, sizeof(sig), "%s.asc", file) >= (int)sizeof(sig))
-		lu_fail(job, LISTUPD_FETCH_FAILED, "%s: name too long",
+		lu_outcome(job, LISTUPD_FETCH_FAILED, "%s: name too long",
 		    file);
 	else if (lu_read_file(job, file, LISTUPD_JSON_MAX, &job->json,
 	    &job->jlen) == 0)
@@ -406,7 +409,7 @@ lu_on_fetched(struct listfetch_result *res, void *arg)
 
 	job->lf = NULL;
 	if (!res->ok)
-		lu_fail(job, LISTUPD_FETCH_FAILED, "%s", res->detail);
+		lu_outcome(job, LISTUPD_FETCH_FAILED, "%s", res->detail);
 	else {
 		job->json = res->data;
 		job->jlen = res->dlen;
@@ -430,7 +433,7 @@ lu_start_url(struct lu_job *job)
 	job->phase = LU_NET;
 	if ((job->lf = listfetch_start(job->lu->base, &fc, job->source,
 	    lu_on_fetched, job, err, sizeof(err))) == NULL) {
-		lu_fail(job, LISTUPD_ERROR, "%s", err);
+		lu_outcome(job, LISTUPD_ERROR, "%s", err);
 		job->done = 1;
 		lu_step_soon(job);
 	}
@@ -449,17 +452,17 @@ lu_tmpdir(struct lu_job *job, char *dir, size_t size)
 
 	if (snprintf(dir, size, "%s/%s", job->lu->c.state_dir,
 	    LISTUPD_TMPDIR) >= (int)size) {
-		lu_fail(job, LISTUPD_ERROR, "state_dir name too long");
+		lu_outcome(job, LISTUPD_ERROR, "state_dir name too long");
 		return -1;
 	}
 	if ((mkdir(dir, 0700) == -1 && errno != EEXIST) ||
 	    lstat(dir, &st) == -1) {
-		lu_fail(job, LISTUPD_ERROR, "%s: %s", dir, strerror(errno));
+		lu_outcome(job, LISTUPD_ERROR, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0) {
-		lu_fail(job, LISTUPD_ERROR, "%s: not a private directory "
+		lu_outcome(job, LISTUPD_ERROR, "%s: not a private directory "
 		    "(must be ours, mode 0700)", dir);
 		return -1;
 	}
@@ -478,7 +481,7 @@ lu_write_file(struct lu_job *job, const char *path, const char *data,
 	if ((unlink(path) == -1 && errno != ENOENT) ||
 	    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1) {
-		lu_fail(job, LISTUPD_ERROR, "%s: %s", path, strerror(errno));
+		lu_outcome(job, LISTUPD_ERROR, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	while (off < len) {
@@ -486,7 +489,7 @@ lu_write_file(struct lu_job *job, const char *path, const char *data,
 		    errno == EINTR)
 			continue;
 		if (n <= 0) {
-			lu_fail(job, LISTUPD_ERROR, "%s: %s", path,
+			lu_outcome(job, LISTUPD_ERROR, "%s: %s", path,
 			    strerror(errno));
 			close(fd);
 			return -1;
@@ -542,7 +545,7 @@ lu_verify_start(struct lu_job *job)
 	job->phase = LU_VERIFY;
 	job->done = 0;
 	if (job->slen > LISTUPD_SIG_MAX)
-		lu_fail(job, LISTUPD_BAD_SIGNATURE, "signature file over %d "
+		lu_outcome(job, LISTUPD_BAD_SIGNATURE, "signature file over %d "
 		    "bytes", LISTUPD_SIG_MAX);
 	if (job->outcome != LISTUPD_NONE || lu_tmpdir(job, dir,
 	    sizeof(dir)) == -1)
@@ -554,14 +557,14 @@ lu_verify_start(struct lu_job *job)
 		goto done;
 	if ((job->sj = listsig_start(&sc, job->tsig, job->tjson, &info)) ==
 	    NULL) {
-		lu_fail(job, LISTUPD_VERIFY_FAILED, "gpgv: %s: %s",
+		lu_outcome(job, LISTUPD_VERIFY_FAILED, "gpgv: %s: %s",
 		    listsig_result_str(info.result), info.reason);
 		goto done;
 	}
 	if ((job->ev_sig = event_new(lu->base, listsig_job_fd(job->sj),
 	    EV_READ | EV_PERSIST, lu_on_gpgv, job)) == NULL ||
 	    event_add(job->ev_sig, NULL) == -1) {
-		lu_fail(job, LISTUPD_ERROR, "cannot watch gpgv");
+		lu_outcome(job, LISTUPD_ERROR, "cannot watch gpgv");
 		goto done;
 	}
 	lu_deadline(lu, LISTSIG_TIMEOUT_DEFAULT);
@@ -581,14 +584,14 @@ lu_sig_verdict(struct lu_job *job, const struct listsig_info *info)
 	case LISTSIG_OK:
 		return 0;
 	case LISTSIG_BAD_SIGNATURE:
-		lu_fail(job, LISTUPD_BAD_SIGNATURE, "%s", info->reason);
+		lu_outcome(job, LISTUPD_BAD_SIGNATURE, "%s", info->reason);
 		return -1;
 	case LISTSIG_WRONG_KEY:
-		lu_fail(job, LISTUPD_WRONG_KEY, "%s (pinned: %s)",
+		lu_outcome(job, LISTUPD_WRONG_KEY, "%s (pinned: %s)",
 		    info->reason, job->lu->c.fpr);
 		return -1;
 	default:
-		lu_fail(job, LISTUPD_VERIFY_FAILED, "gpgv: %s: %s",
+		lu_outcome(job, LISTUPD_VERIFY_FAILED, "gpgv: %s: %s",
 		    listsig_result_str(info->result), info->reason);
 		return -1;
 	}
@@ -610,7 +613,7 @@ lu_newer(struct lu_job *job, const struct listsig_stamp *cand)
 	if (!lu->have_meta)
 		return 0;
 	if (listsig_rollback_check(&inst, cand, &why) == -1) {
-		lu_fail(job, job->bundled ? LISTUPD_NOT_NEWER :
+		lu_outcome(job, job->bundled ? LISTUPD_NOT_NEWER :
 		    LISTUPD_ROLLBACK, "%s: %s (list of %s; installed: "
 		    "list of %s)", job->bundled ? "not newer" :
 		    "rollback refused", why, lu_time(cand->timestamp, a),
@@ -619,7 +622,7 @@ lu_newer(struct lu_job *job, const struct listsig_stamp *cand)
 	}
 	if (cand->sigtime == inst.sigtime &&
 	    cand->timestamp == inst.timestamp) {
-		lu_fail(job, LISTUPD_UNCHANGED, "the installed list of %s",
+		lu_outcome(job, LISTUPD_UNCHANGED, "the installed list of %s",
 		    lu_time(cand->timestamp, a));
 		return -1;
 	}
@@ -664,11 +667,11 @@ lu_install(struct lu_job *job, const struct tlslist *list,
 	snprintf(m.primary, sizeof(m.primary), "%s", info->primary_fpr);
 	if (liststore_install(job->lu->cache, list, &m, job->json, job->jlen,
 	    job->sig, job->slen, &why) != CACHE_OK) {
-		lu_fail(job, LISTUPD_STORE_FAILED, "cache: %s",
+		lu_outcome(job, LISTUPD_STORE_FAILED, "cache: %s",
 		    why != NULL ? why : "error");
 		return;
 	}
-	lu_fail(job, LISTUPD_INSTALLED, "list of %s, expires %s",
+	lu_outcome(job, LISTUPD_INSTALLED, "list of %s, expires %s",
 	    lu_time(m.timestamp, a), lu_time(m.expires, b));
 	lu_adopt(job->lu, &m);
 }
@@ -692,8 +695,8 @@ lu_verify_done(struct lu_job *job)
 		return;
 	if ((list = tlslist_parse(job->json, job->jlen, err,
 	    sizeof(err))) == NULL) {
-		lu_fail(job, LISTUPD_INVALID, "signed, but not a valid list: "
-		    "%s", err);
+		lu_outcome(job, LISTUPD_INVALID,
+		    "signed, but not a valid list: %s", err);
 		return;
 	}
 	lu_install(job, list, &info);
@@ -826,7 +829,7 @@ lu_finish(struct lu_job *job)
 	void *arg;
 
 	if (job->outcome == LISTUPD_NONE)
-		lu_fail(job, LISTUPD_ERROR, "no outcome");
+		lu_outcome(job, LISTUPD_ERROR, "no outcome");
 	lu->job = NULL;
 	lu->last_attempt = lu_now(lu);
 	lu->last_outcome = job->outcome;

@@ -423,9 +423,9 @@ svc_new(struct mtastsd *m, const struct conf *c, char *err, size_t errlen)
 	return s;
 }
 
-/* lookup_changed: does the lookup service need to be rebuilt? */
+/* svc_conf_changed: does the lookup service need to be rebuilt? */
 static int
-lookup_changed(const struct conf *a, const struct conf *b)
+svc_conf_changed(const struct conf *a, const struct conf *b)
 {
 	return a->lookup_timeout != b->lookup_timeout ||
 	    strcmp(a->dns_servers, b->dns_servers) != 0 ||
@@ -480,7 +480,7 @@ hook_reload(struct conf *nc, void *arg)
 	struct svc *s = NULL;
 	char err[512];
 
-	if (lookup_changed(m->conf, nc)) {
+	if (svc_conf_changed(m->conf, nc)) {
 		if ((s = svc_new(m, nc, err, sizeof(err))) == NULL) {
 			log_warnx("reload failed, keeping the running "
 			    "configuration: lookup service: %s", err);

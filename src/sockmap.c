@@ -31,9 +31,9 @@
 #define SOCKMAP_REPLY_MAX	NETSTRING_MAX_REPLY
 #define SOCKMAP_WIRE_MAX	(SOCKMAP_REPLY_MAX + NETSTRING_DIGITS_MAX + 2)
 
-/* log_fit: a value that left TLSRPT attributes out to fit (reply.h). */
+/* warn_fit: a value that left TLSRPT attributes out to fit (reply.h). */
 static void
-log_fit(const struct lookup_answer *ans, enum reply_fit fit, const char *out)
+warn_fit(const struct lookup_answer *ans, enum reply_fit fit, const char *out)
 {
 	static struct log_rl rl;
 	char esc[LOG_ESCAPE_MAX];
@@ -61,7 +61,7 @@ sockmap_verdict_profile(const struct lookup_answer *ans,
 	v = verdict_profile(ans, prof, text, sizeof(text), out, outsize,
 	    &fit);
 	if (v == VERDICT_OK)
-		log_fit(ans, fit, out);
+		warn_fit(ans, fit, out);
 	else if (v == VERDICT_TEMP && ans->status == LOOKUP_POLICY &&
 	    ans->policy != NULL)
 		log_warnx("%s: enforced policy cannot be written as a Postfix "
@@ -183,9 +183,9 @@ answer_cb(const char *name, size_t len)
 	return NULL;
 }
 
-/* lookup_key: normalise the key and answer or start the lookup. */
+/* handle_key: normalise the key and answer or start the lookup. */
 static void
-lookup_key(struct listen_conn *c, const char *key, size_t klen,
+handle_key(struct listen_conn *c, const char *key, size_t klen,
     listen_answer_cb *cb)
 {
 	char dom[DOMKEY_MAX + 1], esc[LOG_ESCAPE_MAX];
@@ -252,7 +252,7 @@ sockmap_request(struct listen_conn *c, const char *buf, size_t len)
 		listen_done(c, STATS_ERROR);
 		return (ssize_t)used;
 	}
-	lookup_key(c, sp + 1, plen - (size_t)(sp + 1 - payload), cb);
+	handle_key(c, sp + 1, plen - (size_t)(sp + 1 - payload), cb);
 	return (ssize_t)used;
 }
 

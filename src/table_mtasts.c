@@ -394,7 +394,7 @@ relay_filter(struct tmt *t, const char *domain, const struct tm_answer *a)
 }
 
 static void
-lookup_relayhost(struct tmt *t, const char *domain, struct tm_reply *out)
+find_relayhost(struct tmt *t, const char *domain, struct tm_reply *out)
 {
 	struct tm_answer *a = &t->ans;
 	size_t n, nmatch;
@@ -466,7 +466,7 @@ keyed(struct tmt *t, const struct tableproc_req *req, struct tm_reply *out)
 	if (check)
 		check_domain(t, dom, out);
 	else
-		lookup_relayhost(t, dom, out);
+		find_relayhost(t, dom, out);
 }
 
 static void
