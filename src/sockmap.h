@@ -57,16 +57,15 @@ struct lookup_answer;
  * NUL-terminated; give it SOCKMAP_PROFILE_VALUE_MAX + 1 bytes, or
  * SOCKMAP_VALUE_MAX for a profile without TLSRPT.
  */
-enum verdict	 sockmap_verdict_profile(const struct lookup_answer *ans,
-		    const struct reply_profile *prof, char *out,
-		    size_t outsize);
+enum verdict sockmap_verdict_profile(const struct lookup_answer *ans,
+    const struct reply_profile *prof, char *out, size_t outsize);
 
 /*
  * sockmap_verdict: sockmap_verdict_profile() with conf's "postfix"
  * profile, the one of tcp_table and JSON answers.
  */
-enum verdict	 sockmap_verdict(const struct lookup_answer *ans,
-		    const struct conf *conf, char *out, size_t outsize);
+enum verdict sockmap_verdict(const struct lookup_answer *ans,
+    const struct conf *conf, char *out, size_t outsize);
 
 /* sockmap_proto: the protocol for listen_start() (static). */
 const struct listen_proto *sockmap_proto(void);

@@ -47,12 +47,11 @@ enum verdict {
  * (may be NULL) says what an OK value left out (REPLY_FIT_FULL
  * otherwise).
  */
-enum verdict	 verdict_profile(const struct lookup_answer *ans,
-		    const struct reply_profile *prof, char *text,
-		    size_t textsize, char *out, size_t outsize,
-		    enum reply_fit *fit);
+enum verdict verdict_profile(const struct lookup_answer *ans,
+    const struct reply_profile *prof, char *text, size_t textsize,
+    char *out, size_t outsize, enum reply_fit *fit);
 
 /* verdict_str: "OK", "NOTFOUND", "TEMP"; "invalid" otherwise. */
-const char	*verdict_str(enum verdict v);
+const char *verdict_str(enum verdict v);
 
 #endif /* VERDICT_H */
