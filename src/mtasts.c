@@ -9,9 +9,16 @@
  *                                            in-process (cmd_resolve.c)
  * mtasts cache ..., mtasts stats             the daemon's cache and
  *                                            counters (cmd_daemon.c)
+ * mtasts check-postfix ...                   Postfix's and the daemon's
+ *                                            settings checked together
+ *                                            (cmd_postfix.c)
+ * mtasts list verify | show | export-postfix the STARTTLS list offline,
+ *        | status | update | show --daemon   or the daemon's copy
+ *                                            (cmd_list.c, cmd_list_daemon.c)
  * mtasts txt check RECORD...                 RFC 8461 §3.1 TXT validator
  * mtasts policy check [--content-type T] F   RFC 8461 §3.2 policy validator
  * mtasts mx match PATTERN HOST               RFC 8461 §4.1 MX matcher
+ *                                            (the three: cmd_check.c)
  *
  * Exit status (all commands): 0 valid / match / found, 1 invalid /
  * no match / not found, 2 usage or I/O error.  This file only
