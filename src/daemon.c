@@ -164,13 +164,47 @@ daemon_drop(const struct daemon_user *u, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * mkdir_ancestors: create the missing directories above path, 0755 and
+ * owned by whoever runs us, as "mkdir -p" would: with the default
+ * --prefix, nothing creates /usr/local/var/run or /usr/local/var/lib
+ * before the daemon does.
+ */
+static int
+mkdir_ancestors(const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	char *p;
+
+	if (strlen(path) >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (p = strchr(dir + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
 int
 daemon_mkdir(const char *path, mode_t mode, uid_t uid, gid_t gid, char *err,
     size_t errlen)
 {
 	struct stat st;
+	int r;
 
-	if (mkdir(path, mode) == -1) {
+	if ((r = mkdir(path, mode)) == -1 && errno == ENOENT) {
+		if (mkdir_ancestors(path, err, errlen) == -1)
+			return -1;
+		r = mkdir(path, mode);
+	}
+	if (r == -1) {
 		if (errno == EEXIST && stat(path, &st) == 0 &&
 		    S_ISDIR(st.st_mode))
 			return 0;

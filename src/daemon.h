@@ -76,10 +76,11 @@ int	daemon_uid(const char *name, uid_t *uid);
 int	daemon_gid(const char *name, gid_t *gid);
 
 /*
- * daemon_mkdir: create the directory `path` (its parent must exist)
- * with `mode`, owned by uid/gid ((uid_t)-1 / (gid_t)-1: unchanged),
- * unless it exists; an existing path must be a directory and is left
- * as it is.  Returns 0 or -1.
+ * daemon_mkdir: create the directory `path` with `mode`, owned by
+ * uid/gid ((uid_t)-1 / (gid_t)-1: unchanged), unless it exists; an
+ * existing path must be a directory and is left as it is.  Missing
+ * directories above it are created 0755 for the caller, as "mkdir -p"
+ * does.  Returns 0 or -1.
  */
 int	daemon_mkdir(const char *path, mode_t mode, uid_t uid, gid_t gid,
 	    char *err, size_t errlen);
