@@ -4,8 +4,18 @@
  */
 /*
  * log.c: logging to syslog or stderr; see log.h.
+ *
+ * Under systemd, stderr is a stream to the journal, which would file
+ * every line at the unit's default priority (info): "journalctl -p
+ * warning" would show no warning and no fatal error.  sd-daemon(3)
+ * defines a "<N>" prefix, N a syslog priority, that the journal strips
+ * and uses as the line's priority; it is written when stderr is the
+ * stream $JOURNAL_STREAM names (systemd.exec(5)), and only then: on a
+ * terminal or in a file the prefix would be noise.
  */
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,11 +23,13 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static const char *log_ident = "mtastsd";
 static int log_stderr = 1;
+static int log_journal;		/* stderr is the journal: "<N>" prefixes */
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 
 static const char *const level_names[] = {
@@ -37,11 +49,46 @@ static const int level_prio[] = {
 void
 log_init(const char *ident, int to_stderr, int facility, enum log_level level)
 {
+	struct stat st;
+
 	log_ident = ident;
 	log_stderr = to_stderr;
 	log_threshold = level;
+	log_journal = to_stderr && fstat(STDERR_FILENO, &st) == 0 &&
+	    log_journal_stream(getenv("JOURNAL_STREAM"), (uint64_t)st.st_dev,
+	    (uint64_t)st.st_ino);
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+/* parse_dec: decimal digits at *s (no sign, no blank), advancing *s. */
+static int
+parse_dec(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+
+	*v = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (*v > (UINT64_MAX - 9) / 10)
+			return -1;
+		*v = *v * 10 + (uint64_t)(*p - '0');
+	}
+	*s = p;
+	return 0;
+}
+
+int
+log_journal_stream(const char *env, uint64_t dev, uint64_t ino)
+{
+	uint64_t d, i;
+
+	/* "DEVICE:INODE", both decimal, nothing else. */
+	if (env == NULL || parse_dec(&env, &d) == -1 || *env++ != ':' ||
+	    parse_dec(&env, &i) == -1 || *env != '\0')
+		return 0;
+	return d == dev && i == ino;
 }
 
 void
@@ -83,7 +130,12 @@ log_emit(enum log_level level, int err, const char *fmt, va_list ap)
 	n = strlen(msg);
 	if (err != 0 && n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(err));
-	if (log_stderr) {
+	if (log_journal) {
+		/* The journal names the unit and process itself. */
+		fprintf(stderr, "<%d>%s%s\n", level_prio[level],
+		    level == LOG_LEVEL_ERR ? "fatal: " : "", msg);
+		fflush(stderr);
+	} else if (log_stderr) {
 		fprintf(stderr, "%s: %s%s\n", log_ident,
 		    level == LOG_LEVEL_ERR ? "fatal: " : "", msg);
 		fflush(stderr);

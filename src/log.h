@@ -6,7 +6,9 @@
  * log.h: logging for mtastsd and its tools (OpenSMTPD's log.c model).
  *
  * Messages go to syslog (daemon) or stderr (foreground, tools), each
- * with a level.  log_warn() appends strerror(errno); log_warnx() does
+ * with a level.  When stderr is systemd's journal stream, each line
+ * starts with its syslog priority as "<N>" (sd-daemon(3)), so the
+ * journal files warnings and errors at their own priority.  log_warn() appends strerror(errno); log_warnx() does
  * not.  fatal()/fatalx() log and exit(1): only src/ may call them, and
  * only at start-up or for a broken invariant (docs/DESIGN.md §Failures)
  * - never for something a peer sent.
@@ -22,6 +24,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level {
 	LOG_LEVEL_ERR = 0,
@@ -40,6 +43,13 @@ enum log_level {
  */
 void	log_init(const char *ident, int to_stderr, int facility,
 	    enum log_level level);
+/*
+ * log_journal_stream: whether env, the value of $JOURNAL_STREAM
+ * ("DEVICE:INODE", systemd.exec(5)), names the file whose st_dev and
+ * st_ino are dev and ino.  NULL or malformed: 0.  Pure; log_init()
+ * asks it about stderr.
+ */
+int	log_journal_stream(const char *env, uint64_t dev, uint64_t ino);
 /* log_set_level: change the threshold (SIGHUP reload). */
 void	log_set_level(enum log_level);
 /* log_level_parse: "err" "warn" "info" "debug" -> level, -1 if unknown. */
