@@ -35,6 +35,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "sdnotify.h"
 
 #define DAEMON_DRAIN_POLL_MS	50
 
@@ -412,6 +413,20 @@ reload_warn(const char *name)
 	    "keeping the running value", name);
 }
 
+/* notify: log a failed sd_notify (systemd then times the unit out). */
+static void
+notify(int r)
+{
+	if (r == -1)
+		log_warn("cannot notify systemd ($NOTIFY_SOCKET)");
+}
+
+void
+daemon_notify_ready(void)
+{
+	notify(sdnotify_send("READY=1"));
+}
+
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -428,13 +443,16 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	    errno == ENOENT)
 		path = NULL;
 	log_info("SIGHUP: reloading %s", path != NULL ? path : "defaults");
+	notify(sdnotify_reloading());
 	if ((nc = conf_load(path, err, sizeof(err))) == NULL) {
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", err);
-		return;
+	} else {
+		conf_reload_check(d->hooks->current(d->arg), nc, reload_warn);
+		d->hooks->reload(nc, d->arg);
 	}
-	conf_reload_check(d->hooks->current(d->arg), nc, reload_warn);
-	d->hooks->reload(nc, d->arg);
+	/* Ready again either way: the old settings still answer. */
+	notify(sdnotify_send("READY=1"));
 }
 
 /* drain_check: leave the loop once nothing is busy or time is up. */
@@ -482,6 +500,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	d->stopping = 1;
 	log_info("signal %d: no new connections, finishing requests",
 	    (int)sig);
+	notify(sdnotify_send("STOPPING=1"));
 	d->hooks->stop(d->arg);
 	clock_gettime(CLOCK_MONOTONIC, &d->drain_until);
 	d->drain_until.tv_sec += DAEMON_DRAIN_MS / 1000;

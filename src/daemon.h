@@ -24,6 +24,7 @@
  *            hooks->stop() (stop accepting), then wait until
  *            hooks->busy() is 0 or DAEMON_DRAIN_MS passed, then leave
  *            the event loop; a second signal leaves it at once.
+ *            systemd is told RELOADING=1 before and READY=1 after.
  *   SIGPIPE  ignored (a client that vanished is an EPIPE, not a death).
  * Timers: hooks->sync() every DAEMON_SYNC_SECS (cache_sync: the store
  * does not fsync per write, store/cache.h "Durability").
@@ -119,6 +120,13 @@ int	daemon_detach(int *readyfd, char *err, size_t errlen);
 /* daemon_ready: tell the waiting parent that start-up worked; -1 is
  * ignored (foreground). */
 void	daemon_ready(int readyfd);
+
+/*
+ * daemon_notify_ready: tell systemd (Type=notify, sdnotify.h) that the
+ * sockets answer.  The running daemon also says RELOADING=1 and READY=1
+ * around each SIGHUP, and STOPPING=1 on SIGTERM/SIGINT.
+ */
+void	daemon_notify_ready(void);
 
 /* What the running daemon does on signals and timers (mtastsd.c). */
 struct daemon_hooks {

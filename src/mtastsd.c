@@ -78,6 +78,7 @@
 #include "lookup.h"
 #include "record.h"
 #include "refresh.h"
+#include "sdnotify.h"
 #include "sockmap.h"
 #include "stats.h"
 #include "tcptable.h"
@@ -635,6 +636,7 @@ main(int argc, char *argv[])
 	char err[512];
 
 	m.pidfd = m.readyfd = -1;
+	sdnotify_init();
 	parse_args(argc, argv, &m.o);
 	m.conf = load_conf(&m);
 	if (m.o.dump) {
@@ -657,6 +659,8 @@ main(int argc, char *argv[])
 	    m.conf->listen_tcp[0] != '\0' ? ", tcp " : "", m.conf->listen_tcp,
 	    m.conf->state_dir, m.user.drop ? m.user.name : "(unchanged)");
 	daemon_ready(m.readyfd);
+	/* The sockets listen: clients that connect now are answered. */
+	daemon_notify_ready();
 	event_base_dispatch(m.base);
 	shutdown_all(&m);
 	log_info("exiting");
