@@ -674,8 +674,8 @@ def main(argv):
     why = skip_reason()
     if why is None and "resolver" in a.servers and \
             not os.path.exists(RESOLVER_BIN):
-        print("# %s not installed: resolver skipped (apt-get install "
-              "postfix-mta-sts-resolver python3-uvloop)" % RESOLVER_BIN,
+        print("# %s not installed: resolver skipped (tests/deps.sh "
+              "--bench installs it without starting it)" % RESOLVER_BIN,
               file=sys.stderr)
         a.servers.remove("resolver")
     if why is not None:

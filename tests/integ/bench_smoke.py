@@ -6,8 +6,9 @@
 Runs bench/bench.py --smoke (100 domains, 1 s per row) so the benchmark
 keeps working: it must complete, print the Markdown table, and every
 mtastsd answer must be the expected one, cold and hot, over TCP and Unix.
-The null server and, when installed, Debian's postfix-mta-sts-resolver
-must have answered too (the resolver's answers checked with its match=
+The null server and, when installed (tests/deps.sh --bench; the suite
+itself does not need it), Debian's postfix-mta-sts-resolver must have
+answered too (the resolver's answers checked with its match=
 list as a set).  Timings are printed as diagnostics, never asserted: the
 real numbers come from running bench/bench.py by hand
 (docs/PERFORMANCE.md).
