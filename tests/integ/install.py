@@ -10,7 +10,9 @@ configured directories.  Then, in new mount, network and PID namespaces
 (nothing reaches the host: /etc, /run, /var and the prefix are overlays
 whose writes go to a tmpfs, and the namespace's processes die with it):
 
-- the installed sysusers.d entry creates the user;
+- "make install" without DESTDIR, as root, creates the user from the
+  installed sysusers.d entry (unless configured --disable-install-user,
+  as distcheck does: then systemd-sysusers is run on it here);
 - the installed unit passes "systemd-analyze verify";
 - the installed daemon, started as root with no option (as after
   "sudo make install"), makes its directories, answers "mtasts stats"
@@ -43,7 +45,7 @@ from tap import Tap  # noqa: E402
 T = Tap()
 DIRS = ("prefix bindir sbindir libexecdir sysconfdir localstatedir "
         "runstatedir pkgdatadir docdir mandir systemdsystemunitdir "
-        "sysusersdir tmpfilesdir").split()
+        "sysusersdir tmpfilesdir enable_install_user").split()
 
 
 def configured_dirs():
@@ -269,24 +271,46 @@ def inside(dest, dirs):
     """PID 1 of the test's namespaces."""
     tmp = tempfile.mkdtemp()
     sh("mount", "-t", "tmpfs", "tmpfs", tmp)
-    tops = {p.strip("/").split("/")[0] for p in os.listdir(dest)} | \
-        {"etc", "run", "var"}
+    # Every directory make install may write to lies under one of these,
+    # or "make install" below would write to the host.
+    tops = set(os.listdir(dest)) | {"etc", "run", "var"} | \
+        {v.split("/")[1] for k, v in dirs.items()
+         if k != "enable_install_user" and v.startswith("/")}
+    bad = [k for k, v in dirs.items() if k != "enable_install_user" and
+           v != "no" and not v.startswith("/")]
+    if bad:
+        T.ok(False, "configured directories are absolute", got=bad)
+        return T.done()
     for top in sorted(tops):
         if os.path.islink("/" + top):
             # Merged /usr: /lib is usr/lib, so is what was installed there.
-            shutil.copytree(dest + "/" + top,
-                            dest + os.path.realpath("/" + top),
-                            symlinks=True, dirs_exist_ok=True)
+            if os.path.isdir(dest + "/" + top):
+                shutil.copytree(dest + "/" + top,
+                                dest + os.path.realpath("/" + top),
+                                symlinks=True, dirs_exist_ok=True)
             continue
         done, err = overlay(dest, tmp, top)
         if not done:
             T.ok(False, "overlay /%s" % top, diag=err)
             return T.done()
     sh("ip", "link", "set", "lo", "up")
-    p = sh("systemd-sysusers", dirs["sysusersdir"] + "/mtastsd.conf")
-    T.ok(p.returncode == 0 and sh("getent", "passwd", "mtastsd").returncode
-         == 0, "the installed sysusers.d entry creates the user mtastsd",
-         diag=p.stderr)
+    # "sudo make install", for this machine (the overlays): it creates the
+    # user as a package would, unless configured not to.
+    p = sh("make", "-s", "-C", BUILDDIR, "install", timeout=600)
+    T.ok(p.returncode == 0, "make install as root, without DESTDIR",
+         diag=p.stdout[-2000:] + p.stderr[-2000:])
+    if dirs["enable_install_user"] == "yes":
+        T.ok("systemd-sysusers" in p.stdout and
+             sh("getent", "passwd", "mtastsd").returncode == 0,
+             "it created the user mtastsd from the installed sysusers.d "
+             "entry", diag=p.stdout[-2000:])
+    else:
+        T.skip("make install creates the user", "--disable-install-user")
+        p = sh("systemd-sysusers", dirs["sysusersdir"] + "/mtastsd.conf")
+        T.ok(p.returncode == 0 and sh("getent", "passwd",
+                                      "mtastsd").returncode == 0,
+             "the installed sysusers.d entry creates the user mtastsd",
+             diag=p.stderr)
     unit = dirs["systemdsystemunitdir"] + "/mtastsd.service"
     p = sh("systemd-analyze", "verify", "--man=no", unit)
     T.ok(p.returncode == 0, "systemd-analyze verify: the installed unit",
