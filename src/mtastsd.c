@@ -15,7 +15,9 @@
  *   -n       print the effective configuration ("name = value" for
  *            every option) and exit.
  *   -d       stay in the foreground and log to stderr (otherwise
- *            detach and log to syslog, facility mail).
+ *            detach and log to syslog, facility mail).  That is how the
+ *            systemd unit runs it: Type=notify (sdnotify.h), lines with
+ *            the journal's priorities (log.h).
  *   -v       log at debug level, whatever log_level says.
  *   -T       test mode, for the test suite only: enables the JSON op
  *            test.clock, which moves the lookup service's clock.
