@@ -26,11 +26,13 @@
 #include <arpa/inet.h>
 #include <ares.h>
 #include <event2/event.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns.h"
+#include "dnsmsg.h"
 
 /* RFC 1035 class and types, spelled out to avoid arpa/nameser.h. */
 #define DNS_CLASS_IN	1
@@ -76,6 +78,8 @@ struct dns_query {
 	int		 family;	/* 0 for TXT */
 	dns_txt_cb	*txt_cb;
 	dns_addr_cb	*addr_cb;
+	dns_sec_cb	*sec_cb;	/* dns_query_sec(): raw query */
+	int		 qtype;		/* its type */
 	void		*arg;
 	int		 cancelled;
 	int		 submitting;	/* inside ares_query() */
@@ -92,7 +96,9 @@ static void	dns_on_timer(evutil_socket_t, short, void *);
 static void	dns_after(struct dns *, struct dns_sock *);
 static void	dns_on_txt(void *, int, int, unsigned char *, int);
 static void	dns_on_addr(void *, int, int, unsigned char *, int);
+static void	dns_on_sec(void *, int, int, unsigned char *, int);
 static void	dns_pump(struct dns *);
+static struct dns_query *dns_query_enqueue(struct dns *, struct dns_query *);
 
 const char *
 dns_status_str(enum dns_status s)
@@ -599,6 +605,47 @@ dns_on_addr(void *arg, int status, int timeouts, unsigned char *abuf,
 	dns_pump(d);
 }
 
+/*
+ * The answer of a dns_query_sec(): c-ares checked only that it answers
+ * our question; SERVFAIL, REFUSED and NOTIMP were already turned into
+ * errors (after trying the other servers).  The RCODE left decides the
+ * status; the parsed answer goes along so the caller sees the AD flag.
+ */
+static void
+dns_on_sec(void *arg, int status, int timeouts, unsigned char *abuf,
+    int alen)
+{
+	struct dns_query *q = arg;
+	struct dns *d = q->d;
+	struct dnsmsg_answer *ans = NULL;
+	enum dns_status st;
+
+	(void)timeouts;
+	if (dns_settle(q, status))
+		return;
+	if ((st = dns_map(status)) != DNS_OK)
+		goto done;
+	if ((ans = malloc(sizeof(*ans))) == NULL) {
+		st = DNS_ERROR;
+		goto done;
+	}
+	if (dnsmsg_parse(abuf, alen > 0 ? (size_t)alen : 0, q->name,
+	    (uint16_t)q->qtype, ans, NULL) != DNSMSG_OK)
+		st = DNS_SERVFAIL;
+	else if (ans->rcode == DNSMSG_RCODE_NXDOMAIN)
+		st = DNS_NXDOMAIN;
+	else if (ans->rcode != DNSMSG_RCODE_NOERROR)
+		st = DNS_SERVFAIL;
+	else if (ans->n == 0)
+		st = DNS_NODATA;
+done:
+	q->sec_cb(st, st == DNS_OK || st == DNS_NXDOMAIN || st == DNS_NODATA ?
+	    ans : NULL, q->arg);
+	free(ans);
+	dns_query_free(q);
+	dns_pump(d);
+}
+
 /* Call the user with a failure that has no answer to go with it. */
 static void
 dns_deliver_error(struct dns_query *q, int status)
@@ -609,6 +656,8 @@ dns_deliver_error(struct dns_query *q, int status)
 		st = DNS_ERROR;
 	if (q->txt_cb != NULL)
 		q->txt_cb(st, NULL, q->arg);
+	else if (q->sec_cb != NULL)
+		q->sec_cb(st, NULL, q->arg);
 	else
 		q->addr_cb(st, NULL, q->arg);
 	dns_query_free(q);
@@ -638,10 +687,19 @@ dns_submit(struct dns *d, struct dns_query *q)
 	static const struct timeval now = { 0, 0 };
 	int type = q->family == AF_INET ? DNS_TYPE_A :
 	    q->family == AF_INET6 ? DNS_TYPE_AAAA : DNS_TYPE_TXT;
+	uint8_t qbuf[DNSMSG_QUERY_MAX];
+	size_t qlen;
 
 	q->submitting = 1;
-	ares_query(d->ch, q->name, DNS_CLASS_IN, type,
-	    q->family ? dns_on_addr : dns_on_txt, q);
+	if (q->sec_cb == NULL)
+		ares_query(d->ch, q->name, DNS_CLASS_IN, type,
+		    q->family ? dns_on_addr : dns_on_txt, q);
+	else if ((qlen = dnsmsg_query(qbuf, sizeof(qbuf), q->name,
+	    (uint16_t)q->qtype)) == 0) {
+		q->fired_sync = 1;
+		q->sync_status = ARES_EBADNAME;
+	} else
+		ares_send(d->ch, qbuf, (int)qlen, dns_on_sec, q);
 	q->submitting = 0;
 	dns_after(d, NULL);
 	if (!q->fired_sync) {
@@ -693,6 +751,13 @@ dns_query_new(struct dns *d, const char *name, int family, dns_txt_cb *tcb,
 	q->txt_cb = tcb;
 	q->addr_cb = acb;
 	q->arg = arg;
+	return dns_query_enqueue(d, q);
+}
+
+/* Queue or submit a new query; NULL (q freed) when that failed. */
+static struct dns_query *
+dns_query_enqueue(struct dns *d, struct dns_query *q)
+{
 	/* FIFO: never overtake queries that are already waiting. */
 	if (d->inflight >= d->max_inflight || !TAILQ_EMPTY(&d->waiting)) {
 		q->state = DNS_Q_WAITING;
@@ -710,6 +775,26 @@ struct dns_query *
 dns_query_txt(struct dns *d, const char *name, dns_txt_cb *cb, void *arg)
 {
 	return dns_query_new(d, name, 0, cb, NULL, arg);
+}
+
+struct dns_query *
+dns_query_sec(struct dns *d, const char *name, int qtype, dns_sec_cb *cb,
+    void *arg)
+{
+	struct dns_query *q;
+
+	/* Built like the others, but marked before it can be submitted. */
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	if ((q->name = strdup(name)) == NULL) {
+		free(q);
+		return NULL;
+	}
+	q->d = d;
+	q->sec_cb = cb;
+	q->qtype = qtype;
+	q->arg = arg;
+	return dns_query_enqueue(d, q);
 }
 
 struct dns_query *

@@ -102,11 +102,16 @@ struct dns_addrs {
 	struct dns_addr a[DNS_ADDR_MAX];
 };
 
+struct dnsmsg_answer;
+
 /* res is non-NULL only when status is DNS_OK. */
 typedef void dns_txt_cb(enum dns_status status, const struct dns_txt *res,
     void *arg);
 typedef void dns_addr_cb(enum dns_status status,
     const struct dns_addrs *res, void *arg);
+/* ans is non-NULL when status is DNS_OK, DNS_NXDOMAIN or DNS_NODATA. */
+typedef void dns_sec_cb(enum dns_status status,
+    const struct dnsmsg_answer *ans, void *arg);
 
 /*
  * dns_new: create a channel on `base` with `conf` (copied).  Returns
@@ -138,6 +143,19 @@ struct dns_query *dns_query_txt(struct dns *d, const char *name,
  */
 struct dns_query *dns_query_addr(struct dns *d, const char *name,
     int family, dns_addr_cb *cb, void *arg);
+
+/*
+ * dns_query_sec: ask for records of type `qtype` (DNSMSG_TYPE_MX,
+ * DNSMSG_TYPE_TLSA, ...) of `name` with a raw query that asks for
+ * DNSSEC validation (resolver/dnsmsg.h: AD and EDNS0 DO set), so the
+ * answer's AD flag says whether the resolver validated it.  The answer
+ * is parsed with dnsmsg_parse(): DNS_OK with records, DNS_NODATA or
+ * DNS_NXDOMAIN without (both with `ans`, for its AD flag and TTL); an
+ * answer that does not parse is DNS_SERVFAIL.  Returns a handle, or
+ * NULL as dns_query_txt().
+ */
+struct dns_query *dns_query_sec(struct dns *d, const char *name, int qtype,
+    dns_sec_cb *cb, void *arg);
 
 /*
  * dns_cancel: the query's callback will never run.  The handle must

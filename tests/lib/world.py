@@ -173,6 +173,8 @@ def _which(prog):
 
 IP = _which("ip") or "ip"
 UNBOUND = _which("unbound") or "unbound"
+LDNS_KEYGEN = _which("ldns-keygen") or "ldns-keygen"
+LDNS_SIGNZONE = _which("ldns-signzone") or "ldns-signzone"
 NGINX = _which("nginx") or "nginx"
 
 
@@ -431,7 +433,7 @@ class World:
 
     def __init__(self, trickle_interval=1.0, nginx_workers=1,
                  dns_threads=1, resolv_conf=True, verbose=False,
-                 log_queries=False):
+                 log_queries=False, validate=True):
         World._seq += 1
         self.ns = "%s%d-%d" % (NS_PREFIX, os.getpid(), World._seq)
         self.dir = None
@@ -448,6 +450,10 @@ class World:
         self.log_queries = log_queries
         self._rr = collections.OrderedDict()   # name -> [(type, rdata)]
         self._dns_fault = {}                     # name -> kind
+        self.validate = validate                 # unbound validates
+        self._signed = set()                     # DNSSEC-signed TLDs
+        self._bogus = set()                      # (name, type): bad RRSIG
+        self._ds = {}                            # tld -> DS rdata
         self._hosts = collections.OrderedDict()  # host -> dict
         self._cert_done = {}                     # host -> (kind, names)
         self._procs = {}                         # name -> Popen
@@ -512,6 +518,21 @@ class World:
             self._rr[name] = rrs
         else:
             self._rr.pop(name, None)
+
+    def sign_tld(self, tld):
+        """Sign the zone of `tld` (ldns-signzone, a new KSK and ZSK per
+        world) and make unbound validate it with that KSK as its trust
+        anchor (unless World(validate=False)).  Other TLDs stay
+        unsigned: outside every trust anchor, they answer without AD."""
+        self._signed.add(alabel(tld))
+
+    def break_signature(self, name, rtype):
+        """Spoil the RRSIG over `name`'s `rtype` RRset in a signed zone:
+        the validating unbound then answers SERVFAIL (bogus)."""
+        self._bogus.add((alabel(name), rtype.upper()))
+
+    def fix_signature(self, name, rtype):
+        self._bogus.discard((alabel(name), rtype.upper()))
 
     def clear_dns_fault(self, name):
         self._dns_fault.pop(alabel(name), None)
@@ -822,6 +843,8 @@ class World:
             for path, text in files.items():
                 _write(path, text)
             self._conf_text[server] = files
+            if server == "unbound":
+                self._sign_zones()
             changed.append(server)
         return changed
 
@@ -899,7 +922,10 @@ class World:
             "  num-threads: %d" % self.dns_threads,
             "  do-ip6: no",
             "  do-not-query-localhost: no",
-            '  module-config: "iterator"',
+            '  module-config: "%s"' % ("validator iterator"
+                                      if self._signed and self.validate
+                                      else "iterator"),
+            "  trust-anchor-signaling: no",
             "  qname-minimisation: no",
             "  prefetch: no",
             "  so-reuseport: no",
@@ -921,15 +947,64 @@ class World:
                 conf.append('  local-zone: "%s." deny' % name)
             elif kind == "refused":
                 conf.append('  local-zone: "%s." refuse' % name)
+        for tld in sorted(self._signed & set(zones)):
+            conf.append('  trust-anchor: "%s. %s"' % (tld, self._zone_ds(tld)))
         conf += ["remote-control:", "  control-enable: no"]
         for tld, text in zones.items():
             path = os.path.join(d, "dns", "%s.zone" % tld)
-            files[path] = text
+            if tld in self._signed:
+                # Written unsigned; _sign_zones() writes `path`.  The
+                # bogus set is in the text so a change restarts unbound.
+                files[path + ".unsigned"] = text + "".join(
+                    "; bogus %s %s\n" % b for b in sorted(self._bogus))
+            else:
+                files[path] = text
             conf += ["auth-zone:", '  name: "%s."' % tld,
                      '  zonefile: "%s"' % path, "  for-downstream: no",
                      "  for-upstream: yes", "  fallback-enabled: no"]
         files[os.path.join(d, "dns", "unbound.conf")] = "\n".join(conf) + "\n"
         return files
+
+    def _zone_ds(self, tld):
+        """The DS rdata of `tld`'s KSK, made on first use."""
+        if tld not in self._ds:
+            kdir = os.path.join(self.dir, "dns", "keys")
+            os.makedirs(kdir, exist_ok=True)
+            keys = []
+            for extra in (["-k"], []):
+                r = subprocess.run([LDNS_KEYGEN, "-a", "ECDSAP256SHA256"]
+                                   + extra + [tld + "."], cwd=kdir,
+                                   capture_output=True, text=True,
+                                   check=True)
+                keys.append(os.path.join(kdir, r.stdout.strip()))
+            with open(keys[0] + ".ds") as f:
+                # "sec.\tIN\tDS\t<tag> <alg> <digest type> <digest>"
+                self._ds[tld] = " ".join(f.read().split()[2:])
+            self._keys = getattr(self, "_keys", {})
+            self._keys[tld] = keys
+        return self._ds[tld]
+
+    def _sign_zones(self):
+        """Sign each signed TLD's zone, then spoil the bogus RRSIGs."""
+        for tld in sorted(self._signed):
+            path = os.path.join(self.dir, "dns", "%s.zone" % tld)
+            if not os.path.exists(path + ".unsigned"):
+                continue
+            self._zone_ds(tld)
+            subprocess.run([LDNS_SIGNZONE, "-f", path, path + ".unsigned"]
+                           + self._keys[tld], check=True,
+                           capture_output=True)
+            with open(path) as f:
+                lines = f.read().splitlines()
+            for i, line in enumerate(lines):
+                f = line.split()
+                if (len(f) > 5 and f[3] == "RRSIG" and
+                        (f[0].rstrip(".").lower(), f[4]) in self._bogus):
+                    # Flip one character of the signature's base64.
+                    c = f[-1][0]
+                    f[-1] = ("B" if c != "B" else "C") + f[-1][1:]
+                    lines[i] = "\t".join(f)
+            _write(path, "\n".join(lines) + "\n")
 
     def _nginx_conf(self):
         d = self.dir
