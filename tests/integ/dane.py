@@ -68,6 +68,9 @@ CASES = [
      {"mx.bogus.sec": "fail"}),
     ("servfail.sec", {"mx.sf.sec": [USABLE]}, "temp", W_TLSAF, "secure",
      {"mx.sf.sec": "fail"}),
+    # No TLSA answer at all (the query is dropped): c-ares times out.
+    ("hang.sec", {"mx.hang.sec": [USABLE]}, "temp", W_TLSAF, "secure",
+     {"mx.hang.sec": "fail"}),
     ("bogusmx.sec", {"mx.bogusmx.sec": [USABLE]}, "temp", W_MXF, "fail",
      {}),
     ("nomx.sec", {}, "no-dane", W_NOMX, "secure", {}),
@@ -92,6 +95,7 @@ def build(w):
     w.break_signature("_25._tcp.mx.bogus.sec", "TLSA")
     w.break_signature("bogusmx.sec", "MX")
     w.dns_fault("_25._tcp.mx.sf.sec", "servfail")
+    w.dns_fault("_25._tcp.mx.hang.sec", "hang")
 
 
 def run(w, driver, domains):
@@ -132,6 +136,18 @@ def main():
             check(t, out.get(domain), domain, verdict, why, mx, hosts)
         t.ok(out.get("all.sec", {}).get("ttl", 0) > 0,
              "all.sec: the verdict has a TTL to be cached for")
+
+        # Cancelled checks (at once, and with TLSA lookups in flight:
+        # hang.sec's for sure) never report; the checks started after
+        # them still do.
+        doms = ["all.sec", "some.sec", "bogus.sec", "unsigned.test",
+                "hang.sec"]
+        r = w.run([driver, "--dns-server", w.dns_server, "--cancel"] + doms,
+                  timeout=60)
+        lines = [json.loads(x) for x in r.stdout.splitlines()]
+        t.is_(r.rc, 0, "cancel: exit status (%s)" % r.stderr.strip())
+        t.is_(sorted(x.get("domain", "?") for x in lines), sorted(doms),
+              "cancel: one report per domain, none from a cancelled check")
 
         # DANE appears, then goes: the answer follows the zone.
         w.add_record("_25._tcp.mx.notlsa.sec", "TLSA", USABLE)
