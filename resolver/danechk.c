@@ -185,3 +185,68 @@ danechk_cancel(struct danechk *c)
 		dns_cancel(c->tq[i].q);
 	free(c);
 }
+
+/* ---- the validating-resolver probe ---- */
+
+struct danechk_probe {
+	danechk_probe_cb *cb;
+	void		*arg;
+	struct dns_query *q;
+};
+
+static void
+danechk_on_probe(enum dns_status st, const struct dnsmsg_answer *a,
+    void *arg)
+{
+	struct danechk_probe *p = arg;
+	enum danechk_probe_result r;
+
+	if (a == NULL)
+		r = DANECHK_PROBE_FAILED;
+	else
+		r = st == DNS_OK && a->ad ? DANECHK_VALIDATING :
+		    DANECHK_NOT_VALIDATING;
+	p->cb(r, st, p->arg);
+	free(p);
+}
+
+struct danechk_probe *
+danechk_probe(struct dns *d, const char *name, danechk_probe_cb *cb,
+    void *arg)
+{
+	struct danechk_probe *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->cb = cb;
+	p->arg = arg;
+	if ((p->q = dns_query_sec(d, name, DNSMSG_TYPE_DNSKEY,
+	    danechk_on_probe, p)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+danechk_probe_cancel(struct danechk_probe *p)
+{
+	if (p == NULL)
+		return;
+	dns_cancel(p->q);
+	free(p);
+}
+
+const char *
+danechk_probe_str(enum danechk_probe_result r)
+{
+	switch (r) {
+	case DANECHK_VALIDATING:
+		return "validating";
+	case DANECHK_NOT_VALIDATING:
+		return "not-validating";
+	case DANECHK_PROBE_FAILED:
+		return "failed";
+	}
+	return "invalid";
+}

@@ -67,4 +67,33 @@ struct danechk *danechk_start(struct dns *d, const char *domain,
  * a no-op. */
 void danechk_cancel(struct danechk *c);
 
+/*
+ * Does the resolver validate?  A resolver that does not never sets AD,
+ * and every domain then looks unsigned: DANE silently never applies.
+ * The probe asks the DNSKEY RRset of a name that is signed and under
+ * the resolver's trust anchor (the root "." on the Internet; a test
+ * world or a private set-up names its own), with AD requested.
+ */
+enum danechk_probe_result {
+	DANECHK_VALIDATING = 0,	/* DNSKEY answered with AD */
+	DANECHK_NOT_VALIDATING,	/* answered without AD (or no DNSKEY) */
+	DANECHK_PROBE_FAILED	/* no answer: SERVFAIL, timeout */
+};
+
+struct danechk_probe;
+typedef void danechk_probe_cb(enum danechk_probe_result r,
+    enum dns_status status, void *arg);
+
+/*
+ * danechk_probe: probe through `d` with the DNSKEY RRset of `name`
+ * ("." for the root).  Same handle and callback rules as
+ * danechk_start(); cancel with danechk_probe_cancel().
+ */
+struct danechk_probe *danechk_probe(struct dns *d, const char *name,
+    danechk_probe_cb *cb, void *arg);
+void danechk_probe_cancel(struct danechk_probe *p);
+
+/* "validating", "not-validating", "failed"; "invalid" otherwise. */
+const char *danechk_probe_str(enum danechk_probe_result r);
+
 #endif /* DANECHK_H */

@@ -250,15 +250,17 @@ dnsmsg_query(uint8_t *buf, size_t size, const char *name, uint16_t qtype)
 	};
 	size_t nlen = strlen(name), pos, start, i;
 
-	if (nlen > 0 && name[nlen - 1] == '.')
-		nlen--;
-	if (nlen == 0 || nlen > DNSMSG_NAME_MAX ||
+	if (nlen == 0)
+		return 0;
+	if (name[nlen - 1] == '.')
+		nlen--;		/* "." alone is the root: no label */
+	if (nlen > DNSMSG_NAME_MAX ||
 	    size < DNSMSG_HDR_LEN + nlen + 2 + 4 + 11)
 		return 0;
 	memcpy(buf, hdr, sizeof(hdr));
 	pos = DNSMSG_HDR_LEN;
 	start = 0;
-	for (i = 0; i <= nlen; i++) {
+	for (i = 0; nlen > 0 && i <= nlen; i++) {
 		if (i < nlen && name[i] != '.')
 			continue;
 		if (i == start || i - start > 63)

@@ -92,7 +92,8 @@ struct dnsmsg_answer {
 
 /*
  * dnsmsg_query: write into `buf` (`size` bytes) a query for `name`
- * (presentation form, trailing dot optional), class IN, type `qtype`,
+ * (presentation form, trailing dot optional; "." is the root), class
+ * IN, type `qtype`,
  * with RD and AD set and an EDNS0 OPT record (DO set, payload
  * DNSMSG_EDNS_SIZE).  The id is 0 (ares_send() sets its own).  Returns
  * the length written, or 0 when the name is not valid (empty label,

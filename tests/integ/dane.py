@@ -107,6 +107,15 @@ def run(w, driver, domains):
     return r, out
 
 
+def probe(w, driver, name):
+    r = w.run([driver, "--dns-server", w.dns_server, "--probe", name],
+              timeout=30)
+    try:
+        return json.loads(r.stdout)["result"]
+    except (ValueError, KeyError):
+        return "driver rc %s: %s" % (r.rc, r.stderr.strip())
+
+
 def check(t, got, domain, verdict, why, mx, hosts):
     if got is None:
         t.ok(False, "%s: reported" % domain)
@@ -137,6 +146,14 @@ def main():
         t.ok(out.get("all.sec", {}).get("ttl", 0) > 0,
              "all.sec: the verdict has a TTL to be cached for")
 
+        t.is_(probe(w, driver, "sec"), "validating",
+              "probe: the signed TLD's DNSKEY validates")
+        t.is_(probe(w, driver, "test"), "not-validating",
+              "probe: an unsigned name cannot tell (the probe name must "
+              "be under the trust anchor)")
+        t.is_(probe(w, driver, "."), "not-validating",
+              "probe: the root (no trust anchor in the world)")
+
         # Cancelled checks (at once, and with TLSA lookups in flight:
         # hang.sec's for sure) never report; the checks started after
         # them still do.
@@ -166,6 +183,8 @@ def main():
         w.start()
         r, out = run(w, driver, ["all.sec", "bogus.sec"])
         t.is_(r.rc, 0, "no validation: driver exit status")
+        t.is_(probe(w, driver, "sec"), "not-validating",
+              "no validation: the probe says so")
         for d in ("all.sec", "bogus.sec"):
             got = out.get(d, {})
             t.is_((got.get("verdict"), got.get("mx")), ("no-dane",

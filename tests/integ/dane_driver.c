@@ -7,6 +7,9 @@
  * tests/integ/dane.py (which owns the test world and the checks).
  *
  * Usage: dane_driver --dns-server ADDR[:PORT] [--cancel] DOMAIN...
+ *        dane_driver --dns-server ADDR[:PORT] --probe NAME
+ * --probe asks NAME's DNSKEY (danechk_probe()) and prints
+ * {"probe": NAME, "result": "validating", "status": "ok"}.
  * Checks every DOMAIN at once on one libevent loop and prints one JSON
  * object per domain as its check ends.  With --cancel, each domain is
  * first started and cancelled at once (it must never report), then
@@ -66,6 +69,16 @@ dd_on_done(const struct danechk_result *r, void *arg)
 	dd_left--;
 }
 
+static void
+dd_on_probe(enum danechk_probe_result r, enum dns_status st, void *arg)
+{
+	printf("{\"probe\": \"%s\", \"result\": \"%s\", "
+	    "\"status\": \"%s\"}\n", (const char *)arg,
+	    danechk_probe_str(r), dns_status_str(st));
+	fflush(stdout);
+	dd_left--;
+}
+
 /* Round two: cancel every check with work in flight. */
 static void
 dd_on_cancel(evutil_socket_t fd, short what, void *arg)
@@ -95,6 +108,19 @@ main(int argc, char **argv)
 	if (argc > 2 && strcmp(argv[1], "--dns-server") == 0) {
 		conf.servers = argv[2];
 		i = 3;
+	}
+	if (i + 1 < argc && strcmp(argv[i], "--probe") == 0) {
+		if ((base = event_base_new()) == NULL ||
+		    (d = dns_new(base, &conf, err, sizeof(err))) == NULL ||
+		    danechk_probe(d, argv[i + 1], dd_on_probe,
+		    argv[i + 1]) == NULL)
+			return 2;
+		dd_left = 1;
+		while (dd_left > 0 && event_base_loop(base, EVLOOP_ONCE) != -1)
+			;
+		dns_free(d);
+		event_base_free(base);
+		return dd_left == 0 ? 0 : 2;
 	}
 	if (i < argc && strcmp(argv[i], "--cancel") == 0) {
 		cancel = 1;

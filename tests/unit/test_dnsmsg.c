@@ -147,8 +147,12 @@ test_query(void)
 	    "query: empty name refused");
 	tap_is_int((intmax_t)dnsmsg_query(buf, sizeof(buf), "a..b", 15), 0,
 	    "query: empty label refused");
-	tap_is_int((intmax_t)dnsmsg_query(buf, sizeof(buf), ".", 15), 0,
-	    "query: the root alone refused");
+	tap_is_int((intmax_t)dnsmsg_query(buf, sizeof(buf), ".",
+	    DNSMSG_TYPE_DNSKEY), 12 + 1 + 4 + 11, "query: the root");
+	tap_ok(buf[12] == 0 && buf[14] == DNSMSG_TYPE_DNSKEY,
+	    "query: the root is one zero byte");
+	tap_is_int((intmax_t)dnsmsg_query(buf, sizeof(buf), "..", 15), 0,
+	    "query: \"..\" refused");
 	memset(name, 'a', 64);
 	strcpy(name + 64, ".test");
 	tap_is_int((intmax_t)dnsmsg_query(buf, sizeof(buf), name, 15), 0,
