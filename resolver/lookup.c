@@ -41,6 +41,16 @@
  * entry is read into lk->lbuf, or, when a callback still holds an
  * answer that points there (lbuf_busy: a nested lookup_query from a
  * callback), into a heap buffer for that nested answer.
+ *
+ * DANE (lookup.h): the "dane" record is read first, into lk->dbuf, and
+ * its reason copied to the caller's stack, so nested calls may reuse
+ * dbuf.  A job may hold a DANE check (job->dck) beside its resolve
+ * request; it ends when both have.  When the MTA-STS part ends first,
+ * its outcome is saved in the job (the policy encoded, so it owns its
+ * strings) until the DANE check ends.  A job with no MTA-STS part (the
+ * policy was cached: sts == 0) answers its waiters at the end by
+ * deciding again from the cache with the fresh verdict (never waiting
+ * again: wait 0).
  */
 #include "config.h"
 
@@ -56,6 +66,9 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "danechk.h"
+#include "danerec.h"
+#include "dns.h"
 #include "liststore.h"
 #include "lookup.h"
 #include "record.h"
@@ -81,6 +94,15 @@ struct lookup_req {
 	TAILQ_ENTRY(lookup_req) entry;		/* job's waiters, FIFO */
 };
 
+/* What the caller knows about a domain's DANE state. */
+struct lookup_dinfo {
+	int		 state;		/* 1 valid, 0 unknown, -1 read error */
+	int		 due;		/* valid, but re-check in background */
+	int		 cached;	/* from the "dane" db */
+	enum lookup_dane v;
+	char		 why[DANEREC_WHY_MAX + 1];
+};
+
 struct lookup_job {
 	struct lookup	*lk;
 	char		 domain[LOOKUP_NAME_MAX + 1];
@@ -91,6 +113,16 @@ struct lookup_job {
 	TAILQ_HEAD(lookup_waiters, lookup_req) waiters;
 	size_t		 nwaiters;
 	LIST_ENTRY(lookup_job) hentry;		/* bucket chain */
+	int		 sts;			/* an MTA-STS part was started */
+	struct danechk	*dck;			/* our DANE check, or NULL */
+	struct lookup_dinfo dane;		/* state 1: verdict known */
+	int		 saved;			/* MTA-STS outcome in sv* */
+	enum lookup_status sv_status;
+	enum lookup_source sv_source;
+	char		 sv_error[RECORD_CODE_MAX + 1];
+	char		 sv_detail[LOOKUP_DETAIL_MAX];
+	unsigned char	*sv_pol;		/* encoded policy, or NULL */
+	size_t		 sv_pol_len;
 };
 LIST_HEAD(lookup_chain, lookup_job);
 
@@ -101,6 +133,7 @@ struct lookup_outcome {
 	const struct record_policy *policy;
 	const char	*error;
 	const char	*detail;
+	const struct lookup_dinfo *dane;	/* NULL: no DANE verdict */
 };
 
 struct lookup {
@@ -117,10 +150,17 @@ struct lookup {
 	unsigned char	 lbuf[LISTSTORE_ENTRY_MAX]; /* list entry reads */
 	unsigned char	 pbuf[RECORD_POLICY_MAX]; /* hot path reads */
 	unsigned char	 jbuf[RECORD_POLICY_MAX]; /* job outcome reads */
+	struct dns	*dns;			/* DANE checks (conf.dane) */
+	unsigned char	 dbuf[DANEREC_MAX];	/* "dane" record reads */
 };
 
 static int	lookup_decide(struct lookup *, const char *, unsigned char *,
-		    int, lookup_cb *, void *, struct lookup_req **);
+		    int, lookup_cb *, void *, struct lookup_req **,
+		    const struct lookup_dinfo *);
+static int	lookup_query_do(struct lookup *, const char *, int,
+		    lookup_cb *, void *, struct lookup_req **,
+		    const struct lookup_dinfo *);
+static void	lookup_on_dane(const struct danechk_result *, void *);
 static int	lookup_job_start(struct lookup_job *, enum lookup_phase);
 static void	lookup_on_resolve(const struct resolve_result *, void *);
 
@@ -143,6 +183,18 @@ lookup_source_str(enum lookup_source s)
 
 	if ((unsigned)s < sizeof(names) / sizeof(names[0]))
 		return names[s];
+	return "invalid";
+}
+
+const char *
+lookup_dane_str(enum lookup_dane d)
+{
+	static const char *const names[] = {
+		"none", "dane", "dane-only", "temp"
+	};
+
+	if ((unsigned)d < sizeof(names) / sizeof(names[0]))
+		return names[d];
 	return "invalid";
 }
 
@@ -252,6 +304,17 @@ lookup_reply_raw(struct lookup *lk, lookup_cb *cb, void *arg,
 	ans.status = o->status;
 	ans.source = o->source;
 	ans.detail = o->detail != NULL ? o->detail : "";
+	ans.dane_why = "";
+	if (lk->conf.dane) {
+		if (o->dane != NULL && o->dane->state == 1) {
+			ans.dane = o->dane->v;
+			ans.dane_why = o->dane->why;
+			ans.dane_cached = o->dane->cached;
+		} else
+			ans.dane_why = o->dane != NULL ? o->dane->why :
+			    "DANE not checked";
+		lk->st.dane_answers[ans.dane]++;
+	}
 	if (o->status == LOOKUP_POLICY) {
 		now = lookup_now(lk);
 		exp = refresh_expires_at(o->policy);
@@ -357,7 +420,7 @@ lookup_from_list(struct lookup *lk, lookup_cb *cb, void *arg,
 {
 	const struct lookup_list *l = lk->conf.list;
 	struct lookup_outcome lo = { LOOKUP_POLICY, LOOKUP_SRC_LIST, NULL,
-	    NULL, NULL };
+	    NULL, NULL, o->dane };
 	char detail[LOOKUP_DETAIL_MAX];
 	unsigned char *buf = lk->lbuf;
 	struct record_policy p;
@@ -401,7 +464,7 @@ lookup_reply_error(struct lookup *lk, lookup_cb *cb, void *arg,
     const char *detail)
 {
 	struct lookup_outcome o = { status, LOOKUP_SRC_NONE, NULL, error,
-	    detail };
+	    detail, NULL };
 
 	lookup_reply(lk, cb, arg, domain, &o);
 	return LOOKUP_DONE;
@@ -428,7 +491,8 @@ lookup_corrupt(struct lookup *lk, enum cache_db db, const char *domain,
 	if (cache_del(lk->cache, db, domain, NULL) == CACHE_ERROR)
 		lk->st.cache_errors++;
 	lookup_event(lk, LOOKUP_EV_CORRUPT, domain,
-	    db == CACHE_DB_POLICY ? "policy" : "negative", why, NULL, NULL);
+	    db == CACHE_DB_POLICY ? "policy" : db == CACHE_DB_DANE ? "dane" :
+	    "negative", why, NULL, NULL);
 }
 
 /* 1 found (decoded into *out, strings in buf), 0 miss, -1 error. */
@@ -472,6 +536,136 @@ lookup_read_negative(struct lookup *lk, const char *domain,
 		lookup_cache_error(lk, domain, "read", why);
 		return -1;
 	}
+}
+
+static enum lookup_dane
+lookup_dane_of(enum dane_verdict v)
+{
+	switch (v) {
+	case DANE_YES:
+		return LOOKUP_DANE_YES;
+	case DANE_ONLY:
+		return LOOKUP_DANE_ONLY;
+	case DANE_TEMP:
+		return LOOKUP_DANE_TEMP;
+	default:
+		return LOOKUP_DANE_NONE;
+	}
+}
+
+static void
+lookup_dinfo_set(struct lookup_dinfo *di, int state, enum lookup_dane v,
+    const char *why)
+{
+	di->state = state;
+	di->due = 0;
+	di->cached = 0;
+	di->v = v;
+	snprintf(di->why, sizeof(di->why), "%s", why);
+}
+
+/*
+ * The domain's cached DANE verdict into *di: state 1 when it may be
+ * answered now (due: past 3/4 of its life), 0 when there is none or it
+ * expired (or does not decode: deleted), -1 on a read error.
+ */
+static void
+lookup_dane_read(struct lookup *lk, const char *domain, int64_t now,
+    struct lookup_dinfo *di)
+{
+	const char *why = NULL;
+	struct danerec r;
+	size_t len = 0;
+
+	lookup_dinfo_set(di, 0, LOOKUP_DANE_NONE, "DANE not checked yet");
+	switch (cache_get(lk->cache, CACHE_DB_DANE, domain, lk->dbuf,
+	    sizeof(lk->dbuf), &len, &why)) {
+	case CACHE_OK:
+		break;
+	case CACHE_NOTFOUND:
+		return;
+	case CACHE_TOOSMALL:
+		lookup_corrupt(lk, CACHE_DB_DANE, domain, "record too large");
+		return;
+	default:
+		lookup_cache_error(lk, domain, "read", why);
+		di->state = -1;
+		return;
+	}
+	if (danerec_decode(lk->dbuf, len, &r, &why) != 0) {
+		lookup_corrupt(lk, CACHE_DB_DANE, domain, why);
+		return;
+	}
+	if (now >= r.expires_at || now < r.checked_at) {
+		lookup_dinfo_set(di, 0, LOOKUP_DANE_NONE, "DANE verdict "
+		    "expired");
+		return;
+	}
+	lookup_dinfo_set(di, 1, lookup_dane_of((enum dane_verdict)r.verdict),
+	    r.why);
+	di->cached = 1;
+	di->due = now >= r.checked_at + (r.expires_at - r.checked_at) * 3 / 4;
+}
+
+/* How long a verdict may be answered (lookup.h). */
+static int64_t
+lookup_dane_life(const struct danechk_result *r)
+{
+	if (r->verdict == DANE_TEMP)
+		return LOOKUP_DANE_LIFE_TEMP;
+	if (r->ttl == 0)
+		return LOOKUP_DANE_LIFE_NOREC;
+	if (r->ttl < LOOKUP_DANE_LIFE_MIN)
+		return LOOKUP_DANE_LIFE_MIN;
+	return r->ttl > LOOKUP_DANE_LIFE_MAX ? LOOKUP_DANE_LIFE_MAX : r->ttl;
+}
+
+struct lookup_dane_put {
+	const char	*domain;
+	const unsigned char *val;
+	size_t		 len;
+};
+
+static void
+lookup_dane_put_cb(struct cache_txn *txn, void *arg)
+{
+	const struct lookup_dane_put *p = arg;
+
+	cache_txn_put(txn, CACHE_DB_DANE, p->domain, p->val, p->len);
+}
+
+/* Store a check's verdict (a failed write still answers it). */
+static void
+lookup_dane_store(struct lookup *lk, const char *domain,
+    const struct danechk_result *r)
+{
+	unsigned char buf[DANEREC_MAX];
+	struct danerec rec;
+	struct lookup_dane_put p = { domain, buf, 0 };
+	const char *why = NULL;
+	int64_t now = lookup_now(lk);
+	ssize_t n;
+	size_t i;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.verdict = (enum danerec_verdict)r->verdict;
+	rec.mx = (uint8_t)r->mx;
+	rec.checked_at = now;
+	rec.expires_at = now + lookup_dane_life(r);
+	rec.ttl = r->ttl;
+	rec.why = r->why;
+	rec.nhosts = r->nhosts;
+	for (i = 0; i < r->nhosts; i++) {
+		rec.host[i].tlsa = (uint8_t)r->host[i].tlsa;
+		rec.host[i].name = r->host[i].name;
+	}
+	if ((n = danerec_encode(&rec, buf, sizeof(buf), &why)) < 0) {
+		lookup_cache_error(lk, domain, "write", why);
+		return;
+	}
+	p.len = (size_t)n;
+	if (cache_write(lk->cache, lookup_dane_put_cb, &p, &why) != CACHE_OK)
+		lookup_cache_error(lk, domain, "write", why);
 }
 
 /* One write transaction: what a job's outcome stores. */
@@ -587,6 +781,38 @@ static void
 lookup_job_finish(struct lookup_job *job, const struct lookup_outcome *o)
 {
 	struct lookup *lk = job->lk;
+	struct lookup_outcome out = *o;
+	struct lookup_req *w;
+	lookup_cb *cb;
+	void *arg;
+
+	if (job->dane.state != 1 && job->dane.why[0] == '\0')
+		lookup_dinfo_set(&job->dane, 0, LOOKUP_DANE_NONE,
+		    "DANE not checked");
+	out.dane = &job->dane;
+	lookup_job_unlink(job);
+	while ((w = TAILQ_FIRST(&job->waiters)) != NULL) {
+		lookup_waiter_unlink(w);
+		cb = w->cb;
+		arg = w->arg;
+		lookup_waiter_free(w);
+		lookup_reply(lk, cb, arg, job->domain, &out);
+	}
+	resolve_cancel(job->rreq);
+	danechk_cancel(job->dck);
+	free(job->sv_pol);
+	free(job);
+}
+
+/*
+ * A job without an MTA-STS part ended (its DANE check did): answer
+ * each waiter from the cache again, with the job's verdict, never
+ * waiting again (a handle the caller holds is gone after this).
+ */
+static void
+lookup_job_redecide(struct lookup_job *job)
+{
+	struct lookup *lk = job->lk;
 	struct lookup_req *w;
 	lookup_cb *cb;
 	void *arg;
@@ -597,10 +823,110 @@ lookup_job_finish(struct lookup_job *job, const struct lookup_outcome *o)
 		cb = w->cb;
 		arg = w->arg;
 		lookup_waiter_free(w);
-		lookup_reply(lk, cb, arg, job->domain, o);
+		(void)lookup_query_do(lk, job->domain, 0, cb, arg, NULL,
+		    &job->dane);
 	}
-	resolve_cancel(job->rreq);
+	danechk_cancel(job->dck);
+	free(job->sv_pol);
 	free(job);
+}
+
+/* Keep the MTA-STS outcome until the DANE check ends.  -1: memory. */
+static int
+lookup_job_save(struct lookup_job *job, const struct lookup_outcome *o)
+{
+	ssize_t n;
+	size_t need;
+
+	job->sv_status = o->status;
+	job->sv_source = o->source;
+	snprintf(job->sv_error, sizeof(job->sv_error), "%s",
+	    o->error != NULL ? o->error : "");
+	snprintf(job->sv_detail, sizeof(job->sv_detail), "%s",
+	    o->detail != NULL ? o->detail : "");
+	if (o->policy != NULL) {
+		if ((need = record_policy_size(o->policy)) == 0 ||
+		    (job->sv_pol = malloc(need)) == NULL ||
+		    (n = record_policy_encode(o->policy, job->sv_pol, need,
+		    NULL)) < 0)
+			return -1;
+		job->sv_pol_len = (size_t)n;
+	}
+	job->saved = 1;
+	return 0;
+}
+
+/* Both parts are over: answer with the saved MTA-STS outcome. */
+static void
+lookup_job_saved_finish(struct lookup_job *job)
+{
+	struct lookup_outcome o = { job->sv_status, job->sv_source, NULL,
+	    job->sv_error[0] != '\0' ? job->sv_error : NULL, job->sv_detail,
+	    NULL };
+	struct record_policy p;
+
+	if (job->sv_pol != NULL) {
+		if (record_policy_decode(job->sv_pol, job->sv_pol_len, &p,
+		    NULL) == 0)
+			o.policy = &p;
+		else {
+			o.status = LOOKUP_TEMP;
+			o.error = "memory";
+		}
+	}
+	lookup_job_finish(job, &o);
+}
+
+/* The MTA-STS part ended with `o`: finish, or wait for DANE. */
+static void
+lookup_job_sts_done(struct lookup_job *job, const struct lookup_outcome *o)
+{
+	struct lookup_outcome t;
+
+	if (job->dck == NULL) {
+		lookup_job_finish(job, o);
+		return;
+	}
+	if (lookup_job_save(job, o) == -1) {
+		t = *o;
+		t.status = LOOKUP_TEMP;
+		t.policy = NULL;
+		t.error = "memory";
+		t.detail = "cannot keep the outcome for the DANE check";
+		lookup_job_finish(job, &t);
+	}
+}
+
+/* Start the job's DANE check unless one runs or a verdict is known. */
+static int
+lookup_job_dane(struct lookup_job *job)
+{
+	struct lookup *lk = job->lk;
+
+	if (!lk->conf.dane || job->dck != NULL || job->dane.state == 1)
+		return 0;
+	if ((job->dck = danechk_start(lk->dns, job->domain, lookup_on_dane,
+	    job)) == NULL)
+		return -1;
+	lk->st.dane_checks++;
+	return 0;
+}
+
+static void
+lookup_on_dane(const struct danechk_result *r, void *arg)
+{
+	struct lookup_job *job = arg;
+	struct lookup *lk = job->lk;
+
+	job->dck = NULL;
+	lookup_dane_store(lk, job->domain, r);
+	lookup_dinfo_set(&job->dane, 1, lookup_dane_of(r->verdict), r->why);
+	if (job->rreq != NULL)
+		return;		/* the MTA-STS part goes on */
+	if (job->saved)
+		lookup_job_saved_finish(job);
+	else
+		lookup_job_redecide(job);
 }
 
 /* Drop a job without answering anyone (lookup_free, failed starts). */
@@ -615,6 +941,8 @@ lookup_job_drop(struct lookup_job *job)
 		lookup_waiter_free(w);
 	}
 	resolve_cancel(job->rreq);
+	danechk_cancel(job->dck);
+	free(job->sv_pol);
 	free(job);
 }
 
@@ -624,6 +952,7 @@ lookup_job_start(struct lookup_job *job, enum lookup_phase phase)
 	struct lookup *lk = job->lk;
 
 	job->phase = phase;
+	job->sts = 1;
 	if (phase == LOOKUP_PHASE_TXT)
 		job->rreq = resolve_start_txt(lk->rs, job->domain,
 		    lookup_on_resolve, job);
@@ -854,7 +1183,7 @@ lookup_on_resolve(const struct resolve_result *res, void *arg)
 	struct lookup *lk = job->lk;
 	struct record_policy old, upd, fresh;
 	struct lookup_outcome o = { LOOKUP_NONE, LOOKUP_SRC_DISCOVERY, NULL,
-	    NULL, NULL };
+	    NULL, NULL, NULL };
 	const struct record_policy *oldp;
 	int64_t now = lookup_now(lk);
 
@@ -873,7 +1202,7 @@ lookup_on_resolve(const struct resolve_result *res, void *arg)
 		lookup_store_fetched(job, res, now, &fresh, &o);
 	else
 		lookup_full_failed(job, res, oldp, now, &upd, &o);
-	lookup_job_finish(job, &o);
+	lookup_job_sts_done(job, &o);
 }
 
 /* ---- waiting callers ---- */
@@ -882,20 +1211,34 @@ static void
 lookup_on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct lookup_req *w = arg;
-	struct lookup *lk = w->job->lk;
+	struct lookup_job *job = w->job;
+	struct lookup *lk = job->lk;
+	struct lookup_outcome o = { LOOKUP_NONE, LOOKUP_SRC_NONE, NULL,
+	    "deadline", "no answer within the lookup wait; discovery goes on",
+	    NULL };
+	struct lookup_dinfo di = job->dane;
 	char domain[LOOKUP_NAME_MAX + 1];
 	lookup_cb *cb = w->cb;
 	void *cbarg = w->arg;
+	int sts = job->sts;
 
 	(void)fd;
 	(void)what;
-	memcpy(domain, w->job->domain, sizeof(domain));
+	memcpy(domain, job->domain, sizeof(domain));
 	lookup_waiter_unlink(w);
 	lookup_waiter_free(w);
 	lk->st.deadline++;
+	if (di.state != 1)
+		lookup_dinfo_set(&di, 0, LOOKUP_DANE_NONE, "the DANE check did "
+		    "not end within the lookup wait");
+	/* Only DANE was missing: the cached MTA-STS answer, as it is. */
+	if (!sts) {
+		(void)lookup_query_do(lk, domain, 0, cb, cbarg, NULL, &di);
+		return;
+	}
 	/* The job goes on and fills the cache for the next lookup. */
-	lookup_reply_error(lk, cb, cbarg, domain, LOOKUP_NONE, "deadline",
-	    "no answer within the lookup wait; discovery goes on");
+	o.dane = &di;
+	lookup_reply(lk, cb, cbarg, domain, &o);
 }
 
 static int
@@ -931,9 +1274,27 @@ lookup_wait(struct lookup_job *job, int wait, lookup_cb *cb, void *arg,
 }
 
 /* No valid policy, no fresh negative entry: join or start discovery. */
+/* An error or "no policy yet" answer, with what is known of DANE. */
+static int
+lookup_reply_known(struct lookup *lk, lookup_cb *cb, void *arg,
+    const char *domain, enum lookup_status status, const char *error,
+    const char *detail, const struct lookup_dinfo *di)
+{
+	struct lookup_outcome o = { status, LOOKUP_SRC_NONE, NULL, error,
+	    detail, di };
+
+	lookup_reply(lk, cb, arg, domain, &o);
+	return LOOKUP_DONE;
+}
+
+/*
+ * No valid policy, no fresh negative entry: join or start discovery,
+ * and the DANE check when `di` has no verdict (in parallel, one job).
+ */
 static int
 lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
-    lookup_cb *cb, void *arg, struct lookup_req **reqp)
+    lookup_cb *cb, void *arg, struct lookup_req **reqp,
+    const struct lookup_dinfo *di)
 {
 	struct lookup_job *job;
 
@@ -941,30 +1302,103 @@ lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
 	if ((job = lookup_job_find(lk, domain, h)) == NULL) {
 		if (lk->njobs >= lk->conf.max_pending) {
 			lk->st.overload++;
-			return lookup_reply_error(lk, cb, arg, domain,
+			return lookup_reply_known(lk, cb, arg, domain,
 			    LOOKUP_NONE, "overload", "too many domains in "
-			    "discovery; nothing started");
+			    "discovery; nothing started", di);
 		}
-		if ((job = lookup_job_new(lk, domain, h, 0)) == NULL ||
-		    lookup_job_start(job, LOOKUP_PHASE_FULL) == -1) {
-			if (job != NULL)
-				lookup_job_drop(job);
+		if ((job = lookup_job_new(lk, domain, h, 0)) == NULL)
+			return lookup_reply_error(lk, cb, arg, domain,
+			    LOOKUP_TEMP, "memory", "cannot start discovery");
+		if (di->state == 1)
+			job->dane = *di;
+		if (lookup_job_start(job, LOOKUP_PHASE_FULL) == -1 ||
+		    lookup_job_dane(job) == -1) {
+			lookup_job_drop(job);
 			return lookup_reply_error(lk, cb, arg, domain,
 			    LOOKUP_TEMP, "memory", "cannot start discovery");
 		}
 		lk->st.discoveries++;
-	}
+	} else if ((job->rreq == NULL && !job->saved &&
+	    lookup_job_start(job, LOOKUP_PHASE_FULL) == -1) ||
+	    (di->state != 1 && lookup_job_dane(job) == -1))
+		/* A DANE-only job gets its discovery; a discovery its
+		 * DANE check. */
+		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
+		    "memory", "cannot start discovery");
 	if (wait == 0) {
 		lk->st.deadline++;
-		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_NONE,
-		    "deadline", "not cached; discovery runs in the background");
+		return lookup_reply_known(lk, cb, arg, domain, LOOKUP_NONE,
+		    "deadline", "not cached; discovery runs in the background",
+		    di);
 	}
 	if (job->nwaiters >= lk->conf.max_waiters) {
 		lk->st.overload++;
-		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_NONE,
-		    "overload", "too many callers wait for this domain");
+		return lookup_reply_known(lk, cb, arg, domain, LOOKUP_NONE,
+		    "overload", "too many callers wait for this domain", di);
 	}
 	return lookup_wait(job, wait, cb, arg, reqp);
+}
+
+/*
+ * The MTA-STS answer is cached but the DANE verdict is not: wait for
+ * a DANE check (joined or started), then decide again (lookup.c top).
+ * When that cannot be, the cached answer goes out with what is known.
+ */
+static int
+lookup_dane_wait(struct lookup *lk, const char *domain, uint64_t h, int wait,
+    lookup_cb *cb, void *arg, struct lookup_req **reqp)
+{
+	struct lookup_dinfo di;
+	struct lookup_job *job;
+	const char *why = NULL;
+
+	if ((job = lookup_job_find(lk, domain, h)) == NULL) {
+		if (lk->njobs >= lk->conf.max_pending) {
+			lk->st.overload++;
+			why = "overload: too many domains in discovery";
+		} else if ((job = lookup_job_new(lk, domain, h, 0)) == NULL ||
+		    lookup_job_dane(job) == -1) {
+			if (job != NULL)
+				lookup_job_drop(job);
+			job = NULL;
+			why = "memory: cannot start the DANE check";
+		}
+	} else if (job->dane.state == 1 && job->dck == NULL)
+		/* Checked, the MTA-STS part still runs: use it. */
+		return lookup_query_do(lk, domain, 0, cb, arg, NULL,
+		    &job->dane);
+	else if (lookup_job_dane(job) == -1)
+		why = "memory: cannot start the DANE check";
+	if (why == NULL && wait == 0)
+		why = "the DANE check runs in the background";
+	if (why == NULL && job->nwaiters >= lk->conf.max_waiters) {
+		lk->st.overload++;
+		why = "overload: too many callers wait for this domain";
+	}
+	if (why != NULL) {
+		lookup_dinfo_set(&di, 0, LOOKUP_DANE_NONE, why);
+		return lookup_query_do(lk, domain, 0, cb, arg, NULL, &di);
+	}
+	return lookup_wait(job, wait, cb, arg, reqp);
+}
+
+/* A valid verdict past 3/4 of its life: re-check in the background. */
+static void
+lookup_dane_refresh(struct lookup *lk, const char *domain, uint64_t h)
+{
+	struct lookup_job *job;
+
+	if (lookup_job_find(lk, domain, h) != NULL)
+		return;		/* a later lookup tries again */
+	if (lk->nrefresh >= lk->conf.max_refreshes ||
+	    lk->njobs >= lk->conf.max_pending) {
+		lk->st.refresh_skipped++;
+		return;
+	}
+	if ((job = lookup_job_new(lk, domain, h, 1)) == NULL)
+		return;
+	if (lookup_job_dane(job) == -1)
+		lookup_job_drop(job);
 }
 
 /* ANSWER_RECHECK / ANSWER_REFETCH: one background job, if allowed. */
@@ -992,10 +1426,11 @@ lookup_refresh(struct lookup *lk, const char *domain, uint64_t h,
 
 static int
 lookup_reply_negative(struct lookup *lk, const char *domain,
-    const struct record_negative *neg, int64_t now, lookup_cb *cb, void *arg)
+    const struct record_negative *neg, int64_t now, lookup_cb *cb, void *arg,
+    const struct lookup_dinfo *di)
 {
 	struct lookup_outcome o = { LOOKUP_NONE, LOOKUP_SRC_NEGATIVE, NULL,
-	    NULL, NULL };
+	    NULL, NULL, di };
 	char detail[LOOKUP_DETAIL_MAX];
 
 	lk->st.negative_hits++;
@@ -1008,19 +1443,40 @@ lookup_reply_negative(struct lookup *lk, const char *domain,
 	return LOOKUP_DONE;
 }
 
-/* Read what is cached and follow refresh_lookup() (rule 2). */
+/*
+ * Read what is cached and follow refresh_lookup() (rule 2).  With
+ * DANE on, the "dane" record is read first, unless `dover` gives the
+ * verdict (a job's, when it answers its waiters).
+ */
 static int
 lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
-    int wait, lookup_cb *cb, void *arg, struct lookup_req **reqp)
+    int wait, lookup_cb *cb, void *arg, struct lookup_req **reqp,
+    const struct lookup_dinfo *dover)
 {
 	struct lookup_outcome o = { LOOKUP_POLICY, LOOKUP_SRC_CACHE, NULL,
-	    NULL, NULL };
+	    NULL, NULL, NULL };
 	unsigned char nbuf[RECORD_NEGATIVE_MAX];
+	struct lookup_dinfo di;
 	struct record_policy pol;
 	struct record_negative neg;
 	int64_t now = lookup_now(lk);
 	uint64_t h = lookup_hash(lk, domain);
-	int hp, hn = 0;
+	int hp, hn = 0, need;
+
+	if (dover != NULL)
+		di = *dover;
+	else if (lk->conf.dane)
+		lookup_dane_read(lk, domain, now, &di);
+	else
+		lookup_dinfo_set(&di, 1, LOOKUP_DANE_NONE, "DANE is off");
+	if (di.state == -1)
+		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
+		    "cache-error", "cannot read the cache");
+	/* A job answering its waiters never waits again. */
+	need = di.state == 0 && dover == NULL;
+	if (di.due && dover == NULL)
+		lookup_dane_refresh(lk, domain, h);
+	o.dane = &di;
 
 	if ((hp = lookup_read_policy(lk, domain, buf, &pol)) == 1 &&
 	    refresh_policy_valid(&pol, now))
@@ -1032,17 +1488,33 @@ lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
 	switch (refresh_lookup(hp == 1 ? &pol : NULL, hn == 1 ? &neg : NULL,
 	    now, lookup_jitter(lk, h), &lk->conf.refresh)) {
 	case REFRESH_ANSWER_RECHECK:
+		if (need)
+			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
+			    reqp);
 		lookup_refresh(lk, domain, h, LOOKUP_PHASE_TXT);
 		break;
 	case REFRESH_ANSWER_REFETCH:
+		if (need)
+			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
+			    reqp);
 		lookup_refresh(lk, domain, h, LOOKUP_PHASE_FULL);
 		break;
 	case REFRESH_ANSWER:
+		if (need)
+			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
+			    reqp);
 		break;
 	case REFRESH_NEGATIVE:
-		return lookup_reply_negative(lk, domain, &neg, now, cb, arg);
+		if (need)
+			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
+			    reqp);
+		return lookup_reply_negative(lk, domain, &neg, now, cb, arg,
+		    &di);
 	default:
-		return lookup_discover(lk, domain, h, wait, cb, arg, reqp);
+		if (dover != NULL)
+			wait = 0;
+		return lookup_discover(lk, domain, h, wait, cb, arg, reqp,
+		    &di);
 	}
 	lk->st.cache_hits++;
 	o.policy = &pol;
@@ -1056,9 +1528,6 @@ int
 lookup_query(struct lookup *lk, const char *domain, int wait, lookup_cb *cb,
     void *arg, struct lookup_req **reqp)
 {
-	unsigned char *buf = lk->pbuf;
-	int rc;
-
 	if (reqp != NULL)
 		*reqp = NULL;
 	lk->st.queries++;
@@ -1068,13 +1537,25 @@ lookup_query(struct lookup *lk, const char *domain, int wait, lookup_cb *cb,
 		    "not a normalised domain name");
 	if (wait < 0 || wait > lk->conf.wait_ms)
 		wait = lk->conf.wait_ms;
+	return lookup_query_do(lk, domain, wait, cb, arg, reqp, NULL);
+}
+
+/* lookup_query() after the checks; `dover` as in lookup_decide(). */
+static int
+lookup_query_do(struct lookup *lk, const char *domain, int wait,
+    lookup_cb *cb, void *arg, struct lookup_req **reqp,
+    const struct lookup_dinfo *dover)
+{
+	unsigned char *buf = lk->pbuf;
+	int rc;
+
 	/* A callback still holds an answer in pbuf: nested call. */
 	if (lk->pbuf_busy && (buf = malloc(RECORD_POLICY_MAX)) == NULL)
 		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
 		    "memory", "no buffer for a nested lookup");
 	if (buf == lk->pbuf)
 		lk->pbuf_busy = 1;
-	rc = lookup_decide(lk, domain, buf, wait, cb, arg, reqp);
+	rc = lookup_decide(lk, domain, buf, wait, cb, arg, reqp, dover);
 	if (buf == lk->pbuf)
 		lk->pbuf_busy = 0;
 	else
@@ -1152,6 +1633,17 @@ lookup_new(struct event_base *base, struct cache *cache,
 		free(lk);
 		return NULL;
 	}
+	if (conf->dane) {
+		struct dns_conf dc = { conf->resolve.dns_servers,
+		    conf->resolve.dns_timeout_ms, conf->resolve.dns_tries,
+		    conf->resolve.max_dns_queries };
+
+		if ((lk->dns = dns_new(base, &dc, err, errlen)) == NULL) {
+			resolve_free(lk->rs);
+			free(lk);
+			return NULL;
+		}
+	}
 	/* Borrowed strings: resolve_new copied what it keeps. */
 	lk->conf.resolve.dns_servers = NULL;
 	lk->conf.resolve.ca_file = NULL;
@@ -1171,5 +1663,6 @@ lookup_free(struct lookup *lk)
 			lookup_job_drop(job);
 	}
 	resolve_free(lk->rs);
+	dns_free(lk->dns);
 	free(lk);
 }

@@ -63,6 +63,23 @@
  * got "deadline" anyway, only later.  A protocol may still map either
  * error to a temporary failure where deferring is the safer choice.
  *
+ * DANE (RFC 7672, RFC 8461 §2), when conf->dane is set: every answer
+ * also carries the domain's DANE verdict (resolver/dane.h) in `dane`,
+ * beside the MTA-STS answer, which is unchanged by it: the protocol
+ * decides the precedence (Postfix: DANE over MTA-STS; OpenSMTPD has no
+ * DANE and ignores it).  The verdict is cached in the "dane" db
+ * (store/danerec.h) for the lowest TTL of the records it rests on,
+ * clamped to [LOOKUP_DANE_LIFE_MIN, LOOKUP_DANE_LIFE_MAX]
+ * (LOOKUP_DANE_LIFE_NOREC without records, LOOKUP_DANE_LIFE_TEMP for
+ * TEMP).  A lookup reads it next to the policy (a second get in the
+ * same LMDB read transaction: no allocation, no new transaction);
+ * from 3/4 of its life on, a lookup starts a background re-check and
+ * is answered from the cache.  Without a valid verdict (never checked,
+ * expired) the caller waits for a DANE check, as for a discovery; on
+ * first use the DANE check and the MTA-STS discovery run in parallel
+ * in the domain's one job, and the caller is answered when both ended
+ * (or at its wait, with what is known then).
+ *
  * Errors never end the process and are never logged here (resolver/
  * does not log): a cache read error is LOOKUP_TEMP "cache-error"; a
  * failed cache write still answers what was discovered; a record that
@@ -135,6 +152,22 @@ struct lookup_conf {
 	 * owner (the daemon's list updater) keeps it current and must
 	 * outlive the service. */
 	const struct lookup_list *list;
+	int			 dane;		/* check DANE (resolver/dane.h) */
+};
+
+/* Lifetimes of a cached DANE verdict, in seconds. */
+#define LOOKUP_DANE_LIFE_MIN	60
+#define LOOKUP_DANE_LIFE_MAX	86400
+#define LOOKUP_DANE_LIFE_NOREC	900	/* no record to take a TTL from */
+#define LOOKUP_DANE_LIFE_TEMP	60
+
+/* The DANE verdict an answer carries (resolver/dane.h). */
+enum lookup_dane {
+	LOOKUP_DANE_NONE = 0,	/* no DANE: MTA-STS decides; also when
+				 * DANE is off or not known in time */
+	LOOKUP_DANE_YES,	/* Postfix "dane" */
+	LOOKUP_DANE_ONLY,	/* Postfix "dane-only" */
+	LOOKUP_DANE_TEMP	/* DNSSEC lookups failed: defer */
 };
 
 enum lookup_status {
@@ -168,6 +201,10 @@ struct lookup_answer {
 	 * "cache-error", "memory", "domain-invalid"; NULL with a policy. */
 	const char		*error;
 	const char		*detail;	/* human text, may be "" */
+	/* conf->dane only: the DANE verdict, and why (never NULL). */
+	enum lookup_dane	 dane;
+	const char		*dane_why;
+	int			 dane_cached;	/* from the "dane" db */
 };
 
 struct lookup_stats {
@@ -194,6 +231,10 @@ struct lookup_stats {
 	uint64_t	list_hits;	/* answered from the list */
 	uint64_t	list_testing;	/* listed in mode testing, not
 					 * answered (enforce_testing off) */
+	/* Added with DANE: */
+	uint64_t	dane_checks;	/* DANE checks started */
+	uint64_t	dane_answers[LOOKUP_DANE_TEMP + 1]; /* answers by
+					 * their DANE verdict */
 };
 
 /* What conf->on_event reports (background work, for logs). */
@@ -259,6 +300,8 @@ int64_t		 lookup_now(const struct lookup *lk);
  * "invalid" otherwise. */
 const char	*lookup_source_str(enum lookup_source);
 
+/* "none", "dane", "dane-only", "temp"; "invalid" otherwise. */
+const char	*lookup_dane_str(enum lookup_dane);
 /* "policy", "none", "temp"; "invalid" otherwise. */
 const char	*lookup_status_str(enum lookup_status);
 

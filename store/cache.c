@@ -47,7 +47,7 @@
 #define CACHE_MAXDBS		8
 
 static const char *const cache_db_names[CACHE_DB_COUNT] = {
-	"policy", "negative", "list", "meta"
+	"policy", "negative", "list", "meta", "dane"
 };
 
 struct cache {

@@ -12,6 +12,7 @@
  *   "negative"  negative entries          (store/record.h record_negative)
  *   "list"      the STARTTLS Policy List's entries  (resolver/liststore.h)
  *   "meta"      the STARTTLS Policy List's metadata and raw files
+ *   "dane"      the last DANE check of a domain (store/danerec.h)
  * The environment is opened with room for 8 sub-databases.
  *
  * Ownership and threading: struct cache is opaque and owned by the
@@ -95,9 +96,10 @@ enum cache_db {
 	CACHE_DB_POLICY = 0,		/* "policy" */
 	CACHE_DB_NEGATIVE = 1,		/* "negative" */
 	CACHE_DB_LIST = 2,		/* "list": STARTTLS list entries */
-	CACHE_DB_META = 3		/* "meta": STARTTLS list metadata */
+	CACHE_DB_META = 3,		/* "meta": STARTTLS list metadata */
+	CACHE_DB_DANE = 4		/* "dane": store/danerec.h */
 };
-#define CACHE_DB_COUNT		4
+#define CACHE_DB_COUNT		5
 
 enum cache_result {
 	CACHE_OK = 0,		/* done; gets: found and copied */

@@ -27,7 +27,8 @@
  *   quit
  * Options: --cache-dir (required), --dns-server, --ca-file, --wait-ms,
  * --lookup-timeout-ms, --fetch-timeout-ms, --max-pending, --max-waiters,
- * --max-refreshes, --clock T, --map BYTES (map size and ceiling).
+ * --max-refreshes, --clock T, --map BYTES (map size and ceiling), --dane
+ * (conf.dane: answers carry "dane", "dane_why", "dane_cached").
  * Background events (conf.on_event) are "event" lines.  Errors in the
  * commands are "error" lines; the driver exits 2 on setup failures.
  */
@@ -211,6 +212,9 @@ ld_on_answer(const struct lookup_answer *a, void *arg)
 	printf(",\"age\":%lld,\"expires_in\":%lld,\"policy\":",
 	    (long long)a->age, (long long)a->expires_in);
 	ld_policy(a->policy);
+	printf(",\"dane\":\"%s\",\"dane_cached\":%s,\"dane_why\":",
+	    lookup_dane_str(a->dane), a->dane_cached ? "true" : "false");
+	ld_str(a->dane_why);
 	ld_end();
 	ld_q_free(q);
 }
@@ -316,6 +320,7 @@ ld_cmd_stats(struct ld *ld)
 	    "\"in_flight\":%llu,\"overload\":%llu,\"refresh_skipped\":%llu,"
 	    "\"refresh_failures\":%llu,\"corrupt\":%llu,"
 	    "\"pending_domains\":%llu,\"refreshes_running\":%llu,"
+	    "\"dane_checks\":%llu,\"dane_answers\":[%llu,%llu,%llu,%llu],"
 	    "\"by_error\":{",
 	    (unsigned long long)st.queries, (unsigned long long)st.cache_hits,
 	    (unsigned long long)st.negative_hits,
@@ -329,7 +334,12 @@ ld_cmd_stats(struct ld *ld)
 	    (unsigned long long)st.refresh_failures,
 	    (unsigned long long)st.corrupt,
 	    (unsigned long long)st.pending_domains,
-	    (unsigned long long)st.refreshes_running);
+	    (unsigned long long)st.refreshes_running,
+	    (unsigned long long)st.dane_checks,
+	    (unsigned long long)st.dane_answers[0],
+	    (unsigned long long)st.dane_answers[1],
+	    (unsigned long long)st.dane_answers[2],
+	    (unsigned long long)st.dane_answers[3]);
 	for (i = 0; i <= RESOLVE_POLICY_INVALID; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", resolve_code(i),
 		    (unsigned long long)st.by_error[i]);
@@ -518,6 +528,7 @@ ld_options(struct ld *ld, int argc, char **argv)
 		{ "max-waiters", 1, NULL, 'W' },
 		{ "max-refreshes", 1, NULL, 'r' },
 		{ "clock", 1, NULL, 't' }, { "map", 1, NULL, 'm' },
+		{ "dane", 0, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lookup_conf *c = &ld->conf;
@@ -556,6 +567,9 @@ ld_options(struct ld *ld, int argc, char **argv)
 			break;
 		case 't':
 			ld->clock = strtoll(optarg, NULL, 10);
+			break;
+		case 'D':
+			c->dane = 1;
 			break;
 		case 'm':	/* a tiny map makes big writes fail */
 			ld->map = ld->map_max = strtoul(optarg, NULL, 10);
