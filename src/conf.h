@@ -66,6 +66,7 @@ struct conf {
 	int64_t		 txt_recheck_interval;	/* ms */
 	/* answers */
 	int		 enforce_testing;	/* in every profile */
+	int		 dane;			/* DANE first (Postfix) */
 	/* reply profiles, by socketmap map name (reply.h, sockmap.h) */
 	unsigned	 postfix_version;	/* "postfix": REPLY_PF() */
 	int		 postfix_enforce_testing;

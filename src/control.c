@@ -226,8 +226,9 @@ static void
 on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 {
 	struct listen_env *env = listen_conn_env(c);
-	char value[SOCKMAP_VALUE_MAX], detail[256];
-	enum verdict v;
+	char value[SOCKMAP_VALUE_MAX], detail[256], mvalue[SOCKMAP_VALUE_MAX];
+	struct lookup_answer sts = *ans;
+	enum verdict v, vm;
 	cJSON *o;
 
 	if (ans->status == LOOKUP_TEMP) {
@@ -240,6 +241,9 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 	}
 	v = sockmap_verdict(ans, env->conf, value,
 	    sizeof(value));
+	/* The MTA-STS part alone: what OpenSMTPD (no DANE) enforces. */
+	sts.dane = LOOKUP_DANE_NONE;
+	vm = sockmap_verdict(&sts, env->conf, mvalue, sizeof(mvalue));
 	if ((o = cJSON_CreateObject()) != NULL) {
 		cJSON_AddTrueToObject(o, "ok");
 		cJSON_AddStringToObject(o, "domain", ans->domain);
@@ -257,7 +261,11 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 		cJSON_AddStringToObject(o, "detail",
 		    ans->detail != NULL ? ans->detail : "");
 		jsonout_add_str(o, "postfix", v == VERDICT_OK ? value : NULL);
+		cJSON_AddStringToObject(o, "dane", lookup_dane_str(ans->dane));
+		cJSON_AddStringToObject(o, "dane_why",
+		    ans->dane_why != NULL ? ans->dane_why : "");
 		cJSON_AddStringToObject(o, "verdict", verdict_str(v));
+		cJSON_AddStringToObject(o, "mtasts_verdict", verdict_str(vm));
 	}
 	send_json(c, o);
 	listen_done(c, ans->status == LOOKUP_POLICY ? STATS_POLICY :
@@ -353,6 +361,11 @@ service_obj(const struct lookup_stats *ls)
 	cJSON_AddNumberToObject(o, "corrupt", (double)ls->corrupt);
 	cJSON_AddNumberToObject(o, "list_hits", (double)ls->list_hits);
 	cJSON_AddNumberToObject(o, "list_testing", (double)ls->list_testing);
+	cJSON_AddNumberToObject(o, "dane_checks", (double)ls->dane_checks);
+	if ((f = cJSON_AddObjectToObject(o, "dane_answers")) != NULL)
+		for (e = LOOKUP_DANE_NONE; e <= LOOKUP_DANE_TEMP; e++)
+			cJSON_AddNumberToObject(f, lookup_dane_str(e),
+			    (double)ls->dane_answers[e]);
 	if ((f = cJSON_AddObjectToObject(o, "failures")) != NULL)
 		for (e = RESOLVE_OK + 1; e <= RESOLVE_POLICY_INVALID; e++)
 			cJSON_AddNumberToObject(f, resolve_code(e),

@@ -402,6 +402,7 @@ svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
 	lc->on_event = on_lookup_event;
 	lc->event_arg = m;
 	lc->list = listupd_lookup_list(m->list);
+	lc->dane = c->dane;
 }
 
 static struct svc *
@@ -438,7 +439,8 @@ svc_conf_changed(const struct conf *a, const struct conf *b)
 	    a->fetch_timeout != b->fetch_timeout ||
 	    a->max_fetches != b->max_fetches ||
 	    strcmp(a->ca_file, b->ca_file) != 0 ||
-	    a->txt_recheck_interval != b->txt_recheck_interval;
+	    a->txt_recheck_interval != b->txt_recheck_interval ||
+	    a->dane != b->dane;
 }
 
 /* on_retire: free replaced services that have no request left. */

@@ -217,8 +217,11 @@ parse_answer(const cJSON *r, struct tm_answer *a)
 		    err != NULL ? err : "error");
 		return;
 	}
+	/* OpenSMTPD has no DANE: the verdict of the MTA-STS part (an
+	 * older mtastsd has only "verdict", which is that). */
 	if (!client_true(r, "ok") ||
-	    (verdict = client_str(r, "verdict")) == NULL)
+	    ((verdict = client_str(r, "mtasts_verdict")) == NULL &&
+	    (verdict = client_str(r, "verdict")) == NULL))
 		return;
 	snprintf(a->why, sizeof(a->why), "%s", err != NULL ? err : "");
 	mode = client_str(cJSON_GetObjectItemCaseSensitive(r, "policy"),

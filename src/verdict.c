@@ -70,6 +70,21 @@ verdict_profile(const struct lookup_answer *ans,
 		*fit = REPLY_FIT_FULL;
 	if (outsize > 0)
 		out[0] = '\0';
+	/* RFC 8461 §2: DANE first.  A bare level: Postfix looks the TLSA
+	 * records up itself and reports on them (no TLSRPT attributes). */
+	switch (ans->dane) {
+	case LOOKUP_DANE_ONLY:
+		snprintf(out, outsize, "dane-only");
+		return VERDICT_OK;
+	case LOOKUP_DANE_YES:
+		snprintf(out, outsize, "dane");
+		return VERDICT_OK;
+	case LOOKUP_DANE_TEMP:
+		snprintf(out, outsize, "dnssec-lookup-failed");
+		return VERDICT_TEMP;
+	case LOOKUP_DANE_NONE:
+		break;
+	}
 	switch (ans->status) {
 	case LOOKUP_POLICY:
 		return verdict_policy(ans, prof, text, textsize, out, outsize,

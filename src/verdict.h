@@ -28,8 +28,12 @@ enum verdict {
 };
 
 /*
- * verdict_profile: what Postfix should get for `ans` under `prof`: a
- * policy the profile answers (reply_answers(): enforce; testing with
+ * verdict_profile: what Postfix should get for `ans` under `prof`.
+ * DANE first (RFC 8461 §2, docs/DESIGN.md §DANE): an answer with a DANE
+ * verdict (resolver/lookup.h, dane = yes) gives OK "dane-only" or
+ * "dane" in every profile, whatever its MTA-STS part and with no
+ * TLSRPT attributes, or TEMP "dnssec-lookup-failed" when its DNSSEC
+ * lookups failed.  Otherwise a policy the profile answers (reply_answers(): enforce; testing with
  * enforce_testing; STARTTLS list policies, source LOOKUP_SRC_LIST,
  * only with list_policies) gives OK and reply_postfix_profile()'s
  * value; any other policy, no policy and not-a-domain give NOTFOUND; a
