@@ -151,6 +151,8 @@ struct lookup {
 	unsigned char	 pbuf[RECORD_POLICY_MAX]; /* hot path reads */
 	unsigned char	 jbuf[RECORD_POLICY_MAX]; /* job outcome reads */
 	struct dns	*dns;			/* DANE checks (conf.dane) */
+	struct danechk_probe *probe;		/* lookup_dane_probe() */
+	char		 probe_name[DNSMSG_NAME_MAX + 2];
 	unsigned char	 dbuf[DANEREC_MAX];	/* "dane" record reads */
 };
 
@@ -213,7 +215,7 @@ lookup_event_str(enum lookup_event_kind k)
 {
 	static const char *const names[] = {
 		"stored", "refresh-failed", "negative", "corrupt",
-		"cache-error"
+		"cache-error", "dane-probe"
 	};
 
 	if ((unsigned)k < sizeof(names) / sizeof(names[0]))
@@ -1644,6 +1646,10 @@ lookup_new(struct event_base *base, struct cache *cache,
 			return NULL;
 		}
 	}
+	snprintf(lk->probe_name, sizeof(lk->probe_name), "%s",
+	    conf->dane_probe_name != NULL && conf->dane_probe_name[0] != '\0' ?
+	    conf->dane_probe_name : ".");
+	lk->conf.dane_probe_name = NULL;
 	/* Borrowed strings: resolve_new copied what it keeps. */
 	lk->conf.resolve.dns_servers = NULL;
 	lk->conf.resolve.ca_file = NULL;
@@ -1663,6 +1669,30 @@ lookup_free(struct lookup *lk)
 			lookup_job_drop(job);
 	}
 	resolve_free(lk->rs);
+	danechk_probe_cancel(lk->probe);
 	dns_free(lk->dns);
 	free(lk);
+}
+
+static void
+lookup_on_probe(enum danechk_probe_result r, enum dns_status st, void *arg)
+{
+	struct lookup *lk = arg;
+
+	lk->probe = NULL;
+	lookup_event(lk, LOOKUP_EV_DANE_PROBE, lk->probe_name,
+	    danechk_probe_str(r), dns_status_str(st), NULL, NULL);
+}
+
+void
+lookup_dane_probe(struct lookup *lk)
+{
+	if (lk->dns == NULL)
+		return;
+	danechk_probe_cancel(lk->probe);
+	if ((lk->probe = danechk_probe(lk->dns, lk->probe_name,
+	    lookup_on_probe, lk)) == NULL)
+		lookup_event(lk, LOOKUP_EV_DANE_PROBE, lk->probe_name,
+		    danechk_probe_str(DANECHK_PROBE_FAILED), "cannot ask",
+		    NULL, NULL);
 }

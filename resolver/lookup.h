@@ -153,6 +153,8 @@ struct lookup_conf {
 	 * outlive the service. */
 	const struct lookup_list *list;
 	int			 dane;		/* check DANE (resolver/dane.h) */
+	const char		*dane_probe_name; /* lookup_dane_probe();
+						 * NULL: "." (copied) */
 };
 
 /* Lifetimes of a cached DANE verdict, in seconds. */
@@ -244,7 +246,10 @@ enum lookup_event_kind {
 				 * (policy: failures, retry_at, mode) */
 	LOOKUP_EV_NEGATIVE,	/* "no policy" was stored (negative) */
 	LOOKUP_EV_CORRUPT,	/* a cached record did not decode: deleted */
-	LOOKUP_EV_CACHE_ERROR	/* a cache read or write failed */
+	LOOKUP_EV_CACHE_ERROR,	/* a cache read or write failed */
+	LOOKUP_EV_DANE_PROBE	/* lookup_dane_probe() ended: code
+				 * "validating", "not-validating" or
+				 * "failed"; domain the probe name */
 };
 
 struct lookup_event {
@@ -292,6 +297,16 @@ void		 lookup_cancel(struct lookup_req *req);
 
 /* lookup_get_stats: a copy of the counters. */
 void		 lookup_get_stats(const struct lookup *lk, struct lookup_stats *st);
+
+/*
+ * lookup_dane_probe: does the DNS resolver validate?  (conf->dane
+ * only; otherwise a no-op.)  Asks the DNSKEY RRset of
+ * conf->dane_probe_name with AD requested (resolver/danechk.h) and
+ * reports the outcome as a LOOKUP_EV_DANE_PROBE event.  A resolver that
+ * does not validate makes every domain look unsigned: DANE then never
+ * applies.  A probe still running is replaced.
+ */
+void		 lookup_dane_probe(struct lookup *lk);
 
 /* lookup_now: the service's clock (conf->clock or time()). */
 int64_t		 lookup_now(const struct lookup *lk);

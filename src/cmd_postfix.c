@@ -35,7 +35,12 @@
  *     such a Postfix then delivers to MX hosts outside the policy;
  *   - smtp_tls_CAfile or smtp_tls_CApath is set (without one every
  *     verified connection fails, so every "secure" answer defers mail),
- *     the file exists, the directory exists inside the jail.
+ *     the file exists, the directory exists inside the jail;
+ *   - with mtastsd's dane = yes (docs/postfix.md §5): Postfix's
+ *     smtp_dns_support_level is dnssec (otherwise Postfix cannot do
+ *     the DANE that mtastsd's "dane" and "dane-only" answers ask for),
+ *     and mtastsd's resolver (dns_servers) validates: the DNSKEY of
+ *     dane_probe_name comes back authenticated (resolver/danechk.h).
  *
  * Each finding is one line "ok: ...", "note: ...", "warning: ..." or
  * "problem: ..." (with --json: one object with a "checks" array of
@@ -59,10 +64,13 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "client.h"
 #include "cmd.h"
 #include "conf.h"
+#include "danechk.h"
+#include "dns.h"
 #include "monoclock.h"
 #include "reply.h"
 
@@ -83,6 +91,7 @@ static const char *const cp_names[] = {
 	"mail_version", "compatibility_level", "queue_directory",
 	"mail_owner", "smtp_tls_policy_maps", "smtp_tls_CAfile",
 	"smtp_tls_CApath", "tls_append_default_CA", "proxy_read_maps",
+	"smtp_dns_support_level",
 };
 
 struct cp_opts {
@@ -712,6 +721,99 @@ cp_check_ca(struct cp_report *r, const struct cp_postfix *pf)
 		    "directory", dir);
 }
 
+/* --- DANE ---------------------------------------------------------------- */
+
+struct cp_probe {
+	int		 done;
+	enum danechk_probe_result r;
+	enum dns_status	 st;
+};
+
+static void
+cp_on_probe(enum danechk_probe_result r, enum dns_status st, void *arg)
+{
+	struct cp_probe *p = arg;
+
+	p->done = 1;
+	p->r = r;
+	p->st = st;
+}
+
+/* cp_probe_resolver: does mtastsd's resolver validate?  -1: no probe. */
+static int
+cp_probe_resolver(const struct conf *conf, struct cp_probe *p, char *err,
+    size_t errlen)
+{
+	struct dns_conf dc = { conf->dns_servers[0] != '\0' ?
+	    conf->dns_servers : NULL, (int)conf->dns_timeout,
+	    (int)conf->dns_tries, 0 };
+	struct event_base *base;
+	struct dns *d = NULL;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if ((base = event_base_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((d = dns_new(base, &dc, err, errlen)) == NULL)
+		goto done;
+	if (danechk_probe(d, conf->dane_probe_name, cp_on_probe, p) == NULL) {
+		snprintf(err, errlen, "cannot ask for the DNSKEY of %s",
+		    conf->dane_probe_name);
+		goto done;
+	}
+	while (!p->done && event_base_loop(base, EVLOOP_ONCE) == 0)
+		;
+	rc = p->done ? 0 : -1;
+	if (rc == -1)
+		snprintf(err, errlen, "event loop failed");
+done:
+	dns_free(d);
+	event_base_free(base);
+	return rc;
+}
+
+static void
+cp_check_dane(struct cp_report *r, const struct conf *conf,
+    const struct cp_postfix *pf)
+{
+	const char *level = cp_param(pf, "smtp_dns_support_level");
+	struct cp_probe p;
+	char err[256];
+
+	if (!conf->dane) {
+		say(r, "note", "dane", "dane = no: mtastsd gives Postfix "
+		    "MTA-STS answers only");
+		return;
+	}
+	if (strcmp(level, "dnssec") == 0)
+		say(r, "ok", "dane-dns", "smtp_dns_support_level = dnssec");
+	else
+		say(r, "warning", "dane-dns", "smtp_dns_support_level is "
+		    "\"%s\", not dnssec: Postfix cannot do DANE, but mtastsd "
+		    "(dane = yes) answers \"dane\" or \"dane-only\" for "
+		    "domains with DANE (set smtp_dns_support_level = dnssec "
+		    "with a validating resolver, or dane = no)", level);
+	if (cp_probe_resolver(conf, &p, err, sizeof(err)) == -1)
+		say(r, "warning", "dane-resolver", "cannot probe mtastsd's "
+		    "DNS resolver: %s", err);
+	else if (p.r == DANECHK_VALIDATING)
+		say(r, "ok", "dane-resolver", "mtastsd's DNS resolver "
+		    "validates DNSSEC (DNSKEY of %s authenticated)",
+		    conf->dane_probe_name);
+	else if (p.r == DANECHK_NOT_VALIDATING)
+		say(r, "warning", "dane-resolver", "mtastsd's DNS resolver "
+		    "does not validate DNSSEC (DNSKEY of %s not "
+		    "authenticated): every domain looks unsigned and DANE "
+		    "never applies", conf->dane_probe_name);
+	else
+		say(r, "warning", "dane-resolver", "cannot tell whether "
+		    "mtastsd's DNS resolver validates: the DNSKEY query for "
+		    "%s failed (%s)", conf->dane_probe_name,
+		    dns_status_str(p.st));
+}
+
 /* --- the command --------------------------------------------------------- */
 
 static void
@@ -847,6 +949,7 @@ cmd_check_postfix(int argc, char **argv)
 	cp_version(&r, &pf);
 	cp_check_maps(&r, conf, &pf);
 	cp_check_ca(&r, &pf);
+	cp_check_dane(&r, conf, &pf);
 	rc = cp_finish(&r, &pf);
 done:
 	cJSON_Delete(r.checks);

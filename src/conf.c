@@ -88,6 +88,7 @@ static const struct conf_option options[] = {
 	    60000, MS_DAY, 1 },
 	{ "enforce_testing", CT_BOOL, O(enforce_testing), "no", 0, 0, 1 },
 	{ "dane", CT_BOOL, O(dane), "yes", 0, 0, 1 },
+	{ "dane_probe_name", CT_STRING, O(dane_probe_name), ".", 0, 0, 1 },
 	/* Reply profiles: each targets one Postfix version (reply.h). */
 	{ "postfix_version", CT_VERSION, O(postfix_version), "3.4",
 	    REPLY_PF_SOCKETMAP, REPLY_PF_MAX, 1 },

@@ -67,6 +67,7 @@ struct conf {
 	/* answers */
 	int		 enforce_testing;	/* in every profile */
 	int		 dane;			/* DANE first (Postfix) */
+	char		*dane_probe_name;	/* resolver check, "." */
 	/* reply profiles, by socketmap map name (reply.h, sockmap.h) */
 	unsigned	 postfix_version;	/* "postfix": REPLY_PF() */
 	int		 postfix_enforce_testing;

@@ -370,6 +370,22 @@ on_lookup_event(const struct lookup_event *ev, void *arg)
 	case LOOKUP_EV_NEGATIVE:
 		log_debug("%s: no policy: %s %s", dom, code, det);
 		break;
+	case LOOKUP_EV_DANE_PROBE:
+		if (strcmp(code, "validating") == 0)
+			log_info("DANE: the DNS resolver validates DNSSEC "
+			    "(DNSKEY of %s authenticated)", dom);
+		else if (strcmp(code, "not-validating") == 0)
+			log_warnx("DANE: the DNS resolver does not validate "
+			    "DNSSEC (DNSKEY of %s not authenticated): every "
+			    "domain looks unsigned, so DANE never applies; "
+			    "use a validating resolver (dns_servers), or set "
+			    "dane_probe_name to a name under its trust anchor",
+			    dom);
+		else
+			log_warnx("DANE: cannot tell whether the DNS resolver "
+			    "validates: the DNSKEY query for %s failed (%s)",
+			    dom, det);
+		break;
 	case LOOKUP_EV_CORRUPT:
 	case LOOKUP_EV_CACHE_ERROR:
 	default:
@@ -403,6 +419,7 @@ svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
 	lc->event_arg = m;
 	lc->list = listupd_lookup_list(m->list);
 	lc->dane = c->dane;
+	lc->dane_probe_name = c->dane_probe_name;
 }
 
 static struct svc *
@@ -440,7 +457,8 @@ svc_conf_changed(const struct conf *a, const struct conf *b)
 	    a->max_fetches != b->max_fetches ||
 	    strcmp(a->ca_file, b->ca_file) != 0 ||
 	    a->txt_recheck_interval != b->txt_recheck_interval ||
-	    a->dane != b->dane;
+	    a->dane != b->dane ||
+	    strcmp(a->dane_probe_name, b->dane_probe_name) != 0;
 }
 
 /* on_retire: free replaced services that have no request left. */
@@ -498,6 +516,8 @@ hook_reload(struct conf *nc, void *arg)
 		m->env.lookup = s->lk;
 		evtimer_add(m->ev_retire, &tv);
 	}
+	/* The resolver may have changed under the same settings. */
+	lookup_dane_probe(m->svc->lk);
 	if (!m->o.verbose)
 		log_set_level(nc->log_level);
 	if (listupd_reconf(m->list, nc) == -1)
@@ -591,6 +611,7 @@ start_loop(struct mtastsd *m)
 	if ((m->svc = svc_new(m, m->conf, err, sizeof(err))) == NULL)
 		die(m, "lookup service", err);
 	m->env.lookup = m->svc->lk;
+	lookup_dane_probe(m->svc->lk);
 	m->env.cache = m->cache;
 	m->env.list = m->list;
 	m->env.conf = m->conf;

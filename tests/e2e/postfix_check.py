@@ -16,6 +16,9 @@ op on the same socket), like a server that does not know the map name
 answer alike, but no JSON).  The real daemon's answer to the version op
 is checked by tests/e2e/postfix_37.py, postfix_310.py and
 postfix_3105.py, which run check-postfix against it.
+A small DNS server on 127.0.0.1 (UDP) answers the DANE resolver probe
+(a DNSKEY query) with or without the AD flag, or SERVFAIL, so the probe
+never leaves the machine.
 """
 
 import json
@@ -110,6 +113,47 @@ class FakeDaemon:
         self.s.close()
 
 
+class FakeDNS:
+    """Answers every query with one DNSKEY record: AD set when
+    self.mode is "validating", not set for "plain", SERVFAIL for
+    "servfail"."""
+
+    def __init__(self):
+        self.mode = "validating"
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", 0))
+        self.port = self.s.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                q, peer = self.s.recvfrom(2048)
+            except OSError:
+                return
+            if len(q) < 12:
+                continue
+            end = 12
+            while end < len(q) and q[end] != 0:
+                end += 1 + q[end]
+            question = q[12:end + 5]
+            flags = 0x8180 | (0x20 if self.mode == "validating" else 0)
+            if self.mode == "servfail":
+                flags, an, rr = 0x8182, 0, b""
+            else:
+                # Owner: pointer to the question; DNSKEY 257 3 13 key.
+                rdata = b"\x01\x01\x03\x0d" + b"k" * 64
+                rr = (b"\xc0\x0c\x00\x30\x00\x01\x00\x00\x0e\x10" +
+                      len(rdata).to_bytes(2, "big") + rdata)
+                an = 1
+            hdr = (q[:2] + flags.to_bytes(2, "big") + b"\x00\x01" +
+                   an.to_bytes(2, "big") + b"\x00\x00\x00\x00")
+            self.s.sendto(hdr + question + rr, peer)
+
+    def close(self):
+        self.s.close()
+
+
 def mtasts():
     b = os.environ.get("MTASTS") or os.path.join(
         os.environ.get("MTASTS_BUILDDIR") or os.getcwd(), "src", "mtasts")
@@ -117,8 +161,9 @@ def mtasts():
 
 
 class Env:
-    def __init__(self, tmp):
+    def __init__(self, tmp, dns):
         self.tmp = tmp
+        self.dns = dns
         self.postconf = os.path.join(tmp, "postconf")
         with open(self.postconf, "w") as f:
             f.write(FAKE)
@@ -148,7 +193,9 @@ class Env:
             json.dump({"params": base, "master": master, "fail": fail}, f)
         cf = os.path.join(d, "mtastsd.conf")
         with open(cf, "w") as f:
-            f.write(conf or "")
+            # Every probe goes to the fake DNS server, never further.
+            f.write("dns_servers = 127.0.0.1:%d\ndns_timeout = 500ms\n"
+                    "dns_tries = 1\n%s" % (self.dns.port, conf or ""))
         r = subprocess.run([mtasts(), "check-postfix", "--json",
                             "--postconf", self.postconf, "-c", d, confopt,
                             cf],
@@ -336,12 +383,37 @@ def cas(t, env):
          has=[("ca-path", "problem")], master=MASTER_PLAIN)
 
 
+def dane(t, env):
+    sm = "socketmap:unix:mtastsd/mtastsd.sock:postfix"
+    env.dns.mode = "validating"
+    case(t, env, "DANE: dnssec and a validating resolver", {
+        "smtp_tls_policy_maps": sm, "smtp_dns_support_level": "dnssec"},
+         0, has=[("dane-dns", "ok"), ("dane-resolver", "ok")])
+    case(t, env, "DANE: Postfix without dnssec", {
+        "smtp_tls_policy_maps": sm, "smtp_dns_support_level": ""}, 0,
+         has=[("dane-dns", "warning"), ("dane-resolver", "ok")])
+    env.dns.mode = "plain"
+    case(t, env, "DANE: the resolver does not validate", {
+        "smtp_tls_policy_maps": sm, "smtp_dns_support_level": "dnssec"},
+         0, has=[("dane-resolver", "warning"), ("dane-dns", "ok")])
+    env.dns.mode = "servfail"
+    case(t, env, "DANE: the probe fails", {
+        "smtp_tls_policy_maps": sm, "smtp_dns_support_level": "dnssec"},
+         0, has=[("dane-resolver", "warning")])
+    case(t, env, "DANE off: nothing probed", {
+        "smtp_tls_policy_maps": sm, "smtp_dns_support_level": ""}, 0,
+         has=[("dane", "note")], lacks=["dane-dns", "dane-resolver"],
+         conf="dane = no\n")
+    env.dns.mode = "validating"
+
+
 def main():
     if not os.access(mtasts(), os.X_OK):
         Tap.skip_all("no mtasts binary at %s" % mtasts())
     t = Tap()
     with tempfile.TemporaryDirectory() as tmp:
-        env = Env(tmp)
+        fdns = FakeDNS()
+        env = Env(tmp, fdns)
         sock = os.path.join(env.queue, "mtastsd", "mtastsd.sock")
         d = FakeDaemon(sock)
         os.chmod(sock, 0o666)
@@ -352,7 +424,9 @@ def main():
         permissions(t, env)
         daemons(t, env)
         cas(t, env)
+        dane(t, env)
         d.close()
+        fdns.close()
         r = subprocess.run([mtasts(), "check-postfix", "extra"],
                            capture_output=True, text=True)
         t.is_(r.returncode, 2, "usage error: exit 2")

@@ -14,8 +14,10 @@ each answer is checked against the precedence of docs/postfix.md §5:
   signed, no TLSA        -> secure match=...  (today's answer)
   unsigned, with TLSA    -> secure match=...  (TLSA not trusted)
 The JSON reply keeps the MTA-STS part for table-mtasts (mtasts_verdict)
-and says why (dane, dane_why); stats count the DANE answers.  A reload
-with dane = no gives every domain its MTA-STS answer again.
+and says why (dane, dane_why); stats count the DANE answers.  The
+resolver probe (dane_probe_name) logs that the world's unbound validates
+the signed TLD, and warns, after a reload, for an unsigned name.  A
+reload with dane = no gives every domain its MTA-STS answer again.
 """
 
 import os
@@ -77,9 +79,14 @@ def main():
         w.start()
         os.chmod(w.dir, 0o711)
         d = Daemon(w, binary, "dane", 0, user=USER, lookup_timeout=5)
+        d.opts["dane_probe_name"] = "sec"
+        d.write_conf()
         if not t.ok(d.start(), "daemon starts"):
             t.diag(d.log()[-3000:])
             return t.done()
+        t.ok(d.wait_log("DANE: the DNS resolver validates DNSSEC "
+                        "(DNSKEY of sec authenticated)"),
+             "probe at start: the resolver validates")
         c, ct, cj = Client(d), Client(d), Client(d)
         for domain, hosts, _, sm, tr, tcp, dane, mv in CASES:
             want_sm = sm or "OK " + secure(hosts)
@@ -111,6 +118,11 @@ def main():
              got=(svc["dane_checks"], svc["dane_answers"]))
         for x in (c, ct, cj):
             x.close()
+        mark = len(d.log())
+        t.ok(d.hup({"dane_probe_name": "test"}), "reload: probe name test")
+        t.ok(d.wait_log("DANE: the DNS resolver does not validate DNSSEC "
+                        "(DNSKEY of test not authenticated)", after=mark),
+             "probe on reload: warns for an unsigned probe name")
         t.ok(d.hup({"dane": "no"}), "reload with dane = no")
         c = Client(d)
         for domain, hosts, *_ in CASES:
