@@ -99,6 +99,19 @@ cd_when(double v, double now, char *buf, size_t size)
 	return buf;
 }
 
+/* cd_human_dane: the DANE verdict line, when the daemon checks DANE. */
+static void
+cd_human_dane(const cJSON *r)
+{
+	const char *dane = client_str(r, "dane"), *why = client_str(r,
+	    "dane_why");
+
+	if (dane == NULL)
+		return;
+	printf("  dane: %s%s%s%s\n", dane, why != NULL && *why ? " (" : "",
+	    why != NULL ? why : "", why != NULL && *why ? ")" : "");
+}
+
 /* cd_human_resolve: one resolve reply for people; returns the exit code. */
 static int
 cd_human_resolve(const cJSON *r)
@@ -112,6 +125,9 @@ cd_human_resolve(const cJSON *r)
 	if (!cJSON_IsObject(pol)) {
 		printf("no policy (%s)%s%s\n", client_str_or(r, "error",
 		    "none"), *detail ? ": " : "", detail);
+		cd_human_dane(r);
+		if (client_str(r, "postfix") != NULL)	/* DANE first */
+			printf("  postfix: %s\n", client_str(r, "postfix"));
 		return CMD_EXIT_NO;
 	}
 	printf("%s policy, %s, id %s, mode %s, max_age %s\n",
@@ -126,6 +142,7 @@ cd_human_resolve(const cJSON *r)
 	cJSON_ArrayForEach(mx, cJSON_GetObjectItemCaseSensitive(pol, "mx"))
 		if (cJSON_IsString(mx))
 			printf("  mx: %s\n", mx->valuestring);
+	cd_human_dane(r);
 	printf("  postfix: %s\n", client_str_or(r, "postfix", "NOTFOUND"));
 	return CMD_EXIT_OK;
 }

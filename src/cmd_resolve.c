@@ -11,7 +11,11 @@
  * daemon's configuration.  Results are printed in argument order as
  * soon as they and all earlier ones are known: one JSON object per line
  * with --json (the discovery contract), otherwise a walk through the
- * steps with timings, ending with the Postfix answer.
+ * steps with timings, ending with the Postfix answer.  Beside each
+ * discovery, in parallel and within the same --timeout, runs the
+ * domain's DANE check (resolver/danechk.h): its verdict, why, and each
+ * MX host's TLSA status are shown, and the Postfix answer is the one
+ * the daemon gives with dane = yes (DANE first).
  *
  * Without --direct the daemon is asked (cmd_daemon.c), at the socket
  * --socket, --config, $MTASTS_SOCKET or the installed mtastsd.conf
@@ -33,6 +37,8 @@
 
 #include "cmd.h"
 #include "jsonout.h"
+#include "danechk.h"
+#include "dns.h"
 #include "domkey.h"
 #include "reply.h"
 #include "resolve.h"
@@ -49,6 +55,13 @@
 #define CR_CONNECT_TIMEOUT_MS	10000
 #define CR_FETCH_TIMEOUT_MS	60000	/* RFC 8461 §3.3: one minute */
 #define CR_POSTFIX_MAX		REPLY_VALUE_MAX	/* every pattern */
+
+/* A growing text buffer for the human format. */
+struct cr_buf {
+	char	*s;
+	size_t	 len, cap;
+	int	 failed;
+};
 
 struct cr_opts {
 	int		 direct;
@@ -70,10 +83,21 @@ struct cr_item {
 	struct resolve_req *req;
 	char		*out;		/* text to print, NULL until done */
 	int		 done;
+	/* The DANE check beside the discovery. */
+	struct danechk	*dck;
+	struct event	*dtimer;	/* its --timeout */
+	int		 dane_done;
+	int		 dane_ok;	/* dres holds a verdict */
+	const char	*dane_fail;	/* else why not */
+	struct danechk_result dres;
+	cJSON		*json;		/* --json: built, waiting for DANE */
+	int		 sts_done;	/* the discovery ended */
+	enum resolve_err err;
 };
 
 struct cr_run {
 	struct event_base *base;
+	struct dns	*dns;		/* DANE checks */
 	struct cr_opts	*opts;
 	struct cr_item	*items;
 	size_t		 n, next_print, pending;
@@ -277,14 +301,13 @@ cr_json_policy(const struct resolve_result *r)
 	return obj;
 }
 
-/* One contract line; NULL on out of memory. */
-static char *
-cr_json_line(const char *domain, const struct resolve_result *r,
+/* One contract object, without its DANE part; NULL on out of memory. */
+static cJSON *
+cr_json_obj(const char *domain, const struct resolve_result *r,
     enum resolve_err err, const char *detail)
 {
 	static char postfix[CR_POSTFIX_MAX];
 	cJSON *obj;
-	char *s;
 	int ok = r != NULL && r->policy != NULL;
 
 	if ((obj = cJSON_CreateObject()) == NULL)
@@ -299,17 +322,69 @@ cr_json_line(const char *domain, const struct resolve_result *r,
 	jsonout_add_str(obj, "detail", detail);
 	jsonout_add_str(obj, "postfix", ok && cr_postfix(r->policy, postfix,
 	    sizeof(postfix)) >= 0 ? postfix : NULL);
+	return obj;
+}
+
+/* The Postfix value DANE puts first, or NULL (none; TEMP: *temp). */
+static const char *
+cr_dane_postfix(const struct cr_item *it, int *temp)
+{
+	*temp = 0;
+	if (!it->dane_ok)
+		return NULL;
+	switch (it->dres.verdict) {
+	case DANE_ONLY:
+		return "dane-only";
+	case DANE_YES:
+		return "dane";
+	case DANE_TEMP:
+		*temp = 1;
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* Add the DANE part to `obj` and print it; NULL on out of memory. */
+static char *
+cr_json_line(cJSON *obj, const struct cr_item *it)
+{
+	const struct danechk_result *d = &it->dres;
+	const char *pf;
+	cJSON *o, *hosts, *h;
+	char *s;
+	size_t i;
+	int temp;
+
+	if ((o = cJSON_AddObjectToObject(obj, "dane")) != NULL) {
+		jsonout_add_str(o, "verdict", it->dane_ok ?
+		    dane_verdict_str(d->verdict) : NULL);
+		cJSON_AddStringToObject(o, "why", it->dane_ok ? d->why :
+		    it->dane_fail);
+		jsonout_add_str(o, "mx", it->dane_ok ? dane_dns_str(d->mx) :
+		    NULL);
+		if ((hosts = cJSON_AddArrayToObject(o, "hosts")) != NULL)
+			for (i = 0; it->dane_ok && i < d->nhosts; i++) {
+				if ((h = cJSON_CreateObject()) == NULL)
+					break;
+				cJSON_AddStringToObject(h, "name",
+				    d->host[i].name);
+				cJSON_AddStringToObject(h, "tlsa",
+				    dane_tlsa_str(d->host[i].tlsa));
+				cJSON_AddStringToObject(h, "status",
+				    dns_status_str(d->host[i].status));
+				cJSON_AddItemToArray(hosts, h);
+			}
+	}
+	/* "postfix": what the daemon answers with dane = yes. */
+	if ((pf = cr_dane_postfix(it, &temp)) != NULL || temp)
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, "postfix",
+		    pf != NULL ? cJSON_CreateString(pf) : cJSON_CreateNull());
 	s = cJSON_PrintUnformatted(obj);
-	cJSON_Delete(obj);
 	return s;
 }
 
-/* A growing text buffer for the human format. */
-struct cr_buf {
-	char	*s;
-	size_t	 len, cap;
-	int	 failed;
-};
+/* A growing text buffer for the human format (struct above). */
 
 static void __attribute__((format(printf, 2, 3)))
 cr_printf(struct cr_buf *b, const char *fmt, ...)
@@ -408,6 +483,39 @@ cr_human(const char *domain, const struct resolve_result *r,
 	return b.s;
 }
 
+/* Append the DANE lines to a human answer; NULL on out of memory. */
+static char *
+cr_human_dane(char *text, const struct cr_item *it)
+{
+	const struct danechk_result *d = &it->dres;
+	struct cr_buf b = { text, strlen(text), strlen(text) + 1, 0 };
+	const char *pf;
+	size_t i;
+	int temp;
+
+	if (!it->dane_ok)
+		cr_printf(&b, "  DANE: not known (%s)\n", it->dane_fail);
+	else {
+		cr_printf(&b, "  DANE: %s, MX RRset %s: %s\n",
+		    dane_verdict_str(d->verdict), dane_dns_str(d->mx), d->why);
+		for (i = 0; i < d->nhosts; i++)
+			cr_printf(&b, "    TLSA _25._tcp.%s: %s (%s)\n",
+			    d->host[i].name, dane_tlsa_str(d->host[i].tlsa),
+			    dns_status_str(d->host[i].status));
+	}
+	pf = cr_dane_postfix(it, &temp);
+	if (pf != NULL || temp)
+		cr_printf(&b, "  postfix with dane = yes: %s (DANE first)\n",
+		    pf != NULL ? pf : "TEMP dnssec-lookup-failed");
+	else
+		cr_printf(&b, "  postfix with dane = yes: the same (no DANE)\n");
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
 /* Print every finished answer whose predecessors are all printed. */
 static void
 cr_flush(struct cr_run *run)
@@ -429,11 +537,34 @@ cr_flush(struct cr_run *run)
 	fflush(stdout);
 }
 
+/* Both the discovery and the DANE check are over: print. */
+static void
+cr_complete(struct cr_item *it)
+{
+	struct cr_run *run = it->run;
+	char *text = it->out;
+
+	if (run->opts->json) {
+		it->out = it->json != NULL ? cr_json_line(it->json, it) : NULL;
+		cJSON_Delete(it->json);
+		it->json = NULL;
+	} else
+		it->out = text != NULL ? cr_human_dane(text, it) : NULL;
+	if (it->out == NULL) {
+		fprintf(stderr, "mtasts: out of memory\n");
+		run->rc = CMD_EXIT_USAGE;
+	}
+	it->done = 1;
+	if (it->err != RESOLVE_OK && run->rc == CMD_EXIT_OK)
+		run->rc = CMD_EXIT_NO;
+	cr_flush(run);
+}
+
+/* The discovery ended (r borrowed): build its part of the output. */
 static void
 cr_finish(struct cr_item *it, const struct resolve_result *r,
     enum resolve_err err, const char *detail)
 {
-	struct cr_run *run = it->run;
 	const char *name = it->domain[0] != '\0' ? it->domain : it->arg;
 	char safe[DOMKEY_INPUT_MAX + 1];
 
@@ -441,16 +572,79 @@ cr_finish(struct cr_item *it, const struct resolve_result *r,
 		cr_ascii_copy(name, safe, sizeof(safe));
 		name = safe;
 	}
-	it->out = run->opts->json ? cr_json_line(name, r, err, detail) :
-	    cr_human(name, r, err, detail);
-	if (it->out == NULL) {
-		fprintf(stderr, "mtasts: out of memory\n");
-		run->rc = CMD_EXIT_USAGE;
+	if (it->run->opts->json)
+		it->json = cr_json_obj(name, r, err, detail);
+	else
+		it->out = cr_human(name, r, err, detail);
+	it->err = err;
+	it->sts_done = 1;
+	if (it->dane_done)
+		cr_complete(it);
+}
+
+/* The DANE check ended, failed or ran out of time. */
+static void
+cr_dane_end(struct cr_item *it, const struct danechk_result *d,
+    const char *fail)
+{
+	struct cr_run *run = it->run;
+
+	if (it->dtimer != NULL) {
+		event_free(it->dtimer);
+		it->dtimer = NULL;
 	}
-	it->done = 1;
-	if (err != RESOLVE_OK && run->rc == CMD_EXIT_OK)
-		run->rc = CMD_EXIT_NO;
-	cr_flush(run);
+	it->dck = NULL;
+	it->dane_done = 1;
+	if (d != NULL) {
+		it->dres = *d;
+		it->dres.domain = NULL;		/* borrowed; not kept */
+		it->dane_ok = 1;
+	} else
+		it->dane_fail = fail;
+	if (it->sts_done)
+		cr_complete(it);
+	if (--run->pending == 0)
+		event_base_loopbreak(run->base);
+}
+
+static void
+cr_on_dane(const struct danechk_result *d, void *arg)
+{
+	cr_dane_end(arg, d, NULL);
+}
+
+static void
+cr_on_dane_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct cr_item *it = arg;
+
+	(void)fd;
+	(void)what;
+	danechk_cancel(it->dck);
+	cr_dane_end(it, NULL, "no answer within --timeout");
+}
+
+/* Start the domain's DANE check with the --timeout deadline. */
+static void
+cr_start_dane(struct cr_run *run, struct cr_item *it)
+{
+	struct timeval tv;
+	int ms = (int)(run->opts->timeout * 1000 + 0.5);
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if ((it->dtimer = evtimer_new(run->base, cr_on_dane_timeout, it)) ==
+	    NULL || evtimer_add(it->dtimer, &tv) == -1 ||
+	    (it->dck = danechk_start(run->dns, it->domain, cr_on_dane,
+	    it)) == NULL) {
+		if (it->dtimer != NULL)
+			event_free(it->dtimer);
+		it->dtimer = NULL;
+		it->dane_done = 1;
+		it->dane_fail = "local failure: cannot start the DANE check";
+		return;
+	}
+	run->pending++;
 }
 
 /* ---- running ---- */
@@ -481,10 +675,13 @@ cr_start(struct cr_run *run, struct resolve *rs, struct cr_item *it)
 	}
 	if (k != DOMKEY_DOMAIN) {
 		it->domain[0] = '\0';
+		it->dane_done = 1;
+		it->dane_fail = "not a mail domain";
 		cr_finish(it, NULL, RESOLVE_DOMAIN_INVALID,
 		    why != NULL ? why : "not a mail domain");
 		return;
 	}
+	cr_start_dane(run, it);
 	if ((it->req = resolve_start(rs, it->domain, cr_on_result, it)) ==
 	    NULL) {
 		fprintf(stderr, "mtasts: %s: cannot start the lookup\n",
@@ -517,17 +714,29 @@ static int
 cr_run_all(struct cr_run *run)
 {
 	struct resolve_conf conf;
+	struct dns_conf dconf;
 	struct resolve *rs;
 	char err[256];
 	size_t i;
 
 	cr_conf(run->opts, &conf);
+	dconf.servers = conf.dns_servers;
+	dconf.timeout_ms = conf.dns_timeout_ms;
+	dconf.tries = conf.dns_tries;
+	dconf.max_queries = 0;
 	if ((run->base = event_base_new()) == NULL ||
 	    (rs = resolve_new(run->base, &conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mtasts: %s\n",
 		    run->base == NULL ? "cannot create the event loop" : err);
 		if (run->base != NULL)
 			event_base_free(run->base);
+		return CMD_EXIT_USAGE;
+	}
+	if ((run->dns = dns_new(run->base, &dconf, err, sizeof(err))) ==
+	    NULL) {
+		fprintf(stderr, "mtasts: %s\n", err);
+		resolve_free(rs);
+		event_base_free(run->base);
 		return CMD_EXIT_USAGE;
 	}
 	run->rc = CMD_EXIT_OK;
@@ -537,9 +746,15 @@ cr_run_all(struct cr_run *run)
 		fprintf(stderr, "mtasts: event loop failed\n");
 		run->rc = CMD_EXIT_USAGE;
 	}
-	for (i = 0; i < run->n; i++)	/* only after a loop failure */
+	for (i = 0; i < run->n; i++) {	/* only after a loop failure */
 		resolve_cancel(run->items[i].req);
+		danechk_cancel(run->items[i].dck);
+		if (run->items[i].dtimer != NULL)
+			event_free(run->items[i].dtimer);
+		cJSON_Delete(run->items[i].json);
+	}
 	resolve_free(rs);
+	dns_free(run->dns);
 	event_base_free(run->base);
 	return run->rc;
 }

@@ -110,6 +110,15 @@ def main():
                   "%s: resolve: dane %s, MTA-STS part kept" % (domain, dane))
             t.ok(bool(r.get("dane_why")), "%s: resolve says why" % domain,
                  got=r.get("dane_why"))
+        mtasts = os.environ.get("MTASTS") or os.path.join(
+            os.environ.get("MTASTS_BUILDDIR") or os.getcwd(), "src",
+            "mtasts")
+        r = w.run([mtasts, "resolve", "--socket", d.sock, "some.sec"],
+                  timeout=30)
+        t.ok("  dane: dane (only some MX hosts have TLSA records)" in
+             r.stdout and "  postfix: dane" in r.stdout,
+             "mtasts resolve (daemon, human): the DANE verdict and why",
+             got=r.stdout)
         svc = d.stats()["service"]
         t.ok(svc["dane_answers"]["dane-only"] >= 4 and
              svc["dane_answers"]["temp"] >= 4 and

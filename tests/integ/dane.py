@@ -10,6 +10,9 @@ domain of the case table at once and prints one JSON line per domain;
 each line is checked for the verdict, the reason, the MX status and
 every MX host's TLSA status.  A second world whose unbound does not
 validate shows that every domain then looks unsigned (no DANE).
+`mtasts resolve --direct` ($MTASTS), JSON and human, shows the same
+verdicts per MX host beside the MTA-STS discovery, and its Postfix
+answer puts DANE first.
 
 The driver is tests/integ/dane_driver under $MTASTS_BUILDDIR (or the
 current directory).  Missing driver, not root or missing tools: SKIP.
@@ -107,6 +110,47 @@ def run(w, driver, domains):
     return r, out
 
 
+def cli(t, w):
+    mtasts = os.environ.get("MTASTS") or os.path.join(
+        os.environ.get("MTASTS_BUILDDIR") or os.getcwd(), "src", "mtasts")
+    if not t.ok(os.access(mtasts, os.X_OK), "mtasts built"):
+        return
+    doms = ["all.sec", "some.sec", "bogus.sec", "unsigned.test", "hang.sec"]
+    r = w.run([mtasts, "resolve", "--direct", "--json", "--timeout", "3",
+               "--dns-server", w.dns_server, "--ca-file", w.ca_file] + doms,
+              timeout=30)
+    lines = {}
+    for x in r.stdout.splitlines():
+        j = json.loads(x)
+        lines[j["domain"]] = j
+    want = {"all.sec": ("dane-only", "dane-only"),
+            "some.sec": ("dane", "dane"),
+            "bogus.sec": ("temp", None),
+            "unsigned.test": ("no-dane", None),
+            "hang.sec": (None, None)}
+    for d, (verdict, postfix) in want.items():
+        j = lines.get(d, {})
+        t.is_((j.get("dane", {}).get("verdict"), j.get("postfix")),
+              (verdict, postfix), "resolve --direct --json %s: DANE %s, "
+              "postfix %s" % (d, verdict, postfix))
+    t.is_([(h["name"], h["tlsa"]) for h in
+           lines.get("some.sec", {}).get("dane", {}).get("hosts", [])],
+          [("mx1.some.sec", "usable"), ("mx2.some.sec", "none")],
+          "resolve --direct --json: TLSA per MX host")
+    t.is_(lines.get("hang.sec", {}).get("dane", {}).get("why"),
+          "no answer within --timeout", "resolve --direct: the DANE check "
+          "keeps to --timeout")
+    r = w.run([mtasts, "resolve", "--direct", "--timeout", "3",
+               "--dns-server", w.dns_server, "--ca-file", w.ca_file,
+               "some.sec"], timeout=30)
+    t.ok("DANE: dane, MX RRset secure: only some MX hosts have TLSA "
+         "records" in r.stdout and
+         "TLSA _25._tcp.mx2.some.sec: none (nxdomain)" in r.stdout and
+         "postfix with dane = yes: dane (DANE first)" in r.stdout,
+         "resolve --direct (human): verdict, TLSA per MX host, the "
+         "Postfix answer", got=r.stdout)
+
+
 def probe(w, driver, name):
     r = w.run([driver, "--dns-server", w.dns_server, "--probe", name],
               timeout=30)
@@ -146,6 +190,7 @@ def main():
         t.ok(out.get("all.sec", {}).get("ttl", 0) > 0,
              "all.sec: the verdict has a TTL to be cached for")
 
+        cli(t, w)
         t.is_(probe(w, driver, "sec"), "validating",
               "probe: the signed TLD's DNSKEY validates")
         t.is_(probe(w, driver, "test"), "not-validating",
