@@ -6,8 +6,8 @@ socketmap server, side by side on one test world (docs/PERFORMANCE.md).
 
 usage: bench/bench.py [--builddir DIR] [--domains N] [--cold N,N]
                       [--conns N,N,N] [--secs S] [--warmup S]
-                      [--servers mtastsd,resolver,null] [--json FILE]
-                      [--smoke]
+                      [--servers mtastsd,resolver,null,mtastsd-nodane]
+                      [--signed] [--json FILE] [--smoke]
 
 One run, as root (the test world is a network namespace):
   1. builds a world with tests/lib/world.py: unbound and nginx serving
@@ -34,6 +34,15 @@ One run, as root (the test world is a network namespace):
               with N policies cached;
   3. prints the machine, the command and one Markdown table, with the
      ratios and the targets of issue 8.
+
+DANE (docs/postfix.md §5): mtastsd runs with its default dane = yes,
+so each cold domain also costs a DANE check (MX, then each MX host's
+TLSA).  --signed gives every domain MX records (its policy's mx names)
+and signs the zone with ldns-signzone, the world's unbound validating
+it, so those checks see a signed domain whose MX hosts have no TLSA (a
+validated denial each): the answers stay the MTA-STS ones.  The extra
+server mtastsd-nodane is the same daemon with dane = no; with both, a
+second table gives the cost of DANE (cold time and hot req/s, yes / no).
 
 --smoke is the CI version: 100 domains, 1 s per row, and the exit status
 says whether every mtastsd answer was correct; the timings mean nothing
@@ -66,9 +75,10 @@ RESOLVER_PORT = 8461
 NULL_PORT = 8463
 RESOLVER_BIN = "/usr/bin/mta-sts-daemon"
 START_TIMEOUT = 20.0
+NODANE_PORT = 8464
 SERVERS = ("mtastsd", "resolver", "null")
 LABELS = {"mtastsd": "mtastsd", "resolver": "postfix-mta-sts-resolver",
-          "null": "null server"}
+          "null": "null server", "mtastsd-nodane": "mtastsd, dane = no"}
 
 
 # ---------------------------------------------------------------- the world
@@ -94,11 +104,15 @@ def expected(mode, mx):
     return "OK secure match=%s servername=hostname" % ":".join(pats)
 
 
-def build_world(w, n):
+def build_world(w, n, signed=False):
     specs = [domain_spec(i) for i in range(n)]
     for name, mode, mx, max_age in specs:
         w.add_domain(name, policy=policy_text(mode=mode, mx=mx,
-                                              max_age=max_age))
+                                              max_age=max_age),
+                     mx=[m.replace("*.", "a.") for m in mx] if signed
+                     else None)
+    if signed:
+        w.sign_tld("test")
     w.start()
     os.chmod(w.dir, 0o711)     # mtastsd runs as nobody below it
     return specs
@@ -197,6 +211,8 @@ class Mtastsd(Server):
     """The build's daemon, default settings: one process serves both."""
 
     name = "mtastsd"
+    port = MTASTSD_PORT
+    extra = {}
 
     def argv(self, transport, fresh):
         state = os.path.join(self.dir, "state")
@@ -209,10 +225,11 @@ class Mtastsd(Server):
             "socket_mode": "0666",
             "pidfile": os.path.join(self.dir, "run", "mtastsd.pid"),
             "state_dir": state,
-            "listen_tcp": "127.0.0.1:%d" % MTASTSD_PORT,
+            "listen_tcp": "127.0.0.1:%d" % self.port,
             "dns_servers": self.w.dns_server,
             "ca_file": self.w.ca_file,
         }
+        opts.update(self.extra)
         with open(conf, "w") as f:
             f.write("".join("%s = %s\n" % kv for kv in opts.items()))
         return [os.path.join(self.args.builddir, "src", "mtastsd"), "-d",
@@ -221,7 +238,15 @@ class Mtastsd(Server):
     def target(self, transport):
         if transport == "unix":
             return os.path.join(self.dir, "run", "mtastsd.sock")
-        return "127.0.0.1:%d" % MTASTSD_PORT
+        return "127.0.0.1:%d" % self.port
+
+
+class MtastsdNoDane(Mtastsd):
+    """The same daemon with DANE off: the cost of DANE, by difference."""
+
+    name = "mtastsd-nodane"
+    port = NODANE_PORT
+    extra = {"dane": "no"}
 
 
 class Resolver(Server):
@@ -344,6 +369,7 @@ def start_servers(w, a, names, cold_keys, hot_keys, reply, results, log):
     """Cold runs, one server after the other; returns, per server and
     transport, the running instance for the hot runs."""
     make = {"mtastsd": lambda: Mtastsd(w, a),
+            "mtastsd-nodane": lambda: MtastsdNoDane(w, a),
             "resolver": lambda: Resolver(w, a),
             "null": lambda: Null(w, a, reply)}
     inst = {}
@@ -560,6 +586,37 @@ def table(results, a):
     return "\n".join(lines)
 
 
+def dane_table(results, a):
+    """mtastsd with dane = yes against dane = no, when both ran."""
+    if "mtastsd" not in results or "mtastsd-nodane" not in results:
+        return ""
+    lines = ["| scenario | metric | dane = yes | dane = no | yes ÷ no |",
+             "|---|---|---|---|---|"]
+    for n in a.cold:
+        o = {s: get(results, s, "cold", str(n))
+             for s in ("mtastsd", "mtastsd-nodane")}
+        t = {s: get(o[s], "elapsed") for s in o}
+        r = ratio(t["mtastsd"], t["mtastsd-nodane"])
+        lines.append("| cold %s domains | time until all answered | %s | "
+                     "%s | %s |" % ("{:,}".format(n), fmt(t["mtastsd"], "s"),
+                                    fmt(t["mtastsd-nodane"], "s"),
+                                    "%.2f×" % r if r else "–"))
+        lines.append("| | answers correct | %s | %s | |" % (
+            correct(o["mtastsd"]) or "–",
+            correct(o["mtastsd-nodane"]) or "–"))
+    for transport in ("tcp", "unix"):
+        for c in a.conns:
+            key = "%s/%d" % (transport, c)
+            v = {s: get(results, s, "hot", key, "rps")
+                 for s in ("mtastsd", "mtastsd-nodane")}
+            r = ratio(v["mtastsd"], v["mtastsd-nodane"])
+            lines.append("| hot %s, %d conns | req/s | %s | %s | %s |" % (
+                "TCP" if transport == "tcp" else "Unix", c,
+                fmt(v["mtastsd"], "rps"), fmt(v["mtastsd-nodane"], "rps"),
+                "%.2f" % r if r else "–"))
+    return "\n".join(lines)
+
+
 def client_note(results):
     """How hard the load generator works, from the null runs."""
     parts = []
@@ -639,6 +696,9 @@ def parse_args(argv):
                    "to the last CPU")
     p.add_argument("--json", default=None)
     p.add_argument("--smoke", action="store_true")
+    p.add_argument("--signed", action="store_true",
+                   help="MX records and a signed zone (DANE checks see "
+                   "signed domains)")
     a = p.parse_args(argv)
     ncpu = os.cpu_count() or 1
     pin = not a.no_pin and ncpu >= 2 and shutil.which("taskset")
@@ -671,7 +731,8 @@ def failures(results):
 
 def main(argv):
     a = parse_args(argv)
-    why = skip_reason()
+    why = skip_reason(("ldns-signzone", "ldns-keygen") if a.signed
+                      else ())
     if why is None and "resolver" in a.servers and \
             not os.path.exists(RESOLVER_BIN):
         print("# %s not installed: resolver skipped (tests/deps.sh "
@@ -690,7 +751,7 @@ def main(argv):
     results = {}
     with World(nginx_workers=2, dns_threads=2) as w:
         log("building a world of %d domains" % a.domains)
-        specs = build_world(w, a.domains)
+        specs = build_world(w, a.domains, a.signed)
         cold_keys = [(n, write_keys(os.path.join(w.dir, "cold-%d.keys" % n),
                                     specs[:n])) for n in a.cold]
         hot_keys = write_keys(os.path.join(w.dir, "hot.keys"), specs)
@@ -718,6 +779,12 @@ def report(a, results, argv):
     sys.stderr.flush()
     print()
     print(table(results, a))
+    dt = dane_table(results, a)
+    if dt:
+        print()
+        print("DANE (%s zone):" % ("signed" if a.signed else "unsigned"))
+        print()
+        print(dt)
     note = client_note(results)
     if note:
         print()
