@@ -819,8 +819,11 @@ class World:
             # `ip netns exec` bind-mounts /etc/netns/<ns>/* over /etc/*,
             # so programs that read /etc/resolv.conf use our DNS.
             os.makedirs("/etc/netns/" + self.ns, exist_ok=True)
+            # With a signed zone, "trust-ad": glibc passes the AD flag
+            # on only then (Postfix's DANE needs it).
             _write("/etc/netns/%s/resolv.conf" % self.ns,
-                   "nameserver %s\noptions timeout:1 attempts:2\n" % DNS_ADDR)
+                   "nameserver %s\noptions timeout:1 attempts:2%s\n" % (
+                       DNS_ADDR, " trust-ad" if self._signed else ""))
 
     # -- internals: files ----------------------------------------------------
     def _write_all(self):
