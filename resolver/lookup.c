@@ -871,24 +871,35 @@ lookup_job_save(struct lookup_job *job, const struct lookup_outcome *o)
 	return 0;
 }
 
+/* The saved MTA-STS outcome into *o (its policy decoded into *p). */
+static void
+lookup_job_saved(const struct lookup_job *job, struct lookup_outcome *o,
+    struct record_policy *p)
+{
+	memset(o, 0, sizeof(*o));
+	o->status = job->sv_status;
+	o->source = job->sv_source;
+	o->error = job->sv_error[0] != '\0' ? job->sv_error : NULL;
+	o->detail = job->sv_detail;
+	if (job->sv_pol != NULL) {
+		if (record_policy_decode(job->sv_pol, job->sv_pol_len, p,
+		    NULL) == 0)
+			o->policy = p;
+		else {
+			o->status = LOOKUP_TEMP;
+			o->error = "memory";
+		}
+	}
+}
+
 /* Both parts are over: answer with the saved MTA-STS outcome. */
 static void
 lookup_job_saved_finish(struct lookup_job *job)
 {
-	struct lookup_outcome o = { job->sv_status, job->sv_source, NULL,
-	    job->sv_error[0] != '\0' ? job->sv_error : NULL, job->sv_detail,
-	    NULL };
+	struct lookup_outcome o;
 	struct record_policy p;
 
-	if (job->sv_pol != NULL) {
-		if (record_policy_decode(job->sv_pol, job->sv_pol_len, &p,
-		    NULL) == 0)
-			o.policy = &p;
-		else {
-			o.status = LOOKUP_TEMP;
-			o.error = "memory";
-		}
-	}
+	lookup_job_saved(job, &o, &p);
 	lookup_job_finish(job, &o);
 }
 
@@ -1232,6 +1243,7 @@ lookup_on_deadline(evutil_socket_t fd, short what, void *arg)
 	    "deadline", "no answer within the lookup wait; discovery goes on",
 	    NULL };
 	struct lookup_dinfo di = job->dane;
+	struct record_policy p;
 	char domain[LOOKUP_NAME_MAX + 1];
 	lookup_cb *cb = w->cb;
 	void *cbarg = w->arg;
@@ -1242,10 +1254,17 @@ lookup_on_deadline(evutil_socket_t fd, short what, void *arg)
 	memcpy(domain, job->domain, sizeof(domain));
 	lookup_waiter_unlink(w);
 	lookup_waiter_free(w);
-	lk->st.deadline++;
 	if (di.state != 1)
 		lookup_dinfo_set(&di, 0, LOOKUP_DANE_NONE, "the DANE check did "
 		    "not end within the lookup wait");
+	/* MTA-STS is known, only DANE is late: today's answer. */
+	if (job->saved) {
+		lookup_job_saved(job, &o, &p);
+		o.dane = &di;
+		lookup_reply(lk, cb, cbarg, domain, &o);
+		return;
+	}
+	lk->st.deadline++;
 	/* Only DANE was missing: the cached MTA-STS answer, as it is. */
 	if (!sts) {
 		(void)lookup_query_do(lk, domain, 0, cb, cbarg, NULL, &di);

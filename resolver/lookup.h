@@ -78,7 +78,8 @@
  * expired) the caller waits for a DANE check, as for a discovery; on
  * first use the DANE check and the MTA-STS discovery run in parallel
  * in the domain's one job, and the caller is answered when both ended
- * (or at its wait, with what is known then).
+ * (or at its wait, with what is known then: a known MTA-STS outcome, or
+ * the cached MTA-STS answer, with DANE "none" and why).
  *
  * Errors never end the process and are never logged here (resolver/
  * does not log): a cache read error is LOOKUP_TEMP "cache-error"; a

@@ -13,6 +13,7 @@ MTA-STS part (unchanged by DANE) and its DANE verdict:
   unsigned zone with TLSA + policy   -> policy, no DANE (not trusted)
   bogus TLSA signature               -> dane temp
   DANE off                           -> no DANE, no check
+  TLSA never answered                -> MTA-STS at the wait, then temp
 and the cache: the second lookup is synchronous with the cached verdict,
 a cached MTA-STS domain gains DANE at its next re-check once TLSA is
 published, and goes back to MTA-STS alone once it is withdrawn.
@@ -61,6 +62,9 @@ def setup(w):
     d["uns"] = add(w, "uns.test", ["mx.uns.test"], ["mx.uns.test"])
     d["bogus"] = add(w, "bogus.sec", ["mx.bogus.sec"], ["mx.bogus.sec"])
     w.break_signature("_25._tcp.mx.bogus.sec", "TLSA")
+    # TLSA queries never answered: the DANE check outlasts the waits.
+    d["hang"] = add(w, "hang.sec", ["mx.hang.sec"], ["mx.hang.sec"])
+    w.dns_fault("_25._tcp.mx.hang.sec", "hang")
     return d
 
 
@@ -142,6 +146,33 @@ def case_expired(t, dr, d):
           "still from the cache")
 
 
+def case_late(t, dr, d):
+    """DANE later than the caller's wait: MTA-STS as without DANE.  The
+    TLSA query is dropped, so c-ares gives up after 1 + 2 s (the
+    driver's dns timeout and tries); the waits of 600 ms end first."""
+    h = d["hang"]
+    a = dr.query("late1", h.name, wait=600)
+    want(t, a, "first use, DANE late: the discovered MTA-STS policy",
+         "policy", "none", sync=False)
+    t.is_(a.get("dane_why"), "the DANE check did not end within the "
+          "lookup wait", "first use, DANE late: says why")
+    a = dr.query("late2", h.name, wait=600)
+    want(t, a, "second lookup, DANE still late: the policy again",
+         "policy", "none", sync=False)
+    dr.idle(timeout=60)
+    a = dr.query("late3", h.name, wait=600)
+    want(t, a, "after the check timed out: TEMP (a signed domain)",
+         "policy", "temp", sync=True, cached=True)
+    dr.advance(61)          # LOOKUP_DANE_LIFE_TEMP: expired
+    a = dr.query("late4", h.name, wait=600)
+    want(t, a, "policy cached, verdict expired, DANE late again: the "
+         "cached policy at the wait", "policy", "none", sync=False)
+    t.is_((a.get("source"), a.get("dane_why")), ("cache", "the DANE check "
+          "did not end within the lookup wait"), "... from the cache, "
+          "saying why")
+    dr.idle(timeout=60)
+
+
 def case_off(t, w, binary, d):
     dr = Driver(w, binary, "off")
     try:
@@ -171,6 +202,7 @@ def main():
             case_appears(t, w, dr, d)
             case_disappears(t, w, dr, d)
             case_expired(t, dr, d)
+            case_late(t, dr, d)
         finally:
             t.is_(dr.close(), 0, "driver: clean exit")
         case_off(t, w, binary, d)
