@@ -161,6 +161,68 @@ run_case(const struct vcase *c)
 	tap_is_int(fit, c->fit, c->name);
 }
 
+/* DANE first (RFC 8461 §2): every answer kind, every profile. */
+static void
+test_dane(void)
+{
+	static const struct {
+		enum lookup_dane	 dane;
+		enum verdict		 want;
+		const char		*out;
+	} rows[] = {
+		{ LOOKUP_DANE_ONLY, VERDICT_OK, "dane-only" },
+		{ LOOKUP_DANE_YES, VERDICT_OK, "dane" },
+		{ LOOKUP_DANE_TEMP, VERDICT_TEMP, "dnssec-lookup-failed" },
+	};
+	const struct reply_profile profs[] = { PLAIN, TLSRPT, NOLIST };
+	const enum lookup_status st[] = { LOOKUP_POLICY, LOOKUP_NONE,
+	    LOOKUP_TEMP };
+	static char text[RECORD_TEXT_RENDER_MAX];
+	static struct record_policy p;
+	struct lookup_answer a;
+	char out[256];
+	size_t r, i, k;
+	int ok;
+
+	p.mode = RECORD_MODE_ENFORCE;
+	p.nmx = 1;
+	p.mx[0] = "mx.example.com";
+	p.text_form = RECORD_TEXT_LF;
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		ok = 1;
+		for (i = 0; i < sizeof(profs) / sizeof(profs[0]); i++)
+			for (k = 0; k < sizeof(st) / sizeof(st[0]); k++) {
+				memset(&a, 0, sizeof(a));
+				a.domain = "example.com";
+				a.status = st[k];
+				a.source = LOOKUP_SRC_CACHE;
+				a.policy = st[k] == LOOKUP_POLICY ? &p : NULL;
+				a.error = "cache-error";
+				a.dane = rows[r].dane;
+				if (verdict_profile(&a, &profs[i], text,
+				    sizeof(text), out, sizeof(out), NULL) !=
+				    rows[r].want || strcmp(out, rows[r].out) != 0)
+					ok = 0;
+			}
+		tap_ok(ok, "DANE %s: %s \"%s\" whatever the MTA-STS answer and "
+		    "the profile (no TLSRPT attributes)",
+		    lookup_dane_str(rows[r].dane), verdict_str(rows[r].want),
+		    rows[r].out);
+	}
+	/* No DANE: the MTA-STS answer, unchanged. */
+	memset(&a, 0, sizeof(a));
+	a.domain = "example.com";
+	a.status = LOOKUP_POLICY;
+	a.source = LOOKUP_SRC_CACHE;
+	a.policy = &p;
+	a.dane = LOOKUP_DANE_NONE;
+	a.dane_why = "no MX host has validated TLSA records";
+	tap_ok(verdict_profile(&a, &profs[0], text, sizeof(text), out,
+	    sizeof(out), NULL) == VERDICT_OK &&
+	    strcmp(out, "secure match=mx.example.com servername=hostname") ==
+	    0, "no DANE: the MTA-STS value");
+}
+
 int
 main(void)
 {
@@ -185,6 +247,7 @@ main(void)
 	    VERDICT_OK && strstr(out, "policy_string") == NULL &&
 	    strstr(out, "mx_host_pattern=mx.example.com") != NULL,
 	    "no text buffer: TLSRPT attributes without policy_string");
+	test_dane();
 	tap_is_str(verdict_str(VERDICT_OK), "OK", "verdict_str OK");
 	tap_is_str(verdict_str(VERDICT_NOTFOUND), "NOTFOUND",
 	    "verdict_str NOTFOUND");
