@@ -81,13 +81,28 @@ danechk_known(const struct danechk *c, const char *host)
 	return 0;
 }
 
+/*
+ * The MX hosts in preference order, then by name (resolvers rotate
+ * RRsets; operators and tests see one order), at most DANE_HOSTS_MAX:
+ * the most preferred ones, those a sender tries first.
+ */
 static void
 danechk_hosts(struct danechk *c, const struct dnsmsg_answer *a)
 {
-	size_t i;
+	const struct dnsmsg_mx *mx[DNSMSG_RR_MAX], *t;
+	size_t i, j, n = 0;
 
 	for (i = 0; i < a->n; i++) {
-		const char *h = a->rr.mx[i].host;
+		t = &a->rr.mx[i];
+		for (j = n; j > 0 && (mx[j - 1]->pref > t->pref ||
+		    (mx[j - 1]->pref == t->pref &&
+		    strcmp(mx[j - 1]->host, t->host) > 0)); j--)
+			mx[j] = mx[j - 1];
+		mx[j] = t;
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		const char *h = mx[i]->host;
 
 		if (h[0] == '\0' || danechk_known(c, h))
 			continue;	/* null MX, duplicate */

@@ -17,8 +17,9 @@
  * danechk_start() returned; after it ran, or after danechk_cancel(),
  * the handle is gone.  The result is borrowed for the callback.
  *
- * Limits: at most DANE_HOSTS_MAX MX hosts are asked (the rest make the
- * result `truncated`); a null MX (RFC 7505) is no host.  There is no
+ * Limits: at most DANE_HOSTS_MAX MX hosts are asked, the most preferred
+ * (the rest make the result `truncated`); hosts are reported in MX
+ * preference order, then by name; a null MX (RFC 7505) is no host.  There is no
  * deadline of its own: the dns channel's timeouts and tries bound it.
  */
 #ifndef DANECHK_H
