@@ -108,8 +108,17 @@ cd_human_dane(const cJSON *r)
 
 	if (dane == NULL)
 		return;
+	const cJSON *chk = cJSON_GetObjectItemCaseSensitive(r, "dane_check");
+	const cJSON *h;
+
 	printf("  dane: %s%s%s%s\n", dane, why != NULL && *why ? " (" : "",
 	    why != NULL ? why : "", why != NULL && *why ? ")" : "");
+	if (!cJSON_IsObject(chk))
+		return;
+	printf("    MX RRset %s\n", client_str_or(chk, "mx", "?"));
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(chk, "hosts"))
+		printf("    TLSA _25._tcp.%s: %s\n", client_str_or(h, "name",
+		    "?"), client_str_or(h, "tlsa", "?"));
 }
 
 /* cd_human_resolve: one resolve reply for people; returns the exit code. */

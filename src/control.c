@@ -25,6 +25,8 @@
 #include "cache.h"
 #include "conf.h"
 #include "control.h"
+#include "dane.h"
+#include "danerec.h"
 #include "jsonout.h"
 #include "domkey.h"
 #include "listen.h"
@@ -222,6 +224,43 @@ add_policy_fields(cJSON *o, const struct lookup_answer *ans)
 	add_num_or_null(o, "expires_in", have, (double)ans->expires_in);
 }
 
+/*
+ * add_dane_hosts: the domain's stored DANE check (store/danerec.h),
+ * for operators: the MX status and each MX host's TLSA status.  Only
+ * the JSON resolve op reads it (never the Postfix protocols), after
+ * the lookup service wrote it; nothing stored: null.
+ */
+static void
+add_dane_hosts(cJSON *o, struct cache *cache, const char *domain)
+{
+	unsigned char buf[DANEREC_MAX];
+	struct danerec r;
+	cJSON *hosts, *h;
+	size_t len = 0, i;
+
+	if (cache == NULL || cache_get(cache, CACHE_DB_DANE, domain, buf,
+	    sizeof(buf), &len, NULL) != CACHE_OK ||
+	    danerec_decode(buf, len, &r, NULL) != 0) {
+		cJSON_AddNullToObject(o, "dane_check");
+		return;
+	}
+	if ((o = cJSON_AddObjectToObject(o, "dane_check")) == NULL)
+		return;
+	cJSON_AddStringToObject(o, "mx", dane_dns_str((enum dane_dns)r.mx));
+	cJSON_AddNumberToObject(o, "checked_at", (double)r.checked_at);
+	cJSON_AddNumberToObject(o, "expires_at", (double)r.expires_at);
+	if ((hosts = cJSON_AddArrayToObject(o, "hosts")) == NULL)
+		return;
+	for (i = 0; i < r.nhosts; i++) {
+		if ((h = cJSON_CreateObject()) == NULL)
+			return;
+		cJSON_AddStringToObject(h, "name", r.host[i].name);
+		cJSON_AddStringToObject(h, "tlsa",
+		    dane_tlsa_str((enum dane_tlsa)r.host[i].tlsa));
+		cJSON_AddItemToArray(hosts, h);
+	}
+}
+
 static void
 on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 {
@@ -266,6 +305,8 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 		    ans->dane_why != NULL ? ans->dane_why : "");
 		cJSON_AddStringToObject(o, "verdict", verdict_str(v));
 		cJSON_AddStringToObject(o, "mtasts_verdict", verdict_str(vm));
+		if (env->conf->dane)
+			add_dane_hosts(o, env->cache, ans->domain);
 	}
 	send_json(c, o);
 	listen_done(c, ans->status == LOOKUP_POLICY ? STATS_POLICY :

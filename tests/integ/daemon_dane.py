@@ -116,9 +116,17 @@ def main():
         r = w.run([mtasts, "resolve", "--socket", d.sock, "some.sec"],
                   timeout=30)
         t.ok("  dane: dane (only some MX hosts have TLSA records)" in
-             r.stdout and "  postfix: dane" in r.stdout,
-             "mtasts resolve (daemon, human): the DANE verdict and why",
-             got=r.stdout)
+             r.stdout and "  postfix: dane" in r.stdout and
+             "    TLSA _25._tcp.mx2.some.sec: none" in r.stdout,
+             "mtasts resolve (daemon, human): the DANE verdict, why, "
+             "the TLSA status per MX host", got=r.stdout)
+        cj = Client(d)
+        r = cj.json({"op": "resolve", "domain": "some.sec"}) or {}
+        cj.close()
+        t.is_([(h["name"], h["tlsa"]) for h in
+               (r.get("dane_check") or {}).get("hosts", [])],
+              [("mx1.some.sec", "usable"), ("mx2.some.sec", "none")],
+              "resolve (daemon, JSON): dane_check, per MX host")
         svc = d.stats()["service"]
         t.ok(svc["dane_answers"]["dane-only"] >= 4 and
              svc["dane_answers"]["temp"] >= 4 and
