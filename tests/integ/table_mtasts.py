@@ -581,13 +581,26 @@ FAKE_ANSWERS = [  # (daemon answer, text check reply, relayhost reply)
      "error|no MTA-STS answer from mtastsd"),
     ('{"ok":false,"error":"domain-invalid"}', "not-found",
      "found|smtp+tls://evil.example.test:25"),
+    # DANE first is for Postfix only: the MTA-STS part (mtasts_verdict)
+    # decides here, whatever "verdict" (the Postfix verb) says.
+    ('{"ok":true,"verdict":"OK","postfix":"dane-only","dane":"dane-only",'
+     '"mtasts_verdict":"OK","policy":{"mode":"enforce","mx":['
+     '"mx1.enforce.test"]}}', "found",
+     "found|smtp+tls://mx1.enforce.test:25"),
+    ('{"ok":true,"verdict":"OK","postfix":"dane-only","dane":"dane-only",'
+     '"mtasts_verdict":"NOTFOUND","policy":null}', "not-found",
+     "found|smtp+tls://evil.example.test:25"),
+    ('{"ok":true,"verdict":"TEMP","dane":"temp","mtasts_verdict":"OK",'
+     '"policy":{"mode":"enforce","mx":["mx1.enforce.test"]}}', "found",
+     "found|smtp+tls://mx1.enforce.test:25"),
 ]
 
 
 def test_fake_answers(t, w):
     """Daemon answers with odd but valid contents: non-strings and
     over-long patterns skipped, an enforced policy Postfix cannot take
-    (TEMP) still enforced, overload taken as discovery under way."""
+    (TEMP) still enforced, overload taken as discovery under way, a
+    DANE verdict ignored (the MTA-STS part, mtasts_verdict, decides)."""
     for i, (answer, check, relay) in enumerate(FAKE_ANSWERS):
         path = os.path.join(w.dir, "fake", "answer%d.sock" % i)
         f = FakeDaemon(path, answer)
