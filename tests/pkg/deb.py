@@ -1,0 +1,413 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
+"""deb.py: TAP test: the Debian package, built from the tree under test,
+installed into a clean Debian 12 root and run by real systemd.
+
+Package (tests/pkg/pkg_lib.py):
+  1. debian/control's Build-Depends are tests/deps.sh's build packages
+     (compiler and make aside: build-essential);
+  2. `dpkg-buildpackage -us -uc -b` on a copy of the tree builds it (the
+     unit tests and fuzz-corpus replays run in the build);
+  3. lintian reports no error and no warning (its output and the
+     package's file list are printed);
+  4. the conffiles and the shipped files the package promises.
+
+systemd, as PID 1 of a Debian 12 root booted by systemd-nspawn (the root:
+debootstrap --variant=minbase with systemd, Postfix and the package's
+Depends, cached in $MTASTS_TEST_CACHE by tests/e2e/trixie_lib.py's
+cached(); every run works on an overlay and changes nothing in the
+cache), inside a test world's network namespace (tests/lib/world.py:
+its unbound and nginx serve example.test's MTA-STS policy; nothing else
+is reachable):
+  5. `dpkg -i` on the running system creates the user, enables the unit
+     and starts it: active, Type=notify (so it sent READY=1), running as
+     mtastsd;
+  6. Postfix in the same root, set up from contrib/postfix/main.cf.proxy,
+     gets example.test's policy with `postmap -q` through proxymap(8)
+     and the daemon's default socket; `mtasts check-postfix` finds no
+     problem;
+  7. `systemctl reload mtastsd` rereads the file: log_level debug takes
+     effect (debug lines at priority 7 appear only after the reload);
+  8. a provoked warning (an option that needs a restart, changed by a
+     reload) is in `journalctl -p warning -u mtastsd`, which holds no
+     info or debug line of the daemon;
+  9. `systemd-analyze security mtastsd` is printed, exposure <= 2.5;
+ 10. `dpkg -r`: unit stopped, programs gone, conffiles, the cache and the
+     user kept; `dpkg -P`: /etc/mtastsd and /var/lib/mtastsd gone, the
+     unit unknown and no longer enabled, the user kept (Debian never
+     removes system users).
+
+Needs root, debhelper, lintian, systemd-container, debootstrap and the
+world's tools (tests/deps.sh); otherwise SKIP.  The first run
+debootstraps the root from deb.debian.org (about a minute); later runs
+reuse it.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+sys.path.insert(0, HERE)
+import world  # noqa: E402
+from world import Tap, World, policy_text  # noqa: E402
+import trixie_lib  # noqa: E402
+import postfix_lib  # noqa: E402
+import pkg_lib  # noqa: E402
+
+SRCDIR = os.environ.get("MTASTS_SRCDIR") or os.path.join(HERE, "..", "..")
+SUITE = "bookworm"
+MIRROR = "http://deb.debian.org/debian"
+# The root's own packages; the package's Depends are added to them.
+ROOT_PACKAGES = ["systemd", "systemd-sysv", "dbus", "postfix"]
+EXPOSURE_MAX = 2.5
+SOCKET = "/run/mtastsd/mtastsd.sock"
+CA_IN_ROOT = "/etc/ssl/mtastsd-test-ca.pem"
+CONF = "/etc/mtastsd/mtastsd.conf"
+
+
+def skip_reason():
+    reason = world.skip_reason()
+    if reason:
+        return reason
+    missing = pkg_lib.missing_tools(pkg_lib.BUILD_TOOLS + pkg_lib.BOOT_TOOLS)
+    if missing:
+        return "not installed: %s (tests/deps.sh)" % " ".join(missing)
+    if not os.path.isdir(os.path.join(SRCDIR, "debian")):
+        return "no debian/ in %s" % SRCDIR
+    return None
+
+
+# ------------------------------------------------------------- package
+
+def check_build_depends(t):
+    deps = pkg_lib.shell_var_words(
+        os.path.join(SRCDIR, "tests", "deps.sh"), "PKGS_BUILD")
+    # build-essential brings the compiler and make; clang is for the
+    # fuzzers only.
+    deps -= {"make", "gcc", "clang"}
+    bdeps = pkg_lib.build_depends_names(
+        os.path.join(SRCDIR, "debian", "control"))
+    # gpgv: the unit tests run it (test_listsig).
+    bdeps -= {"debhelper-compat", "gpgv"}
+    t.is_(sorted(bdeps), sorted(deps), "debian/control's Build-Depends "
+          "are tests/deps.sh's PKGS_BUILD")
+
+
+def build(t, tmp):
+    tree = os.path.join(tmp, "src", "mtastsd")
+    how = pkg_lib.copy_tree(SRCDIR, tree)
+    t.diag("building from a copy of the %s %s" % (how, SRCDIR))
+    rc, secs, log, made = pkg_lib.build_deb(tree)
+    debs = {n: p for n, p in made.items() if n.endswith(".deb")}
+    main = [p for n, p in debs.items() if n.startswith("mtastsd_")]
+    t.ok(rc == 0 and len(main) == 1, "dpkg-buildpackage -us -uc -b: "
+         "exit %s in %.0f s, made %s" % (rc, secs, sorted(made)),
+         diag=pkg_lib.tail(log))
+    if rc != 0 or len(main) != 1:
+        return None, None
+    with open(log, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    t.ok("# FAIL:  0" in text and "# PASS:" in text,
+         "the unit tests ran in the build and passed: %s" % " ".join(
+             ln.strip() for ln in text.splitlines()
+             if ln.startswith(("# TOTAL:", "# PASS:"))))
+    changes = [p for n, p in made.items() if n.endswith(".changes")]
+    return main[0], changes[0] if changes else None
+
+
+def lintian(t, changes):
+    ver = pkg_lib.subprocess.run(["lintian", "--version"],
+                                 capture_output=True, text=True).stdout
+    r = pkg_lib.subprocess.run(["lintian", "--info", changes],
+                               capture_output=True, text=True, timeout=600)
+    out = (r.stdout + r.stderr).strip()
+    t.diag("%s on %s:\n%s" % (ver.strip(), os.path.basename(changes),
+                               out or "(no output)"))
+    bad = [ln for ln in out.splitlines() if ln.startswith(("E:", "W:"))]
+    t.is_(bad, [], "lintian: no error, no warning")
+
+
+def contents(t, deb):
+    r = pkg_lib.subprocess.run(["dpkg-deb", "-c", deb], capture_output=True,
+                               text=True, check=True)
+    files = [ln.split()[-1].lstrip(".") for ln in r.stdout.splitlines()]
+    t.diag("%s:\n%s" % (os.path.basename(deb), r.stdout.rstrip()))
+    t.diag("Depends: " + pkg_lib.control_field(deb, "Depends"))
+    r = pkg_lib.subprocess.run(["dpkg-deb", "--info", deb, "conffiles"],
+                               capture_output=True, text=True)
+    conffiles = sorted(r.stdout.split())
+    t.is_(conffiles, ["/etc/mtastsd/mtastsd.conf",
+                      "/etc/mtastsd/table-mtasts.conf"], "conffiles")
+    want = ["/usr/sbin/mtastsd", "/usr/bin/mtasts",
+            "/usr/lib/sysusers.d/mtastsd.conf",
+            "/usr/share/mtastsd/policy.json",
+            "/usr/share/doc/mtastsd/copyright"]
+    units = [f for f in files if f.endswith("/systemd/system/mtastsd.service")]
+    t.ok(all(w in files for w in want) and len(units) == 1,
+         "ships the programs, the unit, the sysusers entry, the list",
+         got=[w for w in want if w not in files] + units)
+    t.ok(not [f for f in files if f.startswith(("/run/", "/var/run/",
+                                                 "/var/lib/mtastsd/"))],
+         "ships nothing in /run or /var/lib/mtastsd (made at run time)")
+
+
+# ------------------------------------------------------------- systemd
+
+def bookworm_root(deb):
+    """The cached root for this package's Depends (a new set of
+    Depends makes a new entry)."""
+    pkgs = sorted(set(ROOT_PACKAGES + pkg_lib.depends_names(deb)))
+    key = hashlib.sha256(" ".join(pkgs).encode()).hexdigest()[:12]
+
+    def make(tmp):
+        root = os.path.join(tmp, "root")
+        # Postfix configured as an Internet site (debconf's default).
+        trixie_lib.run_checked(["debootstrap", "--variant=minbase",
+                                "--include=" + ",".join(pkgs), SUITE, root,
+                                MIRROR], timeout=1800)
+        shutil.rmtree(os.path.join(root, "var/cache/apt/archives"),
+                      ignore_errors=True)
+        return {"packages": pkgs}
+    return trixie_lib.cached("%s-systemd-%s" % (SUITE, key), make)
+
+
+def must(t, m, argv, name, timeout=60):
+    r = m.run(argv, timeout=timeout)
+    t.ok(r.returncode == 0, name, diag=(r.stdout + r.stderr)[-1500:])
+    return r
+
+
+def show(m, unit, *props):
+    r = m.run(["systemctl", "show", unit, "-p", ",".join(props)])
+    return dict(ln.split("=", 1) for ln in r.stdout.splitlines() if "=" in ln)
+
+
+def journal(m, *args):
+    """The daemon's journal entries (not systemd's lines about the unit),
+    as (priority, message) pairs."""
+    r = m.run(["journalctl", "-u", "mtastsd", "-o", "json", "--no-pager"]
+              + list(args))
+    out = []
+    for ln in r.stdout.splitlines():
+        try:
+            e = json.loads(ln)
+        except ValueError:
+            continue
+        if e.get("SYSLOG_IDENTIFIER") == "mtastsd":
+            msg = e.get("MESSAGE")
+            if isinstance(msg, list):
+                msg = bytes(msg).decode("utf-8", "replace")
+            out.append((int(e.get("PRIORITY", -1)), msg))
+    return out
+
+
+def wait_for(cond, timeout=15.0):
+    t_end = time.monotonic() + timeout
+    while time.monotonic() < t_end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.2)
+    return cond()
+
+
+def set_conf(m, lines):
+    """Append `lines` to the installed mtastsd.conf (as an administrator
+    would edit it)."""
+    with open(m.path(CONF), "a") as f:
+        f.write("".join("%s\n" % ln for ln in lines))
+
+
+def install(t, m, deb):
+    shutil.copy(deb, m.path("/root/"))
+    must(t, m, ["dpkg", "-i", "/root/" + os.path.basename(deb)],
+         "dpkg -i mtastsd on the running system", timeout=120)
+    t.ok(m.run(["getent", "passwd", "mtastsd"]).returncode == 0,
+         "postinst created the user mtastsd")
+    t.is_(m.run(["systemctl", "is-enabled", "mtastsd"]).stdout.strip(),
+          "enabled", "the unit is enabled")
+    p = wait_for(lambda: (lambda s: s if s.get("ActiveState") == "active"
+                          else None)(show(m, "mtastsd", "ActiveState")))
+    s = show(m, "mtastsd", "ActiveState", "SubState", "Type", "MainPID",
+             "NRestarts")
+    t.ok(p and s.get("Type") == "notify" and s.get("SubState") == "running",
+         "postinst started it: active (running), Type=notify, so the "
+         "daemon sent READY=1", got=s,
+         diag=m.run(["journalctl", "-u", "mtastsd", "--no-pager"]).stdout)
+    st = m.run(["cat", "/proc/%s/status" % s.get("MainPID", "0")]).stdout
+    uid = [ln.split()[1] for ln in st.splitlines() if ln.startswith("Uid:")]
+    user = m.run(["getent", "passwd", uid[0]]).stdout.split(":")[0] \
+        if uid else None
+    t.is_(user, "mtastsd", "the daemon runs as mtastsd")
+
+
+def postfix(t, m):
+    lines = postfix_lib.contrib_lines("main.cf.proxy")
+    t.is_(lines.get("smtp_tls_policy_maps"),
+          "proxy:socketmap:unix:%s:postfix" % SOCKET,
+          "contrib/postfix/main.cf.proxy uses the default socket")
+    for k, v in lines.items():
+        must(t, m, ["postconf", "-e", "%s = %s" % (k, v)],
+             "postconf -e %s" % k)
+    must(t, m, ["systemctl", "reload", "postfix"], "systemctl reload postfix")
+    r = m.run(["postmap", "-q", "example.test", lines["smtp_tls_policy_maps"]],
+              timeout=30)
+    t.is_((r.returncode, r.stdout.strip()),
+          (0, "secure match=mx.example.test servername=hostname"),
+          "postmap -q example.test %s: the policy, through proxymap and "
+          "the daemon" % lines["smtp_tls_policy_maps"], diag=r.stderr)
+    r = m.run(["mtasts", "check-postfix"], timeout=30)
+    t.ok(r.returncode == 0, "mtasts check-postfix: no problem",
+         diag=r.stdout + r.stderr)
+
+
+def reload_and_journal(t, m):
+    before = journal(m)
+    t.ok(before and not [e for e in before if e[0] == 7],
+         "log_level info: no debug line in the journal", got=before[-5:])
+    set_conf(m, ["log_level = debug"])
+    must(t, m, ["systemctl", "reload", "mtastsd"], "systemctl reload mtastsd")
+    m.run(["postmap", "-q", "other.test",
+           "socketmap:unix:%s:postfix" % SOCKET], timeout=30)
+    after = wait_for(lambda: (lambda j: j if [e for e in j if e[0] == 7]
+                              else None)(journal(m)))
+    after = after or journal(m)
+    t.ok([e for e in after[len(before):] if e[0] == 7],
+         "after the reload, log_level debug is in force: debug lines at "
+         "priority 7", got=after[len(before):][-8:])
+    # socket_mode needs a restart: a reload keeps the old one and warns.
+    mark = len(after)
+    set_conf(m, ["socket_mode = 0666"])
+    must(t, m, ["systemctl", "reload", "mtastsd"],
+         "systemctl reload mtastsd (socket_mode changed)")
+    warned = wait_for(lambda: [e for e in journal(m)[mark:] if e[0] == 4
+                               and "socket_mode" in e[1]])
+    t.ok(warned, "the provoked warning has priority 4 (warning)",
+         got=journal(m)[mark:])
+    r = m.run(["journalctl", "-p", "warning", "-u", "mtastsd", "--no-pager",
+               "-o", "cat"])
+    t.diag("journalctl -p warning -u mtastsd:\n" + r.stdout.rstrip())
+    t.ok("socket_mode" in r.stdout and "reload" in r.stdout,
+         "journalctl -p warning -u mtastsd shows it")
+    infos = [msg for prio, msg in journal(m) if prio >= 6]
+    leaked = [msg for msg in infos if msg in r.stdout.splitlines()]
+    t.ok(infos and not leaked, "... and none of the daemon's %d info and "
+         "debug lines" % len(infos), got=leaked[:5])
+
+
+def security(t, m):
+    r = m.run(["systemd-analyze", "security", "--no-pager", "mtastsd"],
+              timeout=60)
+    t.diag("systemd-analyze security mtastsd (in the container):")
+    t.diag("\n".join(ln for ln in r.stdout.splitlines()
+                     if ln.startswith(("\u2717", "→")) or "exposure" in ln))
+    score = None
+    for ln in r.stdout.splitlines():
+        if "Overall exposure level" in ln:
+            try:
+                score = float(ln.split(":", 1)[1].split()[0])
+            except (IndexError, ValueError):
+                pass
+    t.ok(score is not None and score <= EXPOSURE_MAX,
+         "systemd-analyze security mtastsd: %s (at most %.1f)" % (
+             score, EXPOSURE_MAX), diag=r.stderr)
+
+
+def remove_purge(t, m):
+    must(t, m, ["dpkg", "-r", "mtastsd"], "dpkg -r mtastsd", timeout=120)
+    s = show(m, "mtastsd", "ActiveState", "LoadState")
+    t.ok(s.get("ActiveState") in ("inactive", "failed") and
+         not os.path.exists(m.path("/usr/sbin/mtastsd")),
+         "remove: the unit is stopped, the programs are gone", got=s)
+    t.ok(os.path.exists(m.path(CONF)) and
+         m.run(["getent", "passwd", "mtastsd"]).returncode == 0 and
+         os.path.isdir(m.path("/var/lib/mtastsd")) and
+         os.listdir(m.path("/var/lib/mtastsd")),
+         "remove: conffiles, the user and the cache (%s) are kept" % (
+             sorted(os.listdir(m.path("/var/lib/mtastsd")))
+             if os.path.isdir(m.path("/var/lib/mtastsd")) else "none"))
+    must(t, m, ["dpkg", "-P", "mtastsd"], "dpkg -P mtastsd", timeout=120)
+    s = show(m, "mtastsd", "LoadState", "UnitFileState")
+    wants = m.path("/etc/systemd/system/multi-user.target.wants/"
+                   "mtastsd.service")
+    t.ok(not os.path.exists(m.path("/etc/mtastsd")) and
+         not os.path.exists(m.path("/var/lib/mtastsd")),
+         "purge: /etc/mtastsd and /var/lib/mtastsd are gone")
+    t.ok(s.get("LoadState") == "not-found" and not os.path.lexists(wants),
+         "purge: the unit is unknown and no longer enabled", got=s)
+    t.ok(m.run(["getent", "passwd", "mtastsd"]).returncode == 0,
+         "purge: the system user stays (Debian policy)")
+
+
+def systemd_part(t, tmp, deb):
+    t0 = time.monotonic()
+    try:
+        root, info = bookworm_root(deb)
+    except (RuntimeError, OSError) as e:
+        t.ok(False, "debootstrap a Debian 12 root", diag=str(e))
+        return
+    t.diag("Debian 12 root %s: %s" % (root, "built now" if info["built_now"]
+                                      else "cached") +
+           " (%s s to build, %s MB)" % (info["seconds"], info["mb"]))
+    with World() as w:
+        w.add_domain("example.test", policy=policy_text(
+            mx=["mx.example.test"]))
+        w.start()
+        with pkg_lib.Machine(root, os.path.join(tmp, "machine"),
+                             "/run/netns/" + w.ns,
+                             "mtastsd-pkg-%d" % os.getpid()) as m:
+            try:
+                state = m.boot()
+            except (RuntimeError, OSError, pkg_lib.subprocess.SubprocessError) \
+                    as e:
+                t.ok(False, "systemd boots the root", diag=str(e))
+                return
+            t.ok(True, "systemd-nspawn -b: systemd is PID 1 of the root, "
+                 "system %s after %.0f s" % (state, time.monotonic() - t0))
+            shutil.copy(w.ca_file, m.path(CA_IN_ROOT))
+            os.chmod(m.path(CA_IN_ROOT), 0o644)
+            install(t, m, deb)
+            set_conf(m, ["# tests/pkg/deb.py: the test world",
+                         "dns_servers = %s" % w.dns_server,
+                         "ca_file = %s" % CA_IN_ROOT,
+                         "starttls_list_url =",
+                         "socket_group = postfix"])
+            must(t, m, ["systemctl", "restart", "mtastsd"],
+                 "systemctl restart mtastsd (the world's DNS and CA, "
+                 "socket_group postfix)")
+            postfix(t, m)
+            reload_and_journal(t, m)
+            security(t, m)
+            remove_purge(t, m)
+        t.ok(m.stopped_cleanly, "the container powered off cleanly")
+
+
+def main():
+    reason = skip_reason()
+    if reason:
+        Tap.skip_all(reason)
+    t = Tap()
+    check_build_depends(t)
+    tmp = tempfile.mkdtemp(prefix="mtastsd-pkg-", dir=world.tmp_base())
+    try:
+        deb, changes = build(t, tmp)
+        if deb:
+            lintian(t, changes)
+            contents(t, deb)
+            systemd_part(t, tmp, deb)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
