@@ -29,6 +29,9 @@ PKGS_BENCH="postfix-mta-sts-resolver python3-uvloop"
 # End-to-end mail (tests/e2e/postfix_*.py): Postfix 3.7 as the sender,
 # aiosmtpd receivers; nsenter and flock come with util-linux.
 PKGS_E2E="postfix python3-aiosmtpd util-linux debootstrap"
+# The Debian package (tests/pkg/): built with debhelper, checked with
+# lintian, installed into a debootstrap'ed root booted by systemd-nspawn.
+PKGS_PKG="debhelper lintian fakeroot dpkg-dev systemd-container"
 bench=""
 case "${1:-}" in
 --bench)	bench=$PKGS_BENCH ;;
@@ -74,7 +77,7 @@ echo "postfix postfix/main_mailer_type select No configuration" |
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $PKGS_BUILD $PKGS_RUN \
-	$PKGS_TEST $PKGS_E2E $bench
+	$PKGS_TEST $PKGS_E2E $PKGS_PKG $bench
 
 # Disable what the new packages enabled: every new link in
 # /etc/systemd/system that points at a unit one of them ships.
