@@ -119,8 +119,10 @@ def main():
              "dpkg-buildpackage -us -uc -b in trixie: exit %s in %.0f s, "
              "made %s" % (r.returncode, secs, debs), diag=text[-3000:])
         counts = " ".join(ln.strip() for ln in text.splitlines()
-                          if ln.startswith(("# TOTAL:", "# PASS:",
+                          if ln.startswith(("# TOTAL:", "# PASS:", "# SKIP:",
                                             "# FAIL:", "# ERROR:")))
+        t.diag("\n".join(ln for ln in text.splitlines()
+                          if ln.startswith("SKIP:")))
         t.ok("# FAIL:  0" in text and "# ERROR: 0" in text and
              "# PASS:" in text, "unit tests and fuzz replays pass in "
              "trixie: %s" % counts)
