@@ -7,8 +7,10 @@ installed into a clean Debian 12 root and run by real systemd.
 Package (tests/pkg/pkg_lib.py):
   1. debian/control's Build-Depends are tests/deps.sh's build packages
      (compiler and make aside: build-essential);
-  2. `dpkg-buildpackage -us -uc -b` on a copy of the tree builds it (the
-     unit tests and fuzz-corpus replays run in the build);
+  2. `dpkg-buildpackage -us -uc -b` on a copy of the tree builds it
+     (DEB_BUILD_OPTIONS=nocheck: the unit tests and fuzz replays that
+     dh_auto_test would run are part of this `make check` already;
+     tests/pkg/trixie.py runs them in the package build);
   3. lintian reports no error and no warning (its output and the
      package's file list are printed);
   4. the conffiles and the shipped files the package promises.
@@ -109,7 +111,7 @@ def build(t, tmp):
     tree = os.path.join(tmp, "src", "mtastsd")
     how = pkg_lib.copy_tree(SRCDIR, tree)
     t.diag("building from a copy of the %s %s" % (how, SRCDIR))
-    rc, secs, log, made = pkg_lib.build_deb(tree)
+    rc, secs, log, made = pkg_lib.build_deb(tree, nocheck=True)
     debs = {n: p for n, p in made.items() if n.endswith(".deb")}
     main = [p for n, p in debs.items() if n.startswith("mtastsd_")]
     t.ok(rc == 0 and len(main) == 1, "dpkg-buildpackage -us -uc -b: "
@@ -117,12 +119,6 @@ def build(t, tmp):
          diag=pkg_lib.tail(log))
     if rc != 0 or len(main) != 1:
         return None, None
-    with open(log, encoding="utf-8", errors="replace") as f:
-        text = f.read()
-    t.ok("# FAIL:  0" in text and "# PASS:" in text,
-         "the unit tests ran in the build and passed: %s" % " ".join(
-             ln.strip() for ln in text.splitlines()
-             if ln.startswith(("# TOTAL:", "# PASS:"))))
     changes = [p for n, p in made.items() if n.endswith(".changes")]
     return main[0], changes[0] if changes else None
 
@@ -232,8 +228,10 @@ def set_conf(m, lines):
 
 def install(t, m, deb):
     shutil.copy(deb, m.path("/root/"))
-    must(t, m, ["dpkg", "-i", "/root/" + os.path.basename(deb)],
-         "dpkg -i mtastsd on the running system", timeout=120)
+    t0 = time.monotonic()
+    r = m.run(["dpkg", "-i", "/root/" + os.path.basename(deb)], timeout=180)
+    t.ok(r.returncode == 0, "dpkg -i mtastsd on the running system (%.0f s)"
+         % (time.monotonic() - t0), diag=(r.stdout + r.stderr)[-1500:])
     t.ok(m.run(["getent", "passwd", "mtastsd"]).returncode == 0,
          "postinst created the user mtastsd")
     t.is_(m.run(["systemctl", "is-enabled", "mtastsd"]).stdout.strip(),
@@ -242,9 +240,10 @@ def install(t, m, deb):
                           else None)(show(m, "mtastsd", "ActiveState")))
     s = show(m, "mtastsd", "ActiveState", "SubState", "Type", "MainPID",
              "NRestarts")
-    t.ok(p and s.get("Type") == "notify" and s.get("SubState") == "running",
-         "postinst started it: active (running), Type=notify, so the "
-         "daemon sent READY=1", got=s,
+    t.ok(p and s.get("Type") == "notify" and s.get("SubState") == "running"
+         and s.get("NRestarts") == "0", "postinst started it: active "
+         "(running) at the first try, Type=notify, so the daemon sent "
+         "READY=1", got=s,
          diag=m.run(["journalctl", "-u", "mtastsd", "--no-pager"]).stdout)
     st = m.run(["cat", "/proc/%s/status" % s.get("MainPID", "0")]).stdout
     uid = [ln.split()[1] for ln in st.splitlines() if ln.startswith("Uid:")]
