@@ -65,7 +65,8 @@ import trixie_lib  # noqa: E402
 import postfix_lib  # noqa: E402
 import pkg_lib  # noqa: E402
 
-SRCDIR = os.environ.get("MTASTS_SRCDIR") or os.path.join(HERE, "..", "..")
+SRCDIR = os.path.realpath(os.environ.get("MTASTS_SRCDIR") or
+                          os.path.join(HERE, "..", ".."))
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
 # The root's own packages; the package's Depends are added to them.

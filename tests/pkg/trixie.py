@@ -35,7 +35,8 @@ from tap import Tap  # noqa: E402
 import trixie_lib  # noqa: E402
 import pkg_lib  # noqa: E402
 
-SRCDIR = os.environ.get("MTASTS_SRCDIR") or os.path.join(HERE, "..", "..")
+SRCDIR = os.path.realpath(os.environ.get("MTASTS_SRCDIR") or
+                          os.path.join(HERE, "..", ".."))
 TMP_BASE = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
