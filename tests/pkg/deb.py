@@ -50,6 +50,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -125,9 +126,9 @@ def build(t, tmp):
 
 
 def lintian(t, changes):
-    ver = pkg_lib.subprocess.run(["lintian", "--version"],
+    ver = subprocess.run(["lintian", "--version"],
                                  capture_output=True, text=True).stdout
-    r = pkg_lib.subprocess.run(["lintian", "--info", changes],
+    r = subprocess.run(["lintian", "--info", changes],
                                capture_output=True, text=True, timeout=600)
     out = (r.stdout + r.stderr).strip()
     t.diag("%s on %s:\n%s" % (ver.strip(), os.path.basename(changes),
@@ -137,12 +138,12 @@ def lintian(t, changes):
 
 
 def contents(t, deb):
-    r = pkg_lib.subprocess.run(["dpkg-deb", "-c", deb], capture_output=True,
+    r = subprocess.run(["dpkg-deb", "-c", deb], capture_output=True,
                                text=True, check=True)
     files = [ln.split()[-1].lstrip(".") for ln in r.stdout.splitlines()]
     t.diag("%s:\n%s" % (os.path.basename(deb), r.stdout.rstrip()))
     t.diag("Depends: " + pkg_lib.control_field(deb, "Depends"))
-    r = pkg_lib.subprocess.run(["dpkg-deb", "--info", deb, "conffiles"],
+    r = subprocess.run(["dpkg-deb", "--info", deb, "conffiles"],
                                capture_output=True, text=True)
     conffiles = sorted(r.stdout.split())
     t.is_(conffiles, ["/etc/mtastsd/mtastsd.conf",
@@ -237,8 +238,8 @@ def install(t, m, deb):
          "postinst created the user mtastsd")
     t.is_(m.run(["systemctl", "is-enabled", "mtastsd"]).stdout.strip(),
           "enabled", "the unit is enabled")
-    p = wait_for(lambda: (lambda s: s if s.get("ActiveState") == "active"
-                          else None)(show(m, "mtastsd", "ActiveState")))
+    p = wait_for(lambda: show(m, "mtastsd", "ActiveState").get(
+        "ActiveState") == "active")
     s = show(m, "mtastsd", "ActiveState", "SubState", "Type", "MainPID",
              "NRestarts")
     t.ok(p and s.get("Type") == "notify" and s.get("SubState") == "running"
@@ -373,7 +374,7 @@ def systemd_part(t, tmp, deb):
                              "mtastsd-pkg-%d" % os.getpid()) as m:
             try:
                 state = m.boot()
-            except (RuntimeError, OSError, pkg_lib.subprocess.SubprocessError) \
+            except (RuntimeError, OSError, subprocess.SubprocessError) \
                     as e:
                 t.ok(False, "systemd boots the root", diag=str(e))
                 return
