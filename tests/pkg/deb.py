@@ -101,10 +101,11 @@ def check_build_depends(t):
     deps -= {"make", "gcc", "clang"}
     bdeps = pkg_lib.build_depends_names(
         os.path.join(SRCDIR, "debian", "control"))
-    # gpgv: the unit tests run it (test_listsig); systemd-dev (or, before
-    # Debian 13, systemd) has systemd's pkg-config file, which a systemd
-    # host always has.
-    bdeps -= {"debhelper-compat", "gpgv", "systemd-dev"}
+    # gnupg, gpgv: the unit tests (test_listsig) make a key and verify
+    # with it (deps.sh has them among the test and run-time packages);
+    # systemd-dev (or, before Debian 13, systemd) has systemd's
+    # pkg-config file, which a systemd host always has.
+    bdeps -= {"debhelper-compat", "gnupg", "gpgv", "systemd-dev"}
     t.is_(sorted(bdeps), sorted(deps), "debian/control's Build-Depends "
           "are tests/deps.sh's PKGS_BUILD")
 
