@@ -50,9 +50,9 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -399,13 +399,22 @@ def systemd_part(t, tmp, deb):
         t.ok(m.stopped_cleanly, "the container powered off cleanly")
 
 
+def _on_signal(sig, _frame):
+    raise SystemExit(128 + sig)
+
+
 def main():
     reason = skip_reason()
     if reason:
         Tap.skip_all(reason)
+    # SIGTERM/SIGHUP (make, CI) unwind the with-blocks: the container
+    # is powered off and its overlay unmounted before the world goes.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    pkg_lib.reap_stale(world.tmp_base())
     t = Tap()
     check_build_depends(t)
-    tmp = tempfile.mkdtemp(prefix="mtastsd-pkg-", dir=world.tmp_base())
+    tmp = pkg_lib.make_tmp(world.tmp_base())
     try:
         deb, changes = build(t, tmp)
         if deb:

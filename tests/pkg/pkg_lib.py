@@ -30,6 +30,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 NSPAWN = "systemd-nspawn"
@@ -147,6 +148,57 @@ def shell_var_words(path, var):
     with open(path) as f:
         m = re.search(r'^%s="([^"]*)"' % var, f.read(), re.M)
     return set(m.group(1).split()) if m else set()
+
+
+TMP_PREFIX = "mtastsd-pkg-"
+
+
+def make_tmp(base):
+    """A private temp dir named after this process, so reap_stale() can
+    tell whether its owner still runs."""
+    return tempfile.mkdtemp(prefix="%s%d-" % (TMP_PREFIX, os.getpid()),
+                            dir=base)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def reap_stale(base):
+    """Undo what a SIGKILLed test left in `base`: kill every process
+    whose root or command line is inside its temp dir (the container
+    and its systemd-nspawn), unmount the overlay, remove the dir."""
+    for name in os.listdir(base):
+        if not name.startswith(TMP_PREFIX):
+            continue
+        try:
+            owner = int(name[len(TMP_PREFIX):].split("-")[0])
+        except ValueError:
+            continue
+        if _alive(owner):
+            continue
+        top = os.path.join(base, name)
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                root = os.readlink("/proc/%s/root" % d)
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    cmd = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if root.startswith(top) or top in cmd:
+                _kill(int(d))
+        for dirpath, _dirs, _files in os.walk(top):
+            if os.path.ismount(dirpath):
+                subprocess.run(["umount", "-l", dirpath])
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def _kill(pid):

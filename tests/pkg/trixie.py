@@ -22,8 +22,8 @@ import hashlib
 import os
 import shutil
 import subprocess
+import signal
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -37,7 +37,7 @@ import pkg_lib  # noqa: E402
 
 SRCDIR = os.path.realpath(os.environ.get("MTASTS_SRCDIR") or
                           os.path.join(HERE, "..", ".."))
-TMP_BASE = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+TMP_BASE = "/dev/shm" if os.access("/dev/shm", os.W_OK) else "/tmp"
 
 
 def build_depends():
@@ -71,7 +71,13 @@ def trixie_build_root():
     return trixie_lib.cached("trixie-build-" + key, make)
 
 
+def _on_signal(sig, _frame):
+    raise SystemExit(128 + sig)
+
+
 def main():
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
     if os.geteuid() != 0:
         Tap.skip_all("needs root (debootstrap, mounts)")
     missing = pkg_lib.missing_tools(("debootstrap", pkg_lib.NSPAWN, "mount"))
@@ -88,7 +94,8 @@ def main():
         root, "built now" if info["built_now"] else "cached",
         info["seconds"], info["mb"], ", ".join(
             "%s %s" % kv for kv in sorted(info["versions"].items()))))
-    tmp = tempfile.mkdtemp(prefix="mtastsd-trixie-", dir=TMP_BASE)
+    pkg_lib.reap_stale(TMP_BASE)
+    tmp = pkg_lib.make_tmp(TMP_BASE)
     merged = os.path.join(tmp, "merged")
     mounted = False
     try:
