@@ -211,6 +211,18 @@ lookup_status_str(enum lookup_status s)
 }
 
 const char *
+lookup_run_str(enum lookup_run r)
+{
+	static const char *const names[LOOKUP_NRUN] = {
+		[LOOKUP_RUN_DISCOVERY] = "discovery",
+		[LOOKUP_RUN_REFETCH] = "refetch",
+		[LOOKUP_RUN_TXT] = "txt-recheck",
+	};
+
+	return (unsigned)r < LOOKUP_NRUN ? names[r] : "invalid";
+}
+
+const char *
 lookup_event_str(enum lookup_event_kind k)
 {
 	static const char *const names[] = {
@@ -1214,8 +1226,12 @@ lookup_on_resolve(const struct resolve_result *res, void *arg)
 	int64_t now = lookup_now(lk);
 
 	job->rreq = NULL;
-	if ((unsigned)res->err <= RESOLVE_POLICY_INVALID)
+	if ((unsigned)res->err <= RESOLVE_POLICY_INVALID) {
 		lk->st.by_error[res->err]++;
+		lk->st.runs[job->phase == LOOKUP_PHASE_TXT ? LOOKUP_RUN_TXT :
+		    job->refresh ? LOOKUP_RUN_REFETCH : LOOKUP_RUN_DISCOVERY]
+		    [res->err]++;
+	}
 	/* A read error counts as "nothing cached": a negative entry never
 	 * hides a valid policy (refresh.h rule 2), so this is safe. */
 	oldp = lookup_read_policy(lk, job->domain, lk->jbuf, &old) == 1 ?
@@ -1224,10 +1240,16 @@ lookup_on_resolve(const struct resolve_result *res, void *arg)
 		if (lookup_txt_done(job, res, oldp, now, &upd, &o))
 			return;
 	} else if (res->err == RESOLVE_OK && res->policy != NULL &&
-	    res->rec != NULL)
+	    res->rec != NULL) {
 		lookup_store_fetched(job, res, now, &fresh, &o);
-	else
+		if (oldp != NULL)
+			lk->st.policies_replaced++;
+		else
+			lk->st.policies_new++;
+	} else
 		lookup_full_failed(job, res, oldp, now, &upd, &o);
+	if (oldp != NULL && o.status != LOOKUP_POLICY)
+		lk->st.policies_expired++;
 	lookup_job_sts_done(job, &o);
 }
 

@@ -210,6 +210,14 @@ struct lookup_answer {
 	int			 dane_cached;	/* from the "dane" db */
 };
 
+/* The kinds of background run, for lookup_stats.runs. */
+enum lookup_run {
+	LOOKUP_RUN_DISCOVERY = 0,	/* no valid policy: full discovery */
+	LOOKUP_RUN_REFETCH,		/* refresh: the policy fetched again */
+	LOOKUP_RUN_TXT,			/* refresh: TXT id re-check */
+	LOOKUP_NRUN
+};
+
 struct lookup_stats {
 	uint64_t	queries;
 	uint64_t	cache_hits;	/* answered from a cached policy */
@@ -238,6 +246,14 @@ struct lookup_stats {
 	uint64_t	dane_checks;	/* DANE checks started */
 	uint64_t	dane_answers[LOOKUP_DANE_TEMP + 1]; /* answers by
 					 * their DANE verdict */
+	/* Added with the metrics: by_error split by kind of run, and
+	 * what became of the cached policies. */
+	uint64_t	runs[LOOKUP_NRUN][RESOLVE_POLICY_INVALID + 1];
+	uint64_t	policies_new;	/* stored, none was cached */
+	uint64_t	policies_replaced; /* stored over a cached one */
+	uint64_t	policies_expired; /* a run ended without a policy
+					 * while only an expired one was
+					 * cached: the domain lost it */
 };
 
 /* What conf->on_event reports (background work, for logs). */
@@ -320,6 +336,9 @@ const char	*lookup_source_str(enum lookup_source);
 const char	*lookup_dane_str(enum lookup_dane);
 /* "policy", "none", "temp"; "invalid" otherwise. */
 const char	*lookup_status_str(enum lookup_status);
+
+/* "discovery", "refetch", "txt-recheck"; "invalid" otherwise. */
+const char	*lookup_run_str(enum lookup_run);
 
 /* "stored", "refresh-failed", "negative", "corrupt", "cache-error". */
 const char	*lookup_event_str(enum lookup_event_kind);

@@ -45,9 +45,11 @@ struct conf {
 	char		*socket_group;
 	unsigned	 socket_mode;
 	char		*listen_tcp;
+	char		*metrics_listen;	/* "": no metrics endpoint */
 	char		*pidfile;
 	char		*state_dir;
 	int		 log_level;
+	int		 log_lookups;		/* a line per answer */
 	/* clients */
 	unsigned	 max_connections;
 	int64_t		 client_idle_timeout;	/* ms */

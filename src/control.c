@@ -40,7 +40,7 @@
 #include "sockmap.h"
 #include "tlslist.h"
 
-#define NOT_COUNTED	STATS_NRESULT	/* listen_done(): not a lookup */
+#define NOT_COUNTED	NULL		/* listen_done(): not a lookup */
 
 struct control_op {
 	const char	*name;
@@ -83,13 +83,38 @@ send_error(struct listen_conn *c, const char *code, const char *detail)
 	send_json(c, o);
 }
 
-/* fail: answer a request with an error and end it. */
+/* fail: answer a request with an error and end it, counted as rec. */
 static void
 fail(struct listen_conn *c, const char *code, const char *detail,
-    enum stats_result r)
+    const struct stats_rec *rec)
 {
 	send_error(c, code, detail);
-	listen_done(c, r);
+	listen_done(c, rec);
+}
+
+/* bad: a request that cannot be understood: a protocol error. */
+static void
+bad(struct listen_conn *c, const char *code, const char *detail)
+{
+	listen_conn_env(c)->stats->proto_errors[STATS_JSON]++;
+	fail(c, code, detail, NOT_COUNTED);
+}
+
+/*
+ * fail_lookup: a resolve request answered without a lookup, counted
+ * for `proto` with verdict v; key[0..klen) and why go to the log.
+ */
+static void
+fail_lookup(struct listen_conn *c, enum stats_proto proto,
+    enum stats_verdict v, const char *code, const char *detail,
+    const char *key, const char *why)
+{
+	struct stats_rec r = { proto, STATS_PROF_NONE, v, NULL, key,
+	    key != NULL ? strlen(key) : 0, why };
+
+	if (v == STATS_PERM)
+		listen_conn_env(c)->stats->proto_errors[proto]++;
+	fail(c, code, detail, &r);
 }
 
 /* add_num_or_null: a number, or null when `have` is 0. */
@@ -177,31 +202,35 @@ field(const cJSON *req, const char *name)
  * -1 after answering the request with the error.
  */
 static int
-req_domain(struct listen_conn *c, const cJSON *req, char *dom)
+req_domain(struct listen_conn *c, const cJSON *req, enum stats_proto proto,
+    char *dom)
 {
 	const cJSON *d = field(req, "domain");
 	char detail[128];
-	const char *why;
+	const char *why, *key;
 
 	if (!cJSON_IsString(d) || d->valuestring == NULL) {
-		fail(c, "bad-request", "domain: expected a string",
-		    STATS_ERROR);
+		fail_lookup(c, proto, STATS_PERM, "bad-request",
+		    "domain: expected a string", NULL, "bad-request");
 		return -1;
 	}
-	switch (domkey_normalize(d->valuestring, strlen(d->valuestring), dom,
-	    &why)) {
+	key = d->valuestring;
+	switch (domkey_normalize(key, strlen(key), dom, &why)) {
 	case DOMKEY_DOMAIN:
 		return 0;
 	case DOMKEY_NOT_DOMAIN:
 		snprintf(detail, sizeof(detail), "not a mail domain: %s", why);
-		fail(c, "domain-invalid", detail, STATS_NOT_DOMAIN);
+		fail_lookup(c, proto, STATS_NOTFOUND, "domain-invalid",
+		    detail, key, why);
 		return -1;
 	case DOMKEY_INVALID:
-		fail(c, "domain-invalid", why, STATS_NOT_DOMAIN);
+		fail_lookup(c, proto, STATS_NOTFOUND, "domain-invalid", why,
+		    key, why);
 		return -1;
 	case DOMKEY_ERROR:
 	default:
-		fail(c, "internal", why, STATS_TEMP);
+		fail_lookup(c, proto, STATS_TEMP, "internal", why, key,
+		    "memory");
 		return -1;
 	}
 }
@@ -261,13 +290,17 @@ add_dane_hosts(cJSON *o, struct cache *cache, const char *domain)
 	}
 }
 
+/* answer_resolve: the reply to a resolve op from `proto`. */
 static void
-on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
+answer_resolve(struct listen_conn *c, const struct lookup_answer *ans,
+    enum stats_proto proto)
 {
 	struct listen_env *env = listen_conn_env(c);
 	char value[SOCKMAP_VALUE_MAX], detail[256], mvalue[SOCKMAP_VALUE_MAX];
 	struct lookup_answer sts = *ans;
 	enum verdict v, vm;
+	struct stats_rec r = { proto, STATS_PROF_POSTFIX, STATS_TEMP, ans,
+	    NULL, 0, NULL };
 	cJSON *o;
 
 	if (ans->status == LOOKUP_TEMP) {
@@ -275,7 +308,7 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 		    ans->error != NULL ? ans->error : "lookup-failed",
 		    ans->detail != NULL && ans->detail[0] != '\0' ? ": " : "",
 		    ans->detail != NULL ? ans->detail : "");
-		fail(c, "temporary", detail, STATS_TEMP);
+		fail(c, "temporary", detail, &r);
 		return;
 	}
 	v = sockmap_verdict(ans, env->conf, value,
@@ -309,8 +342,40 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 			add_dane_hosts(o, env->cache, ans->domain);
 	}
 	send_json(c, o);
-	listen_done(c, ans->status == LOOKUP_POLICY ? STATS_POLICY :
-	    STATS_NONE);
+	/* table-mtasts (OpenSMTPD: no DANE) acts on the MTA-STS verdict. */
+	if (proto == STATS_TABLE_MTASTS)
+		v = vm;
+	r.verdict = v == VERDICT_OK ? STATS_OK : v == VERDICT_NOTFOUND ?
+	    STATS_NOTFOUND : STATS_TEMP;
+	listen_done(c, &r);
+}
+
+/* One answer callback per client kind, as listen_lookup() carries no
+ * argument. */
+static void
+on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
+{
+	answer_resolve(c, ans, STATS_JSON);
+}
+
+static void
+on_resolve_tm(struct listen_conn *c, const struct lookup_answer *ans)
+{
+	answer_resolve(c, ans, STATS_TABLE_MTASTS);
+}
+
+/*
+ * req_proto: who asks, for the counters: "client":"table-mtasts" is
+ * OpenSMTPD's table; anything else (or nothing) is a JSON client.
+ */
+static enum stats_proto
+req_proto(const cJSON *req)
+{
+	const cJSON *cl = field(req, "client");
+
+	return cJSON_IsString(cl) && cl->valuestring != NULL &&
+	    strcmp(cl->valuestring, "table-mtasts") == 0 ?
+	    STATS_TABLE_MTASTS : STATS_JSON;
 }
 
 /*
@@ -337,38 +402,74 @@ req_wait(const cJSON *req)
 static void
 op_resolve(struct listen_conn *c, const cJSON *req)
 {
+	enum stats_proto proto = req_proto(req);
 	char dom[DOMKEY_MAX + 1];
 	int wait;
 
 	if ((wait = req_wait(req)) == -2) {
-		fail(c, "bad-request", "wait: expected true, false or "
-		    "milliseconds", STATS_ERROR);
+		fail_lookup(c, proto, STATS_PERM, "bad-request",
+		    "wait: expected true, false or milliseconds", NULL,
+		    "bad-request");
 		return;
 	}
-	if (req_domain(c, req, dom) == -1)
+	if (req_domain(c, req, proto, dom) == -1)
 		return;
-	listen_lookup(c, dom, wait, on_resolve);
+	listen_lookup(c, dom, wait, proto == STATS_TABLE_MTASTS ?
+	    on_resolve_tm : on_resolve);
 }
 
 /* --- stats --------------------------------------------------------------- */
 
-static cJSON *
-lookups_obj(const struct stats *st)
+/*
+ * lookups_obj: answers by protocol and verdict, by source, and every
+ * non-zero (protocol, profile, verdict, source) cell, into o.
+ */
+static void
+lookups_obj(cJSON *o, const struct stats *st)
 {
-	cJSON *o, *p;
-	int i, j;
+	uint64_t byv[STATS_NPROTO][STATS_NVERDICT] = { { 0 } };
+	uint64_t bys[STATS_NSOURCE] = { 0 }, n;
+	cJSON *l, *p, *src, *all, *e;
+	int i, j, k, m;
 
-	if ((o = cJSON_CreateObject()) == NULL)
-		return NULL;
+	l = cJSON_AddObjectToObject(o, "lookups");
+	src = cJSON_AddObjectToObject(o, "sources");
+	all = cJSON_AddArrayToObject(o, "answers");
+	for (i = 0; i < STATS_NPROTO; i++)
+		for (j = 0; j < STATS_NPROFILE; j++)
+			for (k = 0; k < STATS_NVERDICT; k++)
+				for (m = 0; m < STATS_NSOURCE; m++) {
+					if ((n = st->answers[i][j][k][m]) == 0)
+						continue;
+					byv[i][k] += n;
+					bys[m] += n;
+					if ((e = cJSON_CreateObject()) == NULL)
+						continue;
+					cJSON_AddStringToObject(e, "protocol",
+					    stats_proto_str(i));
+					cJSON_AddStringToObject(e, "profile",
+					    stats_profile_str(j));
+					cJSON_AddStringToObject(e, "verdict",
+					    stats_verdict_str(k));
+					cJSON_AddStringToObject(e, "source",
+					    stats_source_str(m));
+					cJSON_AddNumberToObject(e, "count",
+					    (double)n);
+					cJSON_AddItemToArray(all, e);
+				}
 	for (i = 0; i < STATS_NPROTO; i++) {
-		if ((p = cJSON_AddObjectToObject(o, stats_proto_str(i))) ==
+		if ((p = cJSON_AddObjectToObject(l, stats_proto_str(i))) ==
 		    NULL)
 			continue;
-		for (j = 0; j < STATS_NRESULT; j++)
-			cJSON_AddNumberToObject(p, stats_result_str(j),
-			    (double)st->lookups[i][j]);
+		for (k = 0; k < STATS_NVERDICT; k++)
+			cJSON_AddNumberToObject(p, stats_verdict_str(k),
+			    (double)byv[i][k]);
+		cJSON_AddNumberToObject(p, "protocol_errors",
+		    (double)st->proto_errors[i]);
 	}
-	return o;
+	for (m = 0; m < STATS_NSOURCE; m++)
+		cJSON_AddNumberToObject(src, stats_source_str(m),
+		    (double)bys[m]);
 }
 
 static cJSON *
@@ -438,8 +539,10 @@ op_stats(struct listen_conn *c, const cJSON *req)
 			    (double)st->conns_refused);
 			cJSON_AddNumberToObject(conns, "idle_closed",
 			    (double)st->conns_idle_closed);
+			cJSON_AddNumberToObject(conns, "limit_reached",
+			    (double)st->conns_limit);
 		}
-		cJSON_AddItemToObject(o, "lookups", lookups_obj(st));
+		lookups_obj(o, st);
 		cJSON_AddItemToObject(o, "service", service_obj(&ls));
 	}
 	send_json(c, o);
@@ -625,7 +728,7 @@ op_show(struct listen_conn *c, const cJSON *req, show_fill *fill)
 	const char *err = NULL;
 	cJSON *o;
 
-	if (req_domain(c, req, dom) == -1)
+	if (req_domain(c, req, STATS_JSON, dom) == -1)
 		return;
 	if ((o = cJSON_CreateObject()) == NULL) {
 		fail(c, "internal", "out of memory", NOT_COUNTED);
@@ -683,7 +786,7 @@ op_cache_purge(struct listen_conn *c, const cJSON *req)
 	const char *err = NULL;
 	cJSON *o;
 
-	if (req_domain(c, req, dom) == -1)
+	if (req_domain(c, req, STATS_JSON, dom) == -1)
 		return;
 	if (cache_write(listen_conn_env(c)->cache, purge_txn, &p, &err) !=
 	    CACHE_OK) {
@@ -1025,15 +1128,15 @@ dispatch(struct listen_conn *c, const cJSON *req)
 	size_t i;
 
 	if (!cJSON_IsString(op) || op->valuestring == NULL) {
-		fail(c, "bad-request", "op: expected a string", STATS_ERROR);
+		bad(c, "bad-request", "op: expected a string");
 		return;
 	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (strcmp(op->valuestring, ops[i].name) != 0)
 			continue;
 		if (ops[i].test_only && !listen_conn_env(c)->test_mode) {
-			fail(c, "not-allowed", "this op needs mtastsd -T "
-			    "(test mode)", STATS_ERROR);
+			bad(c, "not-allowed", "this op needs mtastsd -T "
+			    "(test mode)");
 			return;
 		}
 		/*
@@ -1044,8 +1147,8 @@ dispatch(struct listen_conn *c, const cJSON *req)
 		if (ops[i].unix_only && !listen_conn_local(c)) {
 			log_warnx("JSON client %s: %s refused over TCP",
 			    listen_conn_peer(c), ops[i].name);
-			fail(c, "not-allowed", "this op changes the daemon's "
-			    "state: only on the Unix socket", STATS_ERROR);
+			bad(c, "not-allowed", "this op changes the daemon's "
+			    "state: only on the Unix socket");
 			return;
 		}
 		ops[i].run(c, req);
@@ -1054,7 +1157,7 @@ dispatch(struct listen_conn *c, const cJSON *req)
 	log_debug("JSON client %s: unknown op %s", listen_conn_peer(c),
 	    log_escape(op->valuestring, strlen(op->valuestring), esc,
 	    sizeof(esc)));
-	fail(c, "unknown-op", "unknown op", STATS_ERROR);
+	bad(c, "unknown-op", "unknown op");
 }
 
 /* has_nul: a raw NUL, or a JSON "\u0000" that cJSON would cut at. */
@@ -1109,14 +1212,14 @@ control_request(struct listen_conn *c, const char *buf, size_t len)
 			    "bytes", listen_conn_peer(c), CONTROL_LINE_MAX);
 		send_error(c, "too-large", "request line longer than 10000 "
 		    "bytes");
-		listen_conn_env(c)->stats->lookups[STATS_JSON][STATS_ERROR]++;
+		listen_conn_env(c)->stats->proto_errors[STATS_JSON]++;
 		return -1;
 	}
 	llen = (size_t)(nl - buf);
 	if (has_nul(buf, llen))
-		fail(c, "bad-request", "NUL in request", STATS_ERROR);
+		bad(c, "bad-request", "NUL in request");
 	else if ((req = parse_line(buf, llen)) == NULL)
-		fail(c, "bad-request", "not one JSON object", STATS_ERROR);
+		bad(c, "bad-request", "not one JSON object");
 	else {
 		dispatch(c, req);
 		cJSON_Delete(req);
@@ -1132,7 +1235,6 @@ control_claims(unsigned char first)
 
 static const struct listen_proto proto = {
 	.name = "json",
-	.stat = STATS_JSON,
 	.idle_deadline = 1,
 	.claims = control_claims,
 	.request = control_request,

@@ -87,6 +87,7 @@ struct listen_conn {
 	int		 no_read;	/* EOF, error or bad request */
 	int		 reading;	/* rd is added */
 	struct lookup_req *req;		/* pending lookup, or NULL */
+	uint64_t	 t0;		/* lookup start, monotonic us */
 	listen_answer_cb *answer;
 	listen_more_cb	*more;
 	void		*more_arg;
@@ -546,6 +547,8 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 		if (l->nlive + l->ndead >= l->env->conf->max_connections) {
 			log_debug("max_connections (%u) reached: pausing "
 			    "accept", l->env->conf->max_connections);
+			if (!l->paused)
+				l->env->stats->conns_limit++;
 			listen_pause(l);
 			return;
 		}
@@ -997,13 +1000,23 @@ listen_queued(struct listen_conn *c)
 }
 
 void
-listen_done(struct listen_conn *c, enum stats_result result)
+listen_done(struct listen_conn *c, const struct stats_rec *rec)
 {
-	if ((unsigned)result < STATS_NRESULT)
-		c->l->env->stats->lookups[c->proto->stat][result]++;
+	if (rec != NULL)
+		stats_answer(c->l->env->stats, rec);
 	if (c->state == CONN_STREAM)
 		stream_end(c);
 	c->state = CONN_FLUSH;
+}
+
+/* mono_us: the monotonic clock in microseconds (answer latency). */
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void
@@ -1015,6 +1028,7 @@ on_answer(const struct lookup_answer *ans, void *arg)
 	c->in_lookup = 0;
 	if (c->dead)
 		return;
+	stats_latency(c->l->env->stats, mono_us() - c->t0);
 	c->answer(c, ans);
 }
 
@@ -1026,6 +1040,7 @@ listen_lookup(struct listen_conn *c, const char *domain, int wait,
 
 	c->answer = cb;
 	c->in_lookup = 1;
+	c->t0 = mono_us();
 	if (lookup_query(c->l->env->lookup, domain, wait, on_answer, c,
 	    &req) == LOOKUP_PENDING && c->in_lookup)
 		c->req = req;

@@ -84,7 +84,6 @@ struct listen_env {
 /* One protocol of the lookup socket. */
 struct listen_proto {
 	const char	*name;		/* for logs */
-	enum stats_proto stat;		/* counters row */
 	int		 idle_deadline;	/* close idle connections? */
 	/* claims: does a connection starting with this byte speak it? */
 	int		(*claims)(unsigned char first);
@@ -170,11 +169,12 @@ size_t		 listen_queued(struct listen_conn *c);
 /*
  * listen_done: the current request is answered (its answer, never
  * empty, is queued); the next one is looked at once the answer is
- * written.  Counts the request as `result` in stats->lookups, unless
- * result is STATS_NRESULT (not a lookup: stats, cache ops).  In a
- * stream, the stream's arg is freed here: do not touch it afterwards.
+ * written.  Records the answer with stats_answer(rec) (counters and
+ * the log_lookups line), unless rec is NULL (not a lookup: stats,
+ * cache ops).  In a stream, the stream's arg is freed here: do not
+ * touch it afterwards.
  */
-void		 listen_done(struct listen_conn *c, enum stats_result result);
+void		 listen_done(struct listen_conn *c, const struct stats_rec *rec);
 
 /*
  * listen_lookup: ask the lookup service about `domain` (normalised) for
@@ -183,6 +183,7 @@ void		 listen_done(struct listen_conn *c, enum stats_result result);
  * connection dies first (then the lookup is cancelled and cb never
  * runs).  wait: as lookup_query(): milliseconds to wait for a
  * discovery, < 0 for the service's longest wait (lookup_timeout).
+ * The time from here to the answer is observed in stats->latency.
  */
 typedef void listen_answer_cb(struct listen_conn *c,
     const struct lookup_answer *ans);

@@ -78,6 +78,8 @@
 #include "listupd.h"
 #include "log.h"
 #include "lookup.h"
+#include "metrics.h"
+#include "metricsrv.h"
 #include "record.h"
 #include "refresh.h"
 #include "sdnotify.h"
@@ -141,6 +143,8 @@ struct mtastsd {
 	struct daemon	*daemon;
 	struct svc	*svc;		/* answering new requests */
 	struct svc	*retired;	/* replaced on reload, finishing */
+	struct lookup_stats gone;	/* counters of freed services */
+	struct metricsrv *metrics;	/* metrics_listen, or NULL */
 	struct event	*ev_retire;
 	struct event	*ev_trim;	/* heap_trim() after a burst */
 	unsigned	 outcomes;	/* discovery outcomes since */
@@ -480,6 +484,8 @@ on_retire(evutil_socket_t fd, short what, void *arg)
 		}
 		s = *pp;
 		*pp = s->next;
+		/* Its counters stay in the totals: counters never go down. */
+		metrics_add(&m->gone, &st);
 		svc_free(s);
 		log_info("reload: previous lookup service freed");
 	}
@@ -520,6 +526,7 @@ hook_reload(struct conf *nc, void *arg)
 	lookup_dane_probe(m->svc->lk);
 	if (!m->o.verbose)
 		log_set_level(nc->log_level);
+	m->stats.log_lookups = nc->log_lookups;
 	if (listupd_reconf(m->list, nc) == -1)
 		log_warnx("reload: STARTTLS list: out of memory, its previous "
 		    "settings stay");
@@ -551,6 +558,55 @@ hook_sync(void *arg)
 	heap_trim(arg);		/* cheap at this rate */
 }
 
+/* --- metrics ------------------------------------------------------------- */
+
+/* collect_list: the STARTTLS list's state for the metrics. */
+static void
+collect_list(struct mtastsd *m, struct metrics_snap *s)
+{
+	struct listupd_status ls;
+
+	listupd_status(m->list, &ls);
+	s->list_enabled = ls.enabled;
+	s->list_installed = ls.installed;
+	s->list_expired = ls.installed && ls.expired;
+	if (ls.installed) {
+		s->list_timestamp = ls.meta.timestamp;
+		s->list_expires = ls.meta.expires;
+		s->list_installed_at = ls.meta.installed_at;
+		s->list_entries = ls.meta.entries;
+	}
+	s->list_last_attempt = ls.last_attempt;
+	s->list_last_success = ls.last_success;
+	s->list_last_outcome = listupd_outcome_str(ls.last_outcome);
+	s->list_last_ok = listupd_outcome_ok(ls.last_outcome);
+}
+
+/* collect: a scrape's snapshot (metricsrv.h); LMDB's counters only. */
+static void
+collect(struct metrics_snap *s, void *arg)
+{
+	struct mtastsd *m = arg;
+	struct lookup_stats st;
+	const struct svc *v;
+	const char *err = NULL;
+
+	s->st = &m->stats;
+	s->version = PACKAGE_VERSION;
+	s->ls = m->gone;
+	lookup_get_stats(m->svc->lk, &st);
+	metrics_add(&s->ls, &st);
+	for (v = m->retired; v != NULL; v = v->next) {
+		lookup_get_stats(v->lk, &st);
+		metrics_add(&s->ls, &st);
+	}
+	s->have_cache = cache_stat(m->cache, &s->cs, &err) == CACHE_OK;
+	if (!s->have_cache)
+		log_warnx("metrics: cache statistics: %s",
+		    err != NULL ? err : "error");
+	collect_list(m, s);
+}
+
 static const struct daemon_hooks hooks = {
 	.current = hook_current,
 	.reload = hook_reload,
@@ -575,6 +631,10 @@ start_root(struct mtastsd *m)
 	if ((m->listen = listen_open(m->conf, du, dg, err, sizeof(err))) ==
 	    NULL)
 		die(m, "listen", err);
+	if (m->conf->metrics_listen[0] != '\0' &&
+	    (m->metrics = metricsrv_open(m->conf->metrics_listen, err,
+	    sizeof(err))) == NULL)
+		die(m, "metrics", err);
 	if (daemon_mkdir(m->conf->state_dir, 0700, du, dg, err,
 	    sizeof(err)) == -1)
 		die(m, "state_dir", err);
@@ -618,6 +678,7 @@ start_loop(struct mtastsd *m)
 	m->env.stats = &m->stats;
 	m->env.test_mode = m->o.test;
 	m->stats.started_at = (int64_t)time(NULL);
+	m->stats.log_lookups = m->conf->log_lookups;
 	protos[0] = sockmap_proto();
 	protos[1] = tcptable_proto();
 	protos[2] = control_proto();
@@ -626,6 +687,8 @@ start_loop(struct mtastsd *m)
 	    (m->ev_trim = evtimer_new(m->base, on_trim, m)) == NULL ||
 	    listen_start(m->listen, m->base, &m->env, protos, err,
 	    sizeof(err)) == -1 ||
+	    (m->metrics != NULL && metricsrv_start(m->metrics, m->base,
+	    collect, m, err, sizeof(err)) == -1) ||
 	    (m->daemon = daemon_new(m->base, m->conf_path, m->conf_optional,
 	    &hooks, m, err, sizeof(err))) == NULL)
 		die(m, "start", err);
@@ -637,6 +700,7 @@ shutdown_all(struct mtastsd *m)
 	struct svc *s;
 
 	listen_free(m->listen);
+	metricsrv_free(m->metrics);
 	while ((s = m->retired) != NULL) {
 		m->retired = s->next;
 		svc_free(s);
@@ -680,8 +744,10 @@ main(int argc, char *argv[])
 		die(&m, "user", err);
 	start_root(&m);
 	start_loop(&m);
-	log_info("ready: socket %s%s%s, cache %s, user %s", m.conf->socket,
+	log_info("ready: socket %s%s%s%s%s, cache %s, user %s", m.conf->socket,
 	    m.conf->listen_tcp[0] != '\0' ? ", tcp " : "", m.conf->listen_tcp,
+	    m.conf->metrics_listen[0] != '\0' ? ", metrics " : "",
+	    m.conf->metrics_listen,
 	    m.conf->state_dir, m.user.drop ? m.user.name : "(unchanged)");
 	daemon_ready(m.readyfd);
 	/* The sockets listen: clients that connect now are answered. */

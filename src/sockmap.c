@@ -117,15 +117,36 @@ send_reply(struct listen_conn *c, const char *verb, const char *text)
 	listen_reply(c, wire, (size_t)n);
 }
 
+/* counted_verdict: the counters' verdict of a Postfix verdict. */
+static enum stats_verdict
+counted_verdict(enum verdict v)
+{
+	return v == VERDICT_OK ? STATS_OK : v == VERDICT_NOTFOUND ?
+	    STATS_NOTFOUND : STATS_TEMP;
+}
+
+/* done: count the answer to a request that ran no lookup. */
+static void
+done(struct listen_conn *c, enum stats_verdict v, const char *key,
+    size_t klen, const char *why)
+{
+	struct stats_rec r = { STATS_SOCKMAP, STATS_PROF_NONE, v, NULL, key,
+	    klen, why };
+
+	listen_done(c, &r);
+}
+
 /* answer: the reply to a lookup for the map name `profile`. */
 static void
 answer(struct listen_conn *c, const struct lookup_answer *ans,
-    const char *profile)
+    const char *profile, enum stats_profile sprof)
 {
 	static char value[SOCKMAP_PROFILE_VALUE_MAX + 1];
 	const struct conf *conf = listen_conn_env(c)->conf;
 	struct reply_profile prof;
 	enum verdict v = VERDICT_TEMP;
+	struct stats_rec r = { STATS_SOCKMAP, sprof, STATS_TEMP, ans, NULL,
+	    0, NULL };
 
 	/* The name was valid at request time; a reload keeps both names. */
 	if (conf_profile(conf, profile, strlen(profile), &prof) == 0)
@@ -143,8 +164,8 @@ answer(struct listen_conn *c, const struct lookup_answer *ans,
 		send_reply(c, "TEMP", value);
 		break;
 	}
-	listen_done(c, ans->status == LOOKUP_POLICY ? STATS_POLICY :
-	    ans->status == LOOKUP_NONE ? STATS_NONE : STATS_TEMP);
+	r.verdict = counted_verdict(v);
+	listen_done(c, &r);
 }
 
 /*
@@ -154,13 +175,13 @@ answer(struct listen_conn *c, const struct lookup_answer *ans,
 static void
 on_answer_postfix(struct listen_conn *c, const struct lookup_answer *ans)
 {
-	answer(c, ans, "postfix");
+	answer(c, ans, "postfix", STATS_PROF_POSTFIX);
 }
 
 static void
 on_answer_tlsrpt(struct listen_conn *c, const struct lookup_answer *ans)
 {
-	answer(c, ans, "postfix-tlsrpt");
+	answer(c, ans, "postfix-tlsrpt", STATS_PROF_POSTFIX_TLSRPT);
 }
 
 /* answer_cb: the callback of map name name[0..len), or NULL. */
@@ -200,14 +221,14 @@ handle_key(struct listen_conn *c, const char *key, size_t klen,
 		log_debug("socketmap key %s: %s: NOTFOUND",
 		    log_escape(key, klen, esc, sizeof(esc)), why);
 		send_reply(c, "NOTFOUND", "");
-		listen_done(c, STATS_NOT_DOMAIN);
+		done(c, STATS_NOTFOUND, key, klen, why);
 		return;
 	case DOMKEY_ERROR:
 	default:
 		log_warnx("socketmap key %s: %s",
 		    log_escape(key, klen, esc, sizeof(esc)), why);
 		send_reply(c, "TEMP", "out of memory");
-		listen_done(c, STATS_TEMP);
+		done(c, STATS_TEMP, key, klen, "memory");
 		return;
 	}
 }
@@ -219,7 +240,7 @@ bad_request(struct listen_conn *c, const char *why)
 	log_info("socketmap client %s: malformed request: %s",
 	    listen_conn_peer(c), why);
 	send_reply(c, "PERM", why);
-	listen_conn_env(c)->stats->lookups[STATS_SOCKMAP][STATS_ERROR]++;
+	listen_conn_env(c)->stats->proto_errors[STATS_SOCKMAP]++;
 	return -1;
 }
 
@@ -249,7 +270,9 @@ sockmap_request(struct listen_conn *c, const char *buf, size_t len)
 		    listen_conn_peer(c), log_escape(payload,
 		    (size_t)(sp - payload), esc, sizeof(esc)));
 		send_reply(c, "PERM", "unknown map name");
-		listen_done(c, STATS_ERROR);
+		listen_conn_env(c)->stats->proto_errors[STATS_SOCKMAP]++;
+		done(c, STATS_PERM, sp + 1, plen - (size_t)(sp + 1 - payload),
+		    "unknown-map-name");
 		return (ssize_t)used;
 	}
 	handle_key(c, sp + 1, plen - (size_t)(sp + 1 - payload), cb);
@@ -264,7 +287,6 @@ sockmap_claims(unsigned char first)
 
 static const struct listen_proto proto = {
 	.name = "socketmap",
-	.stat = STATS_SOCKMAP,
 	.idle_deadline = 0,	/* never: docs/DESIGN.md §Socket */
 	.claims = sockmap_claims,
 	.request = sockmap_request,

@@ -255,7 +255,11 @@ time_left(long long deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-/* request: {"op":"resolve","domain":D,"wait":false|ms}, or NULL. */
+/*
+ * request: {"op":"resolve","domain":D,"wait":false|ms,
+ * "client":"table-mtasts"} (the daemon counts it under that protocol),
+ * or NULL.
+ */
 static cJSON *
 request(const struct tmt *t, const char *domain)
 {
@@ -264,7 +268,8 @@ request(const struct tmt *t, const char *domain)
 	if ((req = client_request("resolve", "domain", domain)) == NULL)
 		return NULL;
 	if ((t->conf.wait_ms > 0 ? cJSON_AddNumberToObject(req, "wait",
-	    t->conf.wait_ms) : cJSON_AddFalseToObject(req, "wait")) == NULL) {
+	    t->conf.wait_ms) : cJSON_AddFalseToObject(req, "wait")) == NULL ||
+	    cJSON_AddStringToObject(req, "client", "table-mtasts") == NULL) {
 		cJSON_Delete(req);
 		return NULL;
 	}

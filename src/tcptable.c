@@ -54,26 +54,40 @@ send_line(struct listen_conn *c, const char *code, const char *text,
 	listen_reply(c, line, (size_t)len + (size_t)n + 1);
 }
 
+/* done: count the answer to a request that ran no lookup. */
+static void
+done(struct listen_conn *c, enum stats_verdict v, const char *key,
+    size_t klen, const char *why)
+{
+	struct stats_rec r = { STATS_TCPTABLE, STATS_PROF_NONE, v, NULL, key,
+	    klen, why };
+
+	listen_done(c, &r);
+}
+
 static void
 on_answer(struct listen_conn *c, const struct lookup_answer *ans)
 {
 	const struct conf *conf = listen_conn_env(c)->conf;
 	char value[SOCKMAP_VALUE_MAX];
+	struct stats_rec r = { STATS_TCPTABLE, STATS_PROF_POSTFIX, STATS_TEMP,
+	    ans, NULL, 0, NULL };
 
 	switch (sockmap_verdict(ans, conf, value,
 	    sizeof(value))) {
 	case VERDICT_OK:
 		send_line(c, "200", value, 1);
+		r.verdict = STATS_OK;
 		break;
 	case VERDICT_NOTFOUND:
 		listen_reply(c, NOT_FOUND, strlen(NOT_FOUND));
+		r.verdict = STATS_NOTFOUND;
 		break;
 	case VERDICT_TEMP:
 		send_line(c, "400", value, 1);
 		break;
 	}
-	listen_done(c, ans->status == LOOKUP_POLICY ? STATS_POLICY :
-	    ans->status == LOOKUP_NONE ? STATS_NONE : STATS_TEMP);
+	listen_done(c, &r);
 }
 
 /* get: the key of a "get" line, still %XX-encoded. */
@@ -87,7 +101,8 @@ get(struct listen_conn *c, const char *qkey, size_t qlen)
 
 	if ((klen = reply_tcp_unquote(qkey, qlen, key)) < 0) {
 		send_line(c, "400", "malformed %XX encoding", 0);
-		listen_done(c, STATS_ERROR);
+		listen_conn_env(c)->stats->proto_errors[STATS_TCPTABLE]++;
+		done(c, STATS_PERM, qkey, qlen, "bad-encoding");
 		return;
 	}
 	switch (domkey_normalize(key, (size_t)klen, dom, &why)) {
@@ -99,12 +114,12 @@ get(struct listen_conn *c, const char *qkey, size_t qlen)
 		log_debug("tcp_table key %s: %s: not found",
 		    log_escape(key, (size_t)klen, esc, sizeof(esc)), why);
 		listen_reply(c, NOT_FOUND, strlen(NOT_FOUND));
-		listen_done(c, STATS_NOT_DOMAIN);
+		done(c, STATS_NOTFOUND, key, (size_t)klen, why);
 		return;
 	case DOMKEY_ERROR:
 	default:
 		send_line(c, "400", "out of memory", 0);
-		listen_done(c, STATS_TEMP);
+		done(c, STATS_TEMP, key, (size_t)klen, "memory");
 		return;
 	}
 }
@@ -126,8 +141,7 @@ tcptable_request(struct listen_conn *c, const char *buf, size_t len)
 			    "than %d bytes", listen_conn_peer(c),
 			    TCPTABLE_LINE_MAX);
 		send_line(c, "400", "request too long", 0);
-		listen_conn_env(c)->stats->lookups[STATS_TCPTABLE]
-		    [STATS_ERROR]++;
+		listen_conn_env(c)->stats->proto_errors[STATS_TCPTABLE]++;
 		return -1;
 	}
 	llen = (size_t)(nl - buf);
@@ -137,7 +151,8 @@ tcptable_request(struct listen_conn *c, const char *buf, size_t len)
 		get(c, buf + 4, llen - 4);
 	else {
 		send_line(c, "400", "unsupported command", 0);
-		listen_done(c, STATS_ERROR);
+		listen_conn_env(c)->stats->proto_errors[STATS_TCPTABLE]++;
+		done(c, STATS_PERM, buf, llen, "unsupported-command");
 	}
 	return (ssize_t)(nl - buf) + 1;
 }
@@ -150,7 +165,6 @@ tcptable_claims(unsigned char first)
 
 static const struct listen_proto proto = {
 	.name = "tcp_table",
-	.stat = STATS_TCPTABLE,
 	.idle_deadline = 1,
 	.claims = tcptable_claims,
 	.request = tcptable_request,

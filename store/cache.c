@@ -751,3 +751,30 @@ cache_result_str(enum cache_result r)
 		return "unknown";
 	return names[r];
 }
+
+enum cache_result
+cache_stat(struct cache *c, struct cache_stat *st, const char **err)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	MDB_txn *txn;
+	int db, rc;
+
+	memset(st, 0, sizeof(*st));
+	st->map_max = c->map_max;
+	if ((rc = mdb_env_info(c->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(c->env, &ms)) != 0)
+		return cache_mdb_fail(err, rc);
+	st->map_size = info.me_mapsize;
+	st->map_used = ((size_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if ((rc = cache_read_begin(c, &txn)) != 0)
+		return cache_mdb_fail(err, rc);
+	for (db = 0; db < CACHE_DB_COUNT; db++) {
+		if (!c->have_dbi[db])
+			continue;
+		if ((rc = mdb_stat(txn, c->dbi[db], &ms)) != 0)
+			return cache_mdb_fail(err, rc);
+		st->entries[db] = ms.ms_entries;
+	}
+	return CACHE_OK;
+}

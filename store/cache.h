@@ -224,6 +224,21 @@ enum cache_result cache_sync(struct cache *c, const char **err);
 /* cache_map_size: the current map size in bytes (grows on demand). */
 size_t cache_map_size(const struct cache *c);
 
+/* What cache_stat() reports: cheap (LMDB's own counters, no walk). */
+struct cache_stat {
+	size_t	entries[CACHE_DB_COUNT];	/* by enum cache_db */
+	size_t	map_used;	/* bytes: pages in use * page size */
+	size_t	map_size;	/* the current map size */
+	size_t	map_max;	/* the ceiling it may grow to */
+};
+
+/*
+ * cache_stat: entries per sub-database and map usage, for the metrics
+ * (mdb_stat and mdb_env_info: no walk, O(1) per sub-database).
+ */
+enum cache_result cache_stat(struct cache *c, struct cache_stat *st,
+    const char **err);
+
 /* "ok", "not-found", "too-small", "corrupt", "full", "invalid", "error". */
 const char *cache_result_str(enum cache_result r);
 

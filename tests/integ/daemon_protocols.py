@@ -275,11 +275,12 @@ def test_json(t, d):
     t.is_((r["ok"], r["error"]), (False, "bad-request"),
           "json resolve with a bad wait refused")
     r = c.json({"op": "stats"})
-    t.ok(r["ok"] and r["lookups"]["socketmap"]["policy"] >= 1 and
-         r["lookups"]["tcp_table"]["not-domain"] >= len(NOT_DOMAINS) and
+    t.ok(r["ok"] and r["lookups"]["socketmap"]["OK"] >= 1 and
+         r["lookups"]["tcp_table"]["NOTFOUND"] >= len(NOT_DOMAINS) and
+         r["sources"]["none"] >= 2 * len(NOT_DOMAINS) and
          r["connections"]["open"] >= 1 and "in_flight" in r["service"] and
          "txt-none" in r["service"]["failures"],
-         "json stats: lookups by protocol and result, service counters",
+         "json stats: lookups by protocol and verdict, service counters",
          got=r)
     r = c.json({"op": "test.clock", "advance": 0})
     t.ok(r["ok"] and isinstance(r["now"], (int, float)), "json test.clock",
