@@ -155,6 +155,7 @@ serve(struct metricsrv *ms, struct evhttp_request *req)
 	struct metrics_snap snap;
 	struct promfmt f;
 	struct evbuffer *b;
+	char len[32];
 
 	memset(&snap, 0, sizeof(snap));
 	ms->collect(&snap, ms->arg);
@@ -170,7 +171,14 @@ serve(struct metricsrv *ms, struct evhttp_request *req)
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", METRICSRV_TYPE);
-	evbuffer_add(b, f.buf, f.len);
+	/* evhttp 2.1 would send a body with HEAD: give only its length
+	 * (evhttp keeps a Content-Length that is already set). */
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", f.len);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+	} else
+		evbuffer_add(b, f.buf, f.len);
 	promfmt_fini(&f);
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);

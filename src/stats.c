@@ -12,9 +12,12 @@
  * lookup is the normalised domain (letters, digits, hyphens, dots) and
  * the policy id is checked by the TXT parser (letters and digits), so
  * neither needs escaping; a raw key that was not a domain is escaped.
+ * "error=" comes last and runs to the end of the line (a reason may
+ * have blanks).
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -73,6 +76,31 @@ stats_source(const struct lookup_answer *ans)
 	}
 }
 
+/*
+ * raw_key: a key that is not a domain, escaped (log_escape) and with
+ * blanks as "\x20" so the line still splits on blanks; "-" for none.
+ */
+static void
+raw_key(const struct stats_rec *r, char *out, size_t size)
+{
+	char esc[LOG_ESCAPE_MAX];
+	size_t i, o = 0;
+
+	if (r->key == NULL || r->keylen == 0) {
+		snprintf(out, size, "-");
+		return;
+	}
+	log_escape(r->key, r->keylen, esc, sizeof(esc));
+	for (i = 0; esc[i] != '\0' && o + 5 < size; i++) {
+		if (esc[i] == ' ') {
+			memcpy(out + o, "\\x20", 4);
+			o += 4;
+		} else
+			out[o++] = esc[i];
+	}
+	out[o] = '\0';
+}
+
 /* log_answer: the log_lookups line (see above). */
 static void
 log_answer(const struct stats_rec *r, enum stats_source src)
@@ -81,8 +109,7 @@ log_answer(const struct stats_rec *r, enum stats_source src)
 	char key[LOG_ESCAPE_MAX];
 
 	if (a == NULL)
-		log_escape(r->key != NULL ? r->key : "", r->key != NULL ?
-		    r->keylen : 0, key, sizeof(key));
+		raw_key(r, key, sizeof(key));
 	if (a != NULL && a->status == LOOKUP_POLICY && a->policy != NULL)
 		log_info("lookup key=%s protocol=%s profile=%s verdict=%s "
 		    "source=%s policy_id=%s age=%llds mode=%s", a->domain,

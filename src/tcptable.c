@@ -152,7 +152,7 @@ tcptable_request(struct listen_conn *c, const char *buf, size_t len)
 	else {
 		send_line(c, "400", "unsupported command", 0);
 		listen_conn_env(c)->stats->proto_errors[STATS_TCPTABLE]++;
-		done(c, STATS_PERM, buf, llen, "unsupported-command");
+		done(c, STATS_PERM, NULL, 0, "unsupported-command");
 	}
 	return (ssize_t)(nl - buf) + 1;
 }

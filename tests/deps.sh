@@ -32,6 +32,10 @@ PKGS_E2E="postfix python3-aiosmtpd util-linux debootstrap"
 # The Debian package (tests/pkg/): built with debhelper, checked with
 # lintian, installed into a debootstrap'ed root booted by systemd-nspawn.
 PKGS_PKG="debhelper lintian fakeroot dpkg-dev systemd-container"
+# The metrics tests (tests/integ/metrics.py, tests/cli/prometheus.py):
+# Prometheus scrapes the daemon inside the test world; promtool checks
+# the endpoint's output and contrib/prometheus.
+PKGS_METRICS="prometheus"
 bench=""
 case "${1:-}" in
 --bench)	bench=$PKGS_BENCH ;;
@@ -77,7 +81,7 @@ echo "postfix postfix/main_mailer_type select No configuration" |
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $PKGS_BUILD $PKGS_RUN \
-	$PKGS_TEST $PKGS_E2E $PKGS_PKG $bench
+	$PKGS_TEST $PKGS_E2E $PKGS_PKG $PKGS_METRICS $bench
 
 # Disable what the new packages enabled: every new link in
 # /etc/systemd/system that points at a unit one of them ships.

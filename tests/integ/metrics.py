@@ -1,0 +1,347 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
+"""metrics.py: the metrics endpoint scraped by a real Prometheus, and the
+per-lookup log.
+
+The real mtastsd runs in a test world (tests/lib/world.py, daemon.py) with
+metrics_listen and log_lookups = yes; Debian's prometheus runs in the same
+network namespace, scrapes it every second and loads the alert rules of
+contrib/prometheus.  Known lookups (one discovery and three cached answers
+over socketmap, a discovery with no policy over tcp_table, a key that is
+not a domain, a malformed request, a table-mtasts resolve), then the test
+waits for a scrape that started after the last of them and checks, through
+Prometheus' HTTP API, that exactly the right counters moved.  Also:
+`promtool check metrics` on the endpoint's output, 404/405/HEAD and an
+oversized request, the log lines, and log_lookups switched off by a
+reload.  Prints TAP; skips (with the reason) when not root or a tool
+(prometheus, promtool) is missing.
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+import urllib.parse
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from daemon import Client, Daemon, ns_socket  # noqa: E402
+from world import Tap, World, policy_text, skip_reason  # noqa: E402
+
+BUILDDIR = os.environ.get("MTASTS_BUILDDIR", ".")
+SRCDIR = os.environ.get("MTASTS_SRCDIR", ".")
+MTASTSD = os.environ.get("MTASTSD") or os.path.join(BUILDDIR, "src",
+                                                    "mtastsd")
+METRICS_PORT = 9101
+PROM_PORT = 9090
+RULES = os.path.join(os.path.abspath(SRCDIR), "contrib", "prometheus",
+                     "mtastsd-rules.yml")
+
+
+def http(w, port, request, timeout=10):
+    """Send raw request bytes to 127.0.0.1:port in the world; returns
+    (status, headers dict, body bytes), status None when closed."""
+    s = ns_socket(w.ns)
+    s.settimeout(timeout)
+    try:
+        try:
+            s.connect(("127.0.0.1", port))
+        except OSError:
+            return None, {}, b""
+        s.sendall(request)
+        data = b""
+        while True:
+            try:
+                b = s.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not b:
+                break
+            data += b
+    finally:
+        s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not lines[0].startswith("HTTP/"):
+        return None, {}, data
+    hdrs = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), hdrs, body
+
+
+def get(w, port, path, method="GET", extra=b""):
+    # HTTP/1.0: no chunked answer to decode.
+    return http(w, port, b"%s %s HTTP/1.0\r\nHost: x\r\n%s\r\n" %
+                (method.encode(), path.encode(), extra))
+
+
+def query(w, expr):
+    """Prometheus' instant query: {labels-tuple: value}."""
+    st, _, body = get(w, PROM_PORT, "/api/v1/query?query=" +
+                      urllib.parse.quote(expr))
+    if st != 200:
+        return None
+    r = json.loads(body)
+    return {tuple(sorted(x["metric"].items())): float(x["value"][1])
+            for x in r["data"]["result"]}
+
+
+def scalar(w, expr):
+    r = query(w, expr)
+    return list(r.values())[0] if r and len(r) == 1 else None
+
+
+def wait_for(fn, timeout=30):
+    t_end = time.monotonic() + timeout
+    while time.monotonic() < t_end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.2)
+    return fn()
+
+
+def start_prometheus(w):
+    pdir = os.path.join(w.dir, "prometheus")
+    os.makedirs(os.path.join(pdir, "data"))
+    conf = os.path.join(pdir, "prometheus.yml")
+    with open(conf, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                "rule_files:\n  - %s\n"
+                "scrape_configs:\n  - job_name: mtastsd\n"
+                "    static_configs:\n      - targets: ['127.0.0.1:%d']\n"
+                % (RULES, METRICS_PORT))
+    return w.spawn(["prometheus", "--config.file=" + conf,
+                    "--storage.tsdb.path=" + os.path.join(pdir, "data"),
+                    "--web.listen-address=127.0.0.1:%d" % PROM_PORT,
+                    "--log.level=warn"])
+
+
+LK = "mtastsd_lookups_total"
+
+
+def sel(proto, prof, verdict, src):
+    return ('%s{protocol="%s",profile="%s",verdict="%s",source="%s"}' %
+            (LK, proto, prof, verdict, src))
+
+
+# What the lookups of do_lookups() must move, exactly.
+EXPECT = {
+    sel("socketmap", "postfix", "OK", "discovery"): 1,
+    sel("socketmap", "postfix", "OK", "cache"): 3,
+    sel("tcp_table", "postfix", "NOTFOUND", "discovery"): 1,
+    sel("tcp_table", "none", "NOTFOUND", "none"): 2,
+    sel("tcp_table", "none", "PERM", "none"): 1,
+    sel("table-mtasts", "postfix", "OK", "cache"): 1,
+    "sum(%s)" % LK: 9,
+    'sum(%s{verdict="TEMP"})' % LK: 0,
+    'mtastsd_protocol_errors_total{protocol="tcp_table"}': 1,
+    "sum(mtastsd_protocol_errors_total)": 1,
+    'mtastsd_resolve_runs_total{kind="discovery",result="ok"}': 1,
+    'mtastsd_resolve_runs_total{kind="discovery",result="txt-none"}': 1,
+    "sum(mtastsd_resolve_runs_total)": 2,
+    "mtastsd_discoveries_started_total": 2,
+    'mtastsd_policy_events_total{event="new"}': 1,
+    'sum(mtastsd_policy_events_total)': 1,
+    "mtastsd_lookup_duration_seconds_count": 6,
+    'mtastsd_cache_entries{db="policy"}': 1,
+    'mtastsd_cache_entries{db="negative"}': 1,
+}
+
+
+def do_lookups(t, d):
+    c = Client(d)
+    r = c.sockmap("enforce.test")
+    t.ok(r is not None and r.startswith("OK "), "socketmap: discovered",
+         got=r)
+    for _ in range(3):
+        r = c.sockmap("enforce.test")
+    t.ok(r is not None and r.startswith("OK "), "socketmap: cached", got=r)
+    c.close()
+    c = Client(d)
+    t.is_(c.tcp("nopolicy.test"), "500 not found", "tcp_table: no policy")
+    t.is_(c.tcp("[192.0.2.1]"), "500 not found", "tcp_table: not a domain")
+    t.is_(c.tcp("a b"), "500 not found", "tcp_table: a key with a blank")
+    c.send("put x\n")
+    t.ok((c.line() or "").startswith("400 "), "tcp_table: malformed")
+    c.close()
+    c = Client(d)
+    r = c.json({"op": "resolve", "client": "table-mtasts",
+                "domain": "enforce.test"})
+    t.ok(r and r.get("verdict") == "OK", "table-mtasts resolve", got=r)
+    c.close()
+
+
+def check_counters(t, w, t_done):
+    # A scrape that started after the last lookup was answered.
+    def scraped():
+        ts = scalar(w, "timestamp(mtastsd_build_info)")
+        return ts is not None and ts > t_done + 0.05
+    t.ok(wait_for(scraped), "Prometheus scraped after the lookups")
+    for expr, want in EXPECT.items():
+        got = scalar(w, expr)
+        t.is_(got, float(want), "prometheus: %s" % expr)
+    b = query(w, 'mtastsd_lookup_duration_seconds_bucket{le="0.25"}')
+    t.ok(b and list(b.values())[0] >= 4,
+         "the cached answers are in the sub-second buckets", got=b)
+    exp = scalar(w, "mtastsd_starttls_list_expiry_timestamp_seconds")
+    expired = scalar(w, "mtastsd_starttls_list_expired")
+    t.ok(scalar(w, "mtastsd_starttls_list_loaded") == 1.0 and exp and
+         expired == (1.0 if exp <= time.time() else 0.0),
+         "STARTTLS list: loaded, its expiry and expired flag agree",
+         got=(exp, expired))
+    used = scalar(w, "mtastsd_cache_map_used_bytes")
+    t.ok(used and used > 0 and
+         scalar(w, "mtastsd_cache_map_max_bytes") == 1024.0 ** 3,
+         "cache map used and maximum", got=used)
+    t.is_(scalar(w, 'mtastsd_build_info{version="%s"}' % version()), 1.0,
+          "build info carries the version")
+    st = scalar(w, "mtastsd_start_time_seconds")
+    t.ok(st and abs(st - time.time()) < 300, "start time", got=st)
+
+
+def version():
+    with open(os.path.join(BUILDDIR, "config.h")) as f:
+        for ln in f:
+            if ln.startswith("#define PACKAGE_VERSION "):
+                return ln.split('"')[1]
+    return "?"
+
+
+def check_endpoint(t, w):
+    st, hdrs, body = get(w, METRICS_PORT, "/metrics")
+    t.ok(st == 200 and hdrs.get("content-type", "").startswith(
+        "text/plain; version=0.0.4"), "GET /metrics: 200, format 0.0.4",
+        got=(st, hdrs))
+    r = w.run(["promtool", "check", "metrics"], input=body.decode(),
+              timeout=60)
+    t.ok(r.rc == 0 and r.stdout.strip() == "" and r.stderr.strip() == "",
+         "promtool check metrics: no problem",
+         got=(r.rc, r.stdout[-1500:], r.stderr[-1500:]))
+    st, _, _ = get(w, METRICS_PORT, "/")
+    t.is_(st, 404, "GET /: 404")
+    st, _, _ = get(w, METRICS_PORT, "/metrics/x")
+    t.is_(st, 404, "GET /metrics/x: 404")
+    st, hdrs, _ = get(w, METRICS_PORT, "/metrics", "POST",
+                      b"Content-Length: 0\r\n")
+    t.ok(st == 405 and hdrs.get("allow") == "GET, HEAD",
+         "POST /metrics: 405 with Allow", got=(st, hdrs))
+    st, hdrs, body = get(w, METRICS_PORT, "/metrics", "HEAD")
+    t.ok(st == 200 and body == b"" and
+         int(hdrs.get("content-length", "0")) > 10000,
+         "HEAD /metrics: 200, the length of the text, no body",
+         got=(st, hdrs, body[:100]))
+    st, _, _ = get(w, METRICS_PORT, "/metrics", "GET",
+                   b"X-Big: " + b"a" * 20000 + b"\r\n")
+    t.ok(st != 200, "20 KB of headers: refused", got=st)
+    st, _, _ = get(w, METRICS_PORT, "/metrics", "PUT",
+                   b"Content-Length: 5000\r\n")
+    t.is_(st, 413, "a request body over the limit: 413")
+
+
+def check_log(t, d):
+    log = d.log()
+    lines = [ln for ln in log.splitlines() if "lookup key=" in ln]
+    cached = [ln for ln in lines if "key=enforce.test protocol=socketmap "
+              "profile=postfix verdict=OK source=cache policy_id=" in ln]
+    t.is_(len(cached), 3, "log_lookups: one line per cached answer")
+    t.ok(any("key=nopolicy.test protocol=tcp_table profile=postfix "
+             "verdict=NOTFOUND source=discovery error=txt-none" in ln
+             for ln in lines), "log_lookups: a discovery without a policy",
+         got=lines[-8:])
+    t.ok(any("key=[192.0.2.1] protocol=tcp_table profile=none "
+             "verdict=NOTFOUND source=none error=" in ln for ln in lines),
+         "log_lookups: a key that is not a domain", got=lines[-8:])
+    t.ok(any("key=a\\x20b protocol=tcp_table" in ln for ln in lines),
+         "log_lookups: a blank in a raw key is escaped", got=lines[-8:])
+    t.ok(any("key=- protocol=tcp_table profile=none verdict=PERM "
+             "source=none error=unsupported-command" in ln for ln in lines),
+         "log_lookups: a malformed request", got=lines[-8:])
+    t.ok(any("protocol=table-mtasts" in ln for ln in lines),
+         "log_lookups: table-mtasts")
+    t.is_(len(lines), 9, "log_lookups: one line per answer")
+    t.ok(d.hup({"log_lookups": "no", "metrics_listen": "127.0.0.1:9102"}),
+         "reload: log_lookups = no")
+    t.ok("metrics_listen" in d.log(), "reload: metrics_listen is named as "
+         "needing a restart")
+    c = Client(d)
+    c.sockmap("enforce.test")
+    c.close()
+    n = len([ln for ln in d.log().splitlines() if "lookup key=" in ln])
+    t.is_(n, 9, "log_lookups = no: no more lookup lines")
+    st, _, _ = get(d.w, METRICS_PORT, "/metrics")
+    t.is_(st, 200, "the endpoint stays where it was after the reload")
+
+
+def check_rules(t, w):
+    def loaded():
+        st, _, body = get(w, PROM_PORT, "/api/v1/rules")
+        if st != 200:
+            return None
+        groups = json.loads(body)["data"]["groups"]
+        rules = [r for g in groups for r in g["rules"]]
+        if len(rules) < 5 or any(r.get("lastEvaluation", "").startswith(
+                "0001") for r in rules):
+            return None
+        return rules
+    rules = wait_for(loaded) or []
+    t.ok(len(rules) == 5 and all(r["health"] == "ok" for r in rules),
+         "Prometheus loaded and evaluated the 5 alert rules",
+         got=[(r.get("name"), r.get("health"), r.get("lastError"))
+              for r in rules])
+    # The bundled list may be past its expiry (it is a fixed copy): then,
+    # and only then, the list alert is pending (its "for" is 1h).
+    expired = scalar(w, "mtastsd_starttls_list_expired") == 1.0
+    want = [("MtastsdStarttlsListExpired", "pending")] if expired else []
+    st, _, body = get(w, PROM_PORT, "/api/v1/alerts")
+    alerts = json.loads(body)["data"]["alerts"] if st == 200 else []
+    t.is_(sorted((a["labels"]["alertname"], a["state"]) for a in alerts),
+          want, "alerts: %s" % ("only the expired list's, pending" if
+                                expired else "none"))
+
+
+def main():
+    reason = skip_reason(("prometheus", "promtool"))
+    if reason is None and not os.access(MTASTSD, os.X_OK):
+        reason = "mtastsd not built"
+    if reason:
+        Tap.skip_all(reason)
+        return 0
+    t = Tap()
+    with World() as w:
+        w.add_domain("enforce.test", policy=policy_text(
+            mx=["mx.enforce.test"]))
+        w.add_domain("nopolicy.test", mx=["mx.nopolicy.test"])
+        w.start()
+        os.chmod(w.dir, 0o711)
+        d = Daemon(w, MTASTSD, "metrics", 0)
+        d.opts.update({"metrics_listen": "127.0.0.1:%d" % METRICS_PORT,
+                       "log_lookups": "yes", "log_level": "info"})
+        d.write_conf()
+        if not t.ok(d.start(), "daemon starts"):
+            t.diag(d.log()[-3000:])
+            return t.done()
+        prom = start_prometheus(w)
+        w.wait_tcp("127.0.0.1", PROM_PORT, timeout=60)
+        up = wait_for(lambda: scalar(w, 'up{job="mtastsd"}') == 1.0, 60)
+        if not t.ok(up, "Prometheus runs and scrapes the daemon"):
+            with open(prom.log_file, errors="replace") as f:
+                t.diag(f.read()[-3000:])
+            return t.done()
+        t.is_(scalar(w, "sum(%s)" % LK), 0.0, "no lookup counted yet")
+        do_lookups(t, d)
+        t_done = time.time()
+        check_counters(t, w, t_done)
+        check_endpoint(t, w)
+        check_rules(t, w)
+        check_log(t, d)
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
