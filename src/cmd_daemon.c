@@ -219,18 +219,102 @@ cd_show_resolve(const cJSON *r, const char *line, int json)
 	    CMD_EXIT_OK : CMD_EXIT_NO;
 }
 
-/* cd_show_raw: print the reply; human form is the JSON, pretty. */
-static int
-cd_show_raw(const cJSON *r, const char *line, int json)
-{
-	char *s;
+/* --- stats for people ---------------------------------------------------- */
 
-	if (json || (s = cJSON_Print(r)) == NULL) {
+static const char *const cd_protos[] = { "socketmap", "tcp_table", "json",
+	"table-mtasts" };
+static const char *const cd_verdicts[] = { "OK", "NOTFOUND", "TEMP",
+	"PERM", "protocol_errors" };
+
+/* cd_n: a counter as an integer ("?" when missing). */
+static const char *
+cd_n(const cJSON *o, const char *k, char *buf, size_t size)
+{
+	double v = client_num(o, k);
+
+	if (isnan(v))
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%.0f", v);
+	return buf;
+}
+
+/* cd_stats_lookups: a table of answers, protocol by verdict. */
+static void
+cd_stats_lookups(const cJSON *r)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(r, "lookups"), *p;
+	char n[32];
+	size_t i, j;
+
+	printf("%-14s %10s %10s %10s %10s %10s\n", "answers", "OK",
+	    "NOTFOUND", "TEMP", "PERM", "malformed");
+	for (i = 0; i < sizeof(cd_protos) / sizeof(cd_protos[0]); i++) {
+		p = cJSON_GetObjectItemCaseSensitive(l, cd_protos[i]);
+		printf("  %-12s", cd_protos[i]);
+		for (j = 0; j < sizeof(cd_verdicts) / sizeof(cd_verdicts[0]);
+		    j++)
+			printf(" %10s", cd_n(p, cd_verdicts[j], n, sizeof(n)));
+		printf("\n");
+	}
+}
+
+/* cd_stats_pairs: "name N, name N" for every member of object o
+ * (only the non-zero ones when nonzero is set). */
+static void
+cd_stats_pairs(const char *title, const cJSON *o, int nonzero)
+{
+	const cJSON *e;
+	int first = 1;
+
+	printf("%s:", title);
+	cJSON_ArrayForEach(e, o) {
+		if (!cJSON_IsNumber(e) || (nonzero && e->valuedouble == 0))
+			continue;
+		printf("%s %s %.0f", first ? "" : ",", e->string,
+		    e->valuedouble);
+		first = 0;
+	}
+	printf("%s\n", first ? " none" : "");
+}
+
+/* cd_show_stats: the daemon's counters for people. */
+static int
+cd_show_stats(const cJSON *r, const char *line, int json)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(r, "connections");
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(r, "service");
+	char span[HUMANFMT_SPAN_STRLEN], t[HUMANFMT_TIME_STRLEN];
+	char a[32], b[32], d[32], e[32], f[32];
+	double up = client_num(r, "uptime");
+
+	if (json) {
 		puts(line);
 		return CMD_EXIT_OK;
 	}
-	puts(s);
-	cJSON_free(s);
+	printf("up %s, since %s\n", humanfmt_span(up, span),
+	    humanfmt_time((double)time(NULL) - up, t));
+	printf("connections: %s open, %s accepted, %s refused, %s at the "
+	    "limit, %s closed idle\n", cd_n(c, "open", a, sizeof(a)),
+	    cd_n(c, "total", b, sizeof(b)), cd_n(c, "refused", d, sizeof(d)),
+	    cd_n(c, "limit_reached", e, sizeof(e)),
+	    cd_n(c, "idle_closed", f, sizeof(f)));
+	cd_stats_lookups(r);
+	cd_stats_pairs("sources", cJSON_GetObjectItemCaseSensitive(r,
+	    "sources"), 0);
+	printf("discovery: %s started, %s found a policy, %s refreshes "
+	    "(%s failed, policy kept), %s running now\n",
+	    cd_n(s, "discoveries", a, sizeof(a)),
+	    cd_n(s, "discovered", b, sizeof(b)),
+	    cd_n(s, "refreshes", d, sizeof(d)),
+	    cd_n(s, "refresh_failures", e, sizeof(e)),
+	    cd_n(s, "pending_domains", f, sizeof(f)));
+	cd_stats_pairs("outcomes without a policy",
+	    cJSON_GetObjectItemCaseSensitive(s, "failures"), 1);
+	printf("limits: %s answered at the lookup deadline, %s overload, "
+	    "%s cache errors\n", cd_n(s, "deadline", a, sizeof(a)),
+	    cd_n(s, "overload", b, sizeof(b)),
+	    cd_n(s, "cache_errors", d, sizeof(d)));
 	return CMD_EXIT_OK;
 }
 
@@ -435,5 +519,5 @@ cmd_stats(int argc, char **argv)
 		    "--config FILE] [--json]\n");
 		return CMD_EXIT_USAGE;
 	}
-	return cd_run(&o, "stats", NULL, 0, cd_show_raw);
+	return cd_run(&o, "stats", NULL, 0, cd_show_stats);
 }

@@ -13,8 +13,8 @@ not a domain, a malformed request, a table-mtasts resolve), then the test
 waits for a scrape that started after the last of them and checks, through
 Prometheus' HTTP API, that exactly the right counters moved.  Also:
 `promtool check metrics` on the endpoint's output, 404/405/HEAD and an
-oversized request, the log lines, and log_lookups switched off by a
-reload.  Prints TAP; skips (with the reason) when not root or a tool
+oversized request, `mtasts stats` (for people and --json), the log
+lines, and log_lookups switched off by a reload.  Prints TAP; skips (with the reason) when not root or a tool
 (prometheus, promtool) is missing.
 """
 
@@ -35,6 +35,7 @@ BUILDDIR = os.environ.get("MTASTS_BUILDDIR", ".")
 SRCDIR = os.environ.get("MTASTS_SRCDIR", ".")
 MTASTSD = os.environ.get("MTASTSD") or os.path.join(BUILDDIR, "src",
                                                     "mtastsd")
+MTASTS = os.environ.get("MTASTS") or os.path.join(BUILDDIR, "src", "mtasts")
 METRICS_PORT = 9101
 PROM_PORT = 9090
 RULES = os.path.join(os.path.abspath(SRCDIR), "contrib", "prometheus",
@@ -205,6 +206,27 @@ def check_counters(t, w, t_done):
     t.ok(st and abs(st - time.time()) < 300, "start time", got=st)
 
 
+def check_cli(t, d):
+    """mtasts stats: the same counts for people, and --json."""
+    r = d.w.run([MTASTS, "stats", "--socket", d.sock], timeout=30)
+    rows = {ln.split()[0]: ln.split()[1:] for ln in r.stdout.splitlines()
+            if ln.startswith("  ")}
+    t.ok(r.rc == 0 and rows.get("socketmap") == ["4", "0", "0", "0", "0"]
+         and rows.get("tcp_table") == ["0", "3", "0", "1", "1"] and
+         rows.get("table-mtasts") == ["1", "0", "0", "0", "0"] and
+         "sources: cache 4, negative 0, discovery 2, list 0, none 3" in
+         r.stdout and "discovery: 2 started, 1 found a policy" in r.stdout
+         and "txt-none 1" in r.stdout,
+         "mtasts stats: a summary for people", got=(r.rc, r.stdout))
+    r = d.w.run([MTASTS, "stats", "--json", "--socket", d.sock], timeout=30)
+    try:
+        st = json.loads(r.stdout)
+    except ValueError:
+        st = {}
+    t.ok(r.rc == 0 and st.get("lookups", {}).get("socketmap", {}).get("OK")
+         == 4, "mtasts stats --json: the daemon's object", got=r.stdout[:300])
+
+
 def version():
     with open(os.path.join(BUILDDIR, "config.h")) as f:
         for ln in f:
@@ -337,6 +359,7 @@ def main():
         do_lookups(t, d)
         t_done = time.time()
         check_counters(t, w, t_done)
+        check_cli(t, d)
         check_endpoint(t, w)
         check_rules(t, w)
         check_log(t, d)
