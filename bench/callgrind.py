@@ -94,6 +94,8 @@ def run_once(w, d, binary, opts, tag, lookups=0, scrapes=0, conns=8,
             raise RuntimeError("bench failed: %s %s" % (r.stdout,
                                                         r.stderr))
     if scrapes:
+        # Bound after the lookup socket that d.start() waits for.
+        w.wait_tcp("127.0.0.1", METRICS_PORT, timeout=60)
         scrape(w, scrapes)
     w.stop_process(d.p, timeout=120)
     return total_ir(out)

@@ -63,7 +63,9 @@ reserve(struct promfmt *f, size_t n)
 static void
 put(struct promfmt *f, const char *s, size_t n)
 {
-	if (reserve(f, n) == -1)
+	/* The common case first: no error and room enough. */
+	if ((f->error != NULL || f->len + n + 1 > f->cap) &&
+	    reserve(f, n) == -1)
 		return;
 	memcpy(f->buf + f->len, s, n);
 	f->len += n;
@@ -76,21 +78,29 @@ puts_(struct promfmt *f, const char *s)
 	put(f, s, strlen(s));
 }
 
-/* put_escaped: s with \ and LF escaped, and " too when quote is set. */
+/*
+ * put_escaped: s with \ and LF escaped, and " too when quote is set;
+ * runs of plain characters are copied at once (a scrape writes a few
+ * thousand label values).
+ */
 static void
 put_escaped(struct promfmt *f, const char *s, int quote)
 {
-	const char *p;
+	size_t n;
 
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\\')
+	while (*s != '\0') {
+		n = strcspn(s, quote ? "\\\n\"" : "\\\n");
+		put(f, s, n);
+		s += n;
+		if (*s == '\0')
+			break;
+		if (*s == '\\')
 			put(f, "\\\\", 2);
-		else if (*p == '\n')
+		else if (*s == '\n')
 			put(f, "\\n", 2);
-		else if (*p == '"' && quote)
-			put(f, "\\\"", 2);
 		else
-			put(f, p, 1);
+			put(f, "\\\"", 2);
+		s++;
 	}
 }
 
@@ -164,12 +174,18 @@ void
 promfmt_u64(struct promfmt *f, const char *name,
     const struct promfmt_label *labels, size_t nlabels, uint64_t v)
 {
-	char num[32];
+	char num[24], *p = num + sizeof(num);
 
 	if (sample_start(f, name, labels, nlabels) == -1)
 		return;
-	snprintf(num, sizeof(num), "%llu\n", (unsigned long long)v);
-	puts_(f, num);
+	/* By hand: most samples are counters, and snprintf is most of
+	 * what a scrape would cost. */
+	*--p = '\n';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	put(f, p, (size_t)(num + sizeof(num) - p));
 }
 
 /* fmt_double: the format's spelling of a float. */
