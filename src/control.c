@@ -524,7 +524,7 @@ op_stats(struct listen_conn *c, const cJSON *req)
 	cJSON *o, *conns;
 
 	(void)req;
-	lookup_get_stats(env->lookup, &ls);
+	env->service_stats(&ls, env->service_stats_arg);
 	if ((o = cJSON_CreateObject()) != NULL) {
 		cJSON_AddTrueToObject(o, "ok");
 		cJSON_AddNumberToObject(o, "uptime",

@@ -61,6 +61,7 @@ struct listen_conn;
 struct listupd;
 struct lookup;
 struct lookup_answer;
+struct lookup_stats;
 
 /* Longest buffered input per connection: the largest request of any
  * protocol (a socketmap netstring: 10 digits, ":", 10,000 bytes, ",")
@@ -79,6 +80,10 @@ struct listen_env {
 	int		 test_mode;	/* mtastsd -T: test-only JSON ops */
 	int64_t		 clock_offset;	/* test.clock: s added to time() */
 	struct listupd	*list;		/* the STARTTLS list (listupd.h) */
+	/* The lookup service's counters, with those of services replaced
+	 * on reload (the same figures as the metrics). */
+	void		(*service_stats)(struct lookup_stats *out, void *arg);
+	void		*service_stats_arg;
 };
 
 /* One protocol of the lookup socket. */

@@ -582,24 +582,36 @@ collect_list(struct mtastsd *m, struct metrics_snap *s)
 	s->list_last_ok = listupd_outcome_ok(ls.last_outcome);
 }
 
+/*
+ * service_stats: the lookup services' counters summed: the running one,
+ * those replaced on reload and still finishing, and those freed.
+ */
+static void
+service_stats(struct lookup_stats *out, void *arg)
+{
+	struct mtastsd *m = arg;
+	struct lookup_stats st;
+	const struct svc *v;
+
+	*out = m->gone;
+	lookup_get_stats(m->svc->lk, &st);
+	metrics_add(out, &st);
+	for (v = m->retired; v != NULL; v = v->next) {
+		lookup_get_stats(v->lk, &st);
+		metrics_add(out, &st);
+	}
+}
+
 /* collect: a scrape's snapshot (metricsrv.h); LMDB's counters only. */
 static void
 collect(struct metrics_snap *s, void *arg)
 {
 	struct mtastsd *m = arg;
-	struct lookup_stats st;
-	const struct svc *v;
 	const char *err = NULL;
 
 	s->st = &m->stats;
 	s->version = PACKAGE_VERSION;
-	s->ls = m->gone;
-	lookup_get_stats(m->svc->lk, &st);
-	metrics_add(&s->ls, &st);
-	for (v = m->retired; v != NULL; v = v->next) {
-		lookup_get_stats(v->lk, &st);
-		metrics_add(&s->ls, &st);
-	}
+	service_stats(&s->ls, m);
 	s->have_cache = cache_stat(m->cache, &s->cs, &err) == CACHE_OK;
 	if (!s->have_cache)
 		log_warnx("metrics: cache statistics: %s",
@@ -676,6 +688,8 @@ start_loop(struct mtastsd *m)
 	m->env.list = m->list;
 	m->env.conf = m->conf;
 	m->env.stats = &m->stats;
+	m->env.service_stats = service_stats;
+	m->env.service_stats_arg = m;
 	m->env.test_mode = m->o.test;
 	m->stats.started_at = (int64_t)time(NULL);
 	m->stats.log_lookups = m->conf->log_lookups;

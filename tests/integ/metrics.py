@@ -287,8 +287,9 @@ def check_log(t, d):
     t.ok(any("protocol=table-mtasts" in ln for ln in lines),
          "log_lookups: table-mtasts")
     t.is_(len(lines), 9, "log_lookups: one line per answer")
-    t.ok(d.hup({"log_lookups": "no", "metrics_listen": "127.0.0.1:9102"}),
-         "reload: log_lookups = no")
+    t.ok(d.hup({"log_lookups": "no", "metrics_listen": "127.0.0.1:9102",
+                "dns_timeout": "4s"}, expect="reload done (new lookup"),
+         "reload: log_lookups = no, and a new lookup service")
     t.ok("metrics_listen" in d.log(), "reload: metrics_listen is named as "
          "needing a restart")
     c = Client(d)
@@ -298,6 +299,20 @@ def check_log(t, d):
     t.is_(n, 9, "log_lookups = no: no more lookup lines")
     st, _, _ = get(d.w, METRICS_PORT, "/metrics")
     t.is_(st, 200, "the endpoint stays where it was after the reload")
+    # The replaced service's counts are kept: 6 queries before, 1 after.
+    c = Client(d)
+    r = c.json({"op": "stats"})
+    c.close()
+    t.ok(r and r["service"]["queries"] == 7 and
+         r["service"]["discoveries"] == 2,
+         "stats: the service counters survive the new lookup service",
+         got=r and r.get("service"))
+    t_hup = time.time()
+    t.ok(wait_for(lambda: (scalar(d.w, "timestamp(mtastsd_build_info)")
+                           or 0) > t_hup + 0.05),
+         "scraped after the reload")
+    t.is_(scalar(d.w, "mtastsd_discoveries_started_total"), 2.0,
+          "prometheus: counters do not go down on reload")
 
 
 def check_rules(t, w):
