@@ -100,9 +100,14 @@ bad(struct listen_conn *c, const char *code, const char *detail)
 	fail(c, code, detail, NOT_COUNTED);
 }
 
+/* Not a lookup (cache.show, cache.purge): proto for req_domain(). */
+#define NOT_LOOKUP	STATS_NPROTO
+
 /*
  * fail_lookup: a resolve request answered without a lookup, counted
- * for `proto` with verdict v; key[0..klen) and why go to the log.
+ * for `proto` with verdict v; key and why go to the log.  For another
+ * op (proto NOT_LOOKUP), a malformed request is a protocol error and
+ * nothing else is counted.
  */
 static void
 fail_lookup(struct listen_conn *c, enum stats_proto proto,
@@ -113,8 +118,9 @@ fail_lookup(struct listen_conn *c, enum stats_proto proto,
 	    key != NULL ? strlen(key) : 0, why };
 
 	if (v == STATS_PERM)
-		listen_conn_env(c)->stats->proto_errors[proto]++;
-	fail(c, code, detail, &r);
+		listen_conn_env(c)->stats->proto_errors[proto == NOT_LOOKUP ?
+		    STATS_JSON : proto]++;
+	fail(c, code, detail, proto == NOT_LOOKUP ? NOT_COUNTED : &r);
 }
 
 /* add_num_or_null: a number, or null when `have` is 0. */
@@ -728,7 +734,7 @@ op_show(struct listen_conn *c, const cJSON *req, show_fill *fill)
 	const char *err = NULL;
 	cJSON *o;
 
-	if (req_domain(c, req, STATS_JSON, dom) == -1)
+	if (req_domain(c, req, NOT_LOOKUP, dom) == -1)
 		return;
 	if ((o = cJSON_CreateObject()) == NULL) {
 		fail(c, "internal", "out of memory", NOT_COUNTED);
@@ -786,7 +792,7 @@ op_cache_purge(struct listen_conn *c, const cJSON *req)
 	const char *err = NULL;
 	cJSON *o;
 
-	if (req_domain(c, req, STATS_JSON, dom) == -1)
+	if (req_domain(c, req, NOT_LOOKUP, dom) == -1)
 		return;
 	if (cache_write(listen_conn_env(c)->cache, purge_txn, &p, &err) !=
 	    CACHE_OK) {
