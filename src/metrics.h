@@ -47,9 +47,9 @@ struct metrics_snap {
 
 /* metrics_add: add b's counters to a's (a service retired on reload
  * still counts; gauges add up too: both services are running). */
-void	metrics_add(struct lookup_stats *a, const struct lookup_stats *b);
+void metrics_add(struct lookup_stats *a, const struct lookup_stats *b);
 
 /* metrics_render: every metric of s into f (promfmt.h errors). */
-void	metrics_render(const struct metrics_snap *s, struct promfmt *f);
+void metrics_render(const struct metrics_snap *s, struct promfmt *f);
 
 #endif /* METRICS_H */

@@ -43,15 +43,14 @@ typedef void metricsrv_collect_cb(struct metrics_snap *s, void *arg);
  * a reason in err on failure.
  */
 struct metricsrv *metricsrv_open(const char *spec, char *err,
-		    size_t errlen);
+    size_t errlen);
 
 /* metricsrv_start: serve on base; collect(arg) runs per scrape.
  * Returns 0, or -1 with a reason in err. */
-int		 metricsrv_start(struct metricsrv *ms, struct event_base *base,
-		    metricsrv_collect_cb *collect, void *arg, char *err,
-		    size_t errlen);
+int metricsrv_start(struct metricsrv *ms, struct event_base *base,
+    metricsrv_collect_cb *collect, void *arg, char *err, size_t errlen);
 
 /* metricsrv_free: close the socket and every connection.  NULL ok. */
-void		 metricsrv_free(struct metricsrv *ms);
+void metricsrv_free(struct metricsrv *ms);
 
 #endif /* METRICSRV_H */

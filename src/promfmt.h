@@ -38,24 +38,24 @@ struct promfmt_label {
 	const char	*value;
 };
 
-void		 promfmt_init(struct promfmt *f);
-void		 promfmt_fini(struct promfmt *f);
+void promfmt_init(struct promfmt *f);
+void promfmt_fini(struct promfmt *f);
 
 /* promfmt_error: NULL while everything was written, else why not. */
-const char	*promfmt_error(const struct promfmt *f);
+const char *promfmt_error(const struct promfmt *f);
 
 /* promfmt_family: the HELP and TYPE lines ("counter", "gauge",
  * "histogram") that start a metric family. */
-void		 promfmt_family(struct promfmt *f, const char *name,
-		    const char *type, const char *help);
+void promfmt_family(struct promfmt *f, const char *name,
+    const char *type, const char *help);
 
 /* promfmt_u64 / promfmt_double: one sample with nlabels labels. */
-void		 promfmt_u64(struct promfmt *f, const char *name,
-		    const struct promfmt_label *labels, size_t nlabels,
-		    uint64_t v);
-void		 promfmt_double(struct promfmt *f, const char *name,
-		    const struct promfmt_label *labels, size_t nlabels,
-		    double v);
+void promfmt_u64(struct promfmt *f, const char *name,
+    const struct promfmt_label *labels, size_t nlabels,
+    uint64_t v);
+void promfmt_double(struct promfmt *f, const char *name,
+    const struct promfmt_label *labels, size_t nlabels,
+    double v);
 
 /*
  * promfmt_histogram: the _bucket (cumulative, with le), _sum and
@@ -63,8 +63,8 @@ void		 promfmt_double(struct promfmt *f, const char *name,
  * (bounds[i-1], bounds[i]] (not cumulative); counts has nbounds + 1
  * entries, the last for +Inf.  Bounds and sum in the metric's unit.
  */
-void		 promfmt_histogram(struct promfmt *f, const char *name,
-		    const double *bounds, const uint64_t *counts,
-		    size_t nbounds, double sum);
+void promfmt_histogram(struct promfmt *f, const char *name,
+    const double *bounds, const uint64_t *counts,
+    size_t nbounds, double sum);
 
 #endif /* PROMFMT_H */

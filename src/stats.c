@@ -101,9 +101,9 @@ raw_key(const struct stats_rec *r, char *out, size_t size)
 	out[o] = '\0';
 }
 
-/* log_answer: the log_lookups line (see above). */
+/* answer_line: the log_lookups line (see above). */
 static void
-log_answer(const struct stats_rec *r, enum stats_source src)
+answer_line(const struct stats_rec *r, enum stats_source src)
 {
 	const struct lookup_answer *a = r->ans;
 	char key[LOG_ESCAPE_MAX];
@@ -138,7 +138,7 @@ stats_answer(struct stats *st, const struct stats_rec *r)
 		return;
 	st->answers[r->proto][r->profile][r->verdict][src]++;
 	if (st->log_lookups)
-		log_answer(r, src);
+		answer_line(r, src);
 }
 
 void

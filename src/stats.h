@@ -113,28 +113,31 @@ struct stats_rec {
  * stats_answer: count one answer (answers[][][][], by the answer's
  * source) and log it when st->log_lookups is set.  `rec` is borrowed.
  */
-void		 stats_answer(struct stats *st, const struct stats_rec *rec);
+void stats_answer(struct stats *st, const struct stats_rec *rec);
 
 /* stats_latency: observe one lookup's latency in microseconds. */
-void		 stats_latency(struct stats *st, uint64_t us);
+void stats_latency(struct stats *st, uint64_t us);
 
 /* stats_source: the stats source of a lookup answer (NULL: none). */
 enum stats_source stats_source(const struct lookup_answer *ans);
 
 /* stats_latency_bound: bucket i's upper bound in microseconds; 0 for
  * the last (+Inf) bucket. */
-uint64_t	 stats_latency_bound(size_t i);
+uint64_t stats_latency_bound(size_t i);
 
 /* Names, as the metrics labels and the JSON stats print them;
  * "invalid" for anything out of range. */
-const char	*stats_proto_str(enum stats_proto);	/* "socketmap",
-					 * "tcp_table", "json", "table-mtasts" */
-const char	*stats_profile_str(enum stats_profile);	/* "postfix",
-					 * "postfix-tlsrpt", "none" */
-const char	*stats_verdict_str(enum stats_verdict);	/* "OK", "NOTFOUND",
-					 * "TEMP", "PERM" */
-const char	*stats_source_str(enum stats_source);	/* "cache",
-					 * "negative", "discovery", "list",
-					 * "none" */
+
+/* stats_proto_str: "socketmap", "tcp_table", "json", "table-mtasts". */
+const char *stats_proto_str(enum stats_proto p);
+
+/* stats_profile_str: "postfix", "postfix-tlsrpt", "none". */
+const char *stats_profile_str(enum stats_profile p);
+
+/* stats_verdict_str: "OK", "NOTFOUND", "TEMP", "PERM". */
+const char *stats_verdict_str(enum stats_verdict v);
+
+/* stats_source_str: "cache", "negative", "discovery", "list", "none". */
+const char *stats_source_str(enum stats_source s);
 
 #endif /* STATS_H */

@@ -4,13 +4,14 @@
 # tests/deps.sh [--bench]: install the Debian 12 packages needed to
 # build mtastsd and run its whole test suite; --bench adds Debian's
 # postfix-mta-sts-resolver, which only bench/bench.py runs (side by side
-# with mtastsd, inside its test world).  Run as root; safe to run again.
+# with mtastsd, inside its test world), and valgrind for
+# bench/callgrind.py.  Run as root; safe to run again.
 #
 # Safe on a real mail server: the test peers (nginx, unbound, Postfix,
-# the resolver) run only inside the test worlds, so installing them must
-# not start or enable them here, where they would take ports (the
-# resolver takes 127.0.0.1:8461, the port docs/postfix.md gives
-# mtastsd).  While apt runs, /usr/sbin/policy-rc.d answers 101 ("action
+# Prometheus, the resolver) run only inside the test worlds, so
+# installing them must not start or enable them here, where they would
+# take ports (the resolver takes 127.0.0.1:8461, the port
+# docs/postfix.md gives mtastsd; Prometheus :9090).  While apt runs, /usr/sbin/policy-rc.d answers 101 ("action
 # forbidden"), which invoke-rc.d and deb-systemd-invoke obey, so no
 # maintainer script starts a service; afterwards the units that the
 # packages installed by this run enabled are disabled again.  Packages
@@ -25,7 +26,7 @@ PKGS_TEST="python3 python3-cryptography iproute2 openssl unbound nginx-light
 	bind9-dnsutils curl gnupg ldnsutils"
 # The benchmark's peer (--bench only; tests/integ/bench_smoke.py runs it
 # when it is installed, and skips that row otherwise).
-PKGS_BENCH="postfix-mta-sts-resolver python3-uvloop"
+PKGS_BENCH="postfix-mta-sts-resolver python3-uvloop valgrind"
 # End-to-end mail (tests/e2e/postfix_*.py): Postfix 3.7 as the sender,
 # aiosmtpd receivers; nsenter and flock come with util-linux.
 PKGS_E2E="postfix python3-aiosmtpd util-linux debootstrap"
