@@ -115,7 +115,7 @@ fail_lookup(struct listen_conn *c, enum stats_proto proto,
     const char *key, const char *why)
 {
 	struct stats_rec r = { proto, STATS_PROF_NONE, v, NULL, key,
-	    key != NULL ? strlen(key) : 0, why };
+	    key != NULL ? strlen(key) : 0, why, 0 };
 
 	if (v == STATS_PERM)
 		listen_conn_env(c)->stats->proto_errors[proto == NOT_LOOKUP ?
@@ -306,7 +306,7 @@ answer_resolve(struct listen_conn *c, const struct lookup_answer *ans,
 	struct lookup_answer sts = *ans;
 	enum verdict v, vm;
 	struct stats_rec r = { proto, STATS_PROF_POSTFIX, STATS_TEMP, ans,
-	    NULL, 0, NULL };
+	    NULL, 0, NULL, 0 };
 	cJSON *o;
 
 	if (ans->status == LOOKUP_TEMP) {
@@ -351,6 +351,8 @@ answer_resolve(struct listen_conn *c, const struct lookup_answer *ans,
 	/* table-mtasts (OpenSMTPD: no DANE) acts on the MTA-STS verdict. */
 	if (proto == STATS_TABLE_MTASTS)
 		v = vm;
+	else
+		r.dane = ans->dane != LOOKUP_DANE_NONE;
 	r.verdict = v == VERDICT_OK ? STATS_OK : v == VERDICT_NOTFOUND ?
 	    STATS_NOTFOUND : STATS_TEMP;
 	listen_done(c, &r);

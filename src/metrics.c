@@ -19,6 +19,9 @@
 #include "stats.h"
 
 
+/* A new cache database needs its label in render_cache(). */
+_Static_assert(CACHE_DB_COUNT == 5, "name every cache database");
+
 /* Every field of struct lookup_stats is a uint64_t counter or gauge. */
 _Static_assert(sizeof(struct lookup_stats) % sizeof(uint64_t) == 0,
     "struct lookup_stats: uint64_t fields only");
@@ -200,8 +203,13 @@ render_service(const struct lookup_stats *ls, struct promfmt *f)
 static void
 render_cache(const struct metrics_snap *s, struct promfmt *f)
 {
-	static const char *const db[CACHE_DB_COUNT] = { "policy", "negative",
-	    "list", "meta" };
+	static const char *const db[CACHE_DB_COUNT] = {
+		[CACHE_DB_POLICY] = "policy",
+		[CACHE_DB_NEGATIVE] = "negative",
+		[CACHE_DB_LIST] = "list",
+		[CACHE_DB_META] = "meta",
+		[CACHE_DB_DANE] = "dane",
+	};
 	struct promfmt_label l = { "db", NULL };
 	int i;
 

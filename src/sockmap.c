@@ -131,7 +131,7 @@ done(struct listen_conn *c, enum stats_verdict v, const char *key,
     size_t klen, const char *why)
 {
 	struct stats_rec r = { STATS_SOCKMAP, STATS_PROF_NONE, v, NULL, key,
-	    klen, why };
+	    klen, why, 0 };
 
 	listen_done(c, &r);
 }
@@ -146,7 +146,7 @@ answer(struct listen_conn *c, const struct lookup_answer *ans,
 	struct reply_profile prof;
 	enum verdict v = VERDICT_TEMP;
 	struct stats_rec r = { STATS_SOCKMAP, sprof, STATS_TEMP, ans, NULL,
-	    0, NULL };
+	    0, NULL, ans->dane != LOOKUP_DANE_NONE };
 
 	/* The name was valid at request time; a reload keeps both names. */
 	if (conf_profile(conf, profile, strlen(profile), &prof) == 0)

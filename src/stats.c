@@ -7,7 +7,8 @@
  * stats.h.
  *
  * The log line is "lookup key=K protocol=P profile=F verdict=V
- * source=S" and then "policy_id=ID age=Ns mode=M" for a policy, or
+ * source=S" and then "dane=D why=TEXT" for an answer DANE decided,
+ * "policy_id=ID age=Ns mode=M" for a policy, or
  * "error=CODE" for anything else (docs/metrics.md).  The key of a
  * lookup is the normalised domain (letters, digits, hyphens, dots) and
  * the policy id is checked by the TXT parser (letters and digits), so
@@ -50,6 +51,7 @@ static const char *const source_names[STATS_NSOURCE] = {
 	[STATS_SRC_NEGATIVE] = "negative",
 	[STATS_SRC_DISCOVERY] = "discovery",
 	[STATS_SRC_LIST] = "list",
+	[STATS_SRC_DANE] = "dane",
 	[STATS_SRC_NONE] = "none",
 };
 
@@ -110,7 +112,13 @@ answer_line(const struct stats_rec *r, enum stats_source src)
 
 	if (a == NULL)
 		raw_key(r, key, sizeof(key));
-	if (a != NULL && a->status == LOOKUP_POLICY && a->policy != NULL)
+	if (src == STATS_SRC_DANE)
+		log_info("lookup key=%s protocol=%s profile=%s verdict=%s "
+		    "source=dane dane=%s why=%s", a->domain,
+		    stats_proto_str(r->proto), stats_profile_str(r->profile),
+		    stats_verdict_str(r->verdict), lookup_dane_str(a->dane),
+		    a->dane_why != NULL ? a->dane_why : "-");
+	else if (a != NULL && a->status == LOOKUP_POLICY && a->policy != NULL)
 		log_info("lookup key=%s protocol=%s profile=%s verdict=%s "
 		    "source=%s policy_id=%s age=%llds mode=%s", a->domain,
 		    stats_proto_str(r->proto), stats_profile_str(r->profile),
@@ -130,7 +138,8 @@ answer_line(const struct stats_rec *r, enum stats_source src)
 void
 stats_answer(struct stats *st, const struct stats_rec *r)
 {
-	enum stats_source src = stats_source(r->ans);
+	enum stats_source src = r->dane && r->ans != NULL ? STATS_SRC_DANE :
+	    stats_source(r->ans);
 
 	if ((unsigned)r->proto >= STATS_NPROTO ||
 	    (unsigned)r->profile >= STATS_NPROFILE ||

@@ -64,6 +64,8 @@ enum stats_source {
 	STATS_SRC_NEGATIVE,	/* a cached "no policy" */
 	STATS_SRC_DISCOVERY,	/* a discovery the client waited for */
 	STATS_SRC_LIST,		/* the STARTTLS Policy List */
+	STATS_SRC_DANE,		/* DANE decided (Postfix: dane, dane-only,
+				 * or TEMP for failed DNSSEC lookups) */
 	STATS_SRC_NONE,		/* deadline, overload, error, no lookup */
 	STATS_NSOURCE
 };
@@ -107,11 +109,13 @@ struct stats_rec {
 	size_t			 keylen;
 	const char		*why;	/* without ans: the reason, for
 					 * the log (NULL: none) */
+	int			 dane;	/* the answer is ans's DANE
+					 * verdict, not its MTA-STS part */
 };
 
 /*
  * stats_answer: count one answer (answers[][][][], by the answer's
- * source) and log it when st->log_lookups is set.  `rec` is borrowed.
+ * source, STATS_SRC_DANE when rec->dane) and log it when st->log_lookups is set.  `rec` is borrowed.
  */
 void stats_answer(struct stats *st, const struct stats_rec *rec);
 
@@ -137,7 +141,8 @@ const char *stats_profile_str(enum stats_profile p);
 /* stats_verdict_str: "OK", "NOTFOUND", "TEMP", "PERM". */
 const char *stats_verdict_str(enum stats_verdict v);
 
-/* stats_source_str: "cache", "negative", "discovery", "list", "none". */
+/* stats_source_str: "cache", "negative", "discovery", "list", "dane",
+ * "none". */
 const char *stats_source_str(enum stats_source s);
 
 #endif /* STATS_H */

@@ -60,7 +60,7 @@ done(struct listen_conn *c, enum stats_verdict v, const char *key,
     size_t klen, const char *why)
 {
 	struct stats_rec r = { STATS_TCPTABLE, STATS_PROF_NONE, v, NULL, key,
-	    klen, why };
+	    klen, why, 0 };
 
 	listen_done(c, &r);
 }
@@ -71,7 +71,7 @@ on_answer(struct listen_conn *c, const struct lookup_answer *ans)
 	const struct conf *conf = listen_conn_env(c)->conf;
 	char value[SOCKMAP_VALUE_MAX];
 	struct stats_rec r = { STATS_TCPTABLE, STATS_PROF_POSTFIX, STATS_TEMP,
-	    ans, NULL, 0, NULL };
+	    ans, NULL, 0, NULL, ans->dane != LOOKUP_DANE_NONE };
 
 	switch (sockmap_verdict(ans, conf, value,
 	    sizeof(value))) {

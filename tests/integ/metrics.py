@@ -8,7 +8,7 @@ The real mtastsd runs in a test world (tests/lib/world.py, daemon.py) with
 metrics_listen and log_lookups = yes; Debian's prometheus runs in the same
 network namespace, scrapes it every second and loads the alert rules of
 contrib/prometheus.  Known lookups (one discovery and three cached answers
-over socketmap, a discovery with no policy over tcp_table, a key that is
+over socketmap, an answer DANE decides, a discovery with no policy over tcp_table, a key that is
 not a domain, a malformed request, a table-mtasts resolve), then the test
 waits for a scrape that started after the last of them and checks, through
 Prometheus' HTTP API, that exactly the right counters moved.  Also:
@@ -135,22 +135,23 @@ def sel(proto, prof, verdict, src):
 EXPECT = {
     sel("socketmap", "postfix", "OK", "discovery"): 1,
     sel("socketmap", "postfix", "OK", "cache"): 3,
+    sel("socketmap", "postfix", "OK", "dane"): 1,
     sel("tcp_table", "postfix", "NOTFOUND", "discovery"): 1,
     sel("tcp_table", "none", "NOTFOUND", "none"): 2,
     sel("tcp_table", "none", "PERM", "none"): 1,
     sel("table-mtasts", "postfix", "OK", "cache"): 1,
-    "sum(%s)" % LK: 9,
+    "sum(%s)" % LK: 10,
     'sum(%s{verdict="TEMP"})' % LK: 0,
     'mtastsd_protocol_errors_total{protocol="tcp_table"}': 1,
     "sum(mtastsd_protocol_errors_total)": 1,
-    'mtastsd_resolve_runs_total{kind="discovery",result="ok"}': 1,
+    'mtastsd_resolve_runs_total{kind="discovery",result="ok"}': 2,
     'mtastsd_resolve_runs_total{kind="discovery",result="txt-none"}': 1,
-    "sum(mtastsd_resolve_runs_total)": 2,
-    "mtastsd_discoveries_started_total": 2,
-    'mtastsd_policy_events_total{event="new"}': 1,
-    'sum(mtastsd_policy_events_total)': 1,
-    "mtastsd_lookup_duration_seconds_count": 6,
-    'mtastsd_cache_entries{db="policy"}': 1,
+    "sum(mtastsd_resolve_runs_total)": 3,
+    "mtastsd_discoveries_started_total": 3,
+    'mtastsd_policy_events_total{event="new"}': 2,
+    'sum(mtastsd_policy_events_total)': 2,
+    "mtastsd_lookup_duration_seconds_count": 7,
+    'mtastsd_cache_entries{db="policy"}': 2,
     'mtastsd_cache_entries{db="negative"}': 1,
 }
 
@@ -163,6 +164,7 @@ def do_lookups(t, d):
     for _ in range(3):
         r = c.sockmap("enforce.test")
     t.ok(r is not None and r.startswith("OK "), "socketmap: cached", got=r)
+    t.is_(c.sockmap("dane.sec"), "OK dane-only", "socketmap: DANE first")
     c.close()
     c = Client(d)
     t.is_(c.tcp("nopolicy.test"), "500 not found", "tcp_table: no policy")
@@ -211,11 +213,12 @@ def check_cli(t, d):
     r = d.w.run([MTASTS, "stats", "--socket", d.sock], timeout=30)
     rows = {ln.split()[0]: ln.split()[1:] for ln in r.stdout.splitlines()
             if ln.startswith("  ")}
-    t.ok(r.rc == 0 and rows.get("socketmap") == ["4", "0", "0", "0", "0"]
+    t.ok(r.rc == 0 and rows.get("socketmap") == ["5", "0", "0", "0", "0"]
          and rows.get("tcp_table") == ["0", "3", "0", "1", "1"] and
          rows.get("table-mtasts") == ["1", "0", "0", "0", "0"] and
-         "sources: cache 4, negative 0, discovery 2, list 0, none 3" in
-         r.stdout and "discovery: 2 started, 1 found a policy" in r.stdout
+         "sources: cache 4, negative 0, discovery 2, list 0, dane 1, "
+         "none 3" in r.stdout and
+         "discovery: 3 started, 2 found a policy" in r.stdout
          and "txt-none 1" in r.stdout,
          "mtasts stats: a summary for people", got=(r.rc, r.stdout))
     r = d.w.run([MTASTS, "stats", "--json", "--socket", d.sock], timeout=30)
@@ -224,7 +227,7 @@ def check_cli(t, d):
     except ValueError:
         st = {}
     t.ok(r.rc == 0 and st.get("lookups", {}).get("socketmap", {}).get("OK")
-         == 4, "mtasts stats --json: the daemon's object", got=r.stdout[:300])
+         == 5, "mtasts stats --json: the daemon's object", got=r.stdout[:300])
 
 
 def version():
@@ -286,7 +289,10 @@ def check_log(t, d):
          "log_lookups: a malformed request", got=lines[-8:])
     t.ok(any("protocol=table-mtasts" in ln for ln in lines),
          "log_lookups: table-mtasts")
-    t.is_(len(lines), 9, "log_lookups: one line per answer")
+    t.ok(any("key=dane.sec protocol=socketmap profile=postfix verdict=OK "
+             "source=dane dane=dane-only why=" in ln for ln in lines),
+         "log_lookups: an answer DANE decided", got=lines[-8:])
+    t.is_(len(lines), 10, "log_lookups: one line per answer")
     t.ok(d.hup({"log_lookups": "no", "metrics_listen": "127.0.0.1:9102",
                 "dns_timeout": "4s"}, expect="reload done (new lookup"),
          "reload: log_lookups = no, and a new lookup service")
@@ -296,22 +302,22 @@ def check_log(t, d):
     c.sockmap("enforce.test")
     c.close()
     n = len([ln for ln in d.log().splitlines() if "lookup key=" in ln])
-    t.is_(n, 9, "log_lookups = no: no more lookup lines")
+    t.is_(n, 10, "log_lookups = no: no more lookup lines")
     st, _, _ = get(d.w, METRICS_PORT, "/metrics")
     t.is_(st, 200, "the endpoint stays where it was after the reload")
-    # The replaced service's counts are kept: 6 queries before, 1 after.
+    # The replaced service's counts are kept: 7 queries before, 1 after.
     c = Client(d)
     r = c.json({"op": "stats"})
     c.close()
-    t.ok(r and r["service"]["queries"] == 7 and
-         r["service"]["discoveries"] == 2,
+    t.ok(r and r["service"]["queries"] == 8 and
+         r["service"]["discoveries"] == 3,
          "stats: the service counters survive the new lookup service",
          got=r and r.get("service"))
     t_hup = time.time()
     t.ok(wait_for(lambda: (scalar(d.w, "timestamp(mtastsd_build_info)")
                            or 0) > t_hup + 0.05),
          "scraped after the reload")
-    t.is_(scalar(d.w, "mtastsd_discoveries_started_total"), 2.0,
+    t.is_(scalar(d.w, "mtastsd_discoveries_started_total"), 3.0,
           "prometheus: counters do not go down on reload")
 
 
@@ -343,7 +349,8 @@ def check_rules(t, w):
 
 
 def main():
-    reason = skip_reason(("prometheus", "promtool"))
+    reason = skip_reason(("prometheus", "promtool", "ldns-signzone",
+                          "ldns-keygen"))
     if reason is None and not os.access(MTASTSD, os.X_OK):
         reason = "mtastsd not built"
     if reason:
@@ -354,11 +361,18 @@ def main():
         w.add_domain("enforce.test", policy=policy_text(
             mx=["mx.enforce.test"]))
         w.add_domain("nopolicy.test", mx=["mx.nopolicy.test"])
+        # DANE first (docs/postfix.md): a signed domain whose MX has TLSA.
+        w.sign_tld("sec")
+        w.add_domain("dane.sec", policy=policy_text(mx=["mx.dane.sec"]),
+                     mx=["mx.dane.sec"])
+        w.add_address("mx.dane.sec", "127.0.0.1")
+        w.add_record("_25._tcp.mx.dane.sec", "TLSA", "3 1 1 " + "2b" * 32)
         w.start()
         os.chmod(w.dir, 0o711)
         d = Daemon(w, MTASTSD, "metrics", 0)
         d.opts.update({"metrics_listen": "127.0.0.1:%d" % METRICS_PORT,
-                       "log_lookups": "yes", "log_level": "info"})
+                       "log_lookups": "yes", "log_level": "info",
+                       "dane_probe_name": "sec"})
         d.write_conf()
         if not t.ok(d.start(), "daemon starts"):
             t.diag(d.log()[-3000:])

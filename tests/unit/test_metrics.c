@@ -82,7 +82,7 @@ test_render(void)
 {
 	static struct stats st;
 	struct stats_rec r = { STATS_SOCKMAP, STATS_PROF_POSTFIX, STATS_OK,
-	    NULL, NULL, 0, NULL };
+	    NULL, NULL, 0, NULL, 0 };
 	struct lookup_answer ans;
 	struct metrics_snap s;
 	struct promfmt f;
@@ -97,6 +97,9 @@ test_render(void)
 		stats_answer(&st, &r);
 	ans.source = LOOKUP_SRC_DISCOVERY;
 	stats_answer(&st, &r);
+	r.dane = 1;			/* DANE decided: source dane */
+	stats_answer(&st, &r);
+	r.dane = 0;
 	r.proto = STATS_TABLE_MTASTS;
 	r.verdict = STATS_NOTFOUND;
 	r.ans = NULL;
@@ -138,6 +141,8 @@ test_render(void)
 	    "profile=\"postfix\",verdict=\"OK\",source=\"cache\"} 3");
 	want_line(f.buf, "mtastsd_lookups_total{protocol=\"socketmap\","
 	    "profile=\"postfix\",verdict=\"OK\",source=\"discovery\"} 1");
+	want_line(f.buf, "mtastsd_lookups_total{protocol=\"socketmap\","
+	    "profile=\"postfix\",verdict=\"OK\",source=\"dane\"} 1");
 	want_line(f.buf, "mtastsd_lookups_total{protocol=\"table-mtasts\","
 	    "profile=\"postfix\",verdict=\"NOTFOUND\",source=\"none\"} 1");
 	want_line(f.buf, "mtastsd_lookups_total{protocol=\"tcp_table\","
