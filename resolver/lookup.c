@@ -109,6 +109,7 @@ struct lookup_job {
 	uint64_t	 hash;
 	enum lookup_phase phase;
 	int		 refresh;		/* counted in lk->nrefresh */
+	struct lookup_quota *quota;		/* a reference, or NULL */
 	struct resolve_req *rreq;		/* our own resolve request */
 	TAILQ_HEAD(lookup_waiters, lookup_req) waiters;
 	size_t		 nwaiters;
@@ -144,6 +145,7 @@ struct lookup {
 	struct lookup_stats st;
 	uint64_t	 seed;
 	size_t		 njobs, nrefresh;
+	size_t		 nquota;		/* jobs with a quota */
 	struct lookup_chain bucket[LOOKUP_BUCKETS];
 	int		 pbuf_busy;		/* an answer points into pbuf */
 	int		 lbuf_busy;		/* an answer points into lbuf */
@@ -157,11 +159,11 @@ struct lookup {
 };
 
 static int	lookup_decide(struct lookup *, const char *, unsigned char *,
-		    int, lookup_cb *, void *, struct lookup_req **,
-		    const struct lookup_dinfo *);
+		    int, struct lookup_quota *, lookup_cb *, void *,
+		    struct lookup_req **, const struct lookup_dinfo *);
 static int	lookup_query_do(struct lookup *, const char *, int,
-		    lookup_cb *, void *, struct lookup_req **,
-		    const struct lookup_dinfo *);
+		    struct lookup_quota *, lookup_cb *, void *,
+		    struct lookup_req **, const struct lookup_dinfo *);
 static void	lookup_on_dane(const struct danechk_result *, void *);
 static int	lookup_job_start(struct lookup_job *, enum lookup_phase);
 static void	lookup_on_resolve(const struct resolve_result *, void *);
@@ -215,7 +217,7 @@ lookup_event_str(enum lookup_event_kind k)
 {
 	static const char *const names[] = {
 		"stored", "refresh-failed", "negative", "corrupt",
-		"cache-error", "dane-probe"
+		"cache-error", "dane-probe", "overload"
 	};
 
 	if ((unsigned)k < sizeof(names) / sizeof(names[0]))
@@ -734,6 +736,62 @@ lookup_job_find(struct lookup *lk, const char *domain, uint64_t h)
 	return NULL;
 }
 
+/* ---- quotas (lookup.h) ---- */
+
+struct lookup_quota *
+lookup_quota_new(unsigned max)
+{
+	struct lookup_quota *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->max = max;
+	q->refs = 1;
+	return q;
+}
+
+void
+lookup_quota_unref(struct lookup_quota *q)
+{
+	if (q != NULL && --q->refs == 0)
+		free(q);
+}
+
+/* lookup_quota_cap: most jobs with a quota at once (lookup.h). */
+static size_t
+lookup_quota_cap(const struct lookup *lk)
+{
+	size_t half = lk->conf.max_pending / 2;
+
+	if (lk->conf.max_quota_pending == 0 ||
+	    lk->conf.max_quota_pending > half)
+		return half;
+	return lk->conf.max_quota_pending;
+}
+
+/*
+ * lookup_overload: a limit refused work: count it and tell the daemon
+ * (which rate-limits its log); `which` names the limit.
+ */
+static void
+lookup_overload(struct lookup *lk, const char *domain, const char *which)
+{
+	lk->st.overload++;
+	lookup_event(lk, LOOKUP_EV_OVERLOAD, domain, which, NULL, NULL, NULL);
+}
+
+/* lookup_job_quota: the job counts against q until it ends. */
+static void
+lookup_job_quota(struct lookup_job *job, struct lookup_quota *q)
+{
+	if (q == NULL)
+		return;
+	job->quota = q;
+	q->refs++;
+	q->used++;
+	job->lk->nquota++;
+}
+
 static struct lookup_job *
 lookup_job_new(struct lookup *lk, const char *domain, uint64_t h,
     int refresh)
@@ -764,6 +822,12 @@ lookup_job_unlink(struct lookup_job *job)
 	lk->njobs--;
 	if (job->refresh)
 		lk->nrefresh--;
+	if (job->quota != NULL) {
+		job->quota->used--;
+		lookup_quota_unref(job->quota);
+		job->quota = NULL;
+		lk->nquota--;
+	}
 }
 
 static void
@@ -838,7 +902,7 @@ lookup_job_redecide(struct lookup_job *job)
 		cb = w->cb;
 		arg = w->arg;
 		lookup_waiter_free(w);
-		(void)lookup_query_do(lk, job->domain, 0, cb, arg, NULL,
+		(void)lookup_query_do(lk, job->domain, 0, NULL, cb, arg, NULL,
 		    &job->dane);
 	}
 	danechk_cancel(job->dck);
@@ -1267,7 +1331,8 @@ lookup_on_deadline(evutil_socket_t fd, short what, void *arg)
 	lk->st.deadline++;
 	/* Only DANE was missing: the cached MTA-STS answer, as it is. */
 	if (!sts) {
-		(void)lookup_query_do(lk, domain, 0, cb, cbarg, NULL, &di);
+		(void)lookup_query_do(lk, domain, 0, NULL, cb, cbarg, NULL,
+		    &di);
 		return;
 	}
 	/* The job goes on and fills the cache for the next lookup. */
@@ -1307,6 +1372,24 @@ lookup_wait(struct lookup_job *job, int wait, lookup_cb *cb, void *arg,
 	return LOOKUP_PENDING;
 }
 
+/*
+ * lookup_room: may a new discovery start for a caller with quota q
+ * (NULL: none)?  NULL when it may, else the name of the limit.
+ */
+static const char *
+lookup_room(const struct lookup *lk, const struct lookup_quota *q)
+{
+	if (lk->njobs >= lk->conf.max_pending)
+		return "max_pending";
+	if (q == NULL)
+		return NULL;
+	if (lk->nquota >= lookup_quota_cap(lk))
+		return "quota";
+	if (q->used >= q->max)
+		return "client-quota";
+	return NULL;
+}
+
 /* No valid policy, no fresh negative entry: join or start discovery. */
 /* An error or "no policy yet" answer, with what is known of DANE. */
 static int
@@ -1327,15 +1410,16 @@ lookup_reply_known(struct lookup *lk, lookup_cb *cb, void *arg,
  */
 static int
 lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
-    lookup_cb *cb, void *arg, struct lookup_req **reqp,
-    const struct lookup_dinfo *di)
+    struct lookup_quota *q, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp, const struct lookup_dinfo *di)
 {
 	struct lookup_job *job;
+	const char *full;
 
 	lk->st.cache_misses++;
 	if ((job = lookup_job_find(lk, domain, h)) == NULL) {
-		if (lk->njobs >= lk->conf.max_pending) {
-			lk->st.overload++;
+		if ((full = lookup_room(lk, q)) != NULL) {
+			lookup_overload(lk, domain, full);
 			return lookup_reply_known(lk, cb, arg, domain,
 			    LOOKUP_NONE, "overload", "too many domains in "
 			    "discovery; nothing started", di);
@@ -1351,6 +1435,7 @@ lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
 			return lookup_reply_error(lk, cb, arg, domain,
 			    LOOKUP_TEMP, "memory", "cannot start discovery");
 		}
+		lookup_job_quota(job, q);
 		lk->st.discoveries++;
 	} else if ((job->rreq == NULL && !job->saved &&
 	    lookup_job_start(job, LOOKUP_PHASE_FULL) == -1) ||
@@ -1366,7 +1451,7 @@ lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
 		    di);
 	}
 	if (job->nwaiters >= lk->conf.max_waiters) {
-		lk->st.overload++;
+		lookup_overload(lk, domain, "max_waiters");
 		return lookup_reply_known(lk, cb, arg, domain, LOOKUP_NONE,
 		    "overload", "too many callers wait for this domain", di);
 	}
@@ -1399,7 +1484,7 @@ lookup_dane_wait(struct lookup *lk, const char *domain, uint64_t h, int wait,
 		}
 	} else if (job->dane.state == 1 && job->dck == NULL)
 		/* Checked, the MTA-STS part still runs: use it. */
-		return lookup_query_do(lk, domain, 0, cb, arg, NULL,
+		return lookup_query_do(lk, domain, 0, NULL, cb, arg, NULL,
 		    &job->dane);
 	else if (lookup_job_dane(job) == -1)
 		why = "memory: cannot start the DANE check";
@@ -1411,7 +1496,8 @@ lookup_dane_wait(struct lookup *lk, const char *domain, uint64_t h, int wait,
 	}
 	if (why != NULL) {
 		lookup_dinfo_set(&di, 0, LOOKUP_DANE_NONE, why);
-		return lookup_query_do(lk, domain, 0, cb, arg, NULL, &di);
+		return lookup_query_do(lk, domain, 0, NULL, cb, arg, NULL,
+		    &di);
 	}
 	return lookup_wait(job, wait, cb, arg, reqp);
 }
@@ -1447,6 +1533,8 @@ lookup_refresh(struct lookup *lk, const char *domain, uint64_t h,
 	if (lk->nrefresh >= lk->conf.max_refreshes ||
 	    lk->njobs >= lk->conf.max_pending) {
 		lk->st.refresh_skipped++;
+		lookup_overload(lk, domain, lk->njobs >= lk->conf.max_pending ?
+		    "max_pending" : "max_refreshes");
 		return;		/* a later lookup tries again */
 	}
 	if ((job = lookup_job_new(lk, domain, h, 1)) == NULL)
@@ -1484,8 +1572,8 @@ lookup_reply_negative(struct lookup *lk, const char *domain,
  */
 static int
 lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
-    int wait, lookup_cb *cb, void *arg, struct lookup_req **reqp,
-    const struct lookup_dinfo *dover)
+    int wait, struct lookup_quota *q, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp, const struct lookup_dinfo *dover)
 {
 	struct lookup_outcome o = { LOOKUP_POLICY, LOOKUP_SRC_CACHE, NULL,
 	    NULL, NULL, NULL };
@@ -1547,7 +1635,7 @@ lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
 	default:
 		if (dover != NULL)
 			wait = 0;
-		return lookup_discover(lk, domain, h, wait, cb, arg, reqp,
+		return lookup_discover(lk, domain, h, wait, q, cb, arg, reqp,
 		    &di);
 	}
 	lk->st.cache_hits++;
@@ -1562,6 +1650,14 @@ int
 lookup_query(struct lookup *lk, const char *domain, int wait, lookup_cb *cb,
     void *arg, struct lookup_req **reqp)
 {
+	return lookup_query_quota(lk, domain, wait, NULL, cb, arg, reqp);
+}
+
+int
+lookup_query_quota(struct lookup *lk, const char *domain, int wait,
+    struct lookup_quota *quota, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp)
+{
 	if (reqp != NULL)
 		*reqp = NULL;
 	lk->st.queries++;
@@ -1571,14 +1667,14 @@ lookup_query(struct lookup *lk, const char *domain, int wait, lookup_cb *cb,
 		    "not a normalised domain name");
 	if (wait < 0 || wait > lk->conf.wait_ms)
 		wait = lk->conf.wait_ms;
-	return lookup_query_do(lk, domain, wait, cb, arg, reqp, NULL);
+	return lookup_query_do(lk, domain, wait, quota, cb, arg, reqp, NULL);
 }
 
 /* lookup_query() after the checks; `dover` as in lookup_decide(). */
 static int
 lookup_query_do(struct lookup *lk, const char *domain, int wait,
-    lookup_cb *cb, void *arg, struct lookup_req **reqp,
-    const struct lookup_dinfo *dover)
+    struct lookup_quota *quota, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp, const struct lookup_dinfo *dover)
 {
 	unsigned char *buf = lk->pbuf;
 	int rc;
@@ -1589,7 +1685,8 @@ lookup_query_do(struct lookup *lk, const char *domain, int wait,
 		    "memory", "no buffer for a nested lookup");
 	if (buf == lk->pbuf)
 		lk->pbuf_busy = 1;
-	rc = lookup_decide(lk, domain, buf, wait, cb, arg, reqp, dover);
+	rc = lookup_decide(lk, domain, buf, wait, quota, cb, arg, reqp,
+	    dover);
 	if (buf == lk->pbuf)
 		lk->pbuf_busy = 0;
 	else
@@ -1612,6 +1709,7 @@ lookup_get_stats(const struct lookup *lk, struct lookup_stats *st)
 	*st = lk->st;
 	st->pending_domains = lk->njobs;
 	st->refreshes_running = lk->nrefresh;
+	st->quota_running = lk->nquota;
 }
 
 static int
