@@ -45,12 +45,20 @@ struct conf {
 	char		*socket_group;
 	unsigned	 socket_mode;
 	char		*listen_tcp;
+	int		 listen_tcp_json;	/* JSON reads over TCP */
+	char		*admin_group;
 	char		*pidfile;
 	char		*state_dir;
 	int		 log_level;
 	/* clients */
 	unsigned	 max_connections;
+	unsigned	 max_connections_per_user;
 	int64_t		 client_idle_timeout;	/* ms */
+	int64_t		 client_request_timeout; /* ms */
+	int64_t		 socketmap_idle_timeout; /* ms */
+	unsigned	 max_pending;
+	unsigned	 max_pending_json;
+	unsigned	 max_pending_per_user;
 	int64_t		 lookup_timeout;	/* ms */
 	/* discovery */
 	char		*dns_servers;

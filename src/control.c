@@ -42,10 +42,30 @@
 
 #define NOT_COUNTED	STATS_NRESULT	/* listen_done(): not a lookup */
 
+/*
+ * Who may run an op (control_allowed):
+ *   CONTROL_ANY    anyone who can connect (stats, the public list);
+ *   CONTROL_READ   anyone on the Unix socket, whose owner, group and
+ *                  mode say who connects; over TCP, where every local
+ *                  user can connect, only with listen_tcp_json (these
+ *                  show which domains this server mails to, and
+ *                  resolve makes the daemon connect to any host);
+ *   CONTROL_ADMIN  changes the daemon's state: only an admin peer
+ *                  (listen_conn_admin: root, the daemon's user or
+ *                  admin_group, on the Unix socket), whatever socket
+ *                  the op arrives on.  Purging a policy would let the
+ *                  next lookup be a first use again.
+ */
+enum control_who {
+	CONTROL_ANY = 0,
+	CONTROL_READ,
+	CONTROL_ADMIN
+};
+
 struct control_op {
 	const char	*name;
 	int		 test_only;	/* needs mtastsd -T */
-	int		 unix_only;	/* changes state: not over TCP */
+	enum control_who who;
 	void		(*run)(struct listen_conn *, const cJSON *);
 };
 
@@ -311,6 +331,9 @@ on_resolve(struct listen_conn *c, const struct lookup_answer *ans)
 	send_json(c, o);
 	listen_done(c, ans->status == LOOKUP_POLICY ? STATS_POLICY :
 	    STATS_NONE);
+	/* Past its share of discoveries: pipelining more only waits. */
+	if (ans->error != NULL && strcmp(ans->error, "overload") == 0)
+		listen_backoff(c);
 }
 
 /*
@@ -392,6 +415,8 @@ service_obj(const struct lookup_stats *ls)
 	cJSON_AddNumberToObject(o, "in_flight", (double)ls->in_flight);
 	cJSON_AddNumberToObject(o, "pending_domains",
 	    (double)ls->pending_domains);
+	cJSON_AddNumberToObject(o, "pending_json",
+	    (double)ls->quota_running);
 	cJSON_AddNumberToObject(o, "refreshes_running",
 	    (double)ls->refreshes_running);
 	cJSON_AddNumberToObject(o, "refresh_failures",
@@ -438,6 +463,12 @@ op_stats(struct listen_conn *c, const cJSON *req)
 			    (double)st->conns_refused);
 			cJSON_AddNumberToObject(conns, "idle_closed",
 			    (double)st->conns_idle_closed);
+			cJSON_AddNumberToObject(conns, "request_timeout",
+			    (double)st->conns_request_timeout);
+			cJSON_AddNumberToObject(conns, "evicted",
+			    (double)st->conns_evicted);
+			cJSON_AddNumberToObject(conns, "user_limit",
+			    (double)st->conns_user_limit);
 		}
 		cJSON_AddItemToObject(o, "lookups", lookups_obj(st));
 		cJSON_AddItemToObject(o, "service", service_obj(&ls));
@@ -1004,18 +1035,53 @@ op_version(struct listen_conn *c, const cJSON *req)
 /* --- dispatch ------------------------------------------------------------ */
 
 static const struct control_op ops[] = {
-	{ "resolve", 0, 0, op_resolve },
-	{ "stats", 0, 0, op_stats },
-	{ "cache.list", 0, 0, op_cache_list },
-	{ "cache.show", 0, 0, op_cache_show },
-	{ "cache.purge", 0, 1, op_cache_purge },
-	{ "cache.flush", 0, 1, op_cache_flush },
-	{ "list.status", 0, 0, op_list_status },
-	{ "list.update", 0, 1, op_list_update },
-	{ "list.show", 0, 0, op_list_show },
-	{ "test.clock", 1, 1, op_test_clock },
-	{ "version", 0, 0, op_version },
+	{ "resolve", 0, CONTROL_READ, op_resolve },
+	{ "stats", 0, CONTROL_ANY, op_stats },
+	{ "cache.list", 0, CONTROL_READ, op_cache_list },
+	{ "cache.show", 0, CONTROL_READ, op_cache_show },
+	{ "cache.purge", 0, CONTROL_ADMIN, op_cache_purge },
+	{ "cache.flush", 0, CONTROL_ADMIN, op_cache_flush },
+	{ "list.status", 0, CONTROL_ANY, op_list_status },
+	{ "list.update", 0, CONTROL_ADMIN, op_list_update },
+	{ "list.show", 0, CONTROL_ANY, op_list_show },
+	{ "test.clock", 1, CONTROL_ADMIN, op_test_clock },
+	{ "version", 0, CONTROL_ANY, op_version },
 };
+
+/*
+ * control_allowed: may c run op?  If not, the request is answered
+ * "not-allowed" (and refusals of state changes are logged, rate
+ * limited: someone tried).
+ */
+static int
+control_allowed(struct listen_conn *c, const struct control_op *op)
+{
+	static struct log_rl rl;
+	int tcp_json = listen_conn_env(c)->conf->listen_tcp_json;
+
+	switch (op->who) {
+	case CONTROL_ANY:
+		return 1;
+	case CONTROL_READ:
+		if (listen_conn_local(c) || tcp_json)
+			return 1;
+		fail(c, "not-allowed", "only on the Unix socket (or with "
+		    "listen_tcp_json)", STATS_ERROR);
+		return 0;
+	case CONTROL_ADMIN:
+	default:
+		if (listen_conn_admin(c))
+			return 1;
+		if (log_rl_allow(&rl))
+			log_warnx("JSON client %s: %s refused: not root, the "
+			    "daemon's user or admin_group", listen_conn_peer(c),
+			    op->name);
+		fail(c, "not-allowed", "this op changes the daemon's state: "
+		    "only root, the daemon's user or admin_group, on the Unix "
+		    "socket", STATS_ERROR);
+		return 0;
+	}
+}
 
 static void
 dispatch(struct listen_conn *c, const cJSON *req)
@@ -1036,19 +1102,8 @@ dispatch(struct listen_conn *c, const cJSON *req)
 			    "(test mode)", STATS_ERROR);
 			return;
 		}
-		/*
-		 * Any local user can reach a TCP listener; who may use the
-		 * Unix socket is its owner, group and mode.  Purging a
-		 * policy would let the next lookup be a first use again.
-		 */
-		if (ops[i].unix_only && !listen_conn_local(c)) {
-			log_warnx("JSON client %s: %s refused over TCP",
-			    listen_conn_peer(c), ops[i].name);
-			fail(c, "not-allowed", "this op changes the daemon's "
-			    "state: only on the Unix socket", STATS_ERROR);
-			return;
-		}
-		ops[i].run(c, req);
+		if (control_allowed(c, &ops[i]))
+			ops[i].run(c, req);
 		return;
 	}
 	log_debug("JSON client %s: unknown op %s", listen_conn_peer(c),
@@ -1133,7 +1188,7 @@ control_claims(unsigned char first)
 static const struct listen_proto proto = {
 	.name = "json",
 	.stat = STATS_JSON,
-	.idle_deadline = 1,
+	.quota = 1,		/* resolve can start discoveries at will */
 	.claims = control_claims,
 	.request = control_request,
 };

@@ -39,10 +39,13 @@
  * logged (refresh failures as warnings unless the mode is none, RFC 8461
  * §10.2).
  *
- * Reload (SIGHUP): log_level, max_connections, client_idle_timeout and
- * enforce_testing apply at once.  The lookup settings (lookup_timeout,
- * dns_*, connect_timeout, fetch_timeout, max_fetches, ca_file,
- * txt_recheck_interval), when any changed, start a new lookup service:
+ * Reload (SIGHUP): log_level, max_connections (and the descriptor plan,
+ * fd_plan), max_connections_per_user, client_idle_timeout,
+ * client_request_timeout, socketmap_idle_timeout, listen_tcp_json,
+ * max_pending_per_user and enforce_testing apply at once.  The lookup
+ * settings (lookup_timeout, dns_*, connect_timeout, fetch_timeout,
+ * max_fetches, ca_file, txt_recheck_interval, max_pending,
+ * max_pending_json), when any changed, start a new lookup service:
  * new requests use it, the old one answers the requests it already has
  * and is freed once it has none (its background work is cancelled).
  * starttls_list_url, _interval and _enforce_testing apply at once (the
@@ -53,6 +56,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -91,6 +95,8 @@
 #define DEFAULT_CONF	MTASTSD_SYSCONFDIR "/mtastsd/mtastsd.conf"
 #define RETIRE_POLL_SECS 1
 #define JOB_TIMEOUT_MAX	600000	/* ms, longest background job */
+/* Descriptors kept from clients: our own files, DNS, gpgv (see fd_plan). */
+#define FD_RESERVE_BASE	64
 
 /*
  * Debian's libcurl links librtmp, which links GnuTLS, and GnuTLS's
@@ -337,6 +343,23 @@ trim_soon(struct mtastsd *m)
 		evtimer_add(m->ev_trim, &now);
 }
 
+/*
+ * log_overload: a limit of the lookup service refused work.  A client
+ * can trigger it at will, so it is rate limited; the counters in
+ * "mtasts stats" say how often.
+ */
+static void
+log_overload(const char *dom, const char *which)
+{
+	static struct log_rl rl;
+
+	if (log_rl_allow(&rl))
+		log_warnx("%s: overload: %s full; %s", dom, which,
+		    strcmp(which, "max_refreshes") == 0 ||
+		    strcmp(which, "max_pending") == 0 ? "no discovery or "
+		    "refresh started" : "no discovery started for this client");
+}
+
 /* on_lookup_event: log the lookup service's background outcomes. */
 static void
 on_lookup_event(const struct lookup_event *ev, void *arg)
@@ -386,6 +409,9 @@ on_lookup_event(const struct lookup_event *ev, void *arg)
 			    "validates: the DNSKEY query for %s failed (%s)",
 			    dom, det);
 		break;
+	case LOOKUP_EV_OVERLOAD:
+		log_overload(dom, code);
+		break;
 	case LOOKUP_EV_CORRUPT:
 	case LOOKUP_EV_CACHE_ERROR:
 	default:
@@ -413,6 +439,8 @@ svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
 	refresh_conf_default(&lc->refresh);
 	lc->refresh.txt_recheck_interval = c->txt_recheck_interval / 1000;
 	lc->wait_ms = (int)c->lookup_timeout;
+	lc->max_pending = c->max_pending;
+	lc->max_quota_pending = c->max_pending_json;
 	lc->clock = service_clock;
 	lc->clock_arg = &m->env;
 	lc->on_event = on_lookup_event;
@@ -458,7 +486,9 @@ svc_conf_changed(const struct conf *a, const struct conf *b)
 	    strcmp(a->ca_file, b->ca_file) != 0 ||
 	    a->txt_recheck_interval != b->txt_recheck_interval ||
 	    a->dane != b->dane ||
-	    strcmp(a->dane_probe_name, b->dane_probe_name) != 0;
+	    strcmp(a->dane_probe_name, b->dane_probe_name) != 0 ||
+	    a->max_pending != b->max_pending ||
+	    a->max_pending_json != b->max_pending_json;
 }
 
 /* on_retire: free replaced services that have no request left. */
@@ -485,6 +515,59 @@ on_retire(evutil_socket_t fd, short what, void *arg)
 	}
 	if (m->retired != NULL)
 		evtimer_add(m->ev_retire, &tv);
+}
+
+/* --- descriptors -------------------------------------------------------- */
+
+/*
+ * nofile_raise: the soft RLIMIT_NOFILE up to the hard one, at start:
+ * every client connection is a descriptor, and Debian's default soft
+ * limit (1024) is max_connections' default.
+ */
+static void
+nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("cannot raise the descriptor limit");
+}
+
+/*
+ * fd_plan: leave descriptors for outbound work, so that clients cannot
+ * starve it (a discovery without a descriptor fails as a DNS or fetch
+ * error and is cached so): FD_RESERVE_BASE for our own files (cache,
+ * listeners, event loop, pidfile, logs), DNS sockets and gpgv's pipes,
+ * and two per HTTPS fetch (its connection and its host's DNS query);
+ * half the limit at most.  Client connections get the rest, and a max_connections that does not
+ * fit is cut, with a warning.  At start and on reload.
+ */
+static void
+fd_plan(struct mtastsd *m, const struct conf *c)
+{
+	uint64_t reserve = FD_RESERVE_BASE + 2 * (uint64_t)c->max_fetches;
+	struct rlimit rl;
+	size_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur ==
+	    RLIM_INFINITY) {
+		listen_set_fd_room(m->listen, 0);
+		return;
+	}
+	if (reserve > rl.rlim_cur / 2)	/* a tiny limit: share it */
+		reserve = rl.rlim_cur / 2;
+	room = (size_t)(rl.rlim_cur - reserve);
+	listen_set_fd_room(m->listen, room);
+	if (c->max_connections > room)
+		log_warnx("max_connections %u does not fit in the descriptor "
+		    "limit %llu with %llu kept for DNS, HTTPS and gpgv: at "
+		    "most %zu connections (raise the limit, e.g. LimitNOFILE "
+		    "in the systemd unit)", c->max_connections,
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)reserve, room);
 }
 
 /* --- daemon hooks -------------------------------------------------------- */
@@ -523,6 +606,7 @@ hook_reload(struct conf *nc, void *arg)
 	if (listupd_reconf(m->list, nc) == -1)
 		log_warnx("reload: STARTTLS list: out of memory, its previous "
 		    "settings stay");
+	fd_plan(m, nc);
 	conf_free(m->conf);
 	m->conf = nc;
 	m->env.conf = nc;
@@ -569,6 +653,7 @@ start_root(struct mtastsd *m)
 	gid_t dg = m->user.drop ? m->user.gid : (gid_t)-1;
 	char err[512];
 
+	nofile_raise();
 	if ((m->pidfd = daemon_pidfile_open(m->conf->pidfile, du, dg, err,
 	    sizeof(err))) == -1)
 		die(m, "pidfile", err);
@@ -629,6 +714,7 @@ start_loop(struct mtastsd *m)
 	    (m->daemon = daemon_new(m->base, m->conf_path, m->conf_optional,
 	    &hooks, m, err, sizeof(err))) == NULL)
 		die(m, "start", err);
+	fd_plan(m, m->conf);
 }
 
 static void

@@ -265,7 +265,7 @@ sockmap_claims(unsigned char first)
 static const struct listen_proto proto = {
 	.name = "socketmap",
 	.stat = STATS_SOCKMAP,
-	.idle_deadline = 0,	/* never: docs/DESIGN.md §Socket */
+	.long_idle = 1,	/* Postfix reuses idle connections: listen.h */
 	.claims = sockmap_claims,
 	.request = sockmap_request,
 };

@@ -151,7 +151,6 @@ tcptable_claims(unsigned char first)
 static const struct listen_proto proto = {
 	.name = "tcp_table",
 	.stat = STATS_TCPTABLE,
-	.idle_deadline = 1,
 	.claims = tcptable_claims,
 	.request = tcptable_request,
 };
