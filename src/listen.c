@@ -53,6 +53,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "monoclock.h"
+#include "peercred.h"
 
 #define LISTEN_BACKLOG		512
 #define LISTEN_ACCEPT_BATCH	64	/* accepts per wake-up */
@@ -79,14 +80,15 @@ enum conn_dl {
 };
 
 /*
- * One client user: a uid on the Unix socket, or every TCP client
- * together (a loopback address does not say who connected).  Lives
+ * One client user: a uid (SO_PEERCRED on the Unix socket, the kernel's
+ * socket diagnostics over TCP: peercred.h), or, as `unknown`, every TCP
+ * client whose user the kernel does not name (another host).  Lives
  * while it has connections or discoveries it started still run (its
  * quota), so reconnecting does not reset the quota.
  */
 struct listen_peer {
-	int		 tcp;
-	uid_t		 uid;		/* (uid_t)-1: unknown */
+	int		 unknown;	/* uid unknown: one for them all */
+	uid_t		 uid;
 	unsigned	 nconn;
 	struct lookup_quota *quota;	/* NULL until its first lookup */
 };
@@ -118,7 +120,7 @@ struct listen_conn {
 	void		(*more_free)(void *);
 	unsigned long long id;
 	int		 local;		/* came through the Unix socket */
-	uid_t		 uid;		/* SO_PEERCRED; (uid_t)-1 over TCP */
+	uid_t		 uid;		/* (uid_t)-1: unknown */
 	gid_t		 gid;
 	struct listen_peer *pe;		/* its user, NULL once closed */
 	enum conn_dl	 dl;		/* the deadline running */
@@ -159,6 +161,7 @@ struct listen {
 	size_t		 fd_room;	/* connections the descriptor limit
 					 * leaves room for; 0: no limit */
 	gid_t		 admin_gid;	/* admin_group, (gid_t)-1: none */
+	struct peercred	*pc;		/* TCP peers' uids, or NULL */
 	struct log_rl	 full_rl, user_rl;
 	struct event	*reaper;	/* frees dead connections */
 	struct event	*resume;	/* ends an accept() pause */
@@ -574,6 +577,9 @@ listen_open(const struct conf *conf, uid_t dir_uid, gid_t dir_gid, char *err,
 		free(l);
 		return NULL;
 	}
+	if (conf->listen_tcp[0] != '\0' && (l->pc = peercred_open()) == NULL)
+		log_warn("listen_tcp: no socket diagnostics (netlink): TCP "
+		    "clients count as one user");
 	if (listen_unix(l, conf, dir_uid, dir_gid, err, errlen) == -1 ||
 	    (conf->listen_tcp[0] != '\0' &&
 	    listen_tcp(l, conf->listen_tcp, err, errlen) == -1)) {
@@ -713,35 +719,70 @@ accept_failed(struct listen *l, int err)
 	}
 }
 
+/* Who connected, as the kernel says (accept_who). */
+struct conn_who {
+	int		 local;		/* the Unix socket */
+	uid_t		 uid;		/* (uid_t)-1: unknown */
+	gid_t		 gid;		/* Unix socket only */
+	pid_t		 pid;		/* Unix socket only */
+};
+
+/*
+ * accept_who: the user behind the accepted socket s: SO_PEERCRED on the
+ * Unix socket, the kernel's socket diagnostics for a TCP peer on this
+ * host (peercred.h); unknown otherwise.
+ */
+static void
+accept_who(struct listen *l, int s, const struct sockaddr_storage *ss,
+    struct conn_who *w)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	w->local = ss->ss_family == AF_UNIX;
+	w->uid = (uid_t)-1;
+	w->gid = (gid_t)-1;
+	w->pid = -1;
+	if (!w->local) {
+		if (peercred_tcp_uid(l->pc, s, &w->uid) == -1)
+			w->uid = (uid_t)-1;
+		return;
+	}
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+		w->uid = uc.uid;
+		w->gid = uc.gid;
+		w->pid = uc.pid;
+	}
+}
+
 /* conn_peer: a printable peer name for logs. */
 static void
 conn_peer(struct listen_conn *c, int s, const struct sockaddr_storage *ss,
-    socklen_t slen)
+    socklen_t slen, const struct conn_who *w)
 {
 	char host[48], serv[8];
-	struct ucred uc;
-	socklen_t len = sizeof(uc);
 	int on = 1;
 
-	c->uid = (uid_t)-1;
-	c->gid = (gid_t)-1;
-	if (ss->ss_family == AF_UNIX) {
-		c->local = 1;
-		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
-			c->uid = uc.uid;
-			c->gid = uc.gid;
+	c->local = w->local;
+	c->uid = w->uid;
+	c->gid = w->gid;
+	if (w->local) {
+		if (w->uid != (uid_t)-1)
 			snprintf(c->peer, sizeof(c->peer), "unix uid=%u pid=%d",
-			    (unsigned)uc.uid, (int)uc.pid);
-		} else
+			    (unsigned)w->uid, (int)w->pid);
+		else
 			snprintf(c->peer, sizeof(c->peer), "unix");
 		return;
 	}
 	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (getnameinfo((const struct sockaddr *)ss, slen, host, sizeof(host),
-	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, serv);
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(host, sizeof(host), "tcp");
+	if (w->uid != (uid_t)-1)
+		snprintf(c->peer, sizeof(c->peer), "%s:%s uid=%u", host, serv,
+		    (unsigned)w->uid);
 	else
-		snprintf(c->peer, sizeof(c->peer), "tcp");
+		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, serv);
 }
 
 static void	on_readable(evutil_socket_t, short, void *);
@@ -750,11 +791,12 @@ static void	on_event(struct bufferevent *, short, void *);
 static void	on_idle(evutil_socket_t, short, void *);
 static void	conn_deadline(struct listen_conn *);
 static int	conn_admit(struct listen_conn *);
+static int	accept_user_full(struct listen *, const struct conn_who *);
 
 /* conn_new: take over socket s.  -1: s is still the caller's. */
 static int
 conn_new(struct listen *l, int s, const struct sockaddr_storage *ss,
-    socklen_t slen)
+    socklen_t slen, const struct conn_who *w)
 {
 	struct timeval wtv = ms_tv(l->env->conf->client_idle_timeout);
 	struct listen_conn *c;
@@ -777,7 +819,7 @@ conn_new(struct listen *l, int s, const struct sockaddr_storage *ss,
 	}
 	c->l = l;
 	c->id = ++l->next_id;
-	conn_peer(c, s, ss, slen);
+	conn_peer(c, s, ss, slen, w);
 	bufferevent_setcb(c->bev, NULL, on_write, on_event, c);
 	/* A write that makes no progress this long: the peer is stuck. */
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
@@ -803,6 +845,7 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 	struct listen_sock *ls = arg;
 	struct listen *l = ls->l;
 	struct sockaddr_storage ss;
+	struct conn_who w;
 	socklen_t slen;
 	int i, s;
 
@@ -817,7 +860,13 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 			accept_failed(l, errno);
 			return;
 		}
-		if (conn_new(l, s, &ss, slen) == -1) {
+		/* Refused before anything is allocated: cheap to repeat. */
+		accept_who(l, s, &ss, &w);
+		if (accept_user_full(l, &w)) {
+			close(s);
+			continue;
+		}
+		if (conn_new(l, s, &ss, slen, &w) == -1) {
 			log_warnx("out of memory: connection dropped");
 			close(s);
 			return;
@@ -850,14 +899,14 @@ peer_drop(struct listen *l, size_t i)
  * out of memory.
  */
 static struct listen_peer *
-peer_get(struct listen *l, int tcp, uid_t uid)
+peer_get(struct listen *l, uid_t uid)
 {
 	struct listen_peer *pe, **np;
 	size_t i, ncap;
 
 	for (i = 0; i < l->npeers;) {
 		pe = l->peers[i];
-		if (pe->tcp == tcp && (tcp || pe->uid == uid))
+		if (pe->uid == uid)
 			return pe;
 		if (peer_unused(pe))
 			peer_drop(l, i);
@@ -873,8 +922,8 @@ peer_get(struct listen *l, int tcp, uid_t uid)
 	}
 	if ((pe = calloc(1, sizeof(*pe))) == NULL)
 		return NULL;
-	pe->tcp = tcp;
-	pe->uid = tcp ? (uid_t)-1 : uid;
+	pe->unknown = uid == (uid_t)-1;
+	pe->uid = uid;
 	l->peers[l->npeers++] = pe;
 	return pe;
 }
@@ -927,31 +976,37 @@ conn_evict(struct listen *l, const struct listen_peer *pe)
 }
 
 /*
- * conn_user_full: is c's user at max_connections_per_user?  Not for
- * root, nor over TCP, where every local user looks the same
- * (mtastsd.conf(5), listen_tcp).  A user at its cap first loses its own
- * connection idle longest.
+ * accept_user_full: is the user of a new connection at
+ * max_connections_per_user?  Not for root, nor for clients whose user
+ * the kernel does not name (mtastsd.conf(5), listen_tcp).  A user at its
+ * cap first loses its own connection idle longest; if it has none, the
+ * new one is refused (logged, rate-limited).
  */
 static int
-conn_user_full(struct listen_conn *c)
+accept_user_full(struct listen *l, const struct conn_who *w)
 {
-	struct listen *l = c->l;
 	unsigned cap = l->env->conf->max_connections_per_user;
+	struct listen_peer *pe = NULL;
+	size_t i;
 
-	if (!c->local || c->uid == 0 || c->pe->nconn < cap ||
-	    conn_evict(l, c->pe))
+	if (w->uid == (uid_t)-1 || w->uid == 0)
+		return 0;
+	for (i = 0; i < l->npeers && pe == NULL; i++)
+		if (l->peers[i]->uid == w->uid)
+			pe = l->peers[i];
+	if (pe == NULL || pe->nconn < cap || conn_evict(l, pe))
 		return 0;
 	l->env->stats->conns_user_limit++;
 	if (log_rl_allow(&l->user_rl))
 		log_warnx("max_connections_per_user (%u) reached by uid %u: "
-		    "connection refused", cap, (unsigned)c->uid);
+		    "connection refused", cap, (unsigned)w->uid);
 	return 1;
 }
 
 /*
- * conn_admit: count the new connection c for its user, within that
- * user's cap, then make room for it if every slot is taken (conn_room
- * let it in because one was idle).  -1: c is closed.
+ * conn_admit: count the new connection c for its user (within its cap:
+ * accept_user_full), then make room for it if every slot is taken
+ * (conn_room let it in because one was idle).  -1: c is closed.
  */
 static int
 conn_admit(struct listen_conn *c)
@@ -959,13 +1014,8 @@ conn_admit(struct listen_conn *c)
 	struct listen *l = c->l;
 	size_t max = conn_limit(l);
 
-	if ((c->pe = peer_get(l, !c->local, c->uid)) == NULL) {
+	if ((c->pe = peer_get(l, c->uid)) == NULL) {
 		conn_kill(c, "out of memory");
-		return -1;
-	}
-	if (conn_user_full(c)) {
-		c->pe = NULL;
-		conn_kill(c, "max_connections_per_user");
 		return -1;
 	}
 	c->pe->nconn++;
@@ -1570,6 +1620,7 @@ listen_conn_admin(const struct listen_conn *c)
 {
 	gid_t ag = c->l->admin_gid;
 
+	/* Over TCP the uid is known, but not the groups: Unix only. */
 	if (!c->local || c->uid == (uid_t)-1)
 		return 0;
 	if (c->uid == 0 || c->uid == geteuid())
@@ -1781,6 +1832,7 @@ listen_free(struct listen *l)
 		event_free(l->ready_ev);
 	while (l->npeers > 0)
 		peer_drop(l, 0);
+	peercred_close(l->pc);
 	free(l->peers);
 	free(l->unix_path);
 	free(l);

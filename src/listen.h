@@ -21,11 +21,13 @@
  *     and only when none is idle does accepting pause until one closes
  *     (the kernel's backlog holds the rest); logged as a warning, rate
  *     limited.  accept() running out of descriptors pauses it briefly.
- *   - per user: on the Unix socket, a uid (SO_PEERCRED) other than
- *     root has at most conf->max_connections_per_user connections; one
- *     more closes its own connection idle longest, or is refused when
- *     none is idle.  Over TCP every local user looks the same (the
- *     address is loopback), so there is no per-user cap there.
+ *   - per user: a uid other than root has at most
+ *     conf->max_connections_per_user connections; one more closes its
+ *     own connection idle longest, or is refused (before anything is
+ *     allocated) when none is idle.  The uid is SO_PEERCRED's on the
+ *     Unix socket, and for a TCP client on this host the owner of its
+ *     socket (peercred.h: a loopback address names no user); TCP
+ *     clients whose user is unknown count as one, without a cap.
  *   - input is buffered up to LISTEN_INPUT_MAX bytes; nothing more is
  *     read while that much is buffered, so one client cannot make the
  *     daemon hold more (a protocol must reject a longer request).
@@ -190,7 +192,8 @@ int		 listen_conn_local(const struct listen_conn *c);
  * listen_conn_admin: may this client change the daemon's state?  1 for
  * a Unix socket peer whose uid is root's or the daemon's, or whose
  * primary or supplementary group is conf->admin_group; 0 otherwise,
- * and always over TCP (no peer credentials there).
+ * and always over TCP (where the kernel names the uid at best, never
+ * the groups, and only for a client on this host).
  */
 int		 listen_conn_admin(const struct listen_conn *c);
 
