@@ -134,9 +134,10 @@ struct listen_proto {
  * for listen_conn_admin), before any fork and while still root.  The
  * socket file is created with its owner (default: dir_uid, else ours),
  * group (default: dir_gid, else ours) and mode, and checked; it is
- * never chown'ed or chmod'ed by path in a directory others can write.  A missing parent directory of the Unix
- * socket is created with mode 0755 and given to dir_uid/dir_gid (-1:
- * left alone) so the unprivileged daemon can remove its socket at exit.
+ * never chown'ed or chmod'ed by path in a directory others can write.
+ * A missing parent directory of the Unix socket is created with mode
+ * 0755 and given to dir_uid/dir_gid (-1: left alone) so the
+ * unprivileged daemon can remove its socket at exit.
  * An existing socket file is removed only if nothing accepts on it.
  * Returns NULL with a reason in err on failure.
  */
@@ -222,11 +223,12 @@ void		 listen_done(struct listen_conn *c, enum stats_result result);
 /*
  * listen_lookup: ask the lookup service about `domain` (normalised) for
  * the current request (a discovery it starts counts against the
- * user's quota when the protocol has `quota`); cb runs exactly once with the answer (borrowed
- * for the call), maybe before listen_lookup returns, unless the
- * connection dies first (then the lookup is cancelled and cb never
- * runs).  wait: as lookup_query(): milliseconds to wait for a
- * discovery, < 0 for the service's longest wait (lookup_timeout).
+ * user's quota when the protocol has `quota`); cb runs exactly once
+ * with the answer (borrowed for the call), maybe before listen_lookup
+ * returns, unless the connection dies first (then the lookup is
+ * cancelled and cb never runs).  wait: as lookup_query(): milliseconds
+ * to wait for a discovery, < 0 for the service's longest wait
+ * (lookup_timeout).
  */
 typedef void listen_answer_cb(struct listen_conn *c,
     const struct lookup_answer *ans);

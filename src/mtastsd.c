@@ -542,8 +542,9 @@ nofile_raise(void)
  * error and is cached so): FD_RESERVE_BASE for our own files (cache,
  * listeners, event loop, pidfile, logs), DNS sockets and gpgv's pipes,
  * and two per HTTPS fetch (its connection and its host's DNS query);
- * half the limit at most.  Client connections get the rest, and a max_connections that does not
- * fit is cut, with a warning.  At start and on reload.
+ * half the limit at most.  Client connections get the rest, and a
+ * max_connections that does not fit is cut, with a warning.  At start
+ * and on reload.
  */
 static void
 fd_plan(struct mtastsd *m, const struct conf *c)
