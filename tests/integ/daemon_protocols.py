@@ -861,6 +861,11 @@ def test_socket_dirs(t, w, binary):
         t.is_((st.st_uid, st.st_gid, oct(stat.S_IMODE(st.st_mode))),
               (nobody.pw_uid, nobody.pw_gid, "0o660"), "... the socket "
               "has its owner, group and mode")
+        # An answer first: the socket accepts before the loop (and its
+        # signal handling) runs.
+        c = Client(d5)
+        t.ok((c.json({"op": "stats"}) or {}).get("ok"), "... it answers")
+        c.close()
         t.is_(w.stop_process(d5.p), 0, "... SIGTERM exits 0")
     d6 = Daemon(w, binary, "setgid", 0, test=False, user=USER,
                 lookup_timeout=LOOKUP_TIMEOUT, idle=IDLE)
