@@ -676,10 +676,12 @@ listen_resume(struct listen *l)
 {
 	size_t i;
 
-	if (!l->paused || l->stopping ||
-	    evtimer_pending(l->resume, NULL) ||
-	    (l->nlive + l->ndead >= conn_limit(l) && !conn_can_evict(l)))
+	if (!l->paused || l->stopping || evtimer_pending(l->resume, NULL))
 		return;
+	if (l->nlive + l->ndead >= conn_limit(l) && !conn_can_evict(l)) {
+		listen_retry_later(l);	/* when one is idle long enough */
+		return;
+	}
 	for (i = 0; i < l->nsock; i++)
 		if (l->sock[i].ev != NULL)
 			event_add(l->sock[i].ev, NULL);
