@@ -351,7 +351,9 @@ record_rd_head(struct record_rd *r, int kind, unsigned *e, unsigned *b3)
 	*e = *b3 = 0;
 	if ((p = record_rd_take(r, 4)) == NULL)
 		return -1;
-	if (p[0] != RECORD_VERSION_1 &&
+	if (p[0] > RECORD_VERSION)
+		r->why = RECORD_WHY_NEWER;
+	else if (p[0] != RECORD_VERSION_1 &&
 	    (p[0] != RECORD_VERSION || kind != RECORD_KIND_POLICY))
 		r->why = "unsupported record version";
 	else if (p[1] != kind)
@@ -734,4 +736,10 @@ record_reason_str(enum record_reason r)
 	if ((unsigned)r >= RECORD_NEG_NREASONS)
 		return "invalid";
 	return record_reason_names[r];
+}
+
+int
+record_newer(const void *buf, size_t len)
+{
+	return len > 0 && ((const uint8_t *)buf)[0] > RECORD_VERSION;
 }

@@ -82,6 +82,20 @@
  * A new format gets a new version byte; decoders of old versions are
  * kept, so a cache written by an older mtastsd stays readable (or, if
  * dropped, reads as a miss, never as a crash).
+ *
+ * Versions are one sequence shared by every kind of record: a later
+ * format of any kind (a policy, a negative entry, a kind added later)
+ * takes a version byte above RECORD_VERSION.  A value whose first byte
+ * is above RECORD_VERSION is therefore "not mine": written by a newer
+ * mtastsd (before a package downgrade, or by a newer CLI or daemon on
+ * the same cache).  record_newer() says so, and the decoders reject it
+ * with RECORD_WHY_NEWER.  Such a record is never served (this build
+ * cannot know what its fields mean, and serving a guess could weaken
+ * an enforced policy), never deleted as corrupt, never swept, and only
+ * ever replaced by a fresh result for the same domain, which the newer
+ * build can read (it keeps the older decoders).  So a downgrade makes
+ * the domains it cannot read first uses again for this build, and an
+ * upgrade back finds every record it wrote that was not replaced.
  */
 #ifndef RECORD_H
 #define RECORD_H
@@ -218,6 +232,16 @@ ssize_t record_policy_encode(const struct record_policy *p, void *buf,
  */
 int record_policy_decode(const void *buf, size_t len,
     struct record_policy *out, const char **why);
+
+/*
+ * record_newer: 1 if the len bytes at buf are a record of a newer
+ * format than this build reads (first byte above RECORD_VERSION), else
+ * 0 (a record of ours, valid or not, or an empty value).
+ */
+int record_newer(const void *buf, size_t len);
+
+/* The decoders' reason for a record of a newer format. */
+#define RECORD_WHY_NEWER	"record of a newer format (not ours)"
 
 /* The same three for negative entries. */
 size_t record_negative_size(const struct record_negative *n);

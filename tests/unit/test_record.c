@@ -384,7 +384,41 @@ test_v1(void)
 	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
 	    strcmp(why, "unsupported record version") == 0,
 	    "version 2: there are no version-2 negative entries");
+	x[0] = 3;
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
+	    strcmp(why, RECORD_WHY_NEWER) == 0 &&
+	    record_newer(x, sizeof(want_neg)),
+	    "version 3: a newer negative entry is not ours, not corrupt");
 	free(x);
+}
+
+/* ---- record_newer: which values a newer mtastsd wrote ---- */
+
+static void
+test_newer(void)
+{
+	static const struct {
+		uint8_t	b[2];
+		size_t	len;
+		int	want;
+	} cases[] = {
+		{ { 0, 0 }, 0, 0 },			/* empty */
+		{ { 0, 'P' }, 2, 0 },			/* never ours */
+		{ { 1, 'P' }, 2, 0 },			/* v1: ours */
+		{ { RECORD_VERSION, 'P' }, 2, 0 },	/* newest: ours */
+		{ { RECORD_VERSION + 1, 'P' }, 2, 1 },	/* newer */
+		{ { RECORD_VERSION + 1, 'X' }, 1, 1 },	/* any kind */
+		{ { 255, 0 }, 1, 1 },
+	};
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (record_newer(cases[i].b, cases[i].len) != cases[i].want) {
+			tap_diag("case %zu: got %d", i, !cases[i].want);
+			ok = 0;
+		}
+	tap_ok(ok, "record_newer: only a first byte above RECORD_VERSION");
 }
 
 /* ---- text forms: canonical bodies are kept as one byte ---- */
@@ -777,12 +811,13 @@ struct patch_case {
 
 static const struct patch_case patch_cases[] = {
 	{ "version 0", A_START, 0, 1, { 0 }, "unsupported record version" },
-	{ "version 3", A_START, 0, 1, { 3 }, "unsupported record version" },
+	{ "version 3 (newer: not ours)", A_START, 0, 1, { 3 },
+	    RECORD_WHY_NEWER },
 	{ "version 2 (has no stored text)", A_START, 0, 1, { 2 },
 	    "invalid text form" },
 	{ "version 1 with text form LF", A_START, 3, 1, { RECORD_TEXT_LF },
 	    "reserved byte is not zero" },
-	{ "version 255", A_START, 0, 1, { 255 }, "unsupported record version" },
+	{ "version 255 (newer)", A_START, 0, 1, { 255 }, RECORD_WHY_NEWER },
 	{ "kind N read as a policy", A_START, 1, 1, { 'N' },
 	    "not a policy record" },
 	{ "version 2, text form 3", A_START, 0, 4, { 2, 'P', 2, 3 },
@@ -1091,6 +1126,7 @@ main(void)
 		test_neg_roundtrip(&neg_cases[i], i);
 	test_golden();
 	test_v1();
+	test_newer();
 	for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++)
 		test_text_case(&text_cases[i]);
 	test_render();
