@@ -1131,16 +1131,21 @@ lookup_policy_from(const struct resolve_result *res, struct record_policy *p)
 	}
 }
 
-/* A fresh policy: store it, drop the negative entry, answer it. */
+/*
+ * A fresh policy: store it, with its history continued from `old` (the
+ * policy cached before, or NULL), drop the negative entry, answer it.
+ */
 static void
 lookup_store_fetched(struct lookup_job *job, const struct resolve_result *res,
-    int64_t now, struct record_policy *p, struct lookup_outcome *o)
+    const struct record_policy *old, int64_t now, struct record_policy *p,
+    struct lookup_outcome *o)
 {
 	struct lookup *lk = job->lk;
 	struct lookup_write w = { job->domain, p, NULL, 1 };
 
 	lookup_policy_from(res, p);
 	refresh_on_fetch_success(p, now);
+	refresh_history(old, p, now);
 	/* A failed write still answers what was discovered. */
 	lookup_write(lk, &w);
 	lookup_event(lk, LOOKUP_EV_STORED, job->domain, "ok", res->detail, p,
@@ -1289,7 +1294,7 @@ lookup_on_resolve(const struct resolve_result *res, void *arg)
 			return;
 	} else if (res->err == RESOLVE_OK && res->policy != NULL &&
 	    res->rec != NULL)
-		lookup_store_fetched(job, res, now, &fresh, &o);
+		lookup_store_fetched(job, res, oldp, now, &fresh, &o);
 	else
 		lookup_full_failed(job, res, oldp, now, &upd, &o);
 	lookup_job_sts_done(job, &o);

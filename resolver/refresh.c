@@ -14,6 +14,7 @@
  *   - thresholds are compared in uint64_t.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "refresh.h"
 
@@ -29,6 +30,8 @@ static int	 refresh_txt_due(const struct record_policy *, int64_t,
 		    uint32_t, const struct refresh_conf *);
 static int	 refresh_negative_fresh(const struct record_negative *,
 		    int64_t, const struct refresh_conf *);
+static int	 refresh_same_mx(const struct record_policy *,
+		    const struct record_policy *);
 static void	 refresh_failed(struct record_policy *, int64_t,
 		    const struct refresh_conf *);
 
@@ -230,9 +233,14 @@ refresh_on_txt(const struct record_policy *pol, int64_t now,
 		    strcmp(new_id, pol->id != NULL ? pol->id : "") != 0)
 			return REFRESH_FETCH;
 		upd->txt_checked_at = now;
+		if (upd->testing_since == 0)
+			refresh_history(NULL, upd, now);
 		return REFRESH_KEEP;
 	}
-	/* §3.1: no usable record does not remove a cached policy. */
+	/* §3.1: no usable record does not remove a cached policy, but
+	 * the domain is no longer seen without a break (History). */
+	if (outcome == REFRESH_TXT_NONE)
+		upd->enforce_since = upd->testing_since = 0;
 	refresh_failed(upd, now, c);
 	return REFRESH_KEEP;
 }
@@ -263,6 +271,49 @@ refresh_on_fetch_success(struct record_policy *p, int64_t now)
 	p->failures = 0;
 	p->retry_at = 0;
 	p->last_error = "";
+}
+
+/* Are a's and b's mx patterns the same set, without regard to case? */
+static int
+refresh_same_mx(const struct record_policy *a, const struct record_policy *b)
+{
+	size_t i, j;
+
+	/* Both ways, so that duplicates cannot hide a difference. */
+	for (i = 0; i < a->nmx; i++) {
+		for (j = 0; j < b->nmx; j++)
+			if (strcasecmp(a->mx[i], b->mx[j]) == 0)
+				break;
+		if (j == b->nmx)
+			return 0;
+	}
+	for (j = 0; j < b->nmx; j++) {
+		for (i = 0; i < a->nmx; i++)
+			if (strcasecmp(a->mx[i], b->mx[j]) == 0)
+				break;
+		if (i == a->nmx)
+			return 0;
+	}
+	return 1;
+}
+
+void
+refresh_history(const struct record_policy *old, struct record_policy *p,
+    int64_t now)
+{
+	int cont;
+
+	p->enforce_since = p->testing_since = 0;
+	if (p->mode == RECORD_MODE_NONE)
+		return;
+	/* Unbroken: the previous policy was still in force, no mx change. */
+	cont = old != NULL && refresh_policy_valid(old, now) &&
+	    refresh_same_mx(old, p);
+	p->testing_since = cont && old->testing_since != 0 ?
+	    old->testing_since : now;
+	if (p->mode == RECORD_MODE_ENFORCE)
+		p->enforce_since = cont && old->mode == RECORD_MODE_ENFORCE &&
+		    old->enforce_since != 0 ? old->enforce_since : now;
 }
 
 struct record_negative

@@ -103,6 +103,23 @@
  *    - now < a negative entry's last_at: the entry is stale (discover).
  *    Negative or huge times never overflow: sums saturate, differences
  *    are taken as unsigned after ordering.
+ *
+ * History.  Each policy record carries since when the domain has been
+ * observed without a break in mode enforce (enforce_since) and in mode
+ * testing or enforce (testing_since), with the same mx patterns; 0
+ * means "not" (record.h).  "mtasts list build" lists a domain from
+ * these (docs/DESIGN.md §List), so a break must reset them:
+ *    - a fetch (refresh_history): the times carry over from the cached
+ *      policy only when it was still valid, its mode allows it and its
+ *      mx patterns are the same set (compared without case); else they
+ *      start at now, or are 0 for mode none (or testing, for
+ *      enforce_since);
+ *    - TXT FOUND with the same id: a policy without a history (written
+ *      by an older mtastsd) starts one at now;
+ *    - TXT NONE (the record is gone): both reset to 0 while the policy
+ *      is kept (rule 3), so the domain leaves the next list;
+ *    - TXT ERROR and fetch failures change nothing: no evidence;
+ *    - an expired or deleted policy has no history to carry.
  */
 #ifndef REFRESH_H
 #define REFRESH_H
@@ -208,6 +225,15 @@ enum refresh_action refresh_on_fetch_failure(const struct record_policy *pol,
  * last_error = "".  Store it and delete the domain's negative entry.
  */
 void refresh_on_fetch_success(struct record_policy *p, int64_t now);
+
+/*
+ * refresh_history: the history of `p`, a policy just fetched at `now`
+ * (after refresh_on_fetch_success), from `old`, the policy cached
+ * before it (NULL: none): sets p->enforce_since and p->testing_since
+ * (the History rules above).
+ */
+void refresh_history(const struct record_policy *old, struct record_policy *p,
+    int64_t now);
 
 /*
  * refresh_negative: rule 5.  The negative entry to store after a

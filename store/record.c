@@ -31,6 +31,7 @@
 #define RECORD_KIND_POLICY	'P'
 #define RECORD_KIND_NEGATIVE	'N'
 #define RECORD_VERSION_1	1	/* text always stored; still read */
+#define RECORD_VERSION_2	2	/* text forms, no history; still read */
 #define RECORD_DEC_MAX		10	/* digits of UINT32_MAX */
 
 /* A string literal as the (pointer, length) pair of record_canon_put. */
@@ -82,6 +83,8 @@ static int		 record_rd_head(struct record_rd *, int, unsigned *,
 			    unsigned *);
 static void		 record_rd_text(struct record_rd *,
 			    struct record_policy *);
+static void		 record_rd_history(struct record_rd *, int,
+			    struct record_policy *);
 static int		 record_rd_end(struct record_rd *, const char **);
 static void		 record_wr_uint(struct record_wr *, uint64_t,
 			    size_t);
@@ -95,6 +98,7 @@ static void		 record_canon_put(struct record_canon *, const char *,
 static void		 record_canon_run(const struct record_policy *,
 			    enum record_text_form, struct record_canon *);
 static enum record_text_form record_text_detect(const struct record_policy *);
+static int		 record_has_history(const struct record_policy *);
 static size_t		 record_policy_need(const struct record_policy *,
 			    enum record_text_form *);
 
@@ -354,7 +358,7 @@ record_rd_head(struct record_rd *r, int kind, unsigned *e, unsigned *b3)
 	if (p[0] > RECORD_VERSION)
 		r->why = RECORD_WHY_NEWER;
 	else if (p[0] != RECORD_VERSION_1 &&
-	    (p[0] != RECORD_VERSION || kind != RECORD_KIND_POLICY))
+	    (p[0] < RECORD_VERSION_2 || kind != RECORD_KIND_POLICY))
 		r->why = "unsupported record version";
 	else if (p[1] != kind)
 		r->why = kind == RECORD_KIND_POLICY ? "not a policy record" :
@@ -374,6 +378,24 @@ record_rd_text(struct record_rd *r, struct record_policy *out)
 		return;
 	out->text = record_rd_str(r, 4, 0, RECORD_TEXT_MAX, RECORD_ABC_ANY,
 	    "bad policy text length", &out->text_len);
+}
+
+/*
+ * Version 3's history, 0 in older versions.  A version-3 record without
+ * any history is not what the encoder writes (version 1 or 2 holds
+ * it), so it is refused: one record, one encoding.
+ */
+static void
+record_rd_history(struct record_rd *r, int v, struct record_policy *out)
+{
+	out->enforce_since = out->testing_since = 0;
+	if (r->why != NULL || v != RECORD_VERSION)
+		return;
+	out->enforce_since = record_rd_i64(r);
+	out->testing_since = record_rd_i64(r);
+	if (r->why == NULL && out->enforce_since == 0 &&
+	    out->testing_since == 0)
+		r->why = "version 3 without a history";
 }
 
 /* The final check: no error on the way and nothing left over. */
@@ -399,8 +421,8 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	v = record_rd_head(&r, RECORD_KIND_POLICY, &mode, &form);
 	if (v == RECORD_VERSION_1 && form != RECORD_TEXT_STORED)
 		r.why = "reserved byte is not zero";
-	else if (v == RECORD_VERSION && (form == RECORD_TEXT_STORED ||
-	    form > RECORD_TEXT_CRLF))
+	else if (v != -1 && ((v == RECORD_VERSION_2 &&
+	    form == RECORD_TEXT_STORED) || form > RECORD_TEXT_CRLF))
 		r.why = "invalid text form";
 	else if (v != -1 && mode > RECORD_MODE_ENFORCE)
 		r.why = "invalid mode";
@@ -429,6 +451,7 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	    record_canon_len(out, out->text_form, bytes) > RECORD_TEXT_MAX)
 		r.why = "text form longer than a policy";
 	record_rd_text(&r, out);
+	record_rd_history(&r, v, out);
 	return record_rd_end(&r, why);
 }
 
@@ -579,6 +602,13 @@ record_text_detect(const struct record_policy *p)
 	return !c.bad && c.pos == c.size ? form : RECORD_TEXT_STORED;
 }
 
+/* Does p need version 3? */
+static int
+record_has_history(const struct record_policy *p)
+{
+	return p->enforce_since != 0 || p->testing_since != 0;
+}
+
 /* Encoded size of p and the text form it is written with; 0 if invalid. */
 static size_t
 record_policy_need(const struct record_policy *p, enum record_text_form *formp)
@@ -597,6 +627,8 @@ record_policy_need(const struct record_policy *p, enum record_text_form *formp)
 	/* Only a stored text has its length field, bytes and NUL. */
 	if (*formp == RECORD_TEXT_STORED)
 		n += 4 + p->text_len + 1;
+	if (record_has_history(p))
+		n += RECORD_POLICY_HISTORY;
 	return n;
 }
 
@@ -628,8 +660,9 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 		return -1;
 	}
 	/* The lowest version that holds it: see record.h. */
-	record_wr_uint(&w, form == RECORD_TEXT_STORED ? RECORD_VERSION_1 :
-	    RECORD_VERSION, 1);
+	record_wr_uint(&w, record_has_history(p) ? RECORD_VERSION :
+	    form == RECORD_TEXT_STORED ? RECORD_VERSION_1 : RECORD_VERSION_2,
+	    1);
 	record_wr_uint(&w, RECORD_KIND_POLICY, 1);
 	record_wr_uint(&w, (uint64_t)p->mode, 1);
 	record_wr_uint(&w, (uint64_t)form, 1);
@@ -645,6 +678,10 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 		record_wr_str(&w, p->mx[i], strlen(p->mx[i]), 1);
 	if (form == RECORD_TEXT_STORED)
 		record_wr_str(&w, record_s(p->text), p->text_len, 4);
+	if (record_has_history(p)) {
+		record_wr_uint(&w, (uint64_t)p->enforce_since, 8);
+		record_wr_uint(&w, (uint64_t)p->testing_since, 8);
+	}
 	if (why != NULL)
 		*why = NULL;
 	return (ssize_t)w.pos;	/* == need: sized by record_policy_need */

@@ -28,14 +28,17 @@
  *             u8 id_len, id, NUL,
  *             u8 err_len, last_error, NUL,
  *             u16 nmx, nmx times (u8 len, pattern, NUL),
- *             and only in version 1: u32 text_len, text, NUL
+ *             with text_form RECORD_TEXT_STORED: u32 text_len, text, NUL,
+ *             and only in version 3: i64 enforce_since, i64 testing_since
  *   negative: u8 version (1), u8 kind 'N', u8 reason, u8 reserved (0),
  *             u32 count, i64 first_at, i64 last_at, i64 retry_at,
  *             u8 code_len, code, NUL
  * A policy is version 1 with text_form RECORD_TEXT_STORED (0) and its
- * text, or version RECORD_VERSION (2) with text_form RECORD_TEXT_LF or
- * RECORD_TEXT_CRLF and no text.  The encoder writes the lowest version
- * that holds the record, so only an elided text needs version 2: the
+ * text, or version 2 with text_form RECORD_TEXT_LF or RECORD_TEXT_CRLF
+ * and no text, or version RECORD_VERSION (3) with any text form and
+ * its observation history (below), at least one time of which is not
+ * 0.  The encoder writes the lowest version that holds the record, so
+ * only an elided text needs version 2 and only a history version 3: the
  * STARTTLS list entries (resolver/liststore.h uses this format) and the
  * negative entries are byte for byte what mtastsd wrote before version
  * 2 existed, and an older mtastsd reads a version-2 policy as a corrupt
@@ -47,9 +50,17 @@
  * form, a length or count over its limit, a string with a byte outside
  * its alphabet, a missing NUL, a truncated value or trailing bytes.
  * Decode followed by encode gives back the same bytes, except for a
- * version-1 policy whose text is canonical (an older mtastsd wrote
- * every text): it re-encodes as version 2 with the same fields and the
- * same text.
+ * version-1 or version-3 policy whose stored text is canonical (an
+ * older mtastsd wrote every text; our encoder never does): it
+ * re-encodes with its text form and the same fields and text, as
+ * version 2 or 3 by its history.
+ *
+ * Observation history (version 3): since when this domain's policy has
+ * been seen without a break in `enforce` mode (enforce_since) and in
+ * `testing` or `enforce` mode (testing_since), with the same mx
+ * patterns; 0 when it is not (or when an older mtastsd wrote the
+ * record, which knew no history).  resolver/refresh.h decides the
+ * values; "mtasts list build" reads them (docs/DESIGN.md §Cache).
  *
  * Why text_form: the policy text is about half of a record, and almost
  * every real policy body is exactly the canonical rendering of its own
@@ -105,7 +116,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECORD_VERSION		2	/* newest: policies with a text form */
+#define RECORD_VERSION		3	/* newest: policies with a history */
 #define RECORD_ID_MAX		32	/* RFC 8461 §3.1 sts-id: 1*32 */
 #define RECORD_CODE_MAX		63	/* last_error / code strings */
 #define RECORD_MX_LEN_MAX	253	/* RFC 1035 name, "*." included */
@@ -124,10 +135,11 @@
 #define RECORD_MX_BYTES_MAX	RECORD_TEXT_MAX	/* sum of (1 + len + 1) */
 
 /* Largest encoded values: a buffer this big holds any valid record. */
-#define RECORD_POLICY_FIXED	36
+#define RECORD_POLICY_FIXED	36	/* up to the id's length */
+#define RECORD_POLICY_HISTORY	16	/* version 3's two times */
 #define RECORD_POLICY_MAX (RECORD_POLICY_FIXED + \
 	(1 + RECORD_ID_MAX + 1) + (1 + RECORD_CODE_MAX + 1) + 2 + \
-	RECORD_MX_BYTES_MAX + 4 + RECORD_TEXT_MAX + 1)
+	RECORD_MX_BYTES_MAX + 4 + RECORD_TEXT_MAX + 1 + RECORD_POLICY_HISTORY)
 #define RECORD_NEGATIVE_FIXED	32
 #define RECORD_NEGATIVE_MAX (RECORD_NEGATIVE_FIXED + 1 + RECORD_CODE_MAX + 1)
 
@@ -196,6 +208,8 @@ struct record_policy {
 	const char	*text;		/* raw policy body, or NULL */
 	size_t		 text_len;
 	enum record_text_form text_form; /* how the text is kept */
+	int64_t		 enforce_since;	/* in enforce since; 0: not */
+	int64_t		 testing_since;	/* in testing or enforce since */
 };
 
 /* A negative entry; `code` as last_error above. */

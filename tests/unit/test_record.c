@@ -19,6 +19,10 @@
  * values, built by hand as the previous encoder wrote them, must still
  * decode; they re-encode to the same bytes, except a canonical text,
  * which becomes its version-2 form.
+ *
+ * Observation history (format version 3): golden bytes, both text
+ * forms, a history of zeros (never version 3), a canonical stored text
+ * in version 3, and the older versions read with a history of 0.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -86,30 +90,36 @@ static const struct pol_case pol_cases[] = {
 	{ "enforce, two mx", { RECORD_MODE_ENFORCE, 604800, 1700000000,
 	    1700003600, 0, 0, "20160831085700Z", "", 2,
 	    { "mx1.example.com", "*.example.net" },
-	    "version: STSv1\r\nmode: enforce\r\n", 31, RECORD_TEXT_STORED },
+	    "version: STSv1\r\nmode: enforce\r\n", 31, RECORD_TEXT_STORED, 0, 0 },
 	    0, 0, 0 },
 	{ "testing with failure state", { RECORD_MODE_TESTING, 86400,
 	    1700000000, 1700000100, 1700000900, 3, "abc", "https-timeout", 1,
-	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED }, 0, 0, 0 },
+	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED, 0, 0 }, 0, 0, 0 },
 	{ "mode none, no mx, empty text", { RECORD_MODE_NONE, 0, 5, 5, 0, 0,
-	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED }, 0, 0, 0 },
+	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED, 0, 0 }, 0, 0, 0 },
 	{ "NULL id/error/text read as empty", { RECORD_MODE_NONE, 1, 0, 0, 0,
-	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED }, 0, 0, 0 },
+	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED, 0, 0 }, 0, 0, 0 },
 	{ "extreme integers", { RECORD_MODE_ENFORCE, UINT32_MAX, INT64_MIN,
 	    INT64_MAX, -1, UINT32_MAX, "Z", "e", 1, { "a" }, "t", 1,
-	    RECORD_TEXT_STORED }, 0, 0, 0 },
+	    RECORD_TEXT_STORED, 0, 0 }, 0, 0, 0 },
 	{ "UTF-8 and CRLF in text", { RECORD_MODE_TESTING, 3600, 1, 2, 3, 4,
 	    "id", "c", 1, { "*.b.c" },
-	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22, RECORD_TEXT_STORED },
+	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22, RECORD_TEXT_STORED, 0, 0 },
+	    0, 0, 0 },
+	{ "enforce with a history", { RECORD_MODE_ENFORCE, 604800, 10, 11,
+	    0, 0, "h1", "", 1, { "mx.example.com" }, "y", 1,
+	    RECORD_TEXT_STORED, 1700000000, 1600000000 }, 0, 0, 0 },
+	{ "history with extreme times", { RECORD_MODE_TESTING, 1, 1, 1, 1, 1,
+	    "h2", "", 1, { "a" }, "", 0, RECORD_TEXT_STORED, INT64_MIN, -1 },
 	    0, 0, 0 },
 	{ "every limit at its maximum", { RECORD_MODE_ENFORCE, 31557600, 1,
 	    2, 3, 4, id32, code63, 0, { NULL }, text_max,
-	    RECORD_TEXT_MAX, RECORD_TEXT_STORED }, MX_ALL, 1, 0 },
+	    RECORD_TEXT_MAX, RECORD_TEXT_STORED, 0, 0 }, MX_ALL, 1, 0 },
 	/* RFC 8461 sets no limit on mx lines: the most a 64 KiB body can
 	 * hold ("mx:a" and LF each), far past the 128 of version 1. */
 	{ "RECORD_MX_MAX one-letter patterns", { RECORD_MODE_ENFORCE, 86400,
 	    1, 2, 3, 4, "id", "", RECORD_MX_MAX, { NULL }, NULL, 0,
-	    RECORD_TEXT_STORED }, 0, 0, 1 },
+	    RECORD_TEXT_STORED, 0, 0 }, 0, 0, 1 },
 };
 
 static int
@@ -131,6 +141,8 @@ pol_equal(const struct record_policy *a, const struct record_policy *b,
 	CHK(a->nmx == b->nmx, "nmx");
 	for (i = 0; i < a->nmx; i++)
 		CHK(strcmp(a->mx[i], b->mx[i]) == 0, "mx");
+	CHK(a->enforce_since == b->enforce_since, "enforce_since");
+	CHK(a->testing_since == b->testing_since, "testing_since");
 	CHK(a->text_len == b->text_len, "text_len");
 	CHK(b->text[b->text_len] == '\0', "text NUL");
 	CHK(a->text_len == 0 || memcmp(a->text, b->text, a->text_len) == 0,
@@ -256,7 +268,7 @@ test_golden(void)
 	struct record_negative n = { RECORD_NEG_DNS_ERROR, 0x01020304,
 	    0x0102030405060708LL, -2, 16, "ab" };
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
-	    "Q", "", 1, { "m" }, "x\n", 2, RECORD_TEXT_STORED };
+	    "Q", "", 1, { "m" }, "x\n", 2, RECORD_TEXT_STORED, 0, 0 };
 	uint8_t buf[256];
 	ssize_t len;
 
@@ -386,9 +398,13 @@ test_v1(void)
 	    "version 2: there are no version-2 negative entries");
 	x[0] = 3;
 	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
+	    strcmp(why, "unsupported record version") == 0,
+	    "version 3: there are no version-3 negative entries");
+	x[0] = 4;
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
 	    strcmp(why, RECORD_WHY_NEWER) == 0 &&
 	    record_newer(x, sizeof(want_neg)),
-	    "version 3: a newer negative entry is not ours, not corrupt");
+	    "version 4: a newer negative entry is not ours, not corrupt");
 	free(x);
 }
 
@@ -669,6 +685,98 @@ test_form_kept(void)
 	free(exact);
 }
 
+/* ---- observation history: format version 3 ---- */
+
+#define GOLDEN_HISTORY \
+	0x00, 0xf1, 0x53, 0x65, 0, 0, 0, 0, \
+	0x80, 0x35, 0x54, 0x65, 0, 0, 0, 0
+static const uint8_t want_hist[] = {	/* GOLDEN_CANON, LF, a history */
+	GOLDEN_POL_HEAD(3, RECORD_TEXT_LF), GOLDEN_HISTORY
+};
+static const uint8_t want_hist_stored[] = {	/* "x\n" and a history */
+	GOLDEN_POL_HEAD(3, RECORD_TEXT_STORED), 2, 0, 0, 0, 'x', '\n', 0,
+	GOLDEN_HISTORY
+};
+
+static void
+test_history(void)
+{
+	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
+	    "Q", "", 1, { "m" }, GOLDEN_CANON, sizeof(GOLDEN_CANON) - 1,
+	    RECORD_TEXT_STORED, 1700000000, 1700017536 };
+	struct record_policy d;
+	uint8_t buf[256], *x;
+	const char *why;
+	ssize_t len;
+
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_hist) &&
+	    memcmp(buf, want_hist, sizeof(want_hist)) == 0,
+	    "history: golden bytes, version 3 with text form LF");
+	p.text = "x\n";
+	p.text_len = 2;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_hist_stored) &&
+	    memcmp(buf, want_hist_stored, sizeof(want_hist_stored)) == 0,
+	    "history: golden bytes, version 3 with a stored text");
+	x = dup_exact(want_hist_stored, sizeof(want_hist_stored));
+	tap_ok(record_policy_decode(x, sizeof(want_hist_stored), &d,
+	    &why) == 0 && d.enforce_since == 1700000000 &&
+	    d.testing_since == 1700017536 && d.text_len == 2,
+	    "history: version 3 decodes with both times");
+	free(x);
+	/* Older versions know no history: they read as 0, 0. */
+	x = dup_exact(want_canon, sizeof(want_canon));
+	d.enforce_since = d.testing_since = 7;
+	tap_ok(record_policy_decode(x, sizeof(want_canon), &d, NULL) == 0 &&
+	    d.enforce_since == 0 && d.testing_since == 0,
+	    "history: a version-2 policy reads with no history");
+	free(x);
+	/* Zero history is versions 1 and 2 only: one record, one encoding. */
+	memcpy(buf, want_hist, sizeof(want_hist));
+	memset(buf + sizeof(want_hist) - RECORD_POLICY_HISTORY, 0,
+	    RECORD_POLICY_HISTORY);
+	x = dup_exact(buf, sizeof(want_hist));
+	tap_ok(record_policy_decode(x, sizeof(want_hist), &d, &why) == -1 &&
+	    strcmp(why, "version 3 without a history") == 0,
+	    "history: version 3 with both times 0 is refused");
+	free(x);
+	p.enforce_since = 0;
+	p.testing_since = 0;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len > 0 && buf[0] == 1,
+	    "history: both times 0 are written as version 1 or 2");
+	p.testing_since = -5;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len > 0 && buf[0] == 3,
+	    "history: one time not 0 (even negative) needs version 3");
+}
+
+/* A version-3 stored text that is canonical: its text form, still v3. */
+static void
+test_history_canon_stored(void)
+{
+	static const uint8_t v[] = {
+		GOLDEN_POL_HEAD(3, RECORD_TEXT_STORED),
+		sizeof(GOLDEN_CANON) - 1, 0, 0, 0, 'v', 'e', 'r', 's', 'i',
+		'o', 'n', ':', ' ', 'S', 'T', 'S', 'v', '1', '\n', 'm', 'o',
+		'd', 'e', ':', ' ', 'e', 'n', 'f', 'o', 'r', 'c', 'e', '\n',
+		'm', 'x', ':', ' ', 'm', '\n', 'm', 'a', 'x', '_', 'a', 'g',
+		'e', ':', ' ', '8', '6', '4', '0', '0', '\n', 0,
+		GOLDEN_HISTORY
+	};
+	struct record_policy d;
+	uint8_t out[256], *x = dup_exact(v, sizeof(v));
+	ssize_t n = -1;
+
+	if (record_policy_decode(x, sizeof(v), &d, NULL) == 0)
+		n = record_policy_encode(&d, out, sizeof(out), NULL);
+	tap_ok(n == (ssize_t)sizeof(want_hist) &&
+	    memcmp(out, want_hist, sizeof(want_hist)) == 0,
+	    "history: a canonical stored text re-encodes as its text form");
+	free(x);
+}
+
 /* ---- encoder refusals ---- */
 
 struct enc_fail_case {
@@ -733,7 +841,7 @@ test_enc_fail(const struct enc_fail_case *c)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 0,
 	    "abc", "", 2, { mx_full[0], mx_full[1] }, "t", 1,
-	    RECORD_TEXT_STORED };
+	    RECORD_TEXT_STORED, 0, 0 };
 	static uint8_t buf[RECORD_POLICY_MAX + 1024];
 	const char *why = NULL;
 	ssize_t n;
@@ -750,7 +858,7 @@ static void
 test_enc_small(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 0,
-	    "abc", "", 1, { "mx.example" }, "t", 1, RECORD_TEXT_STORED };
+	    "abc", "", 1, { "mx.example" }, "t", 1, RECORD_TEXT_STORED, 0, 0 };
 	struct record_negative n = { RECORD_NEG_NO_RECORD, 1, 1, 1, 1, "x" };
 	struct record_negative bad = { 4, 1, 1, 1, 1, "x" };
 	uint8_t buf[RECORD_NEGATIVE_MAX];
@@ -788,7 +896,7 @@ build_ref(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 604800, 1700000000,
 	    1700000000, 0, 0, "abc", "x", 2, { "mx1.example.com",
-	    "*.example.net" }, "version: STSv1\r\n", 16, RECORD_TEXT_STORED };
+	    "*.example.net" }, "version: STSv1\r\n", 16, RECORD_TEXT_STORED, 0, 0 };
 
 	ref_len = (size_t)record_policy_encode(&p, ref, sizeof(ref), NULL);
 	anchors[A_START] = 0;
@@ -811,7 +919,9 @@ struct patch_case {
 
 static const struct patch_case patch_cases[] = {
 	{ "version 0", A_START, 0, 1, { 0 }, "unsupported record version" },
-	{ "version 3 (newer: not ours)", A_START, 0, 1, { 3 },
+	{ "version 3 without its history", A_START, 0, 1, { 3 },
+	    "truncated record" },
+	{ "version 4 (newer: not ours)", A_START, 0, 1, { 4 },
 	    RECORD_WHY_NEWER },
 	{ "version 2 (has no stored text)", A_START, 0, 1, { 2 },
 	    "invalid text form" },
@@ -912,7 +1022,7 @@ alphabet_sweep(int mx)
 {
 	static char s[RECORD_ID_MAX + 1];
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 1, 0, 0,
-	    s, "", 1, { s }, "", 0, RECORD_TEXT_STORED }, d;
+	    s, "", 1, { s }, "", 0, RECORD_TEXT_STORED, 0, 0 }, d;
 	const char *why;
 	uint8_t buf[256];
 	size_t len, i, bad = 0, at = RECORD_POLICY_FIXED + 1;
@@ -1039,6 +1149,7 @@ test_max_sizes(void)
 		p.mx[i] = mx_full[i];
 	p.text = text_max;
 	p.text_len = RECORD_TEXT_MAX;
+	p.enforce_since = p.testing_since = 1;
 	tap_is_int((intmax_t)record_policy_size(&p), RECORD_POLICY_MAX,
 	    "largest policy is RECORD_POLICY_MAX bytes");
 	/* One byte more of mx, or one pattern more, is refused. */
@@ -1131,6 +1242,8 @@ main(void)
 		test_text_case(&text_cases[i]);
 	test_render();
 	test_form_kept();
+	test_history();
+	test_history_canon_stored();
 	for (i = 0; i < sizeof(enc_fail_cases) / sizeof(enc_fail_cases[0]);
 	    i++)
 		test_enc_fail(&enc_fail_cases[i]);
