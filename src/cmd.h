@@ -46,6 +46,8 @@ void	cmd_list_usage(void);		/* cmd_list.c */
 int	cmd_list_status(int, char **);
 int	cmd_list_update(int, char **);
 int	cmd_list_show_daemon(int, char **);
+/* "mtasts list build" (cmd_list_build.c); argv[0] is the verb. */
+int	cmd_list_build(int, char **);
 
 /*
  * cmd_daemon_parse: the options of a command that asks the daemon,
