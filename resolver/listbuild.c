@@ -26,7 +26,7 @@
 #include "tlslist.h"
 
 #define LISTBUILD_LINE_MAX	(16 + TLSLIST_NAME_MAX + 40 + \
-	RECORD_MX_MAX * (TLSLIST_NAME_MAX + 4) + 8)
+	TLSLIST_MX_MAX * (TLSLIST_NAME_MAX + 4) + 8)
 
 struct listbuild_entry {
 	char		*buf;		/* domain NUL line NUL */

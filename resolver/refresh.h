@@ -111,7 +111,8 @@
  * these (docs/DESIGN.md §List), so a break must reset them:
  *    - a fetch (refresh_history): the times carry over from the cached
  *      policy only when it was still valid, its mode allows it and its
- *      mx patterns are the same set (compared without case); else they
+ *      mx patterns are the same, in the same order (compared without
+ *      case; a policy may hold thousands, so no set comparison); else they
  *      start at now, or are 0 for mode none (or testing, for
  *      enforce_since);
  *    - TXT FOUND with the same id: a policy without a history (written

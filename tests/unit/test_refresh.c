@@ -503,9 +503,12 @@ static const struct hist_case hist_cases[] = {
 	{ "enforce again: both carried", 1, RECORD_MODE_ENFORCE, T0 + DAY,
 	    T0 - DAY, T0 - 2 * DAY, NULL, RECORD_MODE_ENFORCE, NULL,
 	    T0 - DAY, T0 - 2 * DAY },
-	{ "enforce again, patterns in another order and case", 1,
+	{ "enforce again, patterns in another case", 1,
 	    RECORD_MODE_ENFORCE, T0 + DAY, T0, T0, "*.Example.NET",
 	    RECORD_MODE_ENFORCE, "*.example.net", T0, T0 },
+	{ "enforce, a pattern listed twice: both restart", 1,
+	    RECORD_MODE_ENFORCE, T0 + DAY, T0, T0, "mx.example",
+	    RECORD_MODE_ENFORCE, NULL, T1, T1 },
 	{ "enforce, an mx pattern added: both restart", 1,
 	    RECORD_MODE_ENFORCE, T0 + DAY, T0, T0, NULL, RECORD_MODE_ENFORCE,
 	    "mx2.example", T1, T1 },
@@ -560,6 +563,25 @@ test_history(const struct hist_case *c)
 	    "history: %s (got %jd/%jd, want %jd/%jd)", c->name,
 	    (intmax_t)p.enforce_since, (intmax_t)p.testing_since,
 	    (intmax_t)c->want_enf, (intmax_t)c->want_test);
+}
+
+/* The same patterns in another order restart it (compared in order). */
+static void
+test_history_order(void)
+{
+	struct record_policy old = *POL(ENFORCE, WEEK, T0, T0, 0, 0), p;
+
+	old.mx[0] = "a.example";
+	old.mx[1] = "b.example";
+	old.nmx = 2;
+	old.enforce_since = old.testing_since = T0 - WEEK;
+	p = old;
+	p.mx[0] = "b.example";
+	p.mx[1] = "a.example";
+	refresh_on_fetch_success(&p, T1);
+	refresh_history(&old, &p, T1);
+	tap_ok(p.enforce_since == T1 && p.testing_since == T1,
+	    "history: the same patterns in another order: both restart");
 }
 
 /* The TXT steps keep, start or reset the history of a kept policy. */
@@ -617,6 +639,7 @@ main(void)
 	test_misc();
 	for (i = 0; i < sizeof(hist_cases) / sizeof(hist_cases[0]); i++)
 		test_history(&hist_cases[i]);
+	test_history_order();
 	test_history_txt();
 	return tap_done();
 }
