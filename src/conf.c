@@ -120,8 +120,9 @@ static const struct conf_option options[] = {
 	/* The STARTTLS Policy List; EFF's README: update at least every
 	 * 48 h (docs/DESIGN.md §List). */
 	{ "starttls_list", CT_BOOL, O(starttls_list), "yes", 0, 0, 0 },
-	{ "starttls_list_url", CT_STRING, O(starttls_list_url),
-	    "https://dl.eff.org/starttls-everywhere/policy.json", 0, 0, 1 },
+	/* No URL by default: EFF's can only serve the list that expired
+	 * in 2020; a fleet sets its own (docs/fleet.md). */
+	{ "starttls_list_url", CT_STRING, O(starttls_list_url), "", 0, 0, 1 },
 	{ "starttls_list_interval", CT_DURATION, O(starttls_list_interval),
 	    "12h", 60000, 2 * MS_DAY, 1 },
 	{ "starttls_list_bundle", CT_STRING, O(starttls_list_bundle),

@@ -86,6 +86,11 @@ def test_bundled(t, w, binary):
           "bundled: the start-up attempt installed it")
     t.ok(d.wait_log("STARTTLS Policy List EXPIRED on 2020-06-03"),
          "bundled: the log says loudly that it expired")
+    log = d.log()
+    t.is_(log.count("STARTTLS Policy List EXPIRED"), 1,
+          "bundled: said once at start")
+    t.ok("dl.eff.org" not in log and "fetching" not in log,
+         "bundled: no URL by default, nothing fetched")
     r = resolve(d, "gmail.com")
     t.is_(subset(r, ["source", "policy", "verdict"]),
           {"source": "none", "policy": None, "verdict": "NOTFOUND"},

@@ -149,6 +149,8 @@ test_good(void)
 	tap_is_int(c->log_level, 3, "log level");
 	tap_is_int(c->dns_tries, 2, "unset option keeps its default");
 	tap_is_int(c->fetch_timeout, 60000, "RFC 8461 default fetch timeout");
+	tap_is_str(c->starttls_list_url, "",
+	    "no list URL by default: EFF's can only serve an expired list");
 	conf_free(c);
 }
 
