@@ -128,7 +128,7 @@ static void	lu_expiry_check(struct listupd *);
 static const char *const outcome_names[] = {
 	"none", "installed", "unchanged", "not-newer", "rollback",
 	"bad-signature", "wrong-key", "invalid", "fetch-failed",
-	"verify-failed", "store-failed", "error"
+	"verify-failed", "store-failed", "error", "expired"
 };
 
 const char *
@@ -654,6 +654,16 @@ lu_install(struct lu_job *job, const struct tlslist *list,
 
 	if (lu_newer(job, &cand) == -1)
 		return;
+	/* A fetched list already expired would replace the list in force
+	 * with one never applied: refused, the installed one stays.  The
+	 * bundled copy is installed all the same (it is EFF's last list,
+	 * kept for status and as the rollback floor). */
+	if (!job->bundled && tlslist_expired(list, lu_now(job->lu))) {
+		lu_outcome(job, LISTUPD_EXPIRED, "list of %s expired on %s",
+		    lu_time(cand.timestamp, a),
+		    lu_time(tlslist_expires(list), b));
+		return;
+	}
 	memset(&m, 0, sizeof(m));
 	m.sigtime = info->sigtime;
 	m.timestamp = cand.timestamp;

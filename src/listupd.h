@@ -84,7 +84,8 @@ enum listupd_outcome {
 	LISTUPD_FETCH_FAILED,	/* DNS, HTTPS, size, unreadable bundle */
 	LISTUPD_VERIFY_FAILED,	/* no verdict: gpgv missing, failed, slow */
 	LISTUPD_STORE_FAILED,	/* the store write failed */
-	LISTUPD_ERROR		/* local: memory, temp files */
+	LISTUPD_ERROR,		/* local: memory, temp files */
+	LISTUPD_EXPIRED		/* fetched, but already expired */
 };
 
 struct listupd_result {
@@ -162,7 +163,7 @@ void		 listupd_status(struct listupd *lu, struct listupd_status *st);
 
 /* "installed", "unchanged", "not-newer", "rollback", "bad-signature",
  * "wrong-key", "invalid", "fetch-failed", "verify-failed",
- * "store-failed", "error"; "none" for LISTUPD_NONE. */
+ * "store-failed", "error", "expired"; "none" for LISTUPD_NONE. */
 const char	*listupd_outcome_str(enum listupd_outcome o);
 
 /* listupd_outcome_ok: 1 for INSTALLED, UNCHANGED and NOT_NEWER. */
