@@ -51,6 +51,7 @@ static size_t	listbuild_line(char *, const char *, enum listbuild_pick,
 		    const struct record_policy *);
 static size_t	listbuild_values(const struct listbuild *);
 static int	listbuild_cmp(const void *, const void *);
+static size_t	listbuild_max_bytes(const struct listbuild_conf *);
 static int	listbuild_time(int64_t, char *, size_t);
 
 const char *
@@ -316,6 +317,14 @@ listbuild_cmp(const void *a, const void *b)
 	    ((const struct listbuild_entry *)b)->buf);
 }
 
+/* The largest file: the caller's limit, never more than tlslist's. */
+static size_t
+listbuild_max_bytes(const struct listbuild_conf *c)
+{
+	return c->max_bytes == 0 || c->max_bytes > TLSLIST_MAX_SIZE ?
+	    TLSLIST_MAX_SIZE : c->max_bytes;
+}
+
 /* RFC 3339 in UTC, as tlslist reads it. */
 static int
 listbuild_time(int64_t t, char *buf, size_t size)
@@ -351,8 +360,10 @@ listbuild_render(struct listbuild *b, size_t *len, const char **why)
 		}
 		need += b->v[i].line_len + 2;
 	}
-	if (need > TLSLIST_MAX_SIZE) {
-		*why = "the list would be larger than a node accepts (16 MiB)";
+	/* need is a bound (header, author escaped): the exact size is
+	 * checked once the file is written. */
+	if (need > listbuild_max_bytes(&b->conf) + 256 + strlen(b->author) * 2) {
+		*why = "the list would be larger than a node fetches";
 		return NULL;
 	}
 	if (listbuild_values(b) > TLSLIST_TOKENS_MAX) {
@@ -382,6 +393,11 @@ listbuild_render(struct listbuild *b, size_t *len, const char **why)
 	}
 	o += sprintf(o, "}\n}\n");
 	*len = (size_t)(o - out);
+	if (*len > listbuild_max_bytes(&b->conf)) {
+		free(out);
+		*why = "the list would be larger than a node fetches";
+		return NULL;
+	}
 	return out;
 }
 

@@ -34,10 +34,11 @@
  * tlslist.h), one per line, timestamp = now and expires = now +
  * expires_in as "YYYY-MM-DDTHH:MM:SSZ", version "0.1", the author,
  * empty "policy-aliases".  The same records and conf give the same
- * bytes.  At most TLSLIST_POLICIES_MAX policies, TLSLIST_MAX_SIZE
- * bytes and TLSLIST_TOKENS_MAX JSON values (what a node accepts: about
- * 100,000 domains of one mx pattern, 90,000 of two): more is an error,
- * never a silent cut.
+ * bytes.  At most TLSLIST_POLICIES_MAX policies, TLSLIST_TOKENS_MAX
+ * JSON values (what tlslist accepts: about 100,000 domains of one mx
+ * pattern, 90,000 of two) and conf.max_bytes bytes (what a node
+ * fetches: the daemon's is 4 MiB, about 45,000 domains): more is an
+ * error, never a silent cut.
  */
 #ifndef LISTBUILD_H
 #define LISTBUILD_H
@@ -56,7 +57,9 @@ struct listbuild_conf {
 	uint32_t	 min_max_age;	/* policy max_age floor */
 	int64_t		 expires_in;	/* expires = now + this, > 0 */
 	int		 include_testing;
-	const char	*author;	/* printable; UTF-8 passed on */
+	const char	*author;	/* printable ASCII */
+	size_t		 max_bytes;	/* what nodes fetch; 0 or more
+					 * than TLSLIST_MAX_SIZE: that */
 };
 
 /* What listbuild_pick decided; the skip reasons are counted. */
@@ -105,7 +108,7 @@ size_t listbuild_count(const struct listbuild *b, enum listbuild_pick pick);
  * listbuild_render: the policy.json of the build, NUL-terminated, in a
  * new buffer for the caller to free(), its length in *len.  NULL with
  * *why set when out of memory, when two records name one domain, or
- * when the file would pass TLSLIST_MAX_SIZE or TLSLIST_TOKENS_MAX.
+ * when the file would pass max_bytes or TLSLIST_TOKENS_MAX.
  */
 char *listbuild_render(struct listbuild *b, size_t *len, const char **why);
 

@@ -39,6 +39,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "listbuild.h"
+#include "listupd.h"
 #include "record.h"
 
 #define BUILD_DAY	INT64_C(86400)
@@ -115,6 +116,8 @@ build_opts(int argc, char **argv, struct build_opts *o)
 	o->lb.min_age = 7 * BUILD_DAY;
 	o->lb.min_max_age = (uint32_t)(7 * BUILD_DAY);
 	o->lb.expires_in = 14 * BUILD_DAY;
+	/* No bigger than what the nodes' daemons fetch. */
+	o->lb.max_bytes = LISTUPD_JSON_MAX;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+o:", opts, NULL)) != -1) {
 		switch (ch) {

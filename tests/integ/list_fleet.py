@@ -16,8 +16,9 @@ In one test world (tests/lib/world.py):
     byte the same; the list validates against tests/data's schema (and
     EFF's, when $MTASTS_EFF_LIST_SCHEMA names it) and "mtasts list
     verify" accepts it;
-  - gpg signs it (gpg --detach-sign --armor, a key made here), nginx in
-    the world serves it;
+  - contrib/fleet/mtasts-list-publish builds it again (the same bytes),
+    signs it (gpg --detach-sign --armor, a key made here) and puts both
+    files in the directory nginx in the world serves;
   - node B, with the URL and the pinned fingerprint, fetches it at
     start, and with every domain's _mta-sts TXT lookup failing (half
     SERVFAIL, half removed: the stripping attack) answers the N domains
@@ -187,13 +188,34 @@ def test_build(t, w, a, root, key, fpr, keyring):
     check_list(t, out + ".testing", now, want, testing=["tst.fleet.test"])
     os.unlink(out + ".testing")
     check_schema(t, obj)
-    sign_publish(key, fpr, out, data)
+    os.unlink(out)
+    publish_script(t, a, root, key, fpr, keyring, now, data)
     p = subprocess.run([mtasts_binary(), "list", "verify", "--file", out,
                         "--keyring", keyring, "--fingerprint", fpr],
                        capture_output=True, timeout=60)
     t.ok(p.returncode == 0, "mtasts list verify accepts the signed list",
          got=(p.returncode, p.stdout[-300:], p.stderr[-300:]))
     return now, data
+
+
+def publish_script(t, a, root, key, fpr, keyring, now, data):
+    """contrib/fleet/mtasts-list-publish: build, sign, verify, publish."""
+    env = dict(os.environ, AUTHOR=AUTHOR, SIGNING_KEY=fpr,
+               FINGERPRINT=fpr, KEYRING=keyring, WEBROOT=root,
+               STATE_DIR=a.state, MTASTS=mtasts_binary(),
+               GNUPGHOME=key.home,
+               BUILD_OPTS="--now %d --min-max-age 14d" % now)
+    p = subprocess.run([os.path.join(srcdir(), "contrib", "fleet",
+                                     "mtasts-list-publish")],
+                       env=env, capture_output=True, timeout=120)
+    t.ok(p.returncode == 0, "contrib/fleet/mtasts-list-publish: exit 0",
+         got=(p.returncode, p.stderr[-500:]))
+    with open(os.path.join(root, "policy.json"), "rb") as f:
+        t.ok(f.read() == data, "published: the same bytes as the build")
+    t.ok(os.path.exists(os.path.join(root, "policy.json.asc")) and
+         sorted(os.listdir(root)) == ["policy.json", "policy.json.asc"],
+         "published: the list and its signature, no leftovers",
+         got=os.listdir(root))
 
 
 def sign_publish(key, fpr, path, data, at=None):

@@ -26,7 +26,7 @@
 #define WEEK	(7 * DAY)
 
 static const struct listbuild_conf conf0 = {
-	NOW, WEEK, WEEK, 2 * WEEK, 0, "Example fleet <ops@example.net>"
+	NOW, WEEK, WEEK, 2 * WEEK, 0, "Example fleet <ops@example.net>", 0
 };
 
 /* An enforce policy fetched a day ago, max_age 30 days, in enforce for
@@ -167,7 +167,7 @@ static const char golden[] =
 
 /* Three policies in the given order: a (enforce), b (testing), c (none). */
 static struct listbuild *
-build3(const int order[3], const char *author)
+build3(const int order[3], const char *author, size_t max_bytes)
 {
 	struct listbuild_conf c = conf0;
 	struct listbuild *b;
@@ -179,6 +179,7 @@ build3(const int order[3], const char *author)
 
 	c.include_testing = 1;
 	c.author = author;
+	c.max_bytes = max_bytes;
 	p[0] = pol();
 	p[0].mx[0] = "MX1.Example.com";
 	p[0].mx[2] = "mx1.example.com";		/* a duplicate */
@@ -200,12 +201,38 @@ build3(const int order[3], const char *author)
 	return b;
 }
 
+/* max_bytes (what nodes fetch): the exact size passes, a byte less not. */
+static void
+test_max_bytes(size_t exact)
+{
+	static const int fwd[3] = { 0, 1, 2 };
+	const char *author = "Example fleet <ops@example.net> \"q\" \\";
+	struct listbuild *b = build3(fwd, author, exact);
+	const char *why = NULL;
+	char *o = NULL;
+	size_t n = 0;
+
+	if (b != NULL)
+		o = listbuild_render(b, &n, &why);
+	tap_ok(o != NULL && n == exact, "max_bytes: %zu bytes fit in %zu",
+	    n, exact);
+	free(o);
+	listbuild_free(b);
+	b = build3(fwd, author, exact - 1);
+	o = b != NULL ? listbuild_render(b, &n, &why) : NULL;
+	tap_ok(o == NULL && why != NULL && strstr(why, "fetches") != NULL,
+	    "max_bytes: one byte less is refused");
+	free(o);
+	listbuild_free(b);
+}
+
 static void
 test_render(void)
 {
 	static const int fwd[3] = { 0, 1, 2 }, rev[3] = { 2, 1, 0 };
 	const char *author = "Example fleet <ops@example.net> \"q\" \\";
-	struct listbuild *b1 = build3(fwd, author), *b2 = build3(rev, author);
+	struct listbuild *b1 = build3(fwd, author, 0);
+	struct listbuild *b2 = build3(rev, author, 0);
 	const struct tlslist_policy *e;
 	struct tlslist *l = NULL;
 	char *o1 = NULL, *o2 = NULL, err[256] = "";
@@ -223,6 +250,7 @@ test_render(void)
 	tap_ok(o1 != NULL && o2 != NULL && n1 == n2 &&
 	    memcmp(o1, o2, n1) == 0,
 	    "render: another insertion order gives the same bytes");
+	test_max_bytes(n1);
 	tap_is_int(b1 != NULL ? (intmax_t)listbuild_count(b1,
 	    LISTBUILD_SKIP_NONE) : -1, 1, "render: mode none counted");
 	if (o1 != NULL)
