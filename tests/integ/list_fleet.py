@@ -14,8 +14,10 @@ In one test world (tests/lib/world.py):
     author; the testing, short-lived and young domains are left out
     (--include-testing adds the testing one); two builds are byte for
     byte the same; the list validates against tests/data's schema (and
-    EFF's, when $MTASTS_EFF_LIST_SCHEMA names it) and "mtasts list
-    verify" accepts it;
+    EFF's, when $MTASTS_EFF_LIST_SCHEMA names it), "mtasts list verify"
+    accepts it, and EFF's starttls-policy-cli (when
+    $MTASTS_EFF_POLICY_CLI names its source) makes the same Postfix map
+    of it as "mtasts list export-postfix";
   - contrib/fleet/mtasts-list-publish builds it again (the same bytes),
     signs it (gpg --detach-sign --armor, a key made here) and puts both
     files in the directory nginx in the world serves;
@@ -195,7 +197,40 @@ def test_build(t, w, a, root, key, fpr, keyring):
                        capture_output=True, timeout=60)
     t.ok(p.returncode == 0, "mtasts list verify accepts the signed list",
          got=(p.returncode, p.stdout[-300:], p.stderr[-300:]))
+    check_eff_cli(t, w, out, keyring, fpr)
     return now, data
+
+
+def check_eff_cli(t, w, path, keyring, fpr):
+    """EFF's starttls-policy-cli (its source in the directory that
+    $MTASTS_EFF_POLICY_CLI names; never part of this tree) turns the
+    list into the same Postfix map as "mtasts list export-postfix", but
+    for our header comment and the servername=hostname we add."""
+    cli = os.environ.get("MTASTS_EFF_POLICY_CLI")
+    if not cli:
+        t.skip("EFF's starttls-policy-cli gives the same Postfix map",
+               "MTASTS_EFF_POLICY_CLI does not name its source")
+        return
+    d = os.path.join(w.dir, "eff-cli")
+    os.makedirs(d, exist_ok=True)
+    with open(path, "rb") as f, open(os.path.join(d, "policy.json"),
+                                     "wb") as g:
+        g.write(f.read())
+    p = subprocess.run(["/usr/bin/python3", "-m", "starttls_policy_cli.main",
+                        "-g", "postfix", "-d", d], cwd=cli,
+                       capture_output=True, timeout=60)
+    with open(os.path.join(d, "postfix_tls_policy")) as f:
+        eff = f.read().splitlines()
+    q = subprocess.run([mtasts_binary(), "list", "export-postfix", "--file",
+                        path, "--keyring", keyring, "--fingerprint", fpr],
+                       capture_output=True, text=True, timeout=60)
+    ours = [ln.replace(" servername=hostname", "")
+            for ln in q.stdout.splitlines() if not ln.startswith("# ")]
+    t.ok(p.returncode == 0 and q.returncode == 0 and len(eff) == N and
+         eff == ours,
+         "EFF's starttls-policy-cli gives the same Postfix map as "
+         "mtasts list export-postfix",
+         got=(p.returncode, q.returncode, eff[:2], ours[:2]))
 
 
 def publish_script(t, a, root, key, fpr, keyring, now, data):
