@@ -351,7 +351,8 @@ listbuild_render(struct listbuild *b, size_t *len, const char **why)
 		*why = "cannot format the times";
 		return NULL;
 	}
-	qsort(b->v, b->n, sizeof(*b->v), listbuild_cmp);
+	if (b->n > 0)	/* an empty build has no array at all */
+		qsort(b->v, b->n, sizeof(*b->v), listbuild_cmp);
 	need = 256 + strlen(b->author) * 2;
 	for (i = 0; i < b->n; i++) {
 		if (i > 0 && strcmp(b->v[i - 1].buf, b->v[i].buf) == 0) {
