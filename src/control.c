@@ -162,6 +162,17 @@ policy_obj(const struct record_policy *p, int full)
 	cJSON_AddNumberToObject(o, "failures", p->failures);
 	cJSON_AddStringToObject(o, "last_error",
 	    p->last_error != NULL ? p->last_error : "");
+	/* The history (record.h): 0 is "not", shown as null. */
+	if (p->enforce_since != 0)
+		cJSON_AddNumberToObject(o, "enforce_since",
+		    (double)p->enforce_since);
+	else
+		cJSON_AddNullToObject(o, "enforce_since");
+	if (p->testing_since != 0)
+		cJSON_AddNumberToObject(o, "testing_since",
+		    (double)p->testing_since);
+	else
+		cJSON_AddNullToObject(o, "testing_since");
 	if ((p->text != NULL || p->text_form != RECORD_TEXT_STORED) &&
 	    (text = record_policy_text(p, tbuf, sizeof(tbuf), NULL)) != NULL)
 		cJSON_AddStringToObject(o, "text", text);

@@ -117,9 +117,21 @@ def learn(t, w, a):
     for d in (dom(0), dom(1), "tst.fleet.test"):
         resolve(a, d)
     resolve(a, "young.fleet.test")
+    now = int(json_op(a, {"op": "test.clock", "advance": 0})["now"])
     r = json_op(a, {"op": "cache.show", "domain": dom(0)})
-    t.ok(r.get("policy") is not None, "A: f000 cached after 8 days", got=r)
-    return int(json_op(a, {"op": "test.clock", "advance": 0})["now"])
+    pol = (r or {}).get("policy") or {}
+    t.ok(isinstance(pol.get("enforce_since"), (int, float)) and
+         now - 8 * DAY - 60 <= pol["enforce_since"] <= now - 8 * DAY and
+         pol.get("testing_since") == pol["enforce_since"],
+         "A: cache.show: f000 in enforce since it was learned, 8 days ago",
+         got=pol)
+    r = json_op(a, {"op": "cache.show", "domain": "tst.fleet.test"})
+    pol = (r or {}).get("policy") or {}
+    t.ok(pol.get("enforce_since", 0) is None and
+         isinstance(pol.get("testing_since"), (int, float)),
+         "A: cache.show: the testing domain has testing_since only",
+         got=pol)
+    return now
 
 
 def check_list(t, path, now, want_domains, testing=()):
