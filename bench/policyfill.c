@@ -48,7 +48,7 @@ fill_batch(struct cache_txn *txn, void *arg)
 		snprintf(dom, sizeof(dom), "d%06ld.fleet.test", i);
 		snprintf(mx1, sizeof(mx1), "mx.%s", dom);
 		snprintf(mx2, sizeof(mx2), "*.mail.%s", dom);
-		memset(&p, 0, sizeof(p));
+		record_policy_clear(&p);
 		p.mode = RECORD_MODE_ENFORCE;
 		p.max_age = (uint32_t)(30 * FILL_DAY);
 		p.fetched_at = p.txt_checked_at = f->now - FILL_DAY;

@@ -1113,7 +1113,7 @@ lookup_policy_from(const struct resolve_result *res, struct record_policy *p)
 	const struct stspol *sp = res->policy;
 	size_t i;
 
-	memset(p, 0, sizeof(*p));
+	record_policy_clear(p);
 	p->mode = lookup_mode(sp->mode);
 	p->max_age = sp->max_age;
 	p->id = res->rec->id;

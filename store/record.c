@@ -24,6 +24,7 @@
  * allocation and no 33 KB buffer on the stack.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "record.h"
@@ -773,6 +774,16 @@ record_reason_str(enum record_reason r)
 	if ((unsigned)r >= RECORD_NEG_NREASONS)
 		return "invalid";
 	return record_reason_names[r];
+}
+
+void
+record_policy_clear(struct record_policy *p)
+{
+	memset(p, 0, offsetof(struct record_policy, mx));
+	p->text = NULL;
+	p->text_len = 0;
+	p->text_form = RECORD_TEXT_STORED;
+	p->enforce_since = p->testing_since = 0;
 }
 
 int

@@ -223,6 +223,14 @@ struct record_negative {
 };
 
 /*
+ * record_policy_clear: zero every field of *p but the mx array, which is
+ * RECORD_MX_MAX pointers (about 100 KiB) and read only up to nmx: a
+ * memset of the whole struct per entry made installing a list of
+ * 30,000 entries take 270 ms on the event loop instead of 20.
+ */
+void record_policy_clear(struct record_policy *p);
+
+/*
  * record_policy_size: exact encoded size of `p`, or 0 when `p` breaks a
  * limit or alphabet above (then record_policy_encode fails with the
  * reason).  Never more than RECORD_POLICY_MAX.

@@ -777,6 +777,25 @@ test_history_canon_stored(void)
 	free(x);
 }
 
+/* record_policy_clear: every field zero (as memset), the mx array left. */
+static void
+test_clear(void)
+{
+	static struct record_policy p, z;
+
+	memset(&p, 0xa5, sizeof(p));
+	p.mx[0] = "kept";
+	record_policy_clear(&p);
+	z.mx[0] = "kept";
+	tap_ok(p.mode == 0 && p.max_age == 0 && p.fetched_at == 0 &&
+	    p.txt_checked_at == 0 && p.retry_at == 0 && p.failures == 0 &&
+	    p.id == NULL && p.last_error == NULL && p.nmx == 0 &&
+	    p.text == NULL && p.text_len == 0 &&
+	    p.text_form == RECORD_TEXT_STORED && p.enforce_since == 0 &&
+	    p.testing_since == 0 && p.mx[0] == z.mx[0],
+	    "record_policy_clear: every field 0 but mx[], which is left");
+}
+
 /* ---- encoder refusals ---- */
 
 struct enc_fail_case {
@@ -1244,6 +1263,7 @@ main(void)
 	test_form_kept();
 	test_history();
 	test_history_canon_stored();
+	test_clear();
 	for (i = 0; i < sizeof(enc_fail_cases) / sizeof(enc_fail_cases[0]);
 	    i++)
 		test_enc_fail(&enc_fail_cases[i]);
