@@ -38,6 +38,7 @@ int	cmd_mx_match(int, char **);	/* cmd_check.c */
 int	cmd_cache(int, char **);	/* cmd_daemon.c */
 int	cmd_stats(int, char **);	/* cmd_daemon.c */
 int	cmd_check_postfix(int, char **); /* cmd_postfix.c */
+int	cmd_check(int, char **);	/* cmd_domcheck.c */
 int	cmd_list(int, char **);		/* cmd_list.c */
 /* cmd_list_usage: the usage of every "mtasts list" verb, on stderr. */
 void	cmd_list_usage(void);		/* cmd_list.c */

@@ -1,0 +1,389 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The mtastsd authors; see LICENSE.
+"""mtasts_check.py: TAP test of `mtasts check DOMAIN` against real things:
+a test world (tests/lib/world.py: unbound, nginx, a test CA) whose MX
+hosts are one real Debian Postfix instance listening on one address per
+case, each smtpd with its own STARTTLS set-up (master.cf -o overrides):
+
+  127.0.3.1  a certificate for every "good" MX name
+  127.0.3.2  a certificate for another name
+  127.0.3.3  an expired certificate
+  127.0.3.4  no STARTTLS (smtpd_tls_security_level=none)
+  127.0.3.5  TLS 1.0 only
+  127.0.3.9  nothing listens (refused)
+  127.0.4.N  TCP accepted, never a greeting (a socket this test holds:
+             Postfix always greets)
+
+Every case runs `mtasts check --json` and checks the exit status and the
+findings by name, level and subject; the human output of one good and
+one broken domain is checked too.  The timing case has 10 MX hosts that
+never answer and one that does: `check` must take about one step
+timeout, not ten.
+
+Needs root, the world's tools and postfix; otherwise SKIP.  Binary:
+$MTASTS or src/mtasts under $MTASTS_BUILDDIR (or the current directory).
+"""
+
+import json
+import os
+import pwd
+import shutil
+import socket
+import sys
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
+import world  # noqa: E402
+from world import Tap, World  # noqa: E402
+import postfix_lib as mta  # noqa: E402
+
+GOOD, WRONG, EXPIRED, NOTLS, TLS10, REFUSED = (
+    "127.0.3.1", "127.0.3.2", "127.0.3.3", "127.0.3.4", "127.0.3.5",
+    "127.0.3.9")
+HANG = ["127.0.4.%d" % i for i in range(1, 11)]
+UNREACHABLE6 = "2001:db8::25"
+STEP = 2.0          # --timeout of the timing cases, seconds
+RUA = "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"
+MAX_AGE = 1209600
+
+# Good MX names: all on GOOD, all in its certificate.
+GOOD_HOSTS = []
+
+
+def mtasts_binary():
+    build = os.environ.get("MTASTS_BUILDDIR") or os.getcwd()
+    return os.path.abspath(os.environ.get("MTASTS") or
+                           os.path.join(build, "src", "mtasts"))
+
+
+def skip_reason(mtasts):
+    reason = world.skip_reason(())
+    if reason:
+        return reason
+    if shutil.which("postfix", path="/usr/sbin:/usr/bin") is None:
+        return "postfix not installed"
+    try:
+        pwd.getpwnam("postfix")
+    except KeyError:
+        return "no user postfix"
+    if not os.access(mtasts, os.X_OK):
+        return "no binary %s" % mtasts
+    return None
+
+
+# ------------------------------------------------------------ the world
+
+def domain(w, name, mx, mx_hosts=None, tlsrpt=RUA, policy_mx=None,
+           mode="enforce", max_age=MAX_AGE, **kw):
+    """A domain whose MX records are `mx` [(host, [addresses])] and whose
+    policy names `policy_mx` (default: every MX host)."""
+    if policy_mx is None:
+        policy_mx = [h for h, _ in mx]
+    if "policy" not in kw and "http" not in kw:
+        kw["policy"] = world.policy_text(mode=mode, mx=policy_mx,
+                                         max_age=max_age)
+    elif "http" in kw and "policy" not in kw:
+        kw["policy"] = world.policy_text(mode=mode, mx=policy_mx,
+                                         max_age=max_age)
+    w.add_domain(name, mx=[h for h, _ in mx], **kw)
+    for h, addrs in mx:
+        w.add_address(h, *addrs)
+    if tlsrpt is not None:
+        w.add_txt("_smtp._tls." + name, tlsrpt)
+
+
+def good(name):
+    GOOD_HOSTS.append(name)
+    return (name, [GOOD])
+
+
+def build(w):
+    domain(w, "ok.test", [good("mx.ok.test")])
+    domain(w, "uncovered.test", [good("mx1.uncovered.test"),
+                                 good("mx2.uncovered.test")],
+           policy_mx=["mx1.uncovered.test", "mx9.uncovered.test"])
+    domain(w, "wild.test", [good("a.b.wild.test")],
+           policy_mx=["*.wild.test"])
+    domain(w, "wrongname.test", [("mx.wrongname.test", [WRONG])])
+    domain(w, "expired.test", [("mx.expired.test", [EXPIRED])])
+    domain(w, "nostarttls.test", [("mx.nostarttls.test", [NOTLS])])
+    domain(w, "tls10.test", [("mx.tls10.test", [TLS10])])
+    domain(w, "refused.test", [("mx.refused.test", [REFUSED])])
+    domain(w, "hang.test", [("mx.hang.test", [HANG[0]])])
+    domain(w, "v6.test", [good("mx.v6.test")])
+    w.add_address("mx.v6.test", UNREACHABLE6)
+    domain(w, "notlsrpt.test", [good("mx.notlsrpt.test")], tlsrpt=None)
+    domain(w, "badtlsrpt.test", [good("mx.badtlsrpt.test")],
+           tlsrpt="v=TLSRPTv1; rua=http://reports.example.test/")
+    domain(w, "testing.test", [good("mx.testing.test")], mode="testing",
+           max_age=3600)
+    # The publishing errors of tests/integ/discovery.py.
+    domain(w, "redirect.test", [good("mx.redirect.test")],
+           http={"status": 301,
+                 "location": "https://mta-sts.ok.test/.well-known/"
+                             "mta-sts.txt"})
+    domain(w, "ctype.test", [good("mx.ctype.test")],
+           http={"content_type": "text/html"})
+    domain(w, "notfound.test", [good("mx.notfound.test")],
+           http={"status": 404})
+    domain(w, "badcert.test", [good("mx.badcert.test")], cert="expired")
+    domain(w, "nosts.test", [good("mx.nosts.test")], policy=None,
+           txt=[])
+    # Ten MX hosts that never answer and one that does.
+    hosts = [("mx%d.many.test" % i, [a]) for i, a in enumerate(HANG)]
+    domain(w, "many.test", hosts + [good("mx.many.test")])
+
+
+# ------------------------------------------------------------ the MTAs
+
+def master_cf(w):
+    """master.cf lines: one smtpd per case address."""
+    good_cert, key = w.issue_cert(GOOD_HOSTS, basename="smtp-good")
+    wrong, _ = w.issue_cert(["mx.wrongname.test"], "wrong-name",
+                            basename="smtp-wrong")
+    expired, _ = w.issue_cert(["mx.expired.test"], "expired",
+                              basename="smtp-expired")
+    tls10, _ = w.issue_cert(["mx.tls10.test"], basename="smtp-tls10")
+
+    def smtpd(addr, cert=None, *extra):
+        opts = ["smtpd_tls_security_level=%s" % ("may" if cert else
+                                                  "none")]
+        if cert:
+            opts += ["smtpd_tls_cert_file=" + cert,
+                     "smtpd_tls_key_file=" + key]
+        opts += list(extra)
+        return "%s:25 inet n - n - - smtpd %s\n" % (
+            addr, " ".join("-o " + o for o in opts))
+    return (smtpd(GOOD, good_cert) + smtpd(WRONG, wrong) +
+            smtpd(EXPIRED, expired) + smtpd(NOTLS) +
+            smtpd(TLS10, tls10, "smtpd_tls_protocols=TLSv1,!TLSv1.1,"
+                  "!TLSv1.2,!TLSv1.3",
+                  "tls_medium_cipherlist=DEFAULT@SECLEVEL=0"))
+
+
+def start_postfix(t, w):
+    os.chmod(w.dir, 0o711)      # the postfix user reaches its files
+    pf = mta.Postfix(w, "inbound")
+    pf.main_cf({"myhostname": "inbound.e2e.test",
+                "inet_interfaces": "all",
+                "smtpd_tls_loglevel": "1"})
+    with open(os.path.join(pf.conf_dir, "master.cf"), "a") as f:
+        f.write(master_cf(w))
+    r = pf.start()
+    ok = r.rc == 0 and pf.master_pid is not None
+    for addr in (GOOD, WRONG, EXPIRED, NOTLS, TLS10):
+        ok = ok and w.wait_tcp(addr, 25)
+    if not t.ok(ok, "Postfix listens on every case address"):
+        t.diag(r.stderr[-2000:] + pf.log()[-2000:])
+    return pf
+
+
+def hang_listeners(w):
+    """Sockets that accept (the kernel's backlog does) and never speak,
+    bound in the world's namespace; closed at the end of the test."""
+    from daemon import ns_socket
+    socks = []
+    for a in HANG:
+        s = ns_socket(w.ns)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((a, 25))
+        s.listen(16)
+        socks.append(s)
+    return socks
+
+
+# ------------------------------------------------------------ checks
+
+def check(w, mtasts, *domains, json_out=True, timeout=None):
+    argv = [mtasts, "check", "--dns-server", w.dns_server,
+            "--ca-file", w.ca_file]
+    if json_out:
+        argv.append("--json")
+    if timeout is not None:
+        argv += ["--timeout", str(timeout)]
+    return w.run(argv + list(domains), timeout=120)
+
+
+def parse(r):
+    try:
+        return [json.loads(ln) for ln in r.stdout.splitlines() if ln]
+    except ValueError:
+        return []
+
+
+def find(obj, name, subject=None):
+    return [f for f in obj.get("findings", [])
+            if f["name"] == name and (subject is None or
+                                      f["subject"] == subject)]
+
+
+def expect(t, obj, name, level, subject=None, text=None):
+    got = find(obj, name, subject)
+    label = "%s: %s%s is %s" % (obj.get("domain"), name,
+                                " " + subject if subject else "", level)
+    ok = bool(got) and all(f["level"] == level for f in got)
+    if ok and text is not None:
+        ok = any(text in f["text"] for f in got)
+        label += " (\"%s\")" % text
+    if not t.ok(ok, label):
+        t.diag(json.dumps(obj.get("findings"), indent=1)[:3000])
+
+
+def case(t, w, mtasts, dom, rc, expects, timeout=None):
+    r = check(w, mtasts, dom, timeout=timeout)
+    objs = parse(r)
+    t.is_(r.rc, rc, "%s: exit status" % dom, diag=r.stderr[-500:])
+    if not t.ok(len(objs) == 1 and objs[0].get("domain") == dom,
+                "%s: one JSON object" % dom):
+        t.diag(r.stdout[-2000:])
+        return {}
+    obj = objs[0]
+    t.is_(obj["exit"], rc, "%s: JSON exit" % dom)
+    for e in expects:
+        expect(t, obj, *e)
+    return obj
+
+
+def addr_of(obj, host, address):
+    for h in obj.get("hosts", []):
+        if h["host"] == host:
+            for a in h["addresses"]:
+                if a["address"] == address:
+                    return a
+    return {}
+
+
+def run_cases(t, w, mtasts):
+    obj = case(t, w, mtasts, "ok.test", 0, [
+        ("sts-txt", "ok"), ("sts-policy-fetch", "ok"), ("sts-policy", "ok"),
+        ("sts-mode", "ok"), ("sts-max-age", "ok"),
+        ("sts-line-endings", "ok", None, "CRLF"), ("mx", "ok"),
+        ("mx-covered", "ok", "mx.ok.test"),
+        ("smtp-starttls", "ok", "mx.ok.test [127.0.3.1]"),
+        ("smtp-tls", "ok", "mx.ok.test [127.0.3.1]", "TLSv1.3"),
+        ("smtp-certificate", "ok", "mx.ok.test [127.0.3.1]"),
+        ("smtp-certificate-expiry", "ok"), ("tlsrpt", "ok")])
+    t.ok(all(f["level"] == "ok" for f in obj.get("findings", [])),
+         "ok.test: every finding ok")
+    a = addr_of(obj, "mx.ok.test", GOOD)
+    t.ok(a.get("smtp") == "ok" and a.get("certificate_valid") is True and
+         a.get("protocol") == "TLSv1.3" and a.get("not_after"),
+         "ok.test: the address in \"hosts\"", diag=a)
+    t.is_((obj.get("policy") or {}).get("mode"), "enforce",
+          "ok.test: the policy in the JSON")
+
+    case(t, w, mtasts, "uncovered.test", 1, [
+        ("mx-covered", "ok", "mx1.uncovered.test"),
+        ("mx-covered", "error", "mx2.uncovered.test",
+         "add \"mx: mx2.uncovered.test\""),
+        ("mx-pattern-unused", "warning", "mx9.uncovered.test")])
+    case(t, w, mtasts, "wild.test", 1, [
+        ("mx-covered", "error", "a.b.wild.test",
+         "matches exactly one label")])
+    case(t, w, mtasts, "wrongname.test", 1, [
+        ("smtp-tls", "ok"),
+        ("smtp-certificate", "error", "mx.wrongname.test [127.0.3.2]",
+         "hostname mismatch")])
+    case(t, w, mtasts, "expired.test", 1, [
+        ("smtp-certificate", "error", None, "expired"),
+        ("smtp-certificate-expiry", "error", None, "ago")])
+    case(t, w, mtasts, "nostarttls.test", 1, [
+        ("smtp-starttls", "error", "mx.nostarttls.test [127.0.3.4]",
+         "not offered")])
+    # Counter-check: that listener does speak TLS 1.0.
+    r = w.run(["openssl", "s_client", "-connect", TLS10 + ":25",
+               "-starttls", "smtp", "-tls1", "-cipher", "DEFAULT@SECLEVEL=0"],
+              input="", timeout=20)
+    t.ok(r.rc == 0 and "Protocol  : TLSv1\n" in r.stdout,
+         "tls10.test: the receiver does TLS 1.0 (openssl s_client -tls1)",
+         diag=r.stdout[-800:] + r.stderr[-800:])
+    case(t, w, mtasts, "tls10.test", 1, [
+        ("smtp-starttls", "ok"),
+        ("smtp-tls", "error", "mx.tls10.test [127.0.3.5]", "TLS 1.2")])
+    case(t, w, mtasts, "refused.test", 1, [
+        ("smtp-connect", "error", "mx.refused.test [127.0.3.9]",
+         "refused")])
+    obj = case(t, w, mtasts, "hang.test", 1, [
+        ("smtp-session", "error", "mx.hang.test [127.0.4.1]",
+         "during greeting")], timeout=STEP)
+    ms = addr_of(obj, "mx.hang.test", HANG[0]).get("ms", -1)
+    t.ok(STEP * 1000 <= ms < STEP * 1000 + 1000,
+         "hang.test: the greeting timeout holds (%s ms)" % ms)
+    case(t, w, mtasts, "v6.test", 1, [
+        ("smtp-tls", "ok", "mx.v6.test [127.0.3.1]"),
+        ("smtp-connect", "error", "mx.v6.test [%s]" % UNREACHABLE6,
+         "unreachable")])
+    case(t, w, mtasts, "notlsrpt.test", 0, [
+        ("tlsrpt", "warning", None, "no TLSRPT record")])
+    case(t, w, mtasts, "badtlsrpt.test", 1, [
+        ("tlsrpt", "error", None, "neither mailto: nor https:")])
+    case(t, w, mtasts, "testing.test", 0, [
+        ("sts-mode", "warning", None, "testing"),
+        ("sts-max-age", "warning", None, "under a day")])
+    for dom, text in (("redirect.test", "https-redirect"),
+                      ("ctype.test", "https-content-type"),
+                      ("notfound.test", "https-status"),
+                      ("badcert.test", "https-certificate")):
+        case(t, w, mtasts, dom, 1, [("sts-txt", "ok"),
+                                    ("sts-policy-fetch", "error", None,
+                                     text),
+                                    ("smtp-certificate", "ok")])
+    case(t, w, mtasts, "nosts.test", 1, [
+        ("sts-txt", "error", None, "no \"v=STSv1;\" TXT record"),
+        ("smtp-certificate", "ok")])
+
+
+def run_human(t, w, mtasts):
+    r = check(w, mtasts, "ok.test", "uncovered.test", "wrongname.test",
+              "redirect.test", json_out=False)
+    t.is_(r.rc, 1, "human: exit status of ok.test + 3 broken domains")
+    lines = r.stdout.splitlines()
+    t.ok(lines and lines[0].startswith("ok.test: 0 errors, 0 warnings"),
+         "human: ok.test summary first", diag=r.stdout[:600])
+    t.ok(any(ln.split()[:3] == ["error", "mx-covered", "mx2.uncovered.test:"]
+             for ln in lines), "human: the uncovered MX named",
+         diag=r.stdout[-1500:])
+    heads = [ln.split(":")[0] for ln in lines if ln and ln[0] != " "]
+    t.is_(heads, ["ok.test", "uncovered.test", "wrongname.test",
+                  "redirect.test"], "human: domains in argument order")
+    t.diag("human output:\n" + r.stdout)
+
+
+def run_timing(t, w, mtasts):
+    r = check(w, mtasts, "many.test", timeout=STEP)
+    objs = parse(r)
+    hosts = objs[0]["hosts"] if objs else []
+    t.is_(len(hosts), 11, "many.test: 11 MX hosts checked")
+    t.is_(r.rc, 1, "many.test: exit status")
+    # Sequential would be 10 x STEP; parallel is one STEP and a bit.
+    t.ok(r.elapsed < STEP + 1.5, "many.test: %.2f s for 10 hosts that "
+         "never answer (step timeout %.1f s)" % (r.elapsed, STEP))
+
+
+def main():
+    mtasts = mtasts_binary()
+    reason = skip_reason(mtasts)
+    if reason:
+        Tap.skip_all(reason)
+    t = Tap()
+    with World() as w:
+        build(w)
+        w.start()
+        socks = hang_listeners(w)
+        pf = start_postfix(t, w)
+        try:
+            run_cases(t, w, mtasts)
+            run_human(t, w, mtasts)
+            run_timing(t, w, mtasts)
+        finally:
+            pf.stop()
+            for s in socks:
+                s.close()
+    sys.exit(t.done())
+
+
+if __name__ == "__main__":
+    main()
