@@ -19,6 +19,7 @@
 #include "checkfind.h"
 #include "mxmatch.h"
 #include "stspol.h"
+#include "tlslist.h"
 #include "tlsrpt.h"
 
 #define DAY	86400
@@ -52,6 +53,8 @@ static void	find_probe(const struct checkfind_facts *,
 		    const struct checkfind_host *, const struct checkfind_addr *,
 		    struct checkfind_list *);
 static void	find_tlsrpt(const struct checkfind_facts *,
+		    struct checkfind_list *);
+static void	find_list(const struct checkfind_facts *,
 		    struct checkfind_list *);
 
 const char *
@@ -531,6 +534,49 @@ find_tlsrpt(const struct checkfind_facts *x, struct checkfind_list *l)
 		    "\"v=TLSRPTv1; rua=mailto:<address>\"", x->domain, why);
 }
 
+/* ---- the STARTTLS list ---- */
+
+/*
+ * The list is a fallback behind MTA-STS (docs/DESIGN.md §List): an
+ * entry that does not cover an MX host would make senders that use it
+ * refuse that host when MTA-STS gives nothing.  So a disagreement is a
+ * warning, never an error.
+ */
+static void
+find_list(const struct checkfind_facts *x, struct checkfind_list *l)
+{
+	const struct tlslist_policy *p;
+	const char *note;
+	size_t i;
+	int agree = 1;
+
+	if (x->list == NULL) {
+		add(l, "starttls-list", CHECKFIND_UNKNOWN, NULL, "the "
+		    "STARTTLS list cannot be read: %s", x->list_error);
+		return;
+	}
+	note = tlslist_expired(x->list, (int64_t)x->now) ? " (the list "
+	    "has expired: senders do not apply it)" : "";
+	if ((p = tlslist_lookup(x->list, x->domain)) == NULL) {
+		add(l, "starttls-list", CHECKFIND_OK, NULL, "not on the "
+		    "STARTTLS list%s", note);
+		return;
+	}
+	for (i = 0; i < x->nhosts; i++) {
+		if (tlslist_policy_match(p, x->hosts[i].name))
+			continue;
+		agree = 0;
+		add(l, "starttls-list", CHECKFIND_WARNING, x->hosts[i].name,
+		    "on the STARTTLS list (%s) but its entry does not cover "
+		    "this MX host: senders that use the list without MTA-STS "
+		    "refuse it%s", tlslist_mode_str(p->mode), note);
+	}
+	if (agree)
+		add(l, "starttls-list", CHECKFIND_OK, NULL, "on the STARTTLS "
+		    "list (%s), and its entry covers every MX host%s",
+		    tlslist_mode_str(p->mode), note);
+}
+
 void
 checkfind_run(const struct checkfind_facts *x, struct checkfind_list *l)
 {
@@ -559,4 +605,5 @@ checkfind_run(const struct checkfind_facts *x, struct checkfind_list *l)
 	if (x->policy != NULL && x->policy->mode != STSPOL_MODE_NONE)
 		find_unused(x, l);
 	find_tlsrpt(x, l);
+	find_list(x, l);
 }

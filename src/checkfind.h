@@ -33,6 +33,8 @@
 #include "resolve.h"
 #include "smtpprobe.h"
 
+struct tlslist;
+
 #define CHECKFIND_MAX		1024
 /* MX hosts checked: those one answer gives (resolver/dnsmsg.h). */
 #define CHECKFIND_HOSTS_MAX	DNSMSG_RR_MAX
@@ -110,11 +112,15 @@ struct checkfind_facts {
 	const char *const	*tlsrpt_txt;
 	const size_t		*tlsrpt_len;
 	size_t			 tlsrpt_n;
+	/* the STARTTLS list: NULL when it could not be read (list_error) */
+	const struct tlslist	*list;
+	const char		*list_error;
 };
 
 /*
  * checkfind_run: the findings for `facts`, in a fixed order (TXT,
- * policy, MX, each host, TLSRPT), into `out` (reset first).
+ * policy, MX, each host, TLSRPT, STARTTLS list), into `out` (reset
+ * first).
  */
 void checkfind_run(const struct checkfind_facts *facts,
     struct checkfind_list *out);

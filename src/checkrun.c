@@ -42,6 +42,8 @@ struct checkrun {
 	struct resolve		*rs;
 	struct smtpprobe	*probe;
 	int			 timeout_ms;
+	const struct tlslist	*list;
+	const char		*list_error;
 	TAILQ_HEAD(, checkrun_req) reqs;	/* running checks */
 };
 
@@ -124,6 +126,8 @@ checkrun_new(struct event_base *base, const struct checkrun_conf *conf,
 	c->base = base;
 	TAILQ_INIT(&c->reqs);
 	c->timeout_ms = conf->timeout_ms;
+	c->list = conf->list;
+	c->list_error = conf->list_error;
 	memset(&dc, 0, sizeof(dc));
 	dc.servers = conf->dns_servers;
 	dc.timeout_ms = conf->timeout_ms / (2 * CHECKRUN_DNS_TRIES) + 1;
@@ -210,6 +214,8 @@ cr_done(struct checkrun_req *r)
 	f.tlsrpt_txt = (const char *const *)r->tlstxt;
 	f.tlsrpt_len = r->tlslen;
 	f.tlsrpt_n = r->tlsn;
+	f.list = r->c->list;
+	f.list_error = r->c->list_error;
 	TAILQ_REMOVE(&r->c->reqs, r, entry);
 	r->cb(&f, r->arg);
 	cr_free(r);

@@ -31,6 +31,7 @@ struct checkfind_facts;
 struct checkrun;
 struct checkrun_req;
 struct event_base;
+struct tlslist;
 
 struct checkrun_conf {
 	const char	*dns_servers;	/* "ADDR[:PORT],..."; NULL: resolv.conf */
@@ -38,6 +39,10 @@ struct checkrun_conf {
 	unsigned	 smtp_port;	/* 0: 25 */
 	int		 timeout_ms;	/* per network step */
 	const char	*helo_name;	/* EHLO name; NULL: "localhost" */
+	/* The STARTTLS list, passed on to the facts as it is (borrowed
+	 * until checkrun_free()); NULL with the reason in list_error. */
+	const struct tlslist *list;
+	const char	*list_error;
 };
 
 typedef void checkrun_cb(const struct checkfind_facts *facts, void *arg);

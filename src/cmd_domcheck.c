@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -35,6 +36,12 @@
 #include "humanfmt.h"
 #include "jsonout.h"
 #include "stspol.h"
+#include "tlslist.h"
+
+#ifndef MTASTSD_DATADIR
+#define MTASTSD_DATADIR		"/usr/local/share/mtastsd"
+#endif
+#define DC_LIST_FILE		MTASTSD_DATADIR "/policy.json"
 
 #define DC_SERVERS_MAX		1024
 #define DC_TIMEOUT_DEFAULT	10.0	/* seconds per network step */
@@ -47,6 +54,7 @@ struct dc_opts {
 	unsigned	 port;
 	double		 timeout;
 	const char	*helo;
+	const char	*list_file;
 };
 
 struct dc_item {
@@ -79,7 +87,8 @@ dc_usage(FILE *fp)
 	fprintf(fp, "usage: mtasts check [--json] [--dns-server ADDR[:PORT]]... "
 	    "[--ca-file FILE]\n"
 	    "           [--port N] [--timeout SECONDS] [--helo NAME] "
-	    "DOMAIN...\n");
+	    "[--list-file FILE]\n"
+	    "           DOMAIN...\n");
 }
 
 /* ---- options ---- */
@@ -142,6 +151,9 @@ dc_option(struct dc_opts *o, int ch)
 	case 'H':
 		o->helo = optarg;
 		return 0;
+	case 'L':
+		o->list_file = optarg;
+		return 0;
 	default:
 		return -1;
 	}
@@ -158,6 +170,7 @@ dc_parse(int argc, char **argv, struct dc_opts *o)
 		{ "port", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "helo", required_argument, NULL, 'H' },
+		{ "list-file", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -166,6 +179,7 @@ dc_parse(int argc, char **argv, struct dc_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout = DC_TIMEOUT_DEFAULT;
 	o->port = 25;
+	o->list_file = DC_LIST_FILE;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (ch == 'h') {
@@ -441,6 +455,41 @@ dc_on_facts(const struct checkfind_facts *x, void *arg)
 
 /* ---- running ---- */
 
+/*
+ * The STARTTLS list file, parsed but not verified: the check reports
+ * what the entry says; "mtasts list verify" checks the signature.
+ * NULL with the reason in err.
+ */
+static struct tlslist *
+dc_load_list(const char *path, char *err, size_t errlen)
+{
+	struct tlslist *list = NULL;
+	char *buf = NULL;
+	size_t len;
+	FILE *fp;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(TLSLIST_MAX_SIZE + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	len = fread(buf, 1, TLSLIST_MAX_SIZE + 1, fp);
+	if (ferror(fp))
+		snprintf(err, errlen, "%s: read error", path);
+	else if (len > TLSLIST_MAX_SIZE)
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    TLSLIST_MAX_SIZE);
+	else
+		list = tlslist_parse(buf, len, err, errlen);
+done:
+	free(buf);
+	fclose(fp);
+	return list;
+}
+
 static void
 dc_start(struct dc_run *run, struct checkrun *c, struct dc_item *it)
 {
@@ -471,8 +520,10 @@ dc_run_all(struct dc_run *run)
 {
 	struct checkrun_conf conf;
 	struct checkrun *c = NULL;
-	char err[256];
+	struct tlslist *list;
+	char err[256], list_err[256];
 	size_t i;
+	int rc;
 
 	memset(&conf, 0, sizeof(conf));
 	conf.dns_servers = run->opts->servers[0] ? run->opts->servers : NULL;
@@ -480,12 +531,16 @@ dc_run_all(struct dc_run *run)
 	conf.smtp_port = run->opts->port;
 	conf.timeout_ms = (int)(run->opts->timeout * 1000 + 0.5);
 	conf.helo_name = run->opts->helo;
+	list = dc_load_list(run->opts->list_file, list_err, sizeof(list_err));
+	conf.list = list;
+	conf.list_error = list_err;
 	if ((run->base = event_base_new()) == NULL ||
 	    (c = checkrun_new(run->base, &conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mtasts: %s\n", run->base == NULL ?
 		    "cannot create the event loop" : err);
 		if (run->base != NULL)
 			event_base_free(run->base);
+		tlslist_free(list);
 		return CMD_EXIT_USAGE;
 	}
 	for (i = 0; i < run->n; i++)
@@ -496,9 +551,12 @@ dc_run_all(struct dc_run *run)
 	}
 	checkrun_free(c);
 	event_base_free(run->base);
+	tlslist_free(list);
 	if (run->problem)
-		return CMD_EXIT_NO;
-	return run->unchecked || run->local ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+		rc = CMD_EXIT_NO;
+	else
+		rc = run->unchecked || run->local ? CMD_EXIT_USAGE : CMD_EXIT_OK;
+	return rc;
 }
 
 int

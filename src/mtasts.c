@@ -45,7 +45,7 @@ usage(FILE *fp)
 	    "       mtasts stats [DAEMON] [--json]\n"
 	    "       mtasts check [--json] [--dns-server ADDR] [--ca-file F] "
 	    "[--port N]\n"
-	    "           [--timeout T] [--helo NAME] DOMAIN...\n"
+	    "           [--timeout T] [--helo NAME] [--list-file F] DOMAIN...\n"
 	    "       mtasts check-postfix [--json] [-c CONFIG_DIR] "
 	    "[-f | --config MTASTSD_CONF]\n"
 	    "       mtasts list verify | show DOMAIN | export-postfix "

@@ -31,6 +31,7 @@ import pwd
 import shutil
 import socket
 import sys
+import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -197,9 +198,27 @@ def hang_listeners(w):
 
 # ------------------------------------------------------------ checks
 
+def write_list(w):
+    """A STARTTLS list naming ok.test (its MX) and uncovered.test (one
+    of its two MX hosts), in force for a year."""
+    now = int(time.time())
+    doc = {"version": "0.1", "timestamp": now - 86400,
+           "expires": now + 365 * 86400, "policies": {
+               "ok.test": {"mode": "enforce", "mxs": ["mx.ok.test"]},
+               "uncovered.test": {"mode": "testing",
+                                  "mxs": ["mx1.uncovered.test"]}}}
+    path = os.path.join(w.dir, "policy.json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return path
+
+
+LIST = None
+
+
 def check(w, mtasts, *domains, json_out=True, timeout=None):
     argv = [mtasts, "check", "--dns-server", w.dns_server,
-            "--ca-file", w.ca_file]
+            "--ca-file", w.ca_file, "--list-file", LIST]
     if json_out:
         argv.append("--json")
     if timeout is not None:
@@ -265,7 +284,8 @@ def run_cases(t, w, mtasts):
         ("smtp-starttls", "ok", "mx.ok.test [127.0.3.1]"),
         ("smtp-tls", "ok", "mx.ok.test [127.0.3.1]", "TLSv1.3"),
         ("smtp-certificate", "ok", "mx.ok.test [127.0.3.1]"),
-        ("smtp-certificate-expiry", "ok"), ("tlsrpt", "ok")])
+        ("smtp-certificate-expiry", "ok"), ("tlsrpt", "ok"),
+        ("starttls-list", "ok", None, "covers every MX host")])
     t.ok(all(f["level"] == "ok" for f in obj.get("findings", [])),
          "ok.test: every finding ok")
     a = addr_of(obj, "mx.ok.test", GOOD)
@@ -279,7 +299,11 @@ def run_cases(t, w, mtasts):
         ("mx-covered", "ok", "mx1.uncovered.test"),
         ("mx-covered", "error", "mx2.uncovered.test",
          "add \"mx: mx2.uncovered.test\""),
-        ("mx-pattern-unused", "warning", "mx9.uncovered.test")])
+        ("mx-pattern-unused", "warning", "mx9.uncovered.test"),
+        ("starttls-list", "warning", "mx2.uncovered.test",
+         "does not cover this MX host")])
+    case(t, w, mtasts, "wild.test", 1, [
+        ("starttls-list", "ok", None, "not on the STARTTLS list")])
     case(t, w, mtasts, "wild.test", 1, [
         ("mx-covered", "error", "a.b.wild.test",
          "matches exactly one label")])
@@ -369,9 +393,11 @@ def main():
     if reason:
         Tap.skip_all(reason)
     t = Tap()
+    global LIST
     with World() as w:
         build(w)
         w.start()
+        LIST = write_list(w)
         socks = hang_listeners(w)
         pf = start_postfix(t, w)
         try:

@@ -22,6 +22,7 @@
 #include "checkfind.h"
 #include "stspol.h"
 #include "tap.h"
+#include "tlslist.h"
 
 #define NOW	1800000000
 #define DAY	86400
@@ -32,6 +33,13 @@ static struct checkfind_host hosts[3];
 static struct resolve_step_info steps[RESOLVE_STEP_COUNT];
 static const char *txts[2];
 static size_t lens[2];
+static struct tlslist *list;
+
+/* A list naming a.test (enforce, mx.a.test), in force until 2030. */
+static const char list_json[] = "{\"version\":\"0.1\","
+    "\"timestamp\":1700000000,\"expires\":1900000000,\"policies\":{"
+    "\"a.test\":{\"mode\":\"enforce\",\"mxs\":[\"mx.a.test\"]},"
+    "\"b.test\":{\"mode\":\"testing\",\"mxs\":[\".b.test\"]}}}";
 
 /* A policy parsed from `text` into pol; returns &pol or NULL. */
 static const struct stspol *
@@ -98,6 +106,7 @@ base(struct checkfind_facts *x)
 	x->tlsrpt_txt = txts;
 	x->tlsrpt_len = lens;
 	x->tlsrpt_n = 1;
+	x->list = list;
 }
 
 /* The finding `name` (with `subject`, or any when NULL). */
@@ -161,7 +170,7 @@ test_good(void)
 	run(&x);
 	for (i = 0; i < out.n; i++)
 		all = all && out.f[i].level == CHECKFIND_OK;
-	tap_ok(all && out.n == 13, "good: 13 findings, all ok (%zu)", out.n);
+	tap_ok(all && out.n == 14, "good: 14 findings, all ok (%zu)", out.n);
 	status("good", 0);
 	want("good", "sts-txt", NULL, CHECKFIND_OK, "id=20260101");
 	want("good", "sts-line-endings", NULL, CHECKFIND_OK, "CRLF");
@@ -428,6 +437,34 @@ test_tlsrpt(void)
 }
 
 static void
+test_list(void)
+{
+	struct checkfind_facts x;
+
+	base(&x);
+	run(&x);
+	want("listed", "starttls-list", NULL, CHECKFIND_OK, "covers every MX");
+	host(&hosts[1], "mx2.a.test", "192.0.2.2");
+	x.nhosts = 2;
+	run(&x);
+	want("listed, MX not in the entry", "starttls-list", "mx2.a.test",
+	    CHECKFIND_WARNING, "refuse it");
+	status("listed, MX not in the entry", 1);	/* mx-covered */
+	base(&x);
+	x.domain = "c.test";
+	run(&x);
+	want("not listed", "starttls-list", NULL, CHECKFIND_OK, "not on");
+	x.now = 1950000000;
+	run(&x);
+	want("expired list", "starttls-list", NULL, CHECKFIND_OK, "expired");
+	x.list = NULL;
+	x.list_error = "no such file";
+	run(&x);
+	want("no list", "starttls-list", NULL, CHECKFIND_UNKNOWN,
+	    "no such file");
+}
+
+static void
 test_limit(void)
 {
 	static struct checkfind_host many[CHECKFIND_HOSTS_MAX];
@@ -453,6 +490,13 @@ test_limit(void)
 int
 main(void)
 {
+	char err[200];
+
+	if ((list = tlslist_parse(list_json, sizeof(list_json) - 1, err,
+	    sizeof(err))) == NULL) {
+		tap_diag("list: %s", err);
+		return 1;
+	}
 	test_good();
 	test_txt();
 	test_fetch();
@@ -460,6 +504,8 @@ main(void)
 	test_mx();
 	test_smtp();
 	test_tlsrpt();
+	test_list();
 	test_limit();
+	tlslist_free(list);
 	return tap_done();
 }
