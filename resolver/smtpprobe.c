@@ -465,11 +465,6 @@ sp_tls_step(struct smtpprobe_req *r)
 {
 	int rc;
 
-	if (r->res.step == SMTPPROBE_STEP_QUIT) {
-		/* Anything (the 221, or the close) ends the probe. */
-		sp_finish(r);
-		return;
-	}
 	if ((rc = SSL_connect(r->ssl)) == 1) {
 		sp_tls_done(r);
 		return;
@@ -531,13 +526,14 @@ sp_tls_done(struct smtpprobe_req *r)
 	X509_free(cert);
 	res->status = SMTPPROBE_OK;
 	snprintf(res->detail, sizeof(res->detail), "TLS established");
-	/* QUIT over TLS; the reply is not awaited longer than a step. */
-	sp_step(r, SMTPPROBE_STEP_QUIT);
-	if (SSL_write(r->ssl, "QUIT\r\n", 6) != 6) {
-		sp_finish(r);
-		return;
-	}
-	sp_arm(r, EV_READ);
+	/*
+	 * QUIT over TLS, and done: its reply would tell nothing more, and
+	 * waiting for it would only cost a slow host's time.  A QUIT that
+	 * does not fit in the socket buffer at once is not retried.
+	 */
+	r->res.step = SMTPPROBE_STEP_QUIT;
+	(void)SSL_write(r->ssl, "QUIT\r\n", 6);
+	sp_finish(r);
 }
 
 /* ---- start ---- */

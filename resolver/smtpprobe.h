@@ -19,8 +19,8 @@
  * callback, never before smtpprobe_start() returned, unless it was
  * cancelled.  The result is borrowed for the call.
  *
- * Limits: each step (connect, greeting, EHLO, STARTTLS, handshake,
- * QUIT) has `step_timeout_ms`; a reply line is at most
+ * Limits: each step (connect, greeting, EHLO, STARTTLS, handshake) has
+ * `step_timeout_ms`; QUIT is sent and its reply not awaited; a reply line is at most
  * SMTPREPLY_LINE_MAX bytes and a reply at most SMTPREPLY_LINES_MAX
  * lines (resolver/smtpreply.h), beyond which the server is answered
  * with a protocol error and the probe ends.

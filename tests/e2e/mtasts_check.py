@@ -14,6 +14,9 @@ case, each smtpd with its own STARTTLS set-up (master.cf -o overrides):
   127.0.3.9  nothing listens (refused)
   127.0.4.N  TCP accepted, never a greeting (a socket this test holds:
              Postfix always greets)
+  127.0.4.20 STARTTLS and a handshake, then no reply to QUIT (a thread
+             of this test: Postfix always answers QUIT); the probe does
+             not wait for it
 
 Every case runs `mtasts check --json` and checks the exit status and the
 findings by name, level and subject; the human output of one good and
@@ -30,7 +33,9 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -45,6 +50,7 @@ GOOD, WRONG, EXPIRED, NOTLS, TLS10, REFUSED = (
     "127.0.3.1", "127.0.3.2", "127.0.3.3", "127.0.3.4", "127.0.3.5",
     "127.0.3.9")
 HANG = ["127.0.4.%d" % i for i in range(1, 11)]
+MUTE = "127.0.4.20"     # TLS done, then no answer to QUIT
 UNREACHABLE6 = "2001:db8::25"
 STEP = 2.0          # --timeout of the timing cases, seconds
 RUA = "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"
@@ -133,6 +139,7 @@ def build(w):
     domain(w, "badcert.test", [good("mx.badcert.test")], cert="expired")
     domain(w, "nosts.test", [good("mx.nosts.test")], policy=None,
            txt=[])
+    domain(w, "mute.test", [("mx.mute.test", [MUTE])])
     # Ten MX hosts that never answer and one that does.
     hosts = [("mx%d.many.test" % i, [a]) for i, a in enumerate(HANG)]
     domain(w, "many.test", hosts + [good("mx.many.test")])
@@ -194,6 +201,47 @@ def hang_listeners(w):
         s.listen(16)
         socks.append(s)
     return socks
+
+
+def mute_server(w):
+    """MUTE: greets, offers STARTTLS, completes the handshake with a
+    good certificate, then reads QUIT and never answers it."""
+    from daemon import ns_socket
+    cert, key = w.issue_cert(["mx.mute.test"], basename="smtp-mute")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    ls = ns_socket(w.ns)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((MUTE, 25))
+    ls.listen(4)
+
+    def serve(c):
+        try:
+            f = c.makefile("rwb")
+            f.write(b"220 mx.mute.test ESMTP\r\n")
+            f.flush()
+            f.readline()
+            f.write(b"250-mx.mute.test\r\n250 STARTTLS\r\n")
+            f.flush()
+            f.readline()
+            f.write(b"220 go ahead\r\n")
+            f.flush()
+            t = ctx.wrap_socket(c, server_side=True)
+            t.recv(100)             # QUIT, never answered
+            time.sleep(3 * STEP)
+            t.close()
+        except (OSError, ValueError):
+            pass
+
+    def loop():
+        while True:
+            try:
+                c, _ = ls.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
+    return ls
 
 
 # ------------------------------------------------------------ checks
@@ -336,6 +384,12 @@ def run_cases(t, w, mtasts):
     ms = addr_of(obj, "mx.hang.test", HANG[0]).get("ms", -1)
     t.ok(STEP * 1000 <= ms < STEP * 1000 + 1000,
          "hang.test: the greeting timeout holds (%s ms)" % ms)
+    obj = case(t, w, mtasts, "mute.test", 0, [
+        ("smtp-tls", "ok", "mx.mute.test [%s]" % MUTE),
+        ("smtp-certificate", "ok")], timeout=STEP)
+    ms = addr_of(obj, "mx.mute.test", MUTE).get("ms", -1)
+    t.ok(0 <= ms < STEP * 1000 / 2,
+         "mute.test: the reply to QUIT is not awaited (%s ms)" % ms)
     case(t, w, mtasts, "v6.test", 1, [
         ("smtp-tls", "ok", "mx.v6.test [127.0.3.1]"),
         ("smtp-connect", "error", "mx.v6.test [%s]" % UNREACHABLE6,
@@ -399,6 +453,7 @@ def main():
         w.start()
         LIST = write_list(w)
         socks = hang_listeners(w)
+        socks.append(mute_server(w))
         pf = start_postfix(t, w)
         try:
             run_cases(t, w, mtasts)
