@@ -54,6 +54,9 @@ static void	find_probe(const struct checkfind_facts *,
 		    struct checkfind_list *);
 static void	find_tlsrpt(const struct checkfind_facts *,
 		    struct checkfind_list *);
+static const char *tlsa_text(enum dane_tlsa);
+static void	find_dane(const struct checkfind_facts *,
+		    struct checkfind_list *);
 static void	find_list(const struct checkfind_facts *,
 		    struct checkfind_list *);
 
@@ -534,6 +537,64 @@ find_tlsrpt(const struct checkfind_facts *x, struct checkfind_list *l)
 		    "\"v=TLSRPTv1; rua=mailto:<address>\"", x->domain, why);
 }
 
+/* ---- DANE ---- */
+
+static const char *
+tlsa_text(enum dane_tlsa t)
+{
+	switch (t) {
+	case DANE_TLSA_USABLE:
+		return "validated TLSA records DANE can use";
+	case DANE_TLSA_UNUSABLE:
+		return "validated TLSA records, none DANE can use (RFC 7672 "
+		    "section 3.1: use 3 1 1 or 2 1 1): senders with DANE "
+		    "treat the host as having none";
+	case DANE_TLSA_NONE:
+		return "no TLSA record (validated denial)";
+	case DANE_TLSA_INSECURE:
+		return "TLSA answer not validated (unsigned zone, or a "
+		    "resolver that does not validate): not used";
+	case DANE_TLSA_FAIL:
+		return "TLSA lookup failed";
+	}
+	return "?";
+}
+
+/*
+ * DANE as resolver/dane.c decides it for the daemon.  Only presence
+ * and DNSSEC status: whether the certificate an MX host presents
+ * matches its TLSA records is not checked (resolver/dnsmsg.h does not
+ * keep the association data).
+ */
+static void
+find_dane(const struct checkfind_facts *x, struct checkfind_list *l)
+{
+	const struct danechk_result *d = x->dane;
+	const struct danechk_host *h;
+	enum checkfind_level lv;
+	size_t i;
+
+	if (d == NULL) {
+		add(l, "dane", CHECKFIND_UNKNOWN, NULL, "DANE was not "
+		    "checked (local failure)");
+		return;
+	}
+	lv = d->verdict == DANE_TEMP ? CHECKFIND_ERROR : CHECKFIND_OK;
+	add(l, "dane", lv, NULL, "%s: %s; MX RRset %s%s", dane_verdict_str(
+	    d->verdict), d->why, dane_dns_str(d->mx), d->verdict ==
+	    DANE_TEMP ? " (senders with DANE defer mail: fix the DNSSEC "
+	    "answers)" : "");
+	for (i = 0; i < d->nhosts; i++) {
+		h = &d->host[i];
+		lv = h->tlsa == DANE_TLSA_UNUSABLE ? CHECKFIND_WARNING :
+		    h->tlsa == DANE_TLSA_FAIL && d->verdict == DANE_TEMP ?
+		    CHECKFIND_ERROR : CHECKFIND_OK;
+		add(l, "dane-tlsa", lv, h->name, "_25._tcp.%s: %s (%u "
+		    "record%s)", h->name, tlsa_text(h->tlsa), h->ntlsa,
+		    h->ntlsa == 1 ? "" : "s");
+	}
+}
+
 /* ---- the STARTTLS list ---- */
 
 /*
@@ -605,5 +666,6 @@ checkfind_run(const struct checkfind_facts *x, struct checkfind_list *l)
 	if (x->policy != NULL && x->policy->mode != STSPOL_MODE_NONE)
 		find_unused(x, l);
 	find_tlsrpt(x, l);
+	find_dane(x, l);
 	find_list(x, l);
 }

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "danechk.h"
 #include "dns.h"
 #include "dnsmsg.h"
 #include "resolve.h"
@@ -112,6 +113,8 @@ struct checkfind_facts {
 	const char *const	*tlsrpt_txt;
 	const size_t		*tlsrpt_len;
 	size_t			 tlsrpt_n;
+	/* DANE (resolver/danechk.h): NULL when it could not be asked */
+	const struct danechk_result *dane;
 	/* the STARTTLS list: NULL when it could not be read (list_error) */
 	const struct tlslist	*list;
 	const char		*list_error;
@@ -119,8 +122,8 @@ struct checkfind_facts {
 
 /*
  * checkfind_run: the findings for `facts`, in a fixed order (TXT,
- * policy, MX, each host, TLSRPT, STARTTLS list), into `out` (reset
- * first).
+ * policy, MX, each host, TLSRPT, DANE, STARTTLS list), into `out`
+ * (reset first).
  */
 void checkfind_run(const struct checkfind_facts *facts,
     struct checkfind_list *out);

@@ -25,6 +25,7 @@
 
 #include "checkfind.h"
 #include "checkrun.h"
+#include "danechk.h"
 #include "dns.h"
 #include "dnsmsg.h"
 #include "domkey.h"
@@ -85,6 +86,10 @@ struct checkrun_req {
 	size_t			 nhosts;
 	struct checkfind_host	 hosts[CHECKFIND_HOSTS_MAX];
 	struct checkrun_host	 hq[CHECKFIND_HOSTS_MAX];
+	/* DANE */
+	struct danechk		*danq;
+	int			 has_dane;
+	struct danechk_result	 dane;
 	/* TLSRPT */
 	struct dns_query	*tlsq;
 	enum dns_status		 tlsrpt;
@@ -94,6 +99,7 @@ struct checkrun_req {
 };
 
 static void	cr_done(struct checkrun_req *);
+static void	cr_cancel(struct checkrun_req *);
 static void	cr_free(struct checkrun_req *);
 static void	cr_on_sts(const struct resolve_result *, void *);
 static void	cr_on_mx(enum dns_status, const struct dnsmsg_answer *,
@@ -106,6 +112,7 @@ static void	cr_on_a(enum dns_status, const struct dns_addrs *, void *);
 static void	cr_on_aaaa(enum dns_status, const struct dns_addrs *, void *);
 static void	cr_probe_start(struct checkrun_host *, const struct dns_addr *);
 static void	cr_on_probe(const struct smtpprobe_result *, void *);
+static void	cr_on_dane(const struct danechk_result *, void *);
 static void	cr_on_tlsrpt(enum dns_status, const struct dns_txt *, void *);
 
 /* ---- life cycle ---- */
@@ -163,15 +170,33 @@ checkrun_free(struct checkrun *c)
 
 	if (c == NULL)
 		return;
-	/* The libraries drop their requests without callbacks. */
+	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
+		TAILQ_REMOVE(&c->reqs, r, entry);
+		cr_cancel(r);
+		cr_free(r);
+	}
 	smtpprobe_free(c->probe);
 	resolve_free(c->rs);
 	dns_free(c->dns);
-	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
-		TAILQ_REMOVE(&c->reqs, r, entry);
-		cr_free(r);
-	}
 	free(c);
+}
+
+/* Every operation still running: its callback never runs. */
+static void
+cr_cancel(struct checkrun_req *r)
+{
+	size_t i, j;
+
+	resolve_cancel(r->sts);
+	dns_cancel(r->mxq);
+	dns_cancel(r->tlsq);
+	danechk_cancel(r->danq);
+	for (i = 0; i < r->nhosts; i++) {
+		dns_cancel(r->hq[i].qa);
+		dns_cancel(r->hq[i].qaaaa);
+		for (j = 0; j < r->hosts[i].naddr; j++)
+			smtpprobe_cancel(r->hq[i].pr[j].h);
+	}
 }
 
 static void
@@ -214,6 +239,7 @@ cr_done(struct checkrun_req *r)
 	f.tlsrpt_txt = (const char *const *)r->tlstxt;
 	f.tlsrpt_len = r->tlslen;
 	f.tlsrpt_n = r->tlsn;
+	f.dane = r->has_dane ? &r->dane : NULL;
 	f.list = r->c->list;
 	f.list_error = r->c->list_error;
 	TAILQ_REMOVE(&r->c->reqs, r, entry);
@@ -385,6 +411,20 @@ cr_on_probe(const struct smtpprobe_result *res, void *arg)
 	cr_done(pr->req);
 }
 
+/* ---- DANE ---- */
+
+static void
+cr_on_dane(const struct danechk_result *res, void *arg)
+{
+	struct checkrun_req *r = arg;
+
+	r->danq = NULL;
+	r->dane = *res;		/* `why` is static */
+	r->dane.domain = r->domain;
+	r->has_dane = 1;
+	cr_done(r);
+}
+
 /* ---- TLSRPT ---- */
 
 static void
@@ -430,6 +470,9 @@ checkrun_start(struct checkrun *c, const char *domain, checkrun_cb *cb,
 		r->pending++;
 	if ((r->mxq = dns_query_sec(c->dns, r->domain, DNSMSG_TYPE_MX,
 	    cr_on_mx, r)) != NULL)
+		r->pending++;
+	if ((r->danq = danechk_start(c->dns, r->domain, cr_on_dane, r)) !=
+	    NULL)
 		r->pending++;
 	snprintf(name, sizeof(name), "_smtp._tls.%s", r->domain);
 	if ((r->tlsq = dns_query_txt(c->dns, name, cr_on_tlsrpt, r)) != NULL)

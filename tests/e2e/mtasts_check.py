@@ -140,6 +140,13 @@ def build(w):
     domain(w, "nosts.test", [good("mx.nosts.test")], policy=None,
            txt=[])
     domain(w, "mute.test", [("mx.mute.test", [MUTE])])
+    # DANE: a signed TLD, an MX host with a usable TLSA record, and one
+    # whose only record is PKIX-EE (usage 1: not for SMTP).
+    w.sign_tld("sec")
+    domain(w, "dane.sec", [good("mx.dane.sec")])
+    w.add_record("_25._tcp.mx.dane.sec", "TLSA", "3 1 1 " + "ab" * 32)
+    domain(w, "danebad.sec", [good("mx.danebad.sec")])
+    w.add_record("_25._tcp.mx.danebad.sec", "TLSA", "1 1 1 " + "ab" * 32)
     # Ten MX hosts that never answer and one that does.
     hosts = [("mx%d.many.test" % i, [a]) for i, a in enumerate(HANG)]
     domain(w, "many.test", hosts + [good("mx.many.test")])
@@ -333,7 +340,8 @@ def run_cases(t, w, mtasts):
         ("smtp-tls", "ok", "mx.ok.test [127.0.3.1]", "TLSv1.3"),
         ("smtp-certificate", "ok", "mx.ok.test [127.0.3.1]"),
         ("smtp-certificate-expiry", "ok"), ("tlsrpt", "ok"),
-        ("starttls-list", "ok", None, "covers every MX host")])
+        ("starttls-list", "ok", None, "covers every MX host"),
+        ("dane", "ok", None, "no-dane")])
     t.ok(all(f["level"] == "ok" for f in obj.get("findings", [])),
          "ok.test: every finding ok")
     a = addr_of(obj, "mx.ok.test", GOOD)
@@ -384,6 +392,14 @@ def run_cases(t, w, mtasts):
     ms = addr_of(obj, "mx.hang.test", HANG[0]).get("ms", -1)
     t.ok(STEP * 1000 <= ms < STEP * 1000 + 1000,
          "hang.test: the greeting timeout holds (%s ms)" % ms)
+    case(t, w, mtasts, "dane.sec", 0, [
+        ("dane", "ok", None, "dane-only"),
+        ("dane", "ok", None, "MX RRset secure"),
+        ("dane-tlsa", "ok", "mx.dane.sec", "validated TLSA records DANE "
+         "can use (1 record)")])
+    case(t, w, mtasts, "danebad.sec", 0, [
+        ("dane", "ok", None, "parameters DANE cannot use"),
+        ("dane-tlsa", "warning", "mx.danebad.sec", "none DANE can use")])
     obj = case(t, w, mtasts, "mute.test", 0, [
         ("smtp-tls", "ok", "mx.mute.test [%s]" % MUTE),
         ("smtp-certificate", "ok")], timeout=STEP)

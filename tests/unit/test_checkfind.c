@@ -34,6 +34,7 @@ static struct resolve_step_info steps[RESOLVE_STEP_COUNT];
 static const char *txts[2];
 static size_t lens[2];
 static struct tlslist *list;
+static struct danechk_result dane;
 
 /* A list naming a.test (enforce, mx.a.test), in force until 2030. */
 static const char list_json[] = "{\"version\":\"0.1\","
@@ -107,6 +108,16 @@ base(struct checkfind_facts *x)
 	x->tlsrpt_len = lens;
 	x->tlsrpt_n = 1;
 	x->list = list;
+	memset(&dane, 0, sizeof(dane));
+	dane.domain = "a.test";
+	dane.verdict = DANE_NO;
+	dane.why = "no MX host has validated TLSA records";
+	dane.mx = DANE_DNS_INSECURE;
+	dane.nhosts = 1;
+	snprintf(dane.host[0].name, sizeof(dane.host[0].name), "mx.a.test");
+	dane.host[0].status = DNS_NXDOMAIN;
+	dane.host[0].tlsa = DANE_TLSA_INSECURE;
+	x->dane = &dane;
 }
 
 /* The finding `name` (with `subject`, or any when NULL). */
@@ -170,7 +181,7 @@ test_good(void)
 	run(&x);
 	for (i = 0; i < out.n; i++)
 		all = all && out.f[i].level == CHECKFIND_OK;
-	tap_ok(all && out.n == 14, "good: 14 findings, all ok (%zu)", out.n);
+	tap_ok(all && out.n == 16, "good: 16 findings, all ok (%zu)", out.n);
 	status("good", 0);
 	want("good", "sts-txt", NULL, CHECKFIND_OK, "id=20260101");
 	want("good", "sts-line-endings", NULL, CHECKFIND_OK, "CRLF");
@@ -465,6 +476,38 @@ test_list(void)
 }
 
 static void
+test_dane(void)
+{
+	struct checkfind_facts x;
+
+	base(&x);
+	run(&x);
+	want("no DANE", "dane", NULL, CHECKFIND_OK, "no-dane");
+	want("no DANE", "dane-tlsa", "mx.a.test", CHECKFIND_OK, "not validated");
+	dane.verdict = DANE_ONLY;
+	dane.mx = DANE_DNS_SECURE;
+	dane.host[0].tlsa = DANE_TLSA_USABLE;
+	dane.host[0].ntlsa = 2;
+	run(&x);
+	want("dane-only", "dane", NULL, CHECKFIND_OK, "dane-only");
+	want("dane-only", "dane-tlsa", "mx.a.test", CHECKFIND_OK, "2 records");
+	dane.verdict = DANE_YES;
+	dane.host[0].tlsa = DANE_TLSA_UNUSABLE;
+	run(&x);
+	want("unusable", "dane-tlsa", "mx.a.test", CHECKFIND_WARNING, "3 1 1");
+	status("unusable", 0);
+	dane.verdict = DANE_TEMP;
+	dane.host[0].tlsa = DANE_TLSA_FAIL;
+	run(&x);
+	want("temp", "dane", NULL, CHECKFIND_ERROR, "defer");
+	want("temp", "dane-tlsa", "mx.a.test", CHECKFIND_ERROR, "failed");
+	status("temp", 1);
+	x.dane = NULL;
+	run(&x);
+	want("not asked", "dane", NULL, CHECKFIND_UNKNOWN, NULL);
+}
+
+static void
 test_limit(void)
 {
 	static struct checkfind_host many[CHECKFIND_HOSTS_MAX];
@@ -505,6 +548,7 @@ main(void)
 	test_smtp();
 	test_tlsrpt();
 	test_list();
+	test_dane();
 	test_limit();
 	tlslist_free(list);
 	return tap_done();
