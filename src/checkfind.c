@@ -589,9 +589,14 @@ find_dane(const struct checkfind_facts *x, struct checkfind_list *l)
 		lv = h->tlsa == DANE_TLSA_UNUSABLE ? CHECKFIND_WARNING :
 		    h->tlsa == DANE_TLSA_FAIL && d->verdict == DANE_TEMP ?
 		    CHECKFIND_ERROR : CHECKFIND_OK;
-		add(l, "dane-tlsa", lv, h->name, "_25._tcp.%s: %s (%u "
-		    "record%s)", h->name, tlsa_text(h->tlsa), h->ntlsa,
-		    h->ntlsa == 1 ? "" : "s");
+		if (h->tlsa == DANE_TLSA_INSECURE && h->ntlsa == 0)
+			add(l, "dane-tlsa", lv, h->name, "_25._tcp.%s: no "
+			    "TLSA record, not validated (unsigned zone, or a "
+			    "resolver that does not validate)", h->name);
+		else
+			add(l, "dane-tlsa", lv, h->name, "_25._tcp.%s: %s "
+			    "(%u record%s)", h->name, tlsa_text(h->tlsa),
+			    h->ntlsa, h->ntlsa == 1 ? "" : "s");
 	}
 }
 

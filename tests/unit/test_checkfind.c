@@ -483,7 +483,12 @@ test_dane(void)
 	base(&x);
 	run(&x);
 	want("no DANE", "dane", NULL, CHECKFIND_OK, "no-dane");
-	want("no DANE", "dane-tlsa", "mx.a.test", CHECKFIND_OK, "not validated");
+	want("no DANE", "dane-tlsa", "mx.a.test", CHECKFIND_OK,
+	    "no TLSA record, not validated");
+	dane.host[0].ntlsa = 1;
+	run(&x);
+	want("insecure TLSA", "dane-tlsa", "mx.a.test", CHECKFIND_OK,
+	    "TLSA answer not validated");
 	dane.verdict = DANE_ONLY;
 	dane.mx = DANE_DNS_SECURE;
 	dane.host[0].tlsa = DANE_TLSA_USABLE;
