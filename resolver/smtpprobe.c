@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
@@ -98,6 +99,8 @@ static void	sp_tls_step(struct smtpprobe_req *);
 static void	sp_tls_done(struct smtpprobe_req *);
 static void	sp_tls_error(struct smtpprobe_req *, int);
 static int	sp_connect(struct smtpprobe_req *, const struct dns_addr *);
+static int	sp_digests(X509 *, struct smtpprobe_digests *);
+static void	sp_chain(struct smtpprobe_req *);
 static void	sp_free(struct smtpprobe_req *);
 
 const char *
@@ -506,6 +509,40 @@ sp_not_after(X509 *cert, time_t *out)
 	return 1;
 }
 
+/* The DER digests DANE compares (resolver/smtpprobe.h). */
+static int
+sp_digests(X509 *cert, struct smtpprobe_digests *d)
+{
+	unsigned char *der = NULL;
+	unsigned int n;
+	int len, ok;
+
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der)) <= 0)
+		return 0;
+	ok = EVP_Digest(der, (size_t)len, d->spki256, &n, EVP_sha256(),
+	    NULL) == 1 && EVP_Digest(der, (size_t)len, d->spki512, &n,
+	    EVP_sha512(), NULL) == 1 && X509_digest(cert, EVP_sha256(),
+	    d->cert256, &n) == 1 && X509_digest(cert, EVP_sha512(),
+	    d->cert512, &n) == 1;
+	OPENSSL_free(der);
+	return ok;
+}
+
+/* Digests of the chain as the host presented it, leaf first. */
+static void
+sp_chain(struct smtpprobe_req *r)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(r->ssl);
+	int i, n = chain != NULL ? sk_X509_num(chain) : 0;
+
+	for (i = 0; i < n && r->res.ncerts < SMTPPROBE_CHAIN_MAX; i++)
+		if (sp_digests(sk_X509_value(chain, i),
+		    &r->res.certs[r->res.ncerts]))
+			r->res.ncerts++;
+		else
+			break;
+}
+
 static void
 sp_tls_done(struct smtpprobe_req *r)
 {
@@ -524,6 +561,7 @@ sp_tls_done(struct smtpprobe_req *r)
 	    X509_verify_cert_error_string(v));
 	res->have_expiry = sp_not_after(cert, &res->not_after);
 	X509_free(cert);
+	sp_chain(r);
 	res->status = SMTPPROBE_OK;
 	snprintf(res->detail, sizeof(res->detail), "TLS established");
 	/*

@@ -58,6 +58,15 @@ enum smtpprobe_step {
 };
 
 #define SMTPPROBE_DETAIL_MAX	200
+/* Certificates of the presented chain whose digests are kept. */
+#define SMTPPROBE_CHAIN_MAX	4
+
+/* Digests of one certificate and of its SubjectPublicKeyInfo, DER, as
+ * TLSA records name them (RFC 6698 §2.1.2, §2.1.3). */
+struct smtpprobe_digests {
+	unsigned char	cert256[32], cert512[64];
+	unsigned char	spki256[32], spki512[64];
+};
 
 struct smtpprobe_result {
 	enum smtpprobe_status	 status;
@@ -71,6 +80,9 @@ struct smtpprobe_result {
 	char			 verify_error[128];	/* why not, when tls */
 	int			 have_expiry;
 	time_t			 not_after;	/* the leaf's notAfter */
+	size_t			 ncerts;	/* [0] the leaf, then the
+						 * chain as presented */
+	struct smtpprobe_digests certs[SMTPPROBE_CHAIN_MAX];
 	long			 ms;		/* the whole probe */
 };
 

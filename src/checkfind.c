@@ -49,6 +49,10 @@ static void	find_addrs(const struct checkfind_host *,
 		    struct checkfind_list *);
 static void	find_cert(const struct checkfind_facts *, const char *,
 		    const struct smtpprobe_result *, struct checkfind_list *);
+static int	tlsa_match(const struct dnsmsg_tlsa *,
+		    const struct smtpprobe_result *);
+static void	find_dane_match(const struct checkfind_host *, const char *,
+		    const struct smtpprobe_result *, struct checkfind_list *);
 static void	find_probe(const struct checkfind_facts *,
 		    const struct checkfind_host *, const struct checkfind_addr *,
 		    struct checkfind_list *);
@@ -466,6 +470,79 @@ find_cert(const struct checkfind_facts *x, const char *subj,
 		    "expires in %ld days", days);
 }
 
+/*
+ * 1 when TLSA record t matches the chain r presented, 0 when not, -1
+ * when it cannot be told (full data, other parameters).  DANE-EE (3)
+ * is compared with the leaf, DANE-TA (2) with the other certificates
+ * the host sent (RFC 7672 §3.1); that the chain leads to that trust
+ * anchor is not checked here.
+ */
+static int
+tlsa_match(const struct dnsmsg_tlsa *t, const struct smtpprobe_result *r)
+{
+	const struct smtpprobe_digests *g;
+	const unsigned char *d;
+	size_t i, first, last, len = t->mtype == 1 ? 32 : 64;
+
+	if (!t->have_data || (t->mtype != 1 && t->mtype != 2) ||
+	    t->selector > 1 || t->dlen != len)
+		return -1;
+	if (t->usage == 3) {
+		first = 0;
+		last = r->ncerts > 0 ? 1 : 0;
+	} else if (t->usage == 2) {
+		first = 1;
+		last = r->ncerts;
+	} else
+		return -1;
+	for (i = first; i < last; i++) {
+		g = &r->certs[i];
+		d = t->selector == 0 ? (t->mtype == 1 ? g->cert256 :
+		    g->cert512) : (t->mtype == 1 ? g->spki256 : g->spki512);
+		if (memcmp(d, t->data, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the certificate match the host's validated, usable TLSA? */
+static void
+find_dane_match(const struct checkfind_host *h, const char *subj,
+    const struct smtpprobe_result *r, struct checkfind_list *l)
+{
+	const struct dnsmsg_tlsa *t, *hit = NULL;
+	size_t i;
+	int any = 0, unknown = 0, m;
+
+	if (h->tlsa_status != DNS_OK || !h->tlsa_ad || !r->tls)
+		return;
+	for (i = 0; i < h->ntlsa && hit == NULL; i++) {
+		t = &h->tlsa[i];
+		if (!dnsmsg_tlsa_usable(t))
+			continue;
+		any = 1;
+		if ((m = tlsa_match(t, r)) == 1)
+			hit = t;
+		else if (m < 0)
+			unknown = 1;
+	}
+	if (!any)
+		return;
+	if (hit != NULL)
+		add(l, "dane-match", CHECKFIND_OK, subj, "the certificate "
+		    "matches TLSA %u %u %u", hit->usage, hit->selector,
+		    hit->mtype);
+	else if (unknown)
+		add(l, "dane-match", CHECKFIND_WARNING, subj, "no TLSA "
+		    "digest matches, and some records (full data) were not "
+		    "compared");
+	else
+		add(l, "dane-match", CHECKFIND_ERROR, subj, "the certificate "
+		    "matches none of the usable TLSA records: senders with "
+		    "DANE refuse this host; publish its own (e.g. 3 1 1 and "
+		    "the SHA-256 of its public key) before changing keys");
+}
+
 static void
 find_probe(const struct checkfind_facts *x, const struct checkfind_host *h,
     const struct checkfind_addr *a, struct checkfind_list *l)
@@ -504,6 +581,7 @@ find_probe(const struct checkfind_facts *x, const struct checkfind_host *h,
 	add(l, "smtp-tls", CHECKFIND_OK, subj, "%s, %s", r->protocol,
 	    r->cipher);
 	find_cert(x, subj, r, l);
+	find_dane_match(h, subj, r, l);
 }
 
 /* ---- TLSRPT ---- */

@@ -83,6 +83,11 @@ struct checkfind_host {
 	enum dns_status		 a, aaaa;	/* the two lookups */
 	size_t			 naddr;
 	struct checkfind_addr	 addr[CHECKFIND_ADDR_MAX];
+	/* _25._tcp.<name> TLSA, asked with DNSSEC (for dane-match) */
+	enum dns_status		 tlsa_status;
+	int			 tlsa_ad;	/* validated */
+	size_t			 ntlsa;
+	struct dnsmsg_tlsa	 tlsa[DNSMSG_RR_MAX];
 };
 
 /*

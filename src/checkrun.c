@@ -57,7 +57,7 @@ struct checkrun_probe {
 struct checkrun_host {
 	struct checkrun_req	*req;
 	struct checkfind_host	*h;
-	struct dns_query	*qa, *qaaaa;
+	struct dns_query	*qa, *qaaaa, *qtlsa;
 	struct checkrun_probe	 pr[CHECKFIND_ADDR_MAX];
 };
 
@@ -110,6 +110,8 @@ static void	cr_on_addrs(struct checkrun_host *, enum dns_status,
 		    const struct dns_addrs *);
 static void	cr_on_a(enum dns_status, const struct dns_addrs *, void *);
 static void	cr_on_aaaa(enum dns_status, const struct dns_addrs *, void *);
+static void	cr_on_tlsa(enum dns_status, const struct dnsmsg_answer *,
+		    void *);
 static void	cr_probe_start(struct checkrun_host *, const struct dns_addr *);
 static void	cr_on_probe(const struct smtpprobe_result *, void *);
 static void	cr_on_dane(const struct danechk_result *, void *);
@@ -194,6 +196,7 @@ cr_cancel(struct checkrun_req *r)
 	for (i = 0; i < r->nhosts; i++) {
 		dns_cancel(r->hq[i].qa);
 		dns_cancel(r->hq[i].qaaaa);
+		dns_cancel(r->hq[i].qtlsa);
 		for (j = 0; j < r->hosts[i].naddr; j++)
 			smtpprobe_cancel(r->hq[i].pr[j].h);
 	}
@@ -319,7 +322,7 @@ cr_host_start(struct checkrun_req *r, const char *name, unsigned pref,
 	struct checkfind_host *h;
 	struct checkrun_host *q;
 	size_t i;
-	char low[DNS_NAME_MAX + 1];
+	char low[DNS_NAME_MAX + 1], tname[DNS_NAME_MAX + 16];
 
 	for (i = 0; name[i] != '\0' && i < DNS_NAME_MAX; i++)
 		low[i] = (char)tolower((unsigned char)name[i]);
@@ -342,6 +345,11 @@ cr_host_start(struct checkrun_req *r, const char *name, unsigned pref,
 		r->pending++;
 	if ((q->qaaaa = dns_query_addr(r->c->dns, low, AF_INET6, cr_on_aaaa,
 	    q)) != NULL)
+		r->pending++;
+	h->tlsa_status = DNS_ERROR;
+	snprintf(tname, sizeof(tname), "_25._tcp.%s", low);
+	if ((q->qtlsa = dns_query_sec(r->c->dns, tname, DNSMSG_TYPE_TLSA,
+	    cr_on_tlsa, q)) != NULL)
 		r->pending++;
 }
 
@@ -375,6 +383,23 @@ cr_on_aaaa(enum dns_status st, const struct dns_addrs *res, void *arg)
 	q->qaaaa = NULL;
 	q->h->aaaa = st;
 	cr_on_addrs(q, st, res);
+}
+
+/* The host's TLSA records, for matching its certificate (dane-match). */
+static void
+cr_on_tlsa(enum dns_status st, const struct dnsmsg_answer *ans, void *arg)
+{
+	struct checkrun_host *q = arg;
+	struct checkfind_host *h = q->h;
+
+	q->qtlsa = NULL;
+	h->tlsa_status = st;
+	if (ans != NULL) {
+		h->tlsa_ad = ans->ad;
+		h->ntlsa = st == DNS_OK ? ans->n : 0;
+		memcpy(h->tlsa, ans->rr.tlsa, h->ntlsa * sizeof(h->tlsa[0]));
+	}
+	cr_done(q->req);
 }
 
 static void

@@ -28,6 +28,7 @@ Needs root, the world's tools and postfix; otherwise SKIP.  Binary:
 $MTASTS or src/mtasts under $MTASTS_BUILDDIR (or the current directory).
 """
 
+import hashlib
 import json
 import os
 import pwd
@@ -143,13 +144,28 @@ def build(w):
     # DANE: a signed TLD, an MX host with a usable TLSA record, and one
     # whose only record is PKIX-EE (usage 1: not for SMTP).
     w.sign_tld("sec")
-    domain(w, "dane.sec", [good("mx.dane.sec")])
-    w.add_record("_25._tcp.mx.dane.sec", "TLSA", "3 1 1 " + "ab" * 32)
+    domain(w, "dane.sec", [good("mx.dane.sec")])   # TLSA: dane_records()
+    domain(w, "danemis.sec", [good("mx.danemis.sec")])
+    w.add_record("_25._tcp.mx.danemis.sec", "TLSA", "3 1 1 " + "ab" * 32)
     domain(w, "danebad.sec", [good("mx.danebad.sec")])
     w.add_record("_25._tcp.mx.danebad.sec", "TLSA", "1 1 1 " + "ab" * 32)
     # Ten MX hosts that never answer and one that does.
     hosts = [("mx%d.many.test" % i, [a]) for i, a in enumerate(HANG)]
     domain(w, "many.test", hosts + [good("mx.many.test")])
+
+
+def dane_records(w):
+    """dane.sec's TLSA record: 3 1 1 and the SHA-256 of the public key
+    every world certificate carries (known only after start())."""
+    from cryptography.hazmat.primitives import serialization
+    with open(w.key_file, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), None)
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    w.add_record("_25._tcp.mx.dane.sec", "TLSA",
+                 "3 1 1 " + hashlib.sha256(spki).hexdigest())
+    w.apply()
 
 
 # ------------------------------------------------------------ the MTAs
@@ -396,10 +412,18 @@ def run_cases(t, w, mtasts):
         ("dane", "ok", None, "dane-only"),
         ("dane", "ok", None, "MX RRset secure"),
         ("dane-tlsa", "ok", "mx.dane.sec", "validated TLSA records DANE "
-         "can use (1 record)")])
+         "can use (1 record)"),
+        ("dane-match", "ok", "mx.dane.sec [127.0.3.1]",
+         "matches TLSA 3 1 1")])
+    case(t, w, mtasts, "danemis.sec", 1, [
+        ("dane", "ok", None, "dane-only"),
+        ("dane-match", "error", "mx.danemis.sec [127.0.3.1]",
+         "matches none of the usable TLSA records")])
     case(t, w, mtasts, "danebad.sec", 0, [
         ("dane", "ok", None, "parameters DANE cannot use"),
         ("dane-tlsa", "warning", "mx.danebad.sec", "none DANE can use")])
+    t.ok(not find(parse(check(w, mtasts, "danebad.sec"))[0], "dane-match"),
+         "danebad.sec: no dane-match without a usable record")
     obj = case(t, w, mtasts, "mute.test", 0, [
         ("smtp-tls", "ok", "mx.mute.test [%s]" % MUTE),
         ("smtp-certificate", "ok")], timeout=STEP)
@@ -468,6 +492,7 @@ def main():
         build(w)
         w.start()
         LIST = write_list(w)
+        dane_records(w)
         socks = hang_listeners(w)
         socks.append(mute_server(w))
         pf = start_postfix(t, w)

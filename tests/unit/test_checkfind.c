@@ -513,6 +513,64 @@ test_dane(void)
 }
 
 static void
+tlsa(struct dnsmsg_tlsa *t, int u, int sel, int m, unsigned char fill)
+{
+	memset(t, 0, sizeof(*t));
+	t->usage = (uint8_t)u;
+	t->selector = (uint8_t)sel;
+	t->mtype = (uint8_t)m;
+	t->dlen = m == 1 ? 32 : 64;
+	t->have_data = 1;
+	memset(t->data, fill, t->dlen);
+}
+
+static void
+test_dane_match(void)
+{
+	struct checkfind_facts x;
+	struct smtpprobe_result *p = &hosts[0].addr[0].probe;
+	const char *s = "mx.a.test [192.0.2.1]";
+
+	base(&x);
+	p->ncerts = 2;
+	memset(&p->certs[0], 0x11, sizeof(p->certs[0]));
+	memset(p->certs[0].spki256, 0x33, 32);
+	memset(p->certs[0].cert512, 0x44, 64);
+	memset(&p->certs[1], 0x22, sizeof(p->certs[1]));
+	hosts[0].tlsa_status = DNS_OK;
+	hosts[0].tlsa_ad = 1;
+	hosts[0].ntlsa = 1;
+	tlsa(&hosts[0].tlsa[0], 3, 1, 1, 0x33);
+	run(&x);
+	want("3 1 1", "dane-match", s, CHECKFIND_OK, "TLSA 3 1 1");
+	tlsa(&hosts[0].tlsa[0], 3, 0, 2, 0x44);
+	run(&x);
+	want("3 0 2", "dane-match", s, CHECKFIND_OK, "TLSA 3 0 2");
+	tlsa(&hosts[0].tlsa[0], 2, 1, 1, 0x22);
+	run(&x);
+	want("2 1 1 (issuer)", "dane-match", s, CHECKFIND_OK, "TLSA 2 1 1");
+	tlsa(&hosts[0].tlsa[0], 2, 1, 1, 0x33);
+	run(&x);
+	want("2 1 1 of the leaf", "dane-match", s, CHECKFIND_ERROR, "none");
+	status("2 1 1 of the leaf", 1);
+	tlsa(&hosts[0].tlsa[0], 3, 1, 1, 0x99);
+	hosts[0].ntlsa = 2;
+	tlsa(&hosts[0].tlsa[1], 3, 1, 0, 0);
+	hosts[0].tlsa[1].dlen = 300;
+	hosts[0].tlsa[1].have_data = 0;
+	run(&x);
+	want("full data", "dane-match", s, CHECKFIND_WARNING, "not compared");
+	hosts[0].ntlsa = 1;
+	hosts[0].tlsa_ad = 0;
+	run(&x);
+	absent("not validated", "dane-match");
+	hosts[0].tlsa_ad = 1;
+	tlsa(&hosts[0].tlsa[0], 1, 1, 1, 0x33);
+	run(&x);
+	absent("PKIX-EE only", "dane-match");
+}
+
+static void
 test_limit(void)
 {
 	static struct checkfind_host many[CHECKFIND_HOSTS_MAX];
@@ -554,6 +612,7 @@ main(void)
 	test_tlsrpt();
 	test_list();
 	test_dane();
+	test_dane_match();
 	test_limit();
 	tlslist_free(list);
 	return tap_done();

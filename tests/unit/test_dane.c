@@ -134,11 +134,14 @@ test_classify(void)
 	tap_is_int(dane_tlsa_of(0, &a), DANE_TLSA_NONE, "tlsa: validated "
 	    "NODATA is none");
 	a.n = 2;
-	a.rr.tlsa[0] = (struct dnsmsg_tlsa){ 1, 1, 1, 32 };
-	a.rr.tlsa[1] = (struct dnsmsg_tlsa){ 3, 1, 9, 32 };
+	a.rr.tlsa[0] = (struct dnsmsg_tlsa){ .usage = 1, .selector = 1,
+	    .mtype = 1, .dlen = 32 };
+	a.rr.tlsa[1] = (struct dnsmsg_tlsa){ .usage = 3, .selector = 1,
+	    .mtype = 9, .dlen = 32 };
 	tap_is_int(dane_tlsa_of(0, &a), DANE_TLSA_UNUSABLE, "tlsa: PKIX-EE "
 	    "and unknown matching type are unusable");
-	a.rr.tlsa[1] = (struct dnsmsg_tlsa){ 3, 1, 1, 32 };
+	a.rr.tlsa[1] = (struct dnsmsg_tlsa){ .usage = 3, .selector = 1,
+	    .mtype = 1, .dlen = 32 };
 	tap_is_int(dane_tlsa_of(0, &a), DANE_TLSA_USABLE, "tlsa: one usable "
 	    "record is enough");
 	a.ad = 0;
