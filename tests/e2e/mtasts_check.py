@@ -406,7 +406,8 @@ def run_cases(t, w, mtasts):
         ("smtp-session", "error", "mx.hang.test [127.0.4.1]",
          "during greeting")], timeout=STEP)
     ms = addr_of(obj, "mx.hang.test", HANG[0]).get("ms", -1)
-    t.ok(STEP * 1000 <= ms < STEP * 1000 + 1000,
+    # libevent's timer and our clock may round apart by a millisecond
+    t.ok(STEP * 1000 - 50 <= ms < STEP * 1000 + 1000,
          "hang.test: the greeting timeout holds (%s ms)" % ms)
     case(t, w, mtasts, "dane.sec", 0, [
         ("dane", "ok", None, "dane-only"),
