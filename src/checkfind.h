@@ -134,7 +134,7 @@ void checkfind_run(const struct checkfind_facts *facts,
     struct checkfind_list *out);
 
 /*
- * checkfind_worst: the exit status the findings give: 1 when any is an
+ * checkfind_status: the exit status the findings give: 1 when any is an
  * error, else 2 when any could not be checked, else 0.
  */
 int checkfind_status(const struct checkfind_list *l);

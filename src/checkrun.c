@@ -83,9 +83,11 @@ struct checkrun_req {
 	enum dns_status		 mx;
 	int			 null_mx;
 	size_t			 mx_dropped;
-	size_t			 nhosts;
-	struct checkfind_host	 hosts[CHECKFIND_HOSTS_MAX];
-	struct checkrun_host	 hq[CHECKFIND_HOSTS_MAX];
+	size_t			 nhosts, hosts_cap;
+	/* [hosts_cap], made for the MX answer: a host's probe results
+	 * are large, and a domain has few hosts */
+	struct checkfind_host	*hosts;
+	struct checkrun_host	*hq;
 	/* DANE */
 	struct danechk		*danq;
 	int			 has_dane;
@@ -104,6 +106,7 @@ static void	cr_free(struct checkrun_req *);
 static void	cr_on_sts(const struct resolve_result *, void *);
 static void	cr_on_mx(enum dns_status, const struct dnsmsg_answer *,
 		    void *);
+static int	cr_hosts_alloc(struct checkrun_req *, size_t);
 static void	cr_host_start(struct checkrun_req *, const char *, unsigned,
 		    int);
 static void	cr_on_addrs(struct checkrun_host *, enum dns_status,
@@ -211,6 +214,8 @@ cr_free(struct checkrun_req *r)
 		free(r->tlstxt[i]);
 	free(r->policy);
 	free(r->body);
+	free(r->hosts);
+	free(r->hq);
 	free(r);
 }
 
@@ -301,7 +306,10 @@ cr_on_mx(enum dns_status st, const struct dnsmsg_answer *res, void *arg)
 
 	r->mxq = NULL;
 	r->mx = st;
-	if (st == DNS_OK) {
+	if ((st == DNS_OK || st == DNS_NODATA) &&
+	    cr_hosts_alloc(r, st == DNS_OK ? res->n : 1) == -1)
+		r->mx = DNS_ERROR;
+	else if (st == DNS_OK) {
 		r->mx_dropped = res->dropped;
 		/* RFC 7505 §3: a null MX is the only record */
 		r->null_mx = res->n == 1 && res->rr.mx[0].host[0] == '\0';
@@ -313,6 +321,16 @@ cr_on_mx(enum dns_status st, const struct dnsmsg_answer *res, void *arg)
 		/* RFC 5321 §5.1: the domain itself is the implicit MX */
 		cr_host_start(r, r->domain, 0, 1);
 	cr_done(r);
+}
+
+static int
+cr_hosts_alloc(struct checkrun_req *r, size_t n)
+{
+	if ((r->hosts = calloc(n, sizeof(*r->hosts))) == NULL ||
+	    (r->hq = calloc(n, sizeof(*r->hq))) == NULL)
+		return -1;
+	r->hosts_cap = n;
+	return 0;
 }
 
 static void
@@ -330,7 +348,7 @@ cr_host_start(struct checkrun_req *r, const char *name, unsigned pref,
 	for (i = 0; i < r->nhosts; i++)
 		if (strcmp(r->hosts[i].name, low) == 0)
 			return;		/* listed twice */
-	if (low[0] == '\0')
+	if (low[0] == '\0' || r->nhosts == r->hosts_cap)
 		return;
 	h = &r->hosts[r->nhosts];
 	q = &r->hq[r->nhosts++];
