@@ -20,10 +20,10 @@
  * cancelled.  The result is borrowed for the call.
  *
  * Limits: each step (connect, greeting, EHLO, STARTTLS, handshake) has
- * `step_timeout_ms`; QUIT is sent and its reply not awaited; a reply line is at most
- * SMTPREPLY_LINE_MAX bytes and a reply at most SMTPREPLY_LINES_MAX
- * lines (resolver/smtpreply.h), beyond which the server is answered
- * with a protocol error and the probe ends.
+ * `step_timeout_ms`; QUIT is sent and its reply not awaited.  A reply
+ * line is at most SMTPREPLY_LINE_MAX bytes and a reply at most
+ * SMTPREPLY_LINES_MAX lines (resolver/smtpreply.h); past either the
+ * probe ends with a protocol error.
  */
 #ifndef SMTPPROBE_H
 #define SMTPPROBE_H
