@@ -50,6 +50,7 @@ refresh_conf_default(struct refresh_conf *c)
 	c->neg[RECORD_NEG_DNS_ERROR] = (struct refresh_ttl){ 60, 600 };
 	c->neg[RECORD_NEG_FETCH_ERROR] = (struct refresh_ttl){ 300, 3600 };
 	c->neg[RECORD_NEG_POLICY_INVALID] = (struct refresh_ttl){ 300, 3600 };
+	c->expired_keep = 7 * 86400;
 }
 
 /* a + b, saturated to [INT64_MIN, INT64_MAX]. */
@@ -336,6 +337,30 @@ refresh_negative(const struct record_negative *prev, enum record_reason reason,
 		    n.count);
 	n.retry_at = refresh_add(now, d);
 	return n;
+}
+
+int
+refresh_sweep_policy(const struct record_policy *pol, int64_t now,
+    const struct refresh_conf *c)
+{
+	int64_t keep = c->expired_keep > 0 ? c->expired_keep : 0;
+
+	/* Saturating: a policy that never expires is never swept. */
+	return now > refresh_add(refresh_expires_at(pol), keep);
+}
+
+int
+refresh_sweep_negative(const struct record_negative *neg, int64_t now,
+    const struct refresh_conf *c)
+{
+	const struct refresh_ttl *t;
+	int64_t cap;
+
+	if ((unsigned)neg->reason >= RECORD_NEG_NREASONS)
+		return 1;	/* cannot answer anything (rule 5) */
+	t = &c->neg[neg->reason];
+	cap = t->cap > t->ttl ? t->cap : t->ttl;
+	return now >= refresh_add(neg->retry_at, cap > 0 ? cap : 0);
 }
 
 enum record_reason

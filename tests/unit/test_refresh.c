@@ -618,6 +618,44 @@ test_history_txt(void)
 	    &confs[0], &upd) == REFRESH_KEEP && upd.enforce_since == 0 &&
 	    upd.testing_since == 0,
 	    "history: mode none never gets one");
+/* ---- rule 7: what the sweeper may remove ---- */
+
+static void
+test_sweep(void)
+{
+	const struct refresh_conf *c = &confs[CONF_DEFAULT];
+	struct record_policy p = { .fetched_at = 1000000, .max_age = 86400 };
+	struct record_negative n = { RECORD_NEG_NO_RECORD, 3, 1000, 2000,
+	    5000, "txt-none" };
+	int64_t exp = 1000000 + 86400, keep = c->expired_keep;
+	struct record_policy forever = p;
+
+	tap_is_int(keep, 7 * 86400, "expired_keep: 7 days by default");
+	tap_ok(!refresh_sweep_policy(&p, exp, c) &&
+	    !refresh_sweep_policy(&p, exp + keep, c) &&
+	    refresh_sweep_policy(&p, exp + keep + 1, c),
+	    "policy: kept while valid and expired_keep after, then swept");
+	tap_ok(!refresh_sweep_policy(&p, 0, c) &&
+	    !refresh_sweep_policy(&p, INT64_MIN, c),
+	    "policy: a clock gone back never sweeps it");
+	forever.fetched_at = INT64_MAX - 10;
+	forever.max_age = UINT32_MAX;
+	tap_ok(!refresh_sweep_policy(&forever, INT64_MAX, c),
+	    "policy: expiry beyond INT64_MAX saturates: never swept");
+	tap_ok(!refresh_sweep_negative(&n, 4999, c) &&
+	    !refresh_sweep_negative(&n, 5000 + 3600 - 1, c) &&
+	    refresh_sweep_negative(&n, 5000 + 3600, c),
+	    "negative: kept until retry_at + the reason's cap (3600 s)");
+	n.reason = RECORD_NEG_DNS_ERROR;
+	tap_ok(refresh_sweep_negative(&n, 5000 + 600, c) &&
+	    !refresh_sweep_negative(&n, 5000 + 599, c),
+	    "negative: the cap is the reason's (DNS error: 600 s)");
+	n.retry_at = INT64_MAX;
+	tap_ok(!refresh_sweep_negative(&n, INT64_MAX - 1, c),
+	    "negative: retry_at + cap saturates");
+	n.reason = (enum record_reason)RECORD_NEG_NREASONS;
+	tap_ok(refresh_sweep_negative(&n, 0, c),
+	    "negative: an unknown reason answers nothing: swept");
 }
 
 int
@@ -641,5 +679,6 @@ main(void)
 		test_history(&hist_cases[i]);
 	test_history_order();
 	test_history_txt();
+	test_sweep();
 	return tap_done();
 }
