@@ -80,6 +80,7 @@
 #define LOOKUP_NAME_MAX		253	/* RFC 1035 presentation name */
 #define LOOKUP_BUCKETS		4096	/* job table; power of two */
 #define LOOKUP_DETAIL_MAX	256
+#define LOOKUP_EVICT		256	/* negatives evicted for a policy */
 
 enum lookup_phase {
 	LOOKUP_PHASE_TXT = 0,	/* resolve_start_txt: id re-check */
@@ -515,6 +516,8 @@ lookup_read_policy(struct lookup *lk, const char *domain, unsigned char *buf,
 	case CACHE_CORRUPT:
 		lookup_corrupt(lk, CACHE_DB_POLICY, domain, why);
 		return 0;
+	case CACHE_NEWER:
+		return 0;	/* a newer mtastsd's: a miss, left alone */
 	default:
 		lookup_cache_error(lk, domain, "read", why);
 		return -1;
@@ -535,6 +538,8 @@ lookup_read_negative(struct lookup *lk, const char *domain,
 		return 0;
 	case CACHE_CORRUPT:
 		lookup_corrupt(lk, CACHE_DB_NEGATIVE, domain, why);
+		return 0;
+	case CACHE_NEWER:
 		return 0;
 	default:
 		lookup_cache_error(lk, domain, "read", why);
@@ -707,13 +712,53 @@ lookup_write_cb(struct cache_txn *txn, void *arg)
 		(void)cache_txn_del(txn, CACHE_DB_NEGATIVE, w->domain);
 }
 
+/* cache_sweep callback: every record goes (room for a policy). */
+static int
+lookup_evict_cb(enum cache_db db, const char *key, const void *val,
+    size_t len, void *arg)
+{
+	(void)db;
+	(void)key;
+	(void)arg;
+	return !record_newer(val, len);
+}
+
+/*
+ * A policy that finds the map full (cache_map_max) takes the room of
+ * negative entries: they cost one more discovery when lost, a policy
+ * lost costs its protection.  The victims follow the domain's key, a
+ * spread that needs no state.  A negative entry never takes a policy's
+ * room: its write just fails.
+ */
+static enum cache_result
+lookup_make_room(struct lookup *lk, const char *domain)
+{
+	char from[CACHE_KEY_MAX + 1];
+	size_t del = 0, del2 = 0;
+	enum cache_result r;
+
+	snprintf(from, sizeof(from), "%s", domain);
+	r = cache_sweep(lk->cache, CACHE_DB_NEGATIVE, from, LOOKUP_EVICT,
+	    lookup_evict_cb, NULL, NULL, &del, NULL);
+	if (r == CACHE_OK && del < LOOKUP_EVICT && from[0] == '\0')
+		r = cache_sweep(lk->cache, CACHE_DB_NEGATIVE, from,
+		    LOOKUP_EVICT - del, lookup_evict_cb, NULL, NULL, &del2,
+		    NULL);
+	lk->st.evicted += del + del2;
+	return r == CACHE_OK && del + del2 > 0 ? CACHE_OK : CACHE_FULL;
+}
+
 static void
 lookup_write(struct lookup *lk, const struct lookup_write *w)
 {
 	const char *why = NULL;
+	enum cache_result r;
 
-	if (cache_write(lk->cache, lookup_write_cb, (void *)w, &why) !=
-	    CACHE_OK)
+	r = cache_write(lk->cache, lookup_write_cb, (void *)w, &why);
+	if (r == CACHE_FULL && w->policy != NULL &&
+	    lookup_make_room(lk, w->domain) == CACHE_OK)
+		r = cache_write(lk->cache, lookup_write_cb, (void *)w, &why);
+	if (r != CACHE_OK)
 		lookup_cache_error(lk, w->domain, "write", why);
 }
 

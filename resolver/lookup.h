@@ -241,6 +241,8 @@ struct lookup_stats {
 	uint64_t	refresh_skipped; /* max_refreshes/max_pending full */
 	uint64_t	refresh_failures; /* failed refreshes, policy kept */
 	uint64_t	corrupt;	/* undecodable records deleted */
+	uint64_t	evicted;	/* negatives evicted for a policy
+					 * (map full) */
 	uint64_t	pending_domains; /* jobs in flight now */
 	uint64_t	refreshes_running; /* of which refreshes, now */
 	/* Added with the STARTTLS list: */

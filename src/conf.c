@@ -99,6 +99,9 @@ static const struct conf_option options[] = {
 	    1ULL << 40, 0 },
 	{ "cache_map_max", CT_SIZE, O(cache_map_max), "1G", 1ULL << 20,
 	    1ULL << 40, 0 },
+	/* Expired policies are kept for "cache show", then swept. */
+	{ "cache_expired_keep", CT_DURATION, O(cache_expired_keep), "7d",
+	    3600000, 366 * MS_DAY, 1 },
 	{ "txt_recheck_interval", CT_DURATION, O(txt_recheck_interval), "1h",
 	    60000, MS_DAY, 1 },
 	{ "enforce_testing", CT_BOOL, O(enforce_testing), "no", 0, 0, 1 },

@@ -71,6 +71,7 @@ struct conf {
 	/* cache */
 	uint64_t	 cache_map_size;
 	uint64_t	 cache_map_max;
+	uint64_t	 cache_expired_keep;	/* ms, expired policies */
 	int64_t		 txt_recheck_interval;	/* ms */
 	/* answers */
 	int		 enforce_testing;	/* in every profile */

@@ -7,11 +7,12 @@
  * and docs/PROTOCOLS.md for the fields of every op.
  *
  * cache.list cannot keep an LMDB read transaction open while the
- * client reads (docs/DESIGN.md §Cache), so each batch walks the sub-database
- * again from the start and skips keys up to the last one sent: keys
- * come in order, so the walk resumes exactly there, whatever was added
- * or removed in between.  The cost (a walk per batch) is paid only by
- * this rare administrative op.
+ * client reads (docs/DESIGN.md §Cache), so each batch is its own short
+ * read that resumes after the last key sent (cache_iter_from,
+ * MDB_SET_RANGE): keys come in order, so the walk goes on exactly there,
+ * whatever was added or removed in between, and a whole listing costs
+ * O(n), in batches of CONTROL_LIST_BATCH entries between which lookups
+ * run.
  */
 #include "config.h"
 
@@ -38,6 +39,7 @@
 #include "reply.h"
 #include "resolve.h"
 #include "sockmap.h"
+#include "sweep.h"
 #include "tlslist.h"
 
 #define NOT_COUNTED	STATS_NRESULT	/* listen_done(): not a lookup */
@@ -436,6 +438,7 @@ service_obj(const struct lookup_stats *ls)
 	    (double)ls->refresh_skipped);
 	cJSON_AddNumberToObject(o, "overload", (double)ls->overload);
 	cJSON_AddNumberToObject(o, "corrupt", (double)ls->corrupt);
+	cJSON_AddNumberToObject(o, "evicted_negatives", (double)ls->evicted);
 	cJSON_AddNumberToObject(o, "list_hits", (double)ls->list_hits);
 	cJSON_AddNumberToObject(o, "list_testing", (double)ls->list_testing);
 	cJSON_AddNumberToObject(o, "dane_checks", (double)ls->dane_checks);
@@ -447,6 +450,41 @@ service_obj(const struct lookup_stats *ls)
 		for (e = RESOLVE_OK + 1; e <= RESOLVE_POLICY_INVALID; e++)
 			cJSON_AddNumberToObject(f, resolve_code(e),
 			    (double)ls->by_error[e]);
+	return o;
+}
+
+/* cachestat_obj: entries by kind, the map's fill, the sweeper's work. */
+static cJSON *
+cachestat_obj(struct cache *cache, const struct sweep *sw)
+{
+	struct sweep_stats ss;
+	struct cache_stat cs;
+	cJSON *o, *x;
+
+	if (cache_stat(cache, &cs, NULL) != CACHE_OK ||
+	    (o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	sweep_get_stats(sw, &ss);
+	if ((x = cJSON_AddObjectToObject(o, "sweep")) != NULL) {
+		cJSON_AddNumberToObject(x, "passes", (double)ss.passes);
+		cJSON_AddNumberToObject(x, "policies", (double)ss.policies);
+		cJSON_AddNumberToObject(x, "negatives", (double)ss.negatives);
+		cJSON_AddNumberToObject(x, "evicted", (double)ss.evicted);
+		cJSON_AddNumberToObject(x, "batch_us_max",
+		    (double)ss.batch_us_max);
+		cJSON_AddNumberToObject(x, "last_pass_ms",
+		    (double)ss.last_pass_ms);
+	}
+	cJSON_AddNumberToObject(o, "policies",
+	    (double)cs.entries[CACHE_DB_POLICY]);
+	cJSON_AddNumberToObject(o, "negatives",
+	    (double)cs.entries[CACHE_DB_NEGATIVE]);
+	cJSON_AddNumberToObject(o, "list_entries",
+	    (double)cs.entries[CACHE_DB_LIST]);
+	cJSON_AddNumberToObject(o, "used_bytes", (double)cs.used);
+	cJSON_AddNumberToObject(o, "file_bytes", (double)cs.file);
+	cJSON_AddNumberToObject(o, "map_size", (double)cs.map_size);
+	cJSON_AddNumberToObject(o, "map_max", (double)cs.map_max);
 	return o;
 }
 
@@ -483,6 +521,8 @@ op_stats(struct listen_conn *c, const cJSON *req)
 		}
 		cJSON_AddItemToObject(o, "lookups", lookups_obj(st));
 		cJSON_AddItemToObject(o, "service", service_obj(&ls));
+		cJSON_AddItemToObject(o, "cache", cachestat_obj(env->cache,
+		    env->sweep));
 	}
 	send_json(c, o);
 	listen_done(c, NOT_COUNTED);
@@ -531,7 +571,9 @@ cachelist_entry(const struct cachelist_state *ls, const char *key,
 		cJSON_AddNumberToObject(o, "retry_in",
 		    (double)(n.retry_at - ls->now));
 	} else {
-		cJSON_AddBoolToObject(o, "corrupt", 1);
+		/* A newer mtastsd's record: not ours, left as it is. */
+		cJSON_AddBoolToObject(o, record_newer(val, len) ? "newer" :
+		    "corrupt", 1);
 		cJSON_AddStringToObject(o, "detail", why != NULL ? why : "");
 	}
 	return o;
@@ -543,8 +585,6 @@ cachelist_one(const char *key, const void *val, size_t len, void *arg)
 {
 	struct cachelist_state *ls = arg;
 
-	if (ls->last[0] != '\0' && strcmp(key, ls->last) <= 0)
-		return 0;
 	send_json(ls->c, cachelist_entry(ls, key, val, len));
 	snprintf(ls->last, sizeof(ls->last), "%s", key);
 	ls->count++;
@@ -562,8 +602,8 @@ cachelist_more(struct listen_conn *c, void *arg)
 	cJSON *o;
 
 	for (ls->batch = 0; ls->db <= CACHE_DB_NEGATIVE; ls->db++) {
-		if (cache_iter(listen_conn_env(c)->cache, ls->db, cachelist_one,
-		    ls, &err) != CACHE_OK) {
+		if (cache_iter_from(listen_conn_env(c)->cache, ls->db,
+		    ls->last, cachelist_one, ls, &err) != CACHE_OK) {
 			snprintf(detail, sizeof(detail), "cache: %s",
 			    err != NULL ? err : "error");
 			fail(c, "internal", detail, NOT_COUNTED);
@@ -620,14 +660,15 @@ show_policy(struct cache *cache, const char *dom, cJSON *o, const char **err)
 		cJSON_AddItemToObject(o, "policy", policy_obj(&p, 1));
 	else if (r == CACHE_NOTFOUND)
 		cJSON_AddNullToObject(o, "policy");
-	else if (r == CACHE_CORRUPT &&
+	else if ((r == CACHE_CORRUPT || r == CACHE_NEWER) &&
 	    (x = cJSON_AddObjectToObject(o, "policy")) != NULL) {
-		cJSON_AddTrueToObject(x, "corrupt");
+		cJSON_AddTrueToObject(x, r == CACHE_NEWER ? "newer" :
+		    "corrupt");
 		cJSON_AddStringToObject(x, "detail", *err ? *err : "");
 	}
 	free(buf);
-	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ?
-	    0 : -1;
+	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ||
+	    r == CACHE_NEWER ? 0 : -1;
 }
 
 static int
@@ -644,13 +685,14 @@ show_negative(struct cache *cache, const char *dom, cJSON *o,
 		cJSON_AddItemToObject(o, "negative", negative_obj(&n));
 	else if (r == CACHE_NOTFOUND)
 		cJSON_AddNullToObject(o, "negative");
-	else if (r == CACHE_CORRUPT &&
+	else if ((r == CACHE_CORRUPT || r == CACHE_NEWER) &&
 	    (x = cJSON_AddObjectToObject(o, "negative")) != NULL) {
-		cJSON_AddTrueToObject(x, "corrupt");
+		cJSON_AddTrueToObject(x, r == CACHE_NEWER ? "newer" :
+		    "corrupt");
 		cJSON_AddStringToObject(x, "detail", *err ? *err : "");
 	}
-	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ?
-	    0 : -1;
+	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ||
+	    r == CACHE_NEWER ? 0 : -1;
 }
 
 typedef int show_fill(struct listen_conn *, const char *, cJSON *,
@@ -1043,6 +1085,27 @@ op_version(struct listen_conn *c, const cJSON *req)
 	listen_done(c, NOT_COUNTED);
 }
 
+/* --- test.sweep (mtastsd -T only) ---------------------------------------- */
+
+/* test.sweep: start a sweep pass now; stats "sweep" tells its end. */
+static void
+op_test_sweep(struct listen_conn *c, const cJSON *req)
+{
+	struct listen_env *env = listen_conn_env(c);
+	struct sweep_stats st;
+	cJSON *o;
+
+	(void)req;
+	sweep_get_stats(env->sweep, &st);
+	sweep_kick(env->sweep);
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddNumberToObject(o, "passes", (double)st.passes);
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
 /* --- dispatch ------------------------------------------------------------ */
 
 static const struct control_op ops[] = {
@@ -1057,6 +1120,7 @@ static const struct control_op ops[] = {
 	{ "list.show", 0, CONTROL_ANY, op_list_show },
 	{ "test.clock", 1, CONTROL_ADMIN, op_test_clock },
 	{ "version", 0, CONTROL_ANY, op_version },
+	{ "test.sweep", 1, CONTROL_ADMIN, op_test_sweep },
 };
 
 /*

@@ -102,6 +102,7 @@ struct listen_env {
 	int		 test_mode;	/* mtastsd -T: test-only JSON ops */
 	int64_t		 clock_offset;	/* test.clock: s added to time() */
 	struct listupd	*list;		/* the STARTTLS list (listupd.h) */
+	struct sweep	*sweep;		/* the cache's sweeper (sweep.h) */
 };
 
 /* One protocol of the lookup socket. */

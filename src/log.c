@@ -159,6 +159,12 @@ log_warn(const char *fmt, ...)
 }
 
 void
+log_errx(const char *fmt, ...)
+{
+	LOG_VA(LOG_LEVEL_ERR, 0);
+}
+
+void
 log_warnx(const char *fmt, ...)
 {
 	LOG_VA(LOG_LEVEL_WARN, 0);

@@ -19,8 +19,9 @@
  *            systemd unit runs it: Type=notify (sdnotify.h), lines with
  *            the journal's priorities (log.h).
  *   -v       log at debug level, whatever log_level says.
- *   -T       test mode, for the test suite only: enables the JSON op
- *            test.clock, which moves the lookup service's clock.
+ *   -T       test mode, for the test suite only: enables the JSON ops
+ *            test.clock, which moves the lookup service's clock, and
+ *            test.sweep, which starts a sweep of the cache.
  *            Never use it in production.
  *   -h, --help     print the usage on standard output and exit 0.
  *   -V, --version  print "mtastsd VERSION" and exit 0.
@@ -87,6 +88,7 @@
 #include "sdnotify.h"
 #include "sockmap.h"
 #include "stats.h"
+#include "sweep.h"
 #include "tcptable.h"
 
 #ifndef MTASTSD_SYSCONFDIR
@@ -149,6 +151,7 @@ struct mtastsd {
 	struct svc	*retired;	/* replaced on reload, finishing */
 	struct event	*ev_retire;
 	struct event	*ev_trim;	/* heap_trim() after a burst */
+	struct sweep	*sweep;		/* keeps the cache bounded */
 	unsigned	 outcomes;	/* discovery outcomes since */
 	struct listen_env env;
 	struct stats	 stats;
@@ -421,6 +424,15 @@ on_lookup_event(const struct lookup_event *ev, void *arg)
 	}
 }
 
+/* refresh_conf_of: the refresh rules with c's settings. */
+static void
+refresh_conf_of(const struct conf *c, struct refresh_conf *rc)
+{
+	refresh_conf_default(rc);
+	rc->txt_recheck_interval = (int64_t)(c->txt_recheck_interval / 1000);
+	rc->expired_keep = (int64_t)(c->cache_expired_keep / 1000);
+}
+
 /* svc_conf: lookup_conf from c; strings point into s. */
 static void
 svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
@@ -436,8 +448,7 @@ svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
 	lc->resolve.lookup_timeout_ms = job_timeout_ms(c);
 	lc->resolve.max_fetches = (int)c->max_fetches;
 	lc->resolve.ca_file = s->ca_file[0] != '\0' ? s->ca_file : NULL;
-	refresh_conf_default(&lc->refresh);
-	lc->refresh.txt_recheck_interval = c->txt_recheck_interval / 1000;
+	refresh_conf_of(c, &lc->refresh);
 	lc->wait_ms = (int)c->lookup_timeout;
 	lc->max_pending = c->max_pending;
 	lc->max_quota_pending = c->max_pending_json;
@@ -584,6 +595,7 @@ hook_reload(struct conf *nc, void *arg)
 {
 	struct mtastsd *m = arg;
 	struct timeval tv = { RETIRE_POLL_SECS, 0 };
+	struct refresh_conf rc;
 	struct svc *s = NULL;
 	char err[512];
 
@@ -604,6 +616,8 @@ hook_reload(struct conf *nc, void *arg)
 	lookup_dane_probe(m->svc->lk);
 	if (!m->o.verbose)
 		log_set_level(nc->log_level);
+	refresh_conf_of(nc, &rc);
+	sweep_reconf(m->sweep, &rc);
 	if (listupd_reconf(m->list, nc) == -1)
 		log_warnx("reload: STARTTLS list: out of memory, its previous "
 		    "settings stay");
@@ -631,7 +645,10 @@ hook_sync(void *arg)
 {
 	const char *err = NULL;
 
-	if (cache_sync(((struct mtastsd *)arg)->cache, &err) != CACHE_OK)
+	/* The flush runs on the cache's own thread (store/cache.h); this
+	 * reports the previous one. */
+	if (cache_sync_start(((struct mtastsd *)arg)->cache, &err) !=
+	    CACHE_OK)
 		log_warnx("cache sync: %s", err != NULL ? err : "error");
 	heap_trim(arg);		/* cheap at this rate */
 }
@@ -676,20 +693,58 @@ start_root(struct mtastsd *m)
 		die(m, "privileges", err);
 }
 
-/* start_loop: the event base and everything that lives on it. */
+/*
+ * open_cache: open the cache; one that LMDB reports damaged (after a
+ * power loss, say) is set aside and the daemon starts with an empty
+ * one, so mail flows with first-use answers rather than stopping
+ * (mtastsd(8) "CACHE DAMAGE" says why).  Any other failure stops the
+ * daemon: it needs a person (permissions, space).
+ */
 static void
-start_loop(struct mtastsd *m)
+open_cache(struct mtastsd *m)
 {
-	const char *cerr = NULL;
-	char err[512];
+	enum cache_result res;
+	const char *cerr = NULL, *aerr = NULL;
+	char tag[32], aside[PATH_MAX];
+	time_t now = time(NULL);
+	struct tm tm;
 
-	if ((m->base = event_base_new()) == NULL)
-		die(m, "libevent", "cannot create the event base");
+	m->cache = cache_open_res(m->conf->state_dir,
+	    (size_t)m->conf->cache_map_size, (size_t)m->conf->cache_map_max,
+	    0, &res, &cerr);
+	if (m->cache != NULL)
+		return;
+	if (cerr == NULL)
+		cerr = "cannot open the cache";
+	if (res != CACHE_CORRUPT)
+		die(m, m->conf->state_dir, cerr);
+	gmtime_r(&now, &tm);
+	strftime(tag, sizeof(tag), "%Y%m%dT%H%M%SZ", &tm);
+	if (cache_set_aside(m->conf->state_dir, tag, aside, sizeof(aside),
+	    &aerr) == -1)
+		die(m, m->conf->state_dir, aerr);
+	log_errx("%s: cache damaged (%s): moved to %s; starting with an "
+	    "empty cache: every domain is a first use again until it is "
+	    "discovered, and the STARTTLS list until it is installed "
+	    "again (bundled copy, next update)",
+	    m->conf->state_dir, cerr, aside);
 	if ((m->cache = cache_open(m->conf->state_dir,
 	    (size_t)m->conf->cache_map_size, (size_t)m->conf->cache_map_max,
 	    0, &cerr)) == NULL)
 		die(m, m->conf->state_dir, cerr != NULL ? cerr :
 		    "cannot open the cache");
+}
+
+/* start_loop: the event base and everything that lives on it. */
+static void
+start_loop(struct mtastsd *m)
+{
+	struct refresh_conf rc;
+	char err[512];
+
+	if ((m->base = event_base_new()) == NULL)
+		die(m, "libevent", "cannot create the event base");
+	open_cache(m);
 	/* Before the lookup service: it reads the list's state. */
 	if ((m->list = listupd_new(m->base, m->cache, m->conf, service_clock,
 	    &m->env, err, sizeof(err))) == NULL)
@@ -698,7 +753,12 @@ start_loop(struct mtastsd *m)
 		die(m, "lookup service", err);
 	m->env.lookup = m->svc->lk;
 	lookup_dane_probe(m->svc->lk);
+	refresh_conf_of(m->conf, &rc);
+	if ((m->sweep = sweep_new(m->base, m->cache, &rc, service_clock,
+	    &m->env, err, sizeof(err))) == NULL)
+		die(m, "cache sweeper", err);
 	m->env.cache = m->cache;
+	m->env.sweep = m->sweep;
 	m->env.list = m->list;
 	m->env.conf = m->conf;
 	m->env.stats = &m->stats;
@@ -730,6 +790,7 @@ shutdown_all(struct mtastsd *m)
 	}
 	svc_free(m->svc);
 	listupd_free(m->list);		/* after listen: no waiter left */
+	sweep_free(m->sweep);
 	cache_close(m->cache);		/* syncs first */
 	daemon_free(m->daemon);
 	if (m->ev_retire != NULL)

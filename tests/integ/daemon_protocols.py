@@ -922,24 +922,52 @@ def test_sigterm(t, d):
 
 
 def test_bad_cache(t, d):
-    """A cache that cannot be opened stops the daemon at start, with
-    the reason: it never serves without the policies it has learned."""
+    """A cache that LMDB reports damaged (as after a power loss) is set
+    aside with a timestamp and the daemon starts empty, with an error in
+    the log: mail goes on with first-use answers.  A cache that cannot
+    be opened for any other reason still stops the daemon."""
     data = os.path.join(d.state, "data.mdb")
     t.ok(os.path.exists(data), "bad cache: the cache file is there")
     with open(data, "r+b") as f:
         f.write(b"not an LMDB environment\n" * 512)
-    t.ok(not d.start(), "bad cache: the daemon does not start")
+    t.ok(d.start(), "damaged cache: the daemon starts")
+    log = d.log()
+    aside = [n for n in os.listdir(d.state)
+             if n.startswith("data.mdb.damaged-")]
+    t.ok(len(aside) == 1 and re.fullmatch(
+        r"data\.mdb\.damaged-\d{8}T\d{6}Z", aside[0]) is not None,
+         "damaged cache: moved aside with a UTC timestamp", got=aside)
+    t.ok(aside and os.path.getsize(os.path.join(d.state, aside[0])) > 0
+         and open(os.path.join(d.state, aside[0]), "rb").read(23) ==
+         b"not an LMDB environment", "damaged cache: its bytes are kept")
+    t.ok("cache damaged" in log and aside and aside[0] in log and
+         d.state in log, "damaged cache: the log names the directory, "
+         "the reason and the new name")
+    c = Client(d)
+    t.is_(c.sockmap("enforce.test"), OK_ENFORCE, "damaged cache: "
+          "a domain is discovered again (first use)")
+    c.close()
+    os.kill(d.p.pid, signal.SIGTERM)
+    d.p.wait(10)
+    # Not damage: the data file is a directory.  The daemon stops.
+    os.unlink(data)
+    os.mkdir(data, 0o700)
+    t.ok(not d.start(), "unopenable cache: the daemon does not start")
     try:
         rc = d.p.wait(10)
     except subprocess.TimeoutExpired:
         rc = None
-    t.ok(rc not in (0, None), "bad cache: exit status not 0", got=rc)
+    t.ok(rc not in (0, None), "unopenable cache: exit status not 0",
+         got=rc)
     last = d.log().strip().splitlines()[-1:]
-    t.ok(last and d.state in last[0] and "LMDB" in last[0],
-         "bad cache: the log's last line names the directory and the "
-         "reason", got=last)
+    t.ok(last and d.state in last[0], "unopenable cache: the log's last "
+         "line names the directory", got=last)
     t.ok(not os.path.exists(d.pidfile) and not os.path.exists(d.sock),
-         "bad cache: no pidfile or socket left")
+         "unopenable cache: no pidfile or socket left")
+    t.ok(len([n for n in os.listdir(d.state)
+              if n.startswith("data.mdb.damaged-")]) == 1,
+         "unopenable cache: nothing more is set aside")
+    os.rmdir(data)
 
 
 def main():

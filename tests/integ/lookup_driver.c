@@ -23,6 +23,7 @@
  *   stats               the lookup_stats counters
  *   get DOMAIN          the cached policy and negative records
  *   corrupt DOMAIN      store an undecodable policy record
+ *   newer DOMAIN        store a policy record of a newer format
  *   reopen              lookup_free, cache_close, reopen both
  *   quit
  * Options: --cache-dir (required), --dns-server, --ca-file, --wait-ms,
@@ -429,7 +430,9 @@ ld_ok(void)
 static int
 ld_cmd_misc(struct ld *ld, const char *cmd, const char *a)
 {
-	static const unsigned char junk[] = { 0x7f, 'j', 'u', 'n', 'k' };
+	/* Version 0 was never written: corrupt, not "newer". */
+	static const unsigned char junk[] = { 0x00, 'j', 'u', 'n', 'k' };
+	static const unsigned char newer[] = { RECORD_VERSION + 1, 'P', 'x' };
 
 	if (strcmp(cmd, "idle") == 0)
 		ld_check_idle(-1, 0, ld);
@@ -440,6 +443,12 @@ ld_cmd_misc(struct ld *ld, const char *cmd, const char *a)
 	else if (strcmp(cmd, "corrupt") == 0 && a != NULL) {
 		if (cache_put(ld->cache, CACHE_DB_POLICY, a, junk,
 		    sizeof(junk), NULL) != CACHE_OK)
+			ld_error("cache_put");
+		else
+			ld_ok();
+	} else if (strcmp(cmd, "newer") == 0 && a != NULL) {
+		if (cache_put(ld->cache, CACHE_DB_POLICY, a, newer,
+		    sizeof(newer), NULL) != CACHE_OK)
 			ld_error("cache_put");
 		else
 			ld_ok();

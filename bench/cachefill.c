@@ -1,0 +1,177 @@
+/*
+ * SPDX-License-Identifier: ISC
+ * Copyright (c) 2026 The mtastsd authors; see LICENSE.
+ */
+/*
+ * cachefill.c: build a large mtastsd cache fast, through the store API
+ * (store/cache.h), for the scale figures of docs/PERFORMANCE.md and the
+ * tests of the sweeper and the fill warnings.
+ *
+ * usage: cachefill [-n negatives] [-p policies] [-s stale_negatives]
+ *                  [-e expired_policies] [-t now] [-m map_max] DIR
+ *   -n N   negative entries "n<i>.fill.test", reason no-record, fresh
+ *          (retry_at = now + 900)                      (default 0)
+ *   -p N   policies "p<i>.fill.test", mode enforce, two mx patterns,
+ *          max_age one week, fetched and TXT-checked at now, so a
+ *          daemon answers them from the cache without refreshing
+ *                                                      (default 0)
+ *   -s N   of the negatives, the first N are stale (retry_at a day
+ *          before now): the sweeper removes them
+ *   -e N   of the policies, the first N expired 30 days before now
+ *   -t T   now, unix seconds (default: time(2))
+ *   -m B   map_max in bytes (default 4 GiB); the map starts at 16 MiB
+ *   -b N   records per write transaction (default 10,000; smaller ones
+ *          leave fewer free pages behind, to fill a map to the brim)
+ * DIR is created with mode 0700 if it does not exist.  Prints the entries, the data file's
+ * size and the time taken, as "key value" lines.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "record.h"
+
+
+struct fill {
+	unsigned long	 neg, pol, stale, expired;
+	unsigned long	 i, end;	/* this transaction's range */
+	unsigned long	 batch;		/* records per transaction */
+	int		 policies;	/* 1: policies, 0: negatives */
+	int64_t		 now;
+};
+
+static void
+fill_txn(struct cache_txn *t, void *arg)
+{
+	const struct fill *f = arg;
+	struct record_negative n;
+	struct record_policy p;
+	char key[64], id[24];
+	unsigned long i;
+
+	for (i = f->i; i < f->end && !cache_txn_failed(t); i++) {
+		if (!f->policies) {
+			memset(&n, 0, sizeof(n));
+			n.reason = RECORD_NEG_NO_RECORD;
+			n.count = 1;
+			n.first_at = n.last_at = f->now - (i < f->stale ?
+			    90000 : 0);
+			n.retry_at = n.last_at + 900;
+			n.code = "txt-none";
+			snprintf(key, sizeof(key), "n%lu.fill.test", i);
+			cache_txn_put_negative(t, key, &n);
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		snprintf(id, sizeof(id), "id%lu", i);
+		p.mode = RECORD_MODE_ENFORCE;
+		p.max_age = 604800;
+		p.fetched_at = p.txt_checked_at = i < f->expired ?
+		    f->now - 604800 - 30 * 86400 : f->now;
+		p.id = id;
+		p.last_error = "";
+		p.nmx = 2;
+		p.mx[0] = "mx1.fill.test";
+		p.mx[1] = "*.mx.fill.test";
+		p.text_form = RECORD_TEXT_LF;	/* canonical: no text */
+		snprintf(key, sizeof(key), "p%lu.fill.test", i);
+		cache_txn_put_policy(t, key, &p);
+	}
+}
+
+static int
+fill_run(struct cache *c, struct fill *f, unsigned long count)
+{
+	const char *err = NULL;
+
+	for (f->i = 0; f->i < count; f->i = f->end) {
+		f->end = f->i + f->batch < count ? f->i + f->batch : count;
+		if (cache_write(c, fill_txn, f, &err) != CACHE_OK) {
+			fprintf(stderr, "cachefill: write: %s\n",
+			    err != NULL ? err : "error");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static unsigned long
+num(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0') {
+		fprintf(stderr, "cachefill: bad number: %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct fill f = { 0, 0, 0, 0, 0, 0, 10000, 0, 0 };
+	unsigned long long map_max = 4ULL << 30;
+	struct timespec t0, t1;
+	struct cache_stat st;
+	const char *err = NULL;
+	struct cache *c;
+	int ch;
+
+	f.now = (int64_t)time(NULL);
+	while ((ch = getopt(argc, argv, "b:n:p:s:e:t:m:")) != -1) {
+		switch (ch) {
+		case 'b': f.batch = num(optarg) > 0 ? num(optarg) : 1; break;
+		case 'n': f.neg = num(optarg); break;
+		case 'p': f.pol = num(optarg); break;
+		case 's': f.stale = num(optarg); break;
+		case 'e': f.expired = num(optarg); break;
+		case 't': f.now = (int64_t)num(optarg); break;
+		case 'm': map_max = num(optarg); break;
+		default:
+			fprintf(stderr, "usage: cachefill [-n neg] [-p pol] "
+			    "[-s stale] [-e expired] [-t now] [-m map_max] "
+			    "[-b batch] DIR\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1)
+		return 2;
+	if (mkdir(argv[optind], 0700) == -1 && errno != EEXIST) {
+		perror(argv[optind]);
+		return 1;
+	}
+	if ((c = cache_open(argv[optind], map_max < (16 << 20) ? map_max :
+	    16 << 20, map_max, 0, &err)) == NULL) {
+		fprintf(stderr, "cachefill: %s: %s\n", argv[optind], err);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	f.policies = 1;
+	if (fill_run(c, &f, f.pol) == -1)
+		return 1;
+	f.policies = 0;
+	if (fill_run(c, &f, f.neg) == -1)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (cache_stat(c, &st, &err) != CACHE_OK)
+		return 1;
+	printf("policies %zu\nnegatives %zu\nused_bytes %zu\nfile_bytes %zu\n"
+	    "map_size %zu\nseconds %.2f\n", st.entries[CACHE_DB_POLICY],
+	    st.entries[CACHE_DB_NEGATIVE], st.used, st.file, st.map_size,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	cache_close(c);
+	return 0;
+}
