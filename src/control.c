@@ -470,6 +470,9 @@ cachestat_obj(struct cache *cache, const struct sweep *sw)
 		cJSON_AddNumberToObject(x, "policies", (double)ss.policies);
 		cJSON_AddNumberToObject(x, "negatives", (double)ss.negatives);
 		cJSON_AddNumberToObject(x, "evicted", (double)ss.evicted);
+		cJSON_AddNumberToObject(x, "batches", (double)ss.batches);
+		cJSON_AddNumberToObject(x, "batch_us_total",
+		    (double)ss.batch_us_total);
 		cJSON_AddNumberToObject(x, "batch_us_max",
 		    (double)ss.batch_us_max);
 		cJSON_AddNumberToObject(x, "last_pass_ms",

@@ -187,6 +187,8 @@ sweep_batch(struct sweep *s)
 		return 0;
 	}
 	us = sweep_us_since(&t0);
+	s->st.batches++;
+	s->st.batch_us_total += us;
 	if (us > s->st.batch_us_max)
 		s->st.batch_us_max = us;
 	s->removed += del;

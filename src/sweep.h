@@ -71,6 +71,8 @@ struct sweep_stats {
 	uint64_t	negatives;	/* stale (or undecodable) negative
 					 * entries removed */
 	uint64_t	evicted;	/* fresh negatives evicted for room */
+	uint64_t	batches;	/* batches run */
+	uint64_t	batch_us_total;	/* their time, added up */
 	uint64_t	batch_us_max;	/* longest batch */
 	uint64_t	last_pass_ms;	/* duration of the last pass */
 	unsigned	fill_pct;	/* at the last check */
