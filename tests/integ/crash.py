@@ -44,6 +44,7 @@ USER = "nobody"
 YEAR = 31557600
 DAY = 86400
 CONNS = 8
+NEW_P = 0.05    # share of lookups that take a domain never looked up
 
 
 def name(i):
@@ -66,7 +67,8 @@ class Load:
 
     def pick(self):
         with self.lock:
-            if self.next_new < self.n and self.rng.random() < 0.5:
+            if self.next_new < self.n and (self.next_new == 0 or
+                                           self.rng.random() < NEW_P):
                 self.next_new += 1
                 return self.next_new - 1
             return self.rng.randrange(max(self.next_new, 1))
@@ -133,7 +135,7 @@ def main():
         os.chmod(w.dir, 0o711)
         d = Daemon(w, binary, "crash", 0, user=USER, lookup_timeout=5)
         acked, opened, lost_total, kills = set(), 0, [], 0
-        lookups, errors, first_new = 0, [], 0
+        lookups, errors, first_new, stores = 0, [], 0, 0
         for rnd in range(a.rounds):
             if not d.start():
                 t.ok(False, "round %d: the daemon starts" % rnd)
@@ -164,7 +166,9 @@ def main():
             if load.wrong:
                 errors.append("round %d: wrong answers %r" %
                               (rnd, load.wrong[:3]))
-            if "cache-error" in d.log():
+            log = d.log()
+            stores += log.count("policy stored")
+            if "cache-error" in log:
                 errors.append("round %d: a cache error in the log" % rnd)
         # A last start: everything acknowledged is there.
         ok_start = d.start()
@@ -181,7 +185,8 @@ def main():
               (len(acked), opened))
         t.is_(errors, [], "no damaged cache, cache error or wrong answer")
         t.ok(len(acked) > 0 and lookups > 0, "load ran: %d lookups, %d "
-             "domains acknowledged" % (lookups, len(acked)))
+             "policies stored (discoveries and refetches), %d domains "
+             "acknowledged" % (lookups, stores, len(acked)))
     return t.done()
 
 
