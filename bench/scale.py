@@ -5,7 +5,7 @@
 
 usage: bench/scale.py --builddir DIR [--small N] [--policies N]
                       [--negatives N] [--secs S] [--conns LIST]
-                      [--smoke] [--json FILE]
+                      [--callgrind] [--smoke] [--json FILE]
 
 Builds two caches with bench/cachefill (store API, 10,000 records per
 transaction): a small one (--small policies, default 10,000) and a large
@@ -21,6 +21,12 @@ STARTTLS list off) and measures:
     while it runs (large cache only);
   - one sweep pass (test.sweep): its duration, its longest batch, what
     it removed, and the lookups' p99 while it runs (large cache only).
+--callgrind: instead, the user-space instructions of one cached lookup
+with each cache, exactly (valgrind's callgrind, which counts, so the
+shared machine's noise does not matter): the daemon under callgrind
+answers 10,000 and then, in a second run, 30,000 lookups (8
+connections, every cached policy in turn); the difference of the
+totals divided by 20,000.
 Runs as root.  --smoke: tiny sizes, 1 s rows, checks only that every
 step works (tests/integ/bench_smoke.py style), never the timings.
 The machine is shared: latencies are noisy; compare within one run.
@@ -78,12 +84,13 @@ class Daemon:
                 os.chown(n, self.uid, self.gid)
         return dict(line.split() for line in out.splitlines())
 
-    def start(self):
+    def start(self, wrap=()):
         log = open(os.path.join(self.dir, "log"), "w")
         self.p = subprocess.Popen(
             ["unshare", "-n", "sh", "-c",
-             'ip link set lo up && exec "$0" -d -T -f "$1"',
-             self.binary, self.conf], stdout=log, stderr=log)
+             'ip link set lo up && exec "$@"', "sh"] + list(wrap) +
+            [self.binary, "-d", "-T", "-f", self.conf],
+            stdout=log, stderr=log)
         t_end = time.monotonic() + 120
         while time.monotonic() < t_end:
             try:
@@ -180,6 +187,24 @@ def sweep(d):
         time.sleep(0.05)
 
 
+def callgrind_ir(build, d, pattern, npol, count):
+    """Total instructions of a daemon run that answers `count`."""
+    out = os.path.join(d.dir, "cg.%d" % count)
+    # callgrind creates it as root and writes it at exit as nobody.
+    open(out, "w").close()
+    os.chown(out, d.uid, d.gid)
+    d.start(["valgrind", "--tool=callgrind", "--vgdb=no",
+             "--callgrind-out-file=" + out])
+    sh(os.path.join(build, "bench", "mtasts-bench"), "-c", 8, "-n", count,
+       "-P", pattern, "-N", npol, d.sock)
+    d.stop()
+    with open(out) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError("no totals in " + out)
+
+
 def row(name, b):
     return "%-36s %9.0f req/s  p50 %7.1f µs  p99 %7.1f µs  cpu/req %5.2f µs" \
         % (name, b["rps"], b["p50_us"], b["p99_us"],
@@ -195,6 +220,7 @@ def main():
     ap.add_argument("--secs", type=int, default=5)
     ap.add_argument("--conns", default="1,8")
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--json")
     a = ap.parse_args()
     if a.smoke:
@@ -215,9 +241,18 @@ def main():
             data = os.path.join(d.state, "data.mdb")
             st = os.stat(data)
             r["file_bytes"], r["disk_bytes"] = st.st_size, st.st_blocks * 512
+            pattern = "p{n}.fill.test"
+            if a.callgrind:
+                n1 = callgrind_ir(build, d, pattern, pol, 10000)
+                n2 = callgrind_ir(build, d, pattern, pol, 30000)
+                r["ir_per_lookup"] = (n2 - n1) / 20000.0
+                print("%s: %d policies, %d negatives: %.0f instructions "
+                      "per cached lookup (callgrind: %d and %d in all)" % (
+                          name, pol, neg, r["ir_per_lookup"], n1, n2))
+                res[name] = r
+                continue
             d.start()
             r["rss_start"] = d.rss()
-            pattern = "p{n}.fill.test"
             for c in a.conns.split(","):
                 r["hot_%s" % c] = bench(build, d, pattern, pol, a.secs, c)
             r["rss_hot"] = d.rss()
@@ -253,7 +288,8 @@ def main():
             d.stop()
             res[name] = r
     finally:
-        shutil.rmtree(top, ignore_errors=True)
+        if not os.environ.get("SCALE_KEEP"):
+            shutil.rmtree(top, ignore_errors=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=1)
