@@ -697,7 +697,7 @@ start_root(struct mtastsd *m)
  * open_cache: open the cache; one that LMDB reports damaged (after a
  * power loss, say) is set aside and the daemon starts with an empty
  * one, so mail flows with first-use answers rather than stopping
- * (mtastsd(8) "CACHE DAMAGE" says why).  Any other failure stops the
+ * (mtastsd(8), "Cache damage", says why).  Any other failure stops the
  * daemon: it needs a person (permissions, space).
  */
 static void

@@ -4,7 +4,7 @@
  */
 /*
  * sweep.h: keeps the cache bounded: removes what can never be answered
- * again, and watches how full the map is (mtastsd(8) "CACHE SIZE").
+ * again, and watches how full the map is (mtastsd(8), "Cache size").
  *
  * What is removed is decided by resolver/refresh.h rule 7: policies
  * expired for longer than expired_keep, negative entries past their
