@@ -119,6 +119,22 @@ def load(d, st, stop, rng):
         c.close()
 
 
+def publish(srv, key, fpr, cycle):
+    """A list newer than the last (its timestamp is now)."""
+    now = int(time.time())
+    data = make_list(now, now + 10 * 366 * DAY, {
+        "listed%d.test" % k: enforce("mx.listed.test")
+        for k in range(cycle, cycle + 20)})
+    srv.publish(data, key.sign(fpr, data))
+
+
+def sanitized(pid):
+    """True when the daemon runs with AddressSanitizer, whose
+    quarantine keeps freed memory: its RSS says nothing about leaks."""
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()
+
+
 def sample(pid):
     out = {}
     with open("/proc/%d/status" % pid) as f:
@@ -169,6 +185,7 @@ def main():
         key = ListKey(w.dir)
         try:
             fpr = key.new_key("soak")
+            publish(srv, key, fpr, 0)   # before the daemon's first fetch
             d = list_daemon(w, binary, "soak", 0, url=srv.url(),
                             keyring=key.keyring(os.path.join(
                                 w.dir, "soak.gpg"), fpr), fpr=fpr,
@@ -184,6 +201,7 @@ def main():
                 for k in range(CONNS)]
             for x in th:
                 x.start()
+            asan = sanitized(d.p.pid)
             samples, cycle, version = [], 0, {i: 0 for i in hosts}
             faults, t_end = [], time.monotonic() + a.secs
             while time.monotonic() < t_end:
@@ -210,11 +228,7 @@ def main():
                     w.dns_fault(name, ("servfail", "hang")[k % 2])
                 w.apply()
                 if cycle % 5 == 0:
-                    now = int(time.time())
-                    data = make_list(now, now + 10 * 366 * DAY, {
-                        "listed%d.test" % k: enforce("mx.listed.test")
-                        for k in range(cycle, cycle + 20)})
-                    srv.publish(data, key.sign(fpr, data))
+                    publish(srv, key, fpr, cycle)
                     update(d)
                 samples.append(sample(d.p.pid))
                 time.sleep(max(0.0, min(2.0, t_end - time.monotonic())))
@@ -240,8 +254,12 @@ def main():
         t.is_(st.wrong[:5], [], "every answer was a current or previous "
               "policy, or no policy")
         grow = last.get("VmRSS", 0) - warm.get("VmRSS", 0)
-        t.ok(grow <= max(4096, warm.get("VmRSS", 0) // 4),
-             "RSS flat: %+d KiB after warm-up" % grow)
+        if asan:
+            t.skip("RSS flat", "AddressSanitizer's quarantine keeps "
+                   "freed memory (%+d KiB)" % grow)
+        else:
+            t.ok(grow <= max(4096, warm.get("VmRSS", 0) // 4),
+                 "RSS flat: %+d KiB after warm-up" % grow)
         t.ok(last.get("fds", 0) - warm.get("fds", 0) <= 8,
              "descriptors flat: %d -> %d" % (warm.get("fds", 0),
                                             last.get("fds", 0)))
