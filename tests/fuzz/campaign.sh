@@ -18,7 +18,8 @@
 #   target      e.g. stspol; default every tests/fuzz/fuzz_*.c
 # Work files go to a temporary directory, removed at the end.  Prints
 # one line per target: executions, execs/s, coverage (libFuzzer's "cov"
-# edges and "ft" features) at the end, corpus entries added.  A crash
+# edges and "ft" features) of the committed corpus at the start and at
+# the end, corpus entries added.  A crash
 # stops the campaign with libFuzzer's report and the crashing input.
 set -eu
 
@@ -44,7 +45,8 @@ MAXLEN=4096		# largest corpus entry committed
 work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-campaign.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-printf '%-10s %12s %9s %7s %7s %7s\n' target execs exec/s cov ft added
+printf '%-10s %12s %9s %13s %13s %7s\n' target execs exec/s \
+    'cov start>end' 'ft start>end' added
 for t in "$@"; do
 	bin="$build/tests/fuzz/fuzz_$t"
 	corpus="$src/tests/fuzz/corpus/$t"
@@ -65,6 +67,8 @@ for t in "$@"; do
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
 	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+	cov0=$(grep 'INITED' "$log" | grep -o 'cov: [0-9]*' | cut -d' ' -f2)
+	ft0=$(grep 'INITED' "$log" | grep -o 'ft: [0-9]*' | cut -d' ' -f2)
 	# Inputs of new/ that add coverage to the committed corpus: min/
 	# starts as the corpus and -merge=1 adds only those.
 	cp "$corpus"/* "$work/$t/min/"
@@ -78,6 +82,6 @@ for t in "$@"; do
 		added=$((added + 1))
 		[ $keep -eq 1 ] || cp "$f" "$corpus/"
 	done
-	printf '%-10s %12s %9s %7s %7s %7s\n' "$t" "${execs:-?}" \
-	    "${rate:-?}" "${cov:-?}" "${ft:-?}" "$added"
+	printf '%-10s %12s %9s %13s %13s %7s\n' "$t" "${execs:-?}" \
+	    "${rate:-?}" "${cov0:-?}>${cov:-?}" "${ft0:-?}>${ft:-?}" "$added"
 done
