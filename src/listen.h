@@ -79,6 +79,7 @@ struct listen_conn;
 struct listupd;
 struct lookup;
 struct lookup_answer;
+struct sweep;
 
 /* Longest buffered input per connection: the largest request of any
  * protocol (a socketmap netstring: 10 digits, ":", 10,000 bytes, ",")
