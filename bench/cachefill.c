@@ -18,6 +18,9 @@
  *   -s N   of the negatives, the first N are stale (retry_at a day
  *          before now): the sweeper removes them
  *   -e N   of the policies, the first N expired 30 days before now
+ *   -d N   DANE verdicts (store/danerec.h) for the policies' domains,
+ *          "dane" for one MX host, answered for a day; of them the first
+ *          N of -e (at most) expired 30 days before now
  *   -t T   now, unix seconds (default: time(2))
  *   -m B   map_max in bytes (default 4 GiB); the map starts at 16 MiB
  *   -b N   records per write transaction (default 10,000; smaller ones
@@ -38,16 +41,39 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "danerec.h"
 #include "record.h"
 
 
 struct fill {
-	unsigned long	 neg, pol, stale, expired;
+	unsigned long	 neg, pol, stale, expired, dane;
 	unsigned long	 i, end;	/* this transaction's range */
 	unsigned long	 batch;		/* records per transaction */
-	int		 policies;	/* 1: policies, 0: negatives */
+	int		 policies;	/* 1: policies, 0: negatives,
+					 * 2: DANE verdicts */
 	int64_t		 now;
 };
+
+static void
+fill_dane(struct cache_txn *t, const struct fill *f, unsigned long i)
+{
+	unsigned char buf[DANEREC_MAX];
+	struct danerec d;
+	char key[64];
+	ssize_t n;
+
+	memset(&d, 0, sizeof(d));
+	d.verdict = DANEREC_DANE;
+	d.checked_at = i < f->expired ? f->now - 31 * 86400 : f->now;
+	d.expires_at = d.checked_at + 86400;
+	d.ttl = 3600;
+	d.why = "tlsa usable";
+	d.nhosts = 1;
+	d.host[0].name = "mx1.fill.test";
+	snprintf(key, sizeof(key), "p%lu.fill.test", i);
+	if ((n = danerec_encode(&d, buf, sizeof(buf), NULL)) > 0)
+		cache_txn_put(t, CACHE_DB_DANE, key, buf, (size_t)n);
+}
 
 static void
 fill_txn(struct cache_txn *t, void *arg)
@@ -59,6 +85,10 @@ fill_txn(struct cache_txn *t, void *arg)
 	unsigned long i;
 
 	for (i = f->i; i < f->end && !cache_txn_failed(t); i++) {
+		if (f->policies == 2) {
+			fill_dane(t, f, i);
+			continue;
+		}
 		if (!f->policies) {
 			memset(&n, 0, sizeof(n));
 			n.reason = RECORD_NEG_NO_RECORD;
@@ -122,7 +152,7 @@ num(const char *s)
 int
 main(int argc, char *argv[])
 {
-	struct fill f = { 0, 0, 0, 0, 0, 0, 10000, 0, 0 };
+	struct fill f = { 0, 0, 0, 0, 0, 0, 0, 10000, 0, 0 };
 	unsigned long long map_max = 4ULL << 30;
 	struct timespec t0, t1;
 	struct cache_stat st;
@@ -131,9 +161,10 @@ main(int argc, char *argv[])
 	int ch;
 
 	f.now = (int64_t)time(NULL);
-	while ((ch = getopt(argc, argv, "b:n:p:s:e:t:m:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:n:p:s:e:t:m:")) != -1) {
 		switch (ch) {
 		case 'b': f.batch = num(optarg) > 0 ? num(optarg) : 1; break;
+		case 'd': f.dane = num(optarg); break;
 		case 'n': f.neg = num(optarg); break;
 		case 'p': f.pol = num(optarg); break;
 		case 's': f.stale = num(optarg); break;
@@ -142,8 +173,8 @@ main(int argc, char *argv[])
 		case 'm': map_max = num(optarg); break;
 		default:
 			fprintf(stderr, "usage: cachefill [-n neg] [-p pol] "
-			    "[-s stale] [-e expired] [-t now] [-m map_max] "
-			    "[-b batch] DIR\n");
+			    "[-s stale] [-e expired] [-d dane] [-t now] "
+			    "[-m map_max] [-b batch] DIR\n");
 			return 2;
 		}
 	}
@@ -165,12 +196,16 @@ main(int argc, char *argv[])
 	f.policies = 0;
 	if (fill_run(c, &f, f.neg) == -1)
 		return 1;
+	f.policies = 2;
+	if (fill_run(c, &f, f.dane) == -1)
+		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (cache_stat(c, &st, &err) != CACHE_OK)
 		return 1;
-	printf("policies %zu\nnegatives %zu\nused_bytes %zu\nfile_bytes %zu\n"
-	    "map_size %zu\nseconds %.2f\n", st.entries[CACHE_DB_POLICY],
-	    st.entries[CACHE_DB_NEGATIVE], st.used, st.file, st.map_size,
+	printf("policies %zu\nnegatives %zu\ndane %zu\nused_bytes %zu\n"
+	    "file_bytes %zu\nmap_size %zu\nseconds %.2f\n",
+	    st.entries[CACHE_DB_POLICY], st.entries[CACHE_DB_NEGATIVE],
+	    st.entries[CACHE_DB_DANE], st.used, st.file, st.map_size,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	/* What one flush of all of it costs (the daemon's 30 s sync). */

@@ -469,6 +469,7 @@ cachestat_obj(struct cache *cache, const struct sweep *sw)
 		cJSON_AddNumberToObject(x, "passes", (double)ss.passes);
 		cJSON_AddNumberToObject(x, "policies", (double)ss.policies);
 		cJSON_AddNumberToObject(x, "negatives", (double)ss.negatives);
+		cJSON_AddNumberToObject(x, "dane", (double)ss.dane);
 		cJSON_AddNumberToObject(x, "evicted", (double)ss.evicted);
 		cJSON_AddNumberToObject(x, "batches", (double)ss.batches);
 		cJSON_AddNumberToObject(x, "batch_us_total",
@@ -484,6 +485,8 @@ cachestat_obj(struct cache *cache, const struct sweep *sw)
 	    (double)cs.entries[CACHE_DB_NEGATIVE]);
 	cJSON_AddNumberToObject(o, "list_entries",
 	    (double)cs.entries[CACHE_DB_LIST]);
+	cJSON_AddNumberToObject(o, "dane_entries",
+	    (double)cs.entries[CACHE_DB_DANE]);
 	cJSON_AddNumberToObject(o, "used_bytes", (double)cs.used);
 	cJSON_AddNumberToObject(o, "file_bytes", (double)cs.file);
 	cJSON_AddNumberToObject(o, "map_size", (double)cs.map_size);

@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "cache.h"
+#include "danerec.h"
 #include "log.h"
 #include "record.h"
 #include "refresh.h"
@@ -37,7 +38,7 @@ struct sweep {
 	sweep_clock_cb		*clock;
 	void			*clock_arg;
 	int			 running;	/* a pass is under way */
-	enum cache_db		 db;		/* POLICY, then NEGATIVE */
+	enum cache_db		 db;		/* POLICY, NEGATIVE, DANE */
 	char			 from[CACHE_KEY_MAX + 1];
 	int			 evict;		/* evict fresh negatives */
 	unsigned		 level;		/* 0, 1 (warn), 2 (high) */
@@ -80,10 +81,19 @@ sweep_decide(enum cache_db db, const char *key, const void *val, size_t len,
 	struct sweep *s = arg;
 	struct record_policy p;
 	struct record_negative n;
+	struct danerec d;
 
 	(void)key;
 	if (record_newer(val, len))
 		return 0;	/* not ours: never removed */
+	if (db == CACHE_DB_DANE) {
+		/* An expired verdict is never answered (lookup.c): kept a
+		 * day for "mtasts resolve", like a stale negative entry. */
+		if (danerec_decode(val, len, &d, NULL) != 0)
+			return 1;
+		return s->now >= d.expires_at &&
+		    s->now - d.expires_at >= SWEEP_DANE_KEEP_SECS;
+	}
 	if (db == CACHE_DB_POLICY) {
 		if (record_policy_decode(val, len, &p, NULL) != 0)
 			return 1;
@@ -194,14 +204,17 @@ sweep_batch(struct sweep *s)
 	s->removed += del;
 	if (s->db == CACHE_DB_POLICY)
 		s->st.policies += del;
+	else if (s->db == CACHE_DB_DANE)
+		s->st.dane += del;
 	else if (s->evict)
 		s->st.evicted += del;
 	else
 		s->st.negatives += del;
 	if (s->from[0] == '\0') {
-		if (s->db == CACHE_DB_NEGATIVE)
+		if (s->db == CACHE_DB_DANE)
 			return 0;
-		s->db = CACHE_DB_NEGATIVE;
+		s->db = s->db == CACHE_DB_POLICY ? CACHE_DB_NEGATIVE :
+		    CACHE_DB_DANE;
 	}
 	return 1;
 }

@@ -8,11 +8,13 @@
  *
  * What is removed is decided by resolver/refresh.h rule 7: policies
  * expired for longer than expired_keep, negative entries past their
- * retry time by more than their reason's cap, and records that do not
- * decode (a lookup would delete them too).  A record of a newer format
- * (store/record.h record_newer) is never removed.
+ * retry time by more than their reason's cap, DANE verdicts expired
+ * for more than SWEEP_DANE_KEEP_SECS (never answered after expiry:
+ * resolver/lookup.c), and records that do not decode (a lookup would
+ * delete them too).  A record of a newer format (store/record.h
+ * record_newer) is never removed.
  *
- * How: a pass walks the "policy" then the "negative" sub-database in
+ * How: a pass walks the "policy", "negative" and "dane" sub-databases in
  * key order, SWEEP_BATCH records per event-loop turn, each batch one
  * short write transaction (store/cache.h cache_sweep) that resumes at
  * the key where the previous one stopped; SWEEP_TICK_MS between
@@ -60,6 +62,7 @@ struct sweep;
 #define SWEEP_WARN_PCT		80	/* warn, sweep early */
 #define SWEEP_HIGH_PCT		95	/* warn, evict fresh negatives */
 #define SWEEP_HYST_PCT		5
+#define SWEEP_DANE_KEEP_SECS	86400	/* expired DANE verdicts */
 
 typedef int64_t sweep_clock_cb(void *arg);
 
@@ -70,6 +73,7 @@ struct sweep_stats {
 					 * undecodable) */
 	uint64_t	negatives;	/* stale (or undecodable) negative
 					 * entries removed */
+	uint64_t	dane;		/* expired DANE verdicts removed */
 	uint64_t	evicted;	/* fresh negatives evicted for room */
 	uint64_t	batches;	/* batches run */
 	uint64_t	batch_us_total;	/* their time, added up */

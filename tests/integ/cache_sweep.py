@@ -35,7 +35,6 @@ from world import Tap, World  # noqa: E402
 
 USER = "nobody"
 WEEK = 604800
-OK_FILL = "OK secure match=mx1.fill.test:.mx.fill.test servername=hostname"
 
 
 def cachefill():
@@ -103,8 +102,9 @@ def list_all(d):
 
 
 def test_sweep(t, d):
-    f = fill(d, "-p", 300, "-e", 100, "-n", 3000, "-s", 1000)
-    t.is_((f["policies"], f["negatives"]), ("300", "3000"), "filled")
+    f = fill(d, "-p", 300, "-e", 100, "-n", 3000, "-s", 1000, "-d", 300)
+    t.is_((f["policies"], f["negatives"], f["dane"]), ("300", "3000", "300"),
+          "filled")
     if not t.ok(d.start(), "daemon starts on the filled cache"):
         return
     s = cache_stats(d)
@@ -114,13 +114,16 @@ def test_sweep(t, d):
     t.ok(s is not None, "test.sweep: a pass ends")
     if s is None:
         return
-    t.is_((s["policies"], s["negatives"], s["sweep"]["policies"],
-           s["sweep"]["negatives"], s["sweep"]["evicted"]),
-          (200, 2000, 100, 1000, 0), "sweep: the 100 policies expired "
-          "30 days ago and the 1000 stale negatives go, nothing else")
+    t.is_((s["policies"], s["negatives"], s["dane_entries"],
+           s["sweep"]["policies"], s["sweep"]["negatives"],
+           s["sweep"]["dane"], s["sweep"]["evicted"]),
+          (200, 2000, 200, 100, 1000, 100, 0), "sweep: the 100 policies "
+          "and DANE verdicts expired 30 days ago and the 1000 stale "
+          "negatives go, nothing else")
     c = Client(d)
-    t.is_(c.sockmap("p150.fill.test"), OK_FILL,
-          "a valid policy is still answered from the cache")
+    # dane = yes: the cached DANE verdict ("dane") comes first.
+    t.is_(c.sockmap("p150.fill.test"), "OK dane",
+          "a valid policy and its DANE verdict are still answered")
     t.is_(c.sockmap("p50.fill.test"), "NOTFOUND ",
           "a swept (expired) policy's domain is a miss (NXDOMAIN here)")
     c.close()
@@ -134,12 +137,16 @@ def test_sweep(t, d):
     # Fresh negatives: retry 900 s, cap 3600 s.
     op(d, {"op": "test.clock", "advance": 900 + 3600})
     s = sweep(d)
-    t.is_((s["policies"], s["negatives"]), (200, 0),
-          "clock +4500 s: the rest of the negatives go, policies stay")
+    # The lookup of p50 above stored a DANE verdict of its own.
+    t.is_((s["policies"], s["negatives"], s["sweep"]["dane"],
+           s["dane_entries"] >= 200), (200, 0, 100, True),
+          "clock +4500 s: the rest of the negatives go, policies and "
+          "DANE verdicts (a day) stay")
     op(d, {"op": "test.clock", "advance": WEEK + 7 * 86400 + 10})
     s = sweep(d)
-    t.is_(s["policies"], 0, "clock +2 weeks: expired past "
-          "cache_expired_keep, the policies go")
+    t.is_((s["policies"], s["dane_entries"]), (0, 0), "clock +2 weeks: "
+          "expired past cache_expired_keep, the policies go, and the "
+          "DANE verdicts a day past their expiry")
     t.ok("cache sweep: " in d.log(), "the log says what a pass removed")
     stop(d)
 
