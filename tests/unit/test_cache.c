@@ -616,6 +616,7 @@ static void
 test_reopen_corrupt_ro(void)
 {
 	static uint8_t big[RECORD_POLICY_MAX + 1];
+	uint8_t newer[4] = { 0, 'N', 0, 0 };
 	struct record_negative gn;
 	struct record_policy p, g;
 	const char *err = NULL;
@@ -631,7 +632,8 @@ test_reopen_corrupt_ro(void)
 	    &err);
 	cache_put(c, CACHE_DB_NEGATIVE, "garbage.example", "\x02N\x00\x00", 4,
 	    &err);
-	cache_put(c, CACHE_DB_NEGATIVE, "newer.example", "\x03N\x00\x00", 4,
+	newer[0] = RECORD_VERSION + 1;
+	cache_put(c, CACHE_DB_NEGATIVE, "newer.example", newer, sizeof(newer),
 	    &err);
 	cache_put(c, CACHE_DB_POLICY, "newer.example", "\x07P", 2, &err);
 	big[0] = RECORD_VERSION;
@@ -654,7 +656,8 @@ test_reopen_corrupt_ro(void)
 	    strcmp(err, RECORD_WHY_NEWER) == 0 &&
 	    cache_get_policy(c, "newer.example", buf, sizeof(buf), &g,
 	    &err) == CACHE_NEWER,
-	    "a record of a newer version (3, 7) is CACHE_NEWER, not corrupt");
+	    "a record of a newer version (RECORD_VERSION + 1, 7) is "
+	    "CACHE_NEWER, not corrupt");
 	tap_ok(c != NULL && cache_get_policy(c, "huge.example", buf,
 	    sizeof(buf), &g, &err) == CACHE_CORRUPT &&
 	    strcmp(err, "record too large") == 0,

@@ -618,6 +618,8 @@ test_history_txt(void)
 	    &confs[0], &upd) == REFRESH_KEEP && upd.enforce_since == 0 &&
 	    upd.testing_since == 0,
 	    "history: mode none never gets one");
+}
+
 /* ---- rule 7: what the sweeper may remove ---- */
 
 static void
