@@ -42,9 +42,13 @@
  * answer that points there (lbuf_busy: a nested lookup_query from a
  * callback), into a heap buffer for that nested answer.
  *
- * DANE (lookup.h): the "dane" record is read first, into lk->dbuf, and
+ * DANE (lookup.h): the cached policy record carries a copy of the
+ * domain's verdict (store/record.h struct record_dane), so a cached
+ * lookup stays one read; the "dane" record is read (into lk->dbuf,
  * its reason copied to the caller's stack, so nested calls may reuse
- * dbuf.  A job may hold a DANE check (job->dck) beside its resolve
+ * dbuf) only when there is no policy, or it has no unexpired copy.
+ * Whoever writes either record writes the copy from the "dane"
+ * record in the same transaction (lookup_dane_store, lookup_write).  A job may hold a DANE check (job->dck) beside its resolve
  * request; it ends when both have.  When the MTA-STS part ends first,
  * its outcome is saved in the job (the policy encoded, so it owns its
  * strings) until the DANE check ends.  A job with no MTA-STS part (the
@@ -629,6 +633,56 @@ lookup_dane_read(struct lookup *lk, const char *domain, int64_t now,
 	di->due = now >= r.checked_at + (r.expires_at - r.checked_at) * 3 / 4;
 }
 
+/* The copy of a "dane" record that a policy record carries. */
+static void
+lookup_dane_summary(const struct danerec *r, struct record_dane *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->known = 1;
+	d->verdict = (uint8_t)r->verdict;
+	d->why = (uint8_t)dane_why_code(r->why);
+	d->checked_at = r->checked_at;
+	d->expires_at = r->expires_at;
+}
+
+/*
+ * The copy for a policy about to be written: the stored "dane" record's
+ * (none with dane = no, without a record, or on any error: the hot
+ * path then reads the "dane" record itself).
+ */
+static void
+lookup_dane_fold(struct lookup *lk, const char *domain, struct record_dane *d)
+{
+	struct danerec r;
+	size_t len = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (lk->conf.dane && cache_get(lk->cache, CACHE_DB_DANE, domain,
+	    lk->dbuf, sizeof(lk->dbuf), &len, NULL) == CACHE_OK &&
+	    danerec_decode(lk->dbuf, len, &r, NULL) == 0)
+		lookup_dane_summary(&r, d);
+}
+
+/*
+ * The hot path: the verdict from the policy's copy into *di.  0 when
+ * there is none or it expired (the "dane" record decides then).
+ */
+static int
+lookup_dane_copy(const struct record_policy *pol, int64_t now,
+    struct lookup_dinfo *di)
+{
+	const struct record_dane *d = &pol->dane;
+
+	if (!d->known || now >= d->expires_at || now < d->checked_at)
+		return 0;
+	lookup_dinfo_set(di, 1, (enum lookup_dane)d->verdict,
+	    dane_why_str(d->why));
+	di->cached = 1;
+	di->due = now >= d->checked_at + (d->expires_at - d->checked_at) *
+	    3 / 4;
+	return 1;
+}
+
 /* How long a verdict may be answered (lookup.h). */
 static int64_t
 lookup_dane_life(const struct danechk_result *r)
@@ -646,6 +700,7 @@ struct lookup_dane_put {
 	const char	*domain;
 	const unsigned char *val;
 	size_t		 len;
+	const struct record_policy *policy;	/* with the new copy, or NULL */
 };
 
 static void
@@ -654,6 +709,8 @@ lookup_dane_put_cb(struct cache_txn *txn, void *arg)
 	const struct lookup_dane_put *p = arg;
 
 	cache_txn_put(txn, CACHE_DB_DANE, p->domain, p->val, p->len);
+	if (p->policy != NULL)
+		cache_txn_put_policy(txn, p->domain, p->policy);
 }
 
 /* Store a check's verdict (a failed write still answers it). */
@@ -661,9 +718,10 @@ static void
 lookup_dane_store(struct lookup *lk, const char *domain,
     const struct danechk_result *r)
 {
-	unsigned char buf[DANEREC_MAX];
+	unsigned char buf[DANEREC_MAX], *pbuf;
 	struct danerec rec;
-	struct lookup_dane_put p = { domain, buf, 0 };
+	struct record_policy pol;
+	struct lookup_dane_put p = { domain, buf, 0, NULL };
 	const char *why = NULL;
 	int64_t now = lookup_now(lk);
 	ssize_t n;
@@ -686,14 +744,23 @@ lookup_dane_store(struct lookup *lk, const char *domain,
 		return;
 	}
 	p.len = (size_t)n;
+	/* The cached policy's copy changes with it (one read when hot).
+	 * Without the buffer the copy is left as it is: the hot path reads
+	 * the "dane" record when the copy expires. */
+	if ((pbuf = malloc(RECORD_POLICY_MAX)) != NULL &&
+	    lookup_read_policy(lk, domain, pbuf, &pol) == 1) {
+		lookup_dane_summary(&rec, &pol.dane);
+		p.policy = &pol;
+	}
 	if (cache_write(lk->cache, lookup_dane_put_cb, &p, &why) != CACHE_OK)
 		lookup_cache_error(lk, domain, "write", why);
+	free(pbuf);
 }
 
 /* One write transaction: what a job's outcome stores. */
 struct lookup_write {
 	const char			*domain;
-	const struct record_policy	*policy;	/* put, or NULL */
+	struct record_policy		*policy;	/* put, or NULL */
 	const struct record_negative	*negative;	/* put, or NULL */
 	int				 del_negative;
 };
@@ -754,6 +821,8 @@ lookup_write(struct lookup *lk, const struct lookup_write *w)
 	const char *why = NULL;
 	enum cache_result r;
 
+	if (w->policy != NULL)
+		lookup_dane_fold(lk, w->domain, &w->policy->dane);
 	r = cache_write(lk->cache, lookup_write_cb, (void *)w, &why);
 	if (r == CACHE_FULL && w->policy != NULL &&
 	    lookup_make_room(lk, w->domain) == CACHE_OK)
@@ -1635,12 +1704,13 @@ lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
 	uint64_t h = lookup_hash(lk, domain);
 	int hp, hn = 0, need;
 
+	hp = lookup_read_policy(lk, domain, buf, &pol);
 	if (dover != NULL)
 		di = *dover;
-	else if (lk->conf.dane)
-		lookup_dane_read(lk, domain, now, &di);
-	else
+	else if (!lk->conf.dane)
 		lookup_dinfo_set(&di, 1, LOOKUP_DANE_NONE, "DANE is off");
+	else if (hp != 1 || !lookup_dane_copy(&pol, now, &di))
+		lookup_dane_read(lk, domain, now, &di);
 	if (di.state == -1)
 		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
 		    "cache-error", "cannot read the cache");
@@ -1650,8 +1720,7 @@ lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
 		lookup_dane_refresh(lk, domain, h);
 	o.dane = &di;
 
-	if ((hp = lookup_read_policy(lk, domain, buf, &pol)) == 1 &&
-	    refresh_policy_valid(&pol, now))
+	if (hp == 1 && refresh_policy_valid(&pol, now))
 		hn = 0;		/* a valid policy wins: skip the read */
 	else if (hp == -1 ||
 	    (hn = lookup_read_negative(lk, domain, nbuf, &neg)) == -1)

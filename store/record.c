@@ -33,6 +33,7 @@
 #define RECORD_KIND_NEGATIVE	'N'
 #define RECORD_VERSION_1	1	/* text always stored; still read */
 #define RECORD_VERSION_2	2	/* text forms, no history; still read */
+#define RECORD_VERSION_3	3	/* a history, no DANE summary; still read */
 #define RECORD_DEC_MAX		10	/* digits of UINT32_MAX */
 
 /* A string literal as the (pointer, length) pair of record_canon_put. */
@@ -226,6 +227,8 @@ record_policy_check(const struct record_policy *p)
 	}
 	if ((unsigned)p->text_form > RECORD_TEXT_CRLF)
 		return "invalid text form";
+	if (p->dane.known > 1 || p->dane.verdict > RECORD_DANE_VERDICT_MAX)
+		return "invalid DANE verdict";
 	if (p->text_form != RECORD_TEXT_STORED &&
 	    record_canon_len(p, p->text_form, bytes) > RECORD_TEXT_MAX)
 		return "text form longer than a policy";
@@ -382,21 +385,37 @@ record_rd_text(struct record_rd *r, struct record_policy *out)
 }
 
 /*
- * Version 3's history, 0 in older versions.  A version-3 record without
- * any history is not what the encoder writes (version 1 or 2 holds
- * it), so it is refused: one record, one encoding.
+ * The history of versions 3 and 4, 0 in older versions.  A version-3
+ * record without any history is not what the encoder writes (version 1
+ * or 2 holds it), so it is refused: one record, one encoding.
  */
 static void
 record_rd_history(struct record_rd *r, int v, struct record_policy *out)
 {
 	out->enforce_since = out->testing_since = 0;
-	if (r->why != NULL || v != RECORD_VERSION)
+	if (r->why != NULL || v < RECORD_VERSION_3)
 		return;
 	out->enforce_since = record_rd_i64(r);
 	out->testing_since = record_rd_i64(r);
-	if (r->why == NULL && out->enforce_since == 0 &&
-	    out->testing_since == 0)
+	if (r->why == NULL && v == RECORD_VERSION_3 &&
+	    out->enforce_since == 0 && out->testing_since == 0)
 		r->why = "version 3 without a history";
+}
+
+/* Version 4's DANE summary; none (known 0) in older versions. */
+static void
+record_rd_dane(struct record_rd *r, int v, struct record_policy *out)
+{
+	memset(&out->dane, 0, sizeof(out->dane));
+	if (r->why != NULL || v != RECORD_VERSION)
+		return;
+	out->dane.known = 1;
+	out->dane.verdict = (uint8_t)record_rd_uint(r, 1);
+	out->dane.why = (uint8_t)record_rd_uint(r, 1);
+	out->dane.checked_at = record_rd_i64(r);
+	out->dane.expires_at = record_rd_i64(r);
+	if (r->why == NULL && out->dane.verdict > RECORD_DANE_VERDICT_MAX)
+		r->why = "invalid DANE verdict";
 }
 
 /* The final check: no error on the way and nothing left over. */
@@ -453,6 +472,7 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 		r.why = "text form longer than a policy";
 	record_rd_text(&r, out);
 	record_rd_history(&r, v, out);
+	record_rd_dane(&r, v, out);
 	return record_rd_end(&r, why);
 }
 
@@ -628,7 +648,9 @@ record_policy_need(const struct record_policy *p, enum record_text_form *formp)
 	/* Only a stored text has its length field, bytes and NUL. */
 	if (*formp == RECORD_TEXT_STORED)
 		n += 4 + p->text_len + 1;
-	if (record_has_history(p))
+	if (p->dane.known)
+		n += RECORD_POLICY_HISTORY + RECORD_POLICY_DANE;
+	else if (record_has_history(p))
 		n += RECORD_POLICY_HISTORY;
 	return n;
 }
@@ -661,7 +683,8 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 		return -1;
 	}
 	/* The lowest version that holds it: see record.h. */
-	record_wr_uint(&w, record_has_history(p) ? RECORD_VERSION :
+	record_wr_uint(&w, p->dane.known ? RECORD_VERSION :
+	    record_has_history(p) ? RECORD_VERSION_3 :
 	    form == RECORD_TEXT_STORED ? RECORD_VERSION_1 : RECORD_VERSION_2,
 	    1);
 	record_wr_uint(&w, RECORD_KIND_POLICY, 1);
@@ -679,9 +702,15 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 		record_wr_str(&w, p->mx[i], strlen(p->mx[i]), 1);
 	if (form == RECORD_TEXT_STORED)
 		record_wr_str(&w, record_s(p->text), p->text_len, 4);
-	if (record_has_history(p)) {
+	if (p->dane.known || record_has_history(p)) {
 		record_wr_uint(&w, (uint64_t)p->enforce_since, 8);
 		record_wr_uint(&w, (uint64_t)p->testing_since, 8);
+	}
+	if (p->dane.known) {
+		record_wr_uint(&w, p->dane.verdict, 1);
+		record_wr_uint(&w, p->dane.why, 1);
+		record_wr_uint(&w, (uint64_t)p->dane.checked_at, 8);
+		record_wr_uint(&w, (uint64_t)p->dane.expires_at, 8);
 	}
 	if (why != NULL)
 		*why = NULL;
@@ -784,6 +813,7 @@ record_policy_clear(struct record_policy *p)
 	p->text_len = 0;
 	p->text_form = RECORD_TEXT_STORED;
 	p->enforce_since = p->testing_since = 0;
+	memset(&p->dane, 0, sizeof(p->dane));
 }
 
 int

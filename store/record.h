@@ -29,16 +29,21 @@
  *             u8 err_len, last_error, NUL,
  *             u16 nmx, nmx times (u8 len, pattern, NUL),
  *             with text_form RECORD_TEXT_STORED: u32 text_len, text, NUL,
- *             and only in version 3: i64 enforce_since, i64 testing_since
+ *             in versions 3 and 4: i64 enforce_since, i64 testing_since,
+ *             and only in version 4: u8 dane_verdict, u8 dane_why,
+ *             i64 dane_checked_at, i64 dane_expires_at
  *   negative: u8 version (1), u8 kind 'N', u8 reason, u8 reserved (0),
  *             u32 count, i64 first_at, i64 last_at, i64 retry_at,
  *             u8 code_len, code, NUL
  * A policy is version 1 with text_form RECORD_TEXT_STORED (0) and its
  * text, or version 2 with text_form RECORD_TEXT_LF or RECORD_TEXT_CRLF
- * and no text, or version RECORD_VERSION (3) with any text form and
+ * and no text, or version 3 with any text form and
  * its observation history (below), at least one time of which is not
- * 0.  The encoder writes the lowest version that holds the record, so
- * only an elided text needs version 2 and only a history version 3: the
+ * 0, or version RECORD_VERSION (4): any text form, the history (may be
+ * 0) and a DANE summary (struct record_dane).  The encoder writes the
+ * lowest version that holds the record, so only an elided text needs
+ * version 2, only a history version 3 and only a DANE summary version
+ * 4 (mtastsd with dane = no writes no version 4): the
  * STARTTLS list entries (resolver/liststore.h uses this format) and the
  * negative entries are byte for byte what mtastsd wrote before version
  * 2 existed, and an older mtastsd reads a version-2 policy as a corrupt
@@ -116,7 +121,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECORD_VERSION		3	/* newest: policies with a history */
+#define RECORD_VERSION		4	/* newest: policies with a DANE summary */
 #define RECORD_ID_MAX		32	/* RFC 8461 §3.1 sts-id: 1*32 */
 #define RECORD_CODE_MAX		63	/* last_error / code strings */
 #define RECORD_MX_LEN_MAX	253	/* RFC 1035 name, "*." included */
@@ -137,9 +142,11 @@
 /* Largest encoded values: a buffer this big holds any valid record. */
 #define RECORD_POLICY_FIXED	36	/* up to the id's length */
 #define RECORD_POLICY_HISTORY	16	/* version 3's two times */
+#define RECORD_POLICY_DANE	18	/* version 4's DANE summary */
 #define RECORD_POLICY_MAX (RECORD_POLICY_FIXED + \
 	(1 + RECORD_ID_MAX + 1) + (1 + RECORD_CODE_MAX + 1) + 2 + \
-	RECORD_MX_BYTES_MAX + 4 + RECORD_TEXT_MAX + 1 + RECORD_POLICY_HISTORY)
+	RECORD_MX_BYTES_MAX + 4 + RECORD_TEXT_MAX + 1 + RECORD_POLICY_HISTORY + \
+	RECORD_POLICY_DANE)
 #define RECORD_NEGATIVE_FIXED	32
 #define RECORD_NEGATIVE_MAX (RECORD_NEGATIVE_FIXED + 1 + RECORD_CODE_MAX + 1)
 
@@ -184,6 +191,22 @@ enum record_text_form {
 };
 
 /*
+ * A copy of the domain's DANE verdict (version 4), so that a cached
+ * lookup reads one record: the "dane" db (store/danerec.h) stays the
+ * truth and keeps the detail; its writer keeps this copy equal to it.
+ * verdict is enum danerec_verdict (0..3); why is the resolver's code
+ * of its reason (resolver/dane.h dane_why_code()), not judged here.
+ */
+struct record_dane {
+	uint8_t		 known;		/* 1: the fields below hold */
+	uint8_t		 verdict;	/* 0..RECORD_DANE_VERDICT_MAX */
+	uint8_t		 why;		/* reason code */
+	int64_t		 checked_at;
+	int64_t		 expires_at;
+};
+#define RECORD_DANE_VERDICT_MAX	3
+
+/*
  * A cached policy.  After decode, the pointers point into the decoded
  * buffer; text is NULL (text_len 0) when text_form is not STORED, and
  * record_policy_text() gives the text in every case.  For encode, id,
@@ -210,6 +233,7 @@ struct record_policy {
 	enum record_text_form text_form; /* how the text is kept */
 	int64_t		 enforce_since;	/* in enforce since; 0: not */
 	int64_t		 testing_since;	/* in testing or enforce since */
+	struct record_dane dane;	/* version 4; known 0: none */
 };
 
 /* A negative entry; `code` as last_error above. */

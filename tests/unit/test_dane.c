@@ -104,7 +104,16 @@ test_decide(void)
 		    dane_verdict_str(c->want), c->why);
 		tap_ok(dane_decide(&in, NULL) == v, "%s: same without why",
 		    c->name);
+		/* The stored code gives back the same reason. */
+		tap_ok(why != NULL && dane_why_code(why) != 0 &&
+		    strcmp(dane_why_str(dane_why_code(why)), why) == 0,
+		    "%s: reason code %u round-trips", c->name,
+		    dane_why_code(why));
 	}
+	tap_ok(dane_why_code(NULL) == 0 && dane_why_code("other") == 0 &&
+	    strcmp(dane_why_str(0), "") == 0 &&
+	    strcmp(dane_why_str(255), "") == 0,
+	    "reason codes: unknown text is 0, code 0 or unknown is \"\"");
 }
 
 static void

@@ -90,36 +90,36 @@ static const struct pol_case pol_cases[] = {
 	{ "enforce, two mx", { RECORD_MODE_ENFORCE, 604800, 1700000000,
 	    1700003600, 0, 0, "20160831085700Z", "", 2,
 	    { "mx1.example.com", "*.example.net" },
-	    "version: STSv1\r\nmode: enforce\r\n", 31, RECORD_TEXT_STORED, 0, 0 },
+	    "version: STSv1\r\nmode: enforce\r\n", 31, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } },
 	    0, 0, 0 },
 	{ "testing with failure state", { RECORD_MODE_TESTING, 86400,
 	    1700000000, 1700000100, 1700000900, 3, "abc", "https-timeout", 1,
-	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED, 0, 0 }, 0, 0, 0 },
+	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "mode none, no mx, empty text", { RECORD_MODE_NONE, 0, 5, 5, 0, 0,
-	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED, 0, 0 }, 0, 0, 0 },
+	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "NULL id/error/text read as empty", { RECORD_MODE_NONE, 1, 0, 0, 0,
-	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED, 0, 0 }, 0, 0, 0 },
+	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "extreme integers", { RECORD_MODE_ENFORCE, UINT32_MAX, INT64_MIN,
 	    INT64_MAX, -1, UINT32_MAX, "Z", "e", 1, { "a" }, "t", 1,
-	    RECORD_TEXT_STORED, 0, 0 }, 0, 0, 0 },
+	    RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "UTF-8 and CRLF in text", { RECORD_MODE_TESTING, 3600, 1, 2, 3, 4,
 	    "id", "c", 1, { "*.b.c" },
-	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22, RECORD_TEXT_STORED, 0, 0 },
+	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } },
 	    0, 0, 0 },
 	{ "enforce with a history", { RECORD_MODE_ENFORCE, 604800, 10, 11,
 	    0, 0, "h1", "", 1, { "mx.example.com" }, "y", 1,
-	    RECORD_TEXT_STORED, 1700000000, 1600000000 }, 0, 0, 0 },
+	    RECORD_TEXT_STORED, 1700000000, 1600000000, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "history with extreme times", { RECORD_MODE_TESTING, 1, 1, 1, 1, 1,
-	    "h2", "", 1, { "a" }, "", 0, RECORD_TEXT_STORED, INT64_MIN, -1 },
+	    "h2", "", 1, { "a" }, "", 0, RECORD_TEXT_STORED, INT64_MIN, -1, { 0, 0, 0, 0, 0 } },
 	    0, 0, 0 },
 	{ "every limit at its maximum", { RECORD_MODE_ENFORCE, 31557600, 1,
 	    2, 3, 4, id32, code63, 0, { NULL }, text_max,
-	    RECORD_TEXT_MAX, RECORD_TEXT_STORED, 0, 0 }, MX_ALL, 1, 0 },
+	    RECORD_TEXT_MAX, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, MX_ALL, 1, 0 },
 	/* RFC 8461 sets no limit on mx lines: the most a 64 KiB body can
 	 * hold ("mx:a" and LF each), far past the 128 of version 1. */
 	{ "RECORD_MX_MAX one-letter patterns", { RECORD_MODE_ENFORCE, 86400,
 	    1, 2, 3, 4, "id", "", RECORD_MX_MAX, { NULL }, NULL, 0,
-	    RECORD_TEXT_STORED, 0, 0 }, 0, 0, 1 },
+	    RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 1 },
 };
 
 static int
@@ -268,7 +268,7 @@ test_golden(void)
 	struct record_negative n = { RECORD_NEG_DNS_ERROR, 0x01020304,
 	    0x0102030405060708LL, -2, 16, "ab" };
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
-	    "Q", "", 1, { "m" }, "x\n", 2, RECORD_TEXT_STORED, 0, 0 };
+	    "Q", "", 1, { "m" }, "x\n", 2, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } };
 	uint8_t buf[256];
 	ssize_t len;
 
@@ -402,9 +402,13 @@ test_v1(void)
 	    "version 3: there are no version-3 negative entries");
 	x[0] = 4;
 	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
+	    strcmp(why, "unsupported record version") == 0,
+	    "version 4: there are no version-4 negative entries");
+	x[0] = 5;
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
 	    strcmp(why, RECORD_WHY_NEWER) == 0 &&
 	    record_newer(x, sizeof(want_neg)),
-	    "version 4: a newer negative entry is not ours, not corrupt");
+	    "version 5: a newer negative entry is not ours, not corrupt");
 	free(x);
 }
 
@@ -703,7 +707,7 @@ test_history(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
 	    "Q", "", 1, { "m" }, GOLDEN_CANON, sizeof(GOLDEN_CANON) - 1,
-	    RECORD_TEXT_STORED, 1700000000, 1700017536 };
+	    RECORD_TEXT_STORED, 1700000000, 1700017536, { 0, 0, 0, 0, 0 } };
 	struct record_policy d;
 	uint8_t buf[256], *x;
 	const char *why;
@@ -777,6 +781,70 @@ test_history_canon_stored(void)
 	free(x);
 }
 
+/* Version 4: the DANE summary after the history (which may be 0). */
+#define GOLDEN_DANE \
+	2, 7, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0
+static const uint8_t want_dane[] = {	/* GOLDEN_CANON, LF, DANE */
+	GOLDEN_POL_HEAD(4, RECORD_TEXT_LF), 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, GOLDEN_DANE
+};
+
+static void
+test_dane(void)
+{
+	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
+	    "Q", "", 1, { "m" }, GOLDEN_CANON, sizeof(GOLDEN_CANON) - 1,
+	    RECORD_TEXT_STORED, 0, 0, { 1, 2, 7, 0x10, 0x20 } };
+	struct record_policy d;
+	uint8_t buf[256], *x;
+	const char *why;
+	ssize_t len;
+
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_dane) &&
+	    memcmp(buf, want_dane, sizeof(want_dane)) == 0,
+	    "dane: golden bytes, version 4 with a zero history");
+	x = dup_exact(want_dane, sizeof(want_dane));
+	tap_ok(record_policy_decode(x, sizeof(want_dane), &d, &why) == 0 &&
+	    d.dane.known == 1 && d.dane.verdict == 2 && d.dane.why == 7 &&
+	    d.dane.checked_at == 0x10 && d.dane.expires_at == 0x20 &&
+	    d.enforce_since == 0 && d.testing_since == 0 &&
+	    record_policy_encode(&d, buf, sizeof(buf), NULL) ==
+	    (ssize_t)sizeof(want_dane) &&
+	    memcmp(buf, want_dane, sizeof(want_dane)) == 0,
+	    "dane: version 4 decodes, re-encodes the same");
+	free(x);
+	memcpy(buf, want_dane, sizeof(want_dane));
+	buf[sizeof(want_dane) - RECORD_POLICY_DANE] = 4;
+	x = dup_exact(buf, sizeof(want_dane));
+	tap_ok(record_policy_decode(x, sizeof(want_dane), &d, &why) == -1 &&
+	    strcmp(why, "invalid DANE verdict") == 0,
+	    "dane: a verdict above 3 is refused");
+	free(x);
+	x = dup_exact(want_dane, sizeof(want_dane) - 1);
+	tap_ok(record_policy_decode(x, sizeof(want_dane) - 1, &d, &why) == -1,
+	    "dane: a truncated summary is refused");
+	free(x);
+	/* Older versions carry none: known 0. */
+	x = dup_exact(want_hist, sizeof(want_hist));
+	d.dane.known = 1;
+	tap_ok(record_policy_decode(x, sizeof(want_hist), &d, NULL) == 0 &&
+	    d.dane.known == 0 && d.dane.verdict == 0,
+	    "dane: a version-3 policy reads with no DANE summary");
+	free(x);
+	p.dane.verdict = 4;
+	tap_is_str(pol_encode_why(&p), "invalid DANE verdict",
+	    "dane: the encoder refuses a verdict above 3");
+	p.dane.verdict = 0;
+	p.dane.known = 2;
+	tap_is_str(pol_encode_why(&p), "invalid DANE verdict",
+	    "dane: the encoder refuses known other than 0 or 1");
+	p.dane.known = 0;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len > 0 && buf[0] == 2,
+	    "dane: without a summary, the lowest version as before");
+}
+
 /* record_policy_clear: every field zero (as memset), the mx array left. */
 static void
 test_clear(void)
@@ -792,7 +860,10 @@ test_clear(void)
 	    p.id == NULL && p.last_error == NULL && p.nmx == 0 &&
 	    p.text == NULL && p.text_len == 0 &&
 	    p.text_form == RECORD_TEXT_STORED && p.enforce_since == 0 &&
-	    p.testing_since == 0 && p.mx[0] == z.mx[0],
+	    p.testing_since == 0 && p.dane.known == 0 &&
+	    p.dane.verdict == 0 && p.dane.why == 0 &&
+	    p.dane.checked_at == 0 && p.dane.expires_at == 0 &&
+	    p.mx[0] == z.mx[0],
 	    "record_policy_clear: every field 0 but mx[], which is left");
 }
 
@@ -860,7 +931,7 @@ test_enc_fail(const struct enc_fail_case *c)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 0,
 	    "abc", "", 2, { mx_full[0], mx_full[1] }, "t", 1,
-	    RECORD_TEXT_STORED, 0, 0 };
+	    RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } };
 	static uint8_t buf[RECORD_POLICY_MAX + 1024];
 	const char *why = NULL;
 	ssize_t n;
@@ -877,7 +948,7 @@ static void
 test_enc_small(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 0,
-	    "abc", "", 1, { "mx.example" }, "t", 1, RECORD_TEXT_STORED, 0, 0 };
+	    "abc", "", 1, { "mx.example" }, "t", 1, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } };
 	struct record_negative n = { RECORD_NEG_NO_RECORD, 1, 1, 1, 1, "x" };
 	struct record_negative bad = { 4, 1, 1, 1, 1, "x" };
 	uint8_t buf[RECORD_NEGATIVE_MAX];
@@ -915,7 +986,7 @@ build_ref(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 604800, 1700000000,
 	    1700000000, 0, 0, "abc", "x", 2, { "mx1.example.com",
-	    "*.example.net" }, "version: STSv1\r\n", 16, RECORD_TEXT_STORED, 0, 0 };
+	    "*.example.net" }, "version: STSv1\r\n", 16, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } };
 
 	ref_len = (size_t)record_policy_encode(&p, ref, sizeof(ref), NULL);
 	anchors[A_START] = 0;
@@ -940,7 +1011,9 @@ static const struct patch_case patch_cases[] = {
 	{ "version 0", A_START, 0, 1, { 0 }, "unsupported record version" },
 	{ "version 3 without its history", A_START, 0, 1, { 3 },
 	    "truncated record" },
-	{ "version 4 (newer: not ours)", A_START, 0, 1, { 4 },
+	{ "version 4 without its DANE summary", A_START, 0, 1, { 4 },
+	    "truncated record" },
+	{ "version 5 (newer: not ours)", A_START, 0, 1, { 5 },
 	    RECORD_WHY_NEWER },
 	{ "version 2 (has no stored text)", A_START, 0, 1, { 2 },
 	    "invalid text form" },
@@ -1041,7 +1114,7 @@ alphabet_sweep(int mx)
 {
 	static char s[RECORD_ID_MAX + 1];
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 1, 0, 0,
-	    s, "", 1, { s }, "", 0, RECORD_TEXT_STORED, 0, 0 }, d;
+	    s, "", 1, { s }, "", 0, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, d;
 	const char *why;
 	uint8_t buf[256];
 	size_t len, i, bad = 0, at = RECORD_POLICY_FIXED + 1;
@@ -1169,6 +1242,7 @@ test_max_sizes(void)
 	p.text = text_max;
 	p.text_len = RECORD_TEXT_MAX;
 	p.enforce_since = p.testing_since = 1;
+	p.dane.known = 1;
 	tap_is_int((intmax_t)record_policy_size(&p), RECORD_POLICY_MAX,
 	    "largest policy is RECORD_POLICY_MAX bytes");
 	/* One byte more of mx, or one pattern more, is refused. */
@@ -1263,6 +1337,7 @@ main(void)
 	test_form_kept();
 	test_history();
 	test_history_canon_stored();
+	test_dane();
 	test_clear();
 	for (i = 0; i < sizeof(enc_fail_cases) / sizeof(enc_fail_cases[0]);
 	    i++)

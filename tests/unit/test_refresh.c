@@ -25,7 +25,8 @@
 /* A policy: mode, max_age, fetched_at, txt_checked_at, retry_at, failures. */
 #define POL(m, age, f, t, r, n) (&(const struct record_policy){ \
 	RECORD_MODE_ ## m, (age), (f), (t), (r), (n), "abc", "", 1, \
-	{ "mx.example" }, "version: STSv1\n", 15, RECORD_TEXT_STORED, 0, 0 })
+	{ "mx.example" }, "version: STSv1\n", 15, RECORD_TEXT_STORED, 0, 0, \
+	{ 0, 0, 0, 0, 0 } })
 /* A negative entry: reason, count, first_at, last_at, retry_at. */
 #define NEG(r, n, f, l, rt) (&(const struct record_negative){ \
 	RECORD_NEG_ ## r, (n), (f), (l), (rt), "x" })
