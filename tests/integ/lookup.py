@@ -156,6 +156,10 @@ class Driver:
         self.send("get " + domain)
         return self.next("record")
 
+    def nodanecopy(self, domain):
+        self.send("nodanecopy " + domain)
+        return self.next("ok")
+
     def drain(self, secs):
         """Read whatever arrives for secs (answers that must not)."""
         deadline = time.monotonic() + secs
