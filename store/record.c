@@ -392,14 +392,20 @@ record_rd_text(struct record_rd *r, struct record_policy *out)
 static void
 record_rd_history(struct record_rd *r, int v, struct record_policy *out)
 {
+	unsigned has = v == RECORD_VERSION_3;
+
 	out->enforce_since = out->testing_since = 0;
-	if (r->why != NULL || v < RECORD_VERSION_3)
+	if (r->why == NULL && v == RECORD_VERSION &&
+	    (has = (unsigned)record_rd_uint(r, 1)) > 1)
+		r->why = "invalid history flag";
+	if (r->why != NULL || !has)
 		return;
 	out->enforce_since = record_rd_i64(r);
 	out->testing_since = record_rd_i64(r);
-	if (r->why == NULL && v == RECORD_VERSION_3 &&
-	    out->enforce_since == 0 && out->testing_since == 0)
-		r->why = "version 3 without a history";
+	if (r->why == NULL && out->enforce_since == 0 &&
+	    out->testing_since == 0)
+		r->why = v == RECORD_VERSION_3 ? "version 3 without a history" :
+		    "history flag without a history";
 }
 
 /* Version 4's DANE summary; none (known 0) in older versions. */
@@ -471,8 +477,8 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	    record_canon_len(out, out->text_form, bytes) > RECORD_TEXT_MAX)
 		r.why = "text form longer than a policy";
 	record_rd_text(&r, out);
-	record_rd_history(&r, v, out);
 	record_rd_dane(&r, v, out);
+	record_rd_history(&r, v, out);
 	return record_rd_end(&r, why);
 }
 
@@ -649,8 +655,8 @@ record_policy_need(const struct record_policy *p, enum record_text_form *formp)
 	if (*formp == RECORD_TEXT_STORED)
 		n += 4 + p->text_len + 1;
 	if (p->dane.known)
-		n += RECORD_POLICY_HISTORY + RECORD_POLICY_DANE;
-	else if (record_has_history(p))
+		n += RECORD_POLICY_DANE;
+	if (record_has_history(p))
 		n += RECORD_POLICY_HISTORY;
 	return n;
 }
@@ -702,15 +708,16 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 		record_wr_str(&w, p->mx[i], strlen(p->mx[i]), 1);
 	if (form == RECORD_TEXT_STORED)
 		record_wr_str(&w, record_s(p->text), p->text_len, 4);
-	if (p->dane.known || record_has_history(p)) {
-		record_wr_uint(&w, (uint64_t)p->enforce_since, 8);
-		record_wr_uint(&w, (uint64_t)p->testing_since, 8);
-	}
 	if (p->dane.known) {
 		record_wr_uint(&w, p->dane.verdict, 1);
 		record_wr_uint(&w, p->dane.why, 1);
 		record_wr_uint(&w, (uint64_t)p->dane.checked_at, 8);
 		record_wr_uint(&w, (uint64_t)p->dane.expires_at, 8);
+		record_wr_uint(&w, (uint64_t)record_has_history(p), 1);
+	}
+	if (record_has_history(p)) {
+		record_wr_uint(&w, (uint64_t)p->enforce_since, 8);
+		record_wr_uint(&w, (uint64_t)p->testing_since, 8);
 	}
 	if (why != NULL)
 		*why = NULL;

@@ -29,9 +29,11 @@
  *             u8 err_len, last_error, NUL,
  *             u16 nmx, nmx times (u8 len, pattern, NUL),
  *             with text_form RECORD_TEXT_STORED: u32 text_len, text, NUL,
- *             in versions 3 and 4: i64 enforce_since, i64 testing_since,
- *             and only in version 4: u8 dane_verdict, u8 dane_why,
- *             i64 dane_checked_at, i64 dane_expires_at
+ *             only in version 4: u8 dane_verdict, u8 dane_why,
+ *             i64 dane_checked_at, i64 dane_expires_at, u8 has_history
+ *             (0 or 1),
+ *             in version 3, and in version 4 when has_history is 1:
+ *             i64 enforce_since, i64 testing_since
  *   negative: u8 version (1), u8 kind 'N', u8 reason, u8 reserved (0),
  *             u32 count, i64 first_at, i64 last_at, i64 retry_at,
  *             u8 code_len, code, NUL
@@ -39,8 +41,9 @@
  * text, or version 2 with text_form RECORD_TEXT_LF or RECORD_TEXT_CRLF
  * and no text, or version 3 with any text form and
  * its observation history (below), at least one time of which is not
- * 0, or version RECORD_VERSION (4): any text form, the history (may be
- * 0) and a DANE summary (struct record_dane).  The encoder writes the
+ * 0, or version RECORD_VERSION (4): any text form, a DANE summary
+ * (struct record_dane) and, when has_history is 1, the history (at
+ * least one time not 0, as in version 3).  The encoder writes the
  * lowest version that holds the record, so only an elided text needs
  * version 2, only a history version 3 and only a DANE summary version
  * 4 (mtastsd with dane = no writes no version 4): the
@@ -142,7 +145,7 @@
 /* Largest encoded values: a buffer this big holds any valid record. */
 #define RECORD_POLICY_FIXED	36	/* up to the id's length */
 #define RECORD_POLICY_HISTORY	16	/* version 3's two times */
-#define RECORD_POLICY_DANE	18	/* version 4's DANE summary */
+#define RECORD_POLICY_DANE	19	/* version 4's DANE summary, flag */
 #define RECORD_POLICY_MAX (RECORD_POLICY_FIXED + \
 	(1 + RECORD_ID_MAX + 1) + (1 + RECORD_CODE_MAX + 1) + 2 + \
 	RECORD_MX_BYTES_MAX + 4 + RECORD_TEXT_MAX + 1 + RECORD_POLICY_HISTORY + \

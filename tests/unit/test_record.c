@@ -785,8 +785,10 @@ test_history_canon_stored(void)
 #define GOLDEN_DANE \
 	2, 7, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0
 static const uint8_t want_dane[] = {	/* GOLDEN_CANON, LF, DANE */
-	GOLDEN_POL_HEAD(4, RECORD_TEXT_LF), 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, GOLDEN_DANE
+	GOLDEN_POL_HEAD(4, RECORD_TEXT_LF), GOLDEN_DANE, 0
+};
+static const uint8_t want_dane_hist[] = {	/* ... and a history */
+	GOLDEN_POL_HEAD(4, RECORD_TEXT_LF), GOLDEN_DANE, 1, GOLDEN_HISTORY
 };
 
 static void
@@ -803,7 +805,7 @@ test_dane(void)
 	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
 	tap_ok(len == (ssize_t)sizeof(want_dane) &&
 	    memcmp(buf, want_dane, sizeof(want_dane)) == 0,
-	    "dane: golden bytes, version 4 with a zero history");
+	    "dane: golden bytes, version 4 without a history");
 	x = dup_exact(want_dane, sizeof(want_dane));
 	tap_ok(record_policy_decode(x, sizeof(want_dane), &d, &why) == 0 &&
 	    d.dane.known == 1 && d.dane.verdict == 2 && d.dane.why == 7 &&
@@ -815,7 +817,7 @@ test_dane(void)
 	    "dane: version 4 decodes, re-encodes the same");
 	free(x);
 	memcpy(buf, want_dane, sizeof(want_dane));
-	buf[sizeof(want_dane) - RECORD_POLICY_DANE] = 4;
+	buf[sizeof(want_dane) - RECORD_POLICY_DANE] = 4;	/* verdict */
 	x = dup_exact(buf, sizeof(want_dane));
 	tap_ok(record_policy_decode(x, sizeof(want_dane), &d, &why) == -1 &&
 	    strcmp(why, "invalid DANE verdict") == 0,
@@ -825,6 +827,34 @@ test_dane(void)
 	tap_ok(record_policy_decode(x, sizeof(want_dane) - 1, &d, &why) == -1,
 	    "dane: a truncated summary is refused");
 	free(x);
+	memcpy(buf, want_dane, sizeof(want_dane));
+	buf[sizeof(want_dane) - 1] = 2;
+	x = dup_exact(buf, sizeof(want_dane));
+	tap_ok(record_policy_decode(x, sizeof(want_dane), &d, &why) == -1 &&
+	    strcmp(why, "invalid history flag") == 0,
+	    "dane: a history flag other than 0 or 1 is refused");
+	free(x);
+	memcpy(buf, want_dane_hist, sizeof(want_dane_hist));
+	memset(buf + sizeof(want_dane_hist) - RECORD_POLICY_HISTORY, 0,
+	    RECORD_POLICY_HISTORY);
+	x = dup_exact(buf, sizeof(want_dane_hist));
+	tap_ok(record_policy_decode(x, sizeof(want_dane_hist), &d, &why) ==
+	    -1 && strcmp(why, "history flag without a history") == 0,
+	    "dane: history flag 1 with both times 0 is refused");
+	free(x);
+	p.enforce_since = 1700000000;
+	p.testing_since = 1700017536;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_dane_hist) &&
+	    memcmp(buf, want_dane_hist, sizeof(want_dane_hist)) == 0,
+	    "dane: golden bytes, version 4 with a history");
+	x = dup_exact(want_dane_hist, sizeof(want_dane_hist));
+	tap_ok(record_policy_decode(x, sizeof(want_dane_hist), &d, NULL) ==
+	    0 && d.dane.known == 1 && d.dane.verdict == 2 &&
+	    d.enforce_since == 1700000000 && d.testing_since == 1700017536,
+	    "dane: version 4 with a history decodes both");
+	free(x);
+	p.enforce_since = p.testing_since = 0;
 	/* Older versions carry none: known 0. */
 	x = dup_exact(want_hist, sizeof(want_hist));
 	d.dane.known = 1;
