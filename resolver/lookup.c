@@ -628,7 +628,7 @@ lookup_dane_read(struct lookup *lk, const char *domain, int64_t now,
 		return;
 	}
 	lookup_dinfo_set(di, 1, lookup_dane_of((enum dane_verdict)r.verdict),
-	    r.why);
+	    r.why_code != 0 ? dane_why_str(r.why_code) : r.why);
 	di->cached = 1;
 	di->due = now >= r.checked_at + (r.expires_at - r.checked_at) * 3 / 4;
 }
@@ -640,7 +640,8 @@ lookup_dane_summary(const struct danerec *r, struct record_dane *d)
 	memset(d, 0, sizeof(*d));
 	d->known = 1;
 	d->verdict = (uint8_t)r->verdict;
-	d->why = (uint8_t)dane_why_code(r->why);
+	d->why = r->why_code != 0 ? r->why_code :
+	    (uint8_t)dane_why_code(r->why);
 	d->checked_at = r->checked_at;
 	d->expires_at = r->expires_at;
 }
@@ -733,7 +734,10 @@ lookup_dane_store(struct lookup *lk, const char *domain,
 	rec.checked_at = now;
 	rec.expires_at = now + lookup_dane_life(r);
 	rec.ttl = r->ttl;
-	rec.why = r->why;
+	/* The reason's code, not its text (danerec.h); a reason without
+	 * a code (none today) is kept as text. */
+	if ((rec.why_code = (uint8_t)dane_why_code(r->why)) == 0)
+		rec.why = r->why;
 	rec.nhosts = r->nhosts;
 	for (i = 0; i < r->nhosts; i++) {
 		rec.host[i].tlsa = (uint8_t)r->host[i].tlsa;
