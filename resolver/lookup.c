@@ -616,6 +616,13 @@ lookup_dane_read(struct lookup *lk, const char *domain, int64_t now,
 		di->state = -1;
 		return;
 	}
+	if (danerec_newer(lk->dbuf, len)) {
+		/* A newer build's verdict: not ours to delete
+		 * (store/danerec.h); a fresh check replaces it. */
+		lookup_dinfo_set(di, 0, LOOKUP_DANE_NONE, "DANE verdict of a "
+		    "newer format");
+		return;
+	}
 	if (danerec_decode(lk->dbuf, len, &r, &why) != 0) {
 		lookup_corrupt(lk, CACHE_DB_DANE, domain, why);
 		lookup_dinfo_set(di, 0, LOOKUP_DANE_NONE, "DANE not checked "

@@ -62,8 +62,10 @@ sockmap_verdict_profile(const struct lookup_answer *ans,
 	    &fit);
 	if (v == VERDICT_OK)
 		warn_fit(ans, fit, out);
-	else if (v == VERDICT_TEMP && ans->status == LOOKUP_POLICY &&
-	    ans->policy != NULL)
+	else if (v == VERDICT_TEMP && ans->dane != LOOKUP_DANE_TEMP &&
+	    ans->status == LOOKUP_POLICY && ans->policy != NULL)
+		/* Only an unwritable policy: a DANE TEMP (the DNSSEC
+		 * lookups failed) is not one, and its reply says so. */
 		log_warnx("%s: enforced policy cannot be written as a Postfix "
 		    "policy (%zu mx patterns): answering TEMP",
 		    log_escape(ans->domain, strlen(ans->domain), esc,

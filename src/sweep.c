@@ -84,7 +84,8 @@ sweep_decide(enum cache_db db, const char *key, const void *val, size_t len,
 	struct danerec d;
 
 	(void)key;
-	if (record_newer(val, len))
+	if (db == CACHE_DB_DANE ? danerec_newer(val, len) :
+	    record_newer(val, len))
 		return 0;	/* not ours: never removed */
 	if (db == CACHE_DB_DANE) {
 		/* An expired verdict is never answered (lookup.c): kept a

@@ -236,3 +236,9 @@ done:
 		*why = w;
 	return w == NULL ? 0 : -1;
 }
+
+int
+danerec_newer(const void *buf, size_t len)
+{
+	return len > 0 && ((const uint8_t *)buf)[0] > DANEREC_VERSION;
+}

@@ -93,4 +93,11 @@ ssize_t danerec_encode(const struct danerec *r, void *buf, size_t size,
 int danerec_decode(const void *buf, size_t len, struct danerec *out,
     const char **why);
 
+/*
+ * danerec_newer: 1 if the len bytes at buf are a DANE record of a newer
+ * format than this build writes: "not mine", like record_newer(), so
+ * never deleted or swept, only replaced by a fresh check.
+ */
+int danerec_newer(const void *buf, size_t len);
+
 #endif /* DANEREC_H */

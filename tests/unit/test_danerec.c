@@ -262,6 +262,27 @@ test_encode_bad(void)
 	    strcmp(why, "unknown TLSA status") == 0, "encode: tlsa 5");
 }
 
+/* A newer format is "not mine": told apart from a damaged record. */
+static void
+test_newer(void)
+{
+	struct danerec r = sample();
+	uint8_t buf[DANEREC_MAX];
+	ssize_t n = danerec_encode(&r, buf, sizeof(buf), NULL);
+
+	tap_ok(n > 0 && !danerec_newer(buf, (size_t)n), "newer: ours is not");
+	buf[0] = DANEREC_VERSION_1;
+	tap_ok(!danerec_newer(buf, (size_t)n), "newer: version 1 is not");
+	buf[0] = 0;
+	tap_ok(!danerec_newer(buf, (size_t)n), "newer: version 0 is not");
+	buf[0] = DANEREC_VERSION + 1;
+	tap_ok(danerec_newer(buf, (size_t)n), "newer: version %d is",
+	    DANEREC_VERSION + 1);
+	buf[0] = 0xff;
+	tap_ok(danerec_newer(buf, 1), "newer: version 255, one byte");
+	tap_ok(!danerec_newer(buf, 0), "newer: empty is not");
+}
+
 int
 main(void)
 {
@@ -269,5 +290,6 @@ main(void)
 	test_code();
 	test_decode_bad();
 	test_encode_bad();
+	test_newer();
 	return tap_done();
 }
