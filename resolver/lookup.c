@@ -1713,6 +1713,7 @@ lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
 	struct record_negative neg;
 	int64_t now = lookup_now(lk);
 	uint64_t h = lookup_hash(lk, domain);
+	enum refresh_step step;
 	int hp, hn = 0, need;
 
 	hp = lookup_read_policy(lk, domain, buf, &pol);
@@ -1737,37 +1738,24 @@ lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
 	    (hn = lookup_read_negative(lk, domain, nbuf, &neg)) == -1)
 		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
 		    "cache-error", "cannot read the cache");
-	switch (refresh_lookup(hp == 1 ? &pol : NULL, hn == 1 ? &neg : NULL,
-	    now, lookup_jitter(lk, h), &lk->conf.refresh)) {
-	case REFRESH_ANSWER_RECHECK:
-		if (need)
-			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
-			    reqp);
-		lookup_refresh(lk, domain, h, LOOKUP_PHASE_TXT);
-		break;
-	case REFRESH_ANSWER_REFETCH:
-		if (need)
-			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
-			    reqp);
-		lookup_refresh(lk, domain, h, LOOKUP_PHASE_FULL);
-		break;
-	case REFRESH_ANSWER:
-		if (need)
-			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
-			    reqp);
-		break;
-	case REFRESH_NEGATIVE:
-		if (need)
-			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
-			    reqp);
-		return lookup_reply_negative(lk, domain, &neg, now, cb, arg,
-		    &di);
-	default:
+	step = refresh_lookup(hp == 1 ? &pol : NULL, hn == 1 ? &neg : NULL,
+	    now, lookup_jitter(lk, h), &lk->conf.refresh);
+	if (step == REFRESH_DISCOVER) {
 		if (dover != NULL)
 			wait = 0;
 		return lookup_discover(lk, domain, h, wait, q, cb, arg, reqp,
 		    &di);
 	}
+	/* A cached answer waits for the DANE verdict it lacks. */
+	if (need)
+		return lookup_dane_wait(lk, domain, h, wait, cb, arg, reqp);
+	if (step == REFRESH_NEGATIVE)
+		return lookup_reply_negative(lk, domain, &neg, now, cb, arg,
+		    &di);
+	if (step == REFRESH_ANSWER_RECHECK)
+		lookup_refresh(lk, domain, h, LOOKUP_PHASE_TXT);
+	else if (step == REFRESH_ANSWER_REFETCH)
+		lookup_refresh(lk, domain, h, LOOKUP_PHASE_FULL);
 	lk->st.cache_hits++;
 	o.policy = &pol;
 	lookup_reply(lk, cb, arg, domain, &o);

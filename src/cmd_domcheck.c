@@ -32,6 +32,7 @@
 #include "checkfind.h"
 #include "checkrun.h"
 #include "cmd.h"
+#include "cmdopt.h"
 #include "domkey.h"
 #include "humanfmt.h"
 #include "jsonout.h"
@@ -94,38 +95,6 @@ dc_usage(FILE *fp)
 /* ---- options ---- */
 
 static int
-dc_add_servers(struct dc_opts *o, const char *arg)
-{
-	size_t have = strlen(o->servers), add = strlen(arg);
-
-	if (add == 0 || have + add + 2 > sizeof(o->servers)) {
-		fprintf(stderr, "mtasts: bad --dns-server \"%s\"\n", arg);
-		return -1;
-	}
-	if (have > 0)
-		o->servers[have++] = ',';
-	memcpy(o->servers + have, arg, add + 1);
-	return 0;
-}
-
-static int
-dc_number(const char *arg, const char *name, double min, double max,
-    double *out)
-{
-	char *end;
-	double v;
-
-	v = strtod(arg, &end);
-	if (end == arg || *end != '\0' || !(v >= min && v <= max)) {
-		fprintf(stderr, "mtasts: %s must be between %g and %g\n",
-		    name, min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 dc_option(struct dc_opts *o, int ch)
 {
 	double v;
@@ -135,18 +104,19 @@ dc_option(struct dc_opts *o, int ch)
 		o->json = 1;
 		return 0;
 	case 's':
-		return dc_add_servers(o, optarg);
+		return cmdopt_add_server(o->servers, sizeof(o->servers),
+		    optarg);
 	case 'c':
 		o->ca_file = optarg;
 		return 0;
 	case 'p':
-		if (dc_number(optarg, "--port", 1, 65535, &v) == -1 ||
+		if (cmdopt_number(optarg, "--port", 1, 65535, &v) == -1 ||
 		    v != (unsigned)v)
 			return -1;
 		o->port = (unsigned)v;
 		return 0;
 	case 't':
-		return dc_number(optarg, "--timeout", 0.001, DC_TIMEOUT_MAX,
+		return cmdopt_number(optarg, "--timeout", 0.001, DC_TIMEOUT_MAX,
 		    &o->timeout);
 	case 'H':
 		o->helo = optarg;
