@@ -42,9 +42,12 @@
  * listupd_new (the lookup services' clock, which test.clock moves);
  * the schedule uses libevent's monotonic timers.
  *
- * Threading: loop thread only.  gpgv runs as a child process; its pid
- * is reaped through listsig_job_reap, without blocking (nothing else
- * may reap children).
+ * Threading: the interface is loop thread only.  gpgv runs as a child
+ * process; its pid is reaped through listsig_job_reap, without blocking
+ * (nothing else may reap children).  A verified file is parsed by a
+ * worker thread of the job (it touches nothing but the job's buffers)
+ * and handed back to the loop through a pipe; the install is done on
+ * the loop.
  * Ownership: requests belong to listupd until their callback ran or
  * listupd_cancel; the result is borrowed for the callback.  Logging:
  * this module logs installs, rejections and expiry (src/ may log).
