@@ -716,13 +716,26 @@ lu_install(struct lu_job *job, const struct tlslist *list,
 
 /* ---- phase PARSE: the worker thread ---------------------------------- */
 
+static int64_t lu_test_hold_ms;	/* listupd_test_hold */
+
+void
+listupd_test_hold(int64_t ms)
+{
+	lu_test_hold_ms = ms;
+}
+
 /* lu_parse_worker: the parse, off the loop; then one byte to the loop. */
 static void *
 lu_parse_worker(void *arg)
 {
 	struct lu_job *job = arg;
+	struct timespec ts = { (time_t)(lu_test_hold_ms / 1000),
+	    (long)(lu_test_hold_ms % 1000) * 1000000 };
 	ssize_t n;
 
+	while (lu_test_hold_ms > 0 && nanosleep(&ts, &ts) == -1 &&
+	    errno == EINTR)
+		;
 	job->list = tlslist_parse(job->json, job->jlen, job->perr,
 	    sizeof(job->perr));
 	do

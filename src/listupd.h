@@ -172,4 +172,12 @@ const char	*listupd_outcome_str(enum listupd_outcome o);
 /* listupd_outcome_ok: 1 for INSTALLED, UNCHANGED and NOT_NEWER. */
 int		 listupd_outcome_ok(enum listupd_outcome o);
 
+/*
+ * listupd_test_hold: test mode (mtastsd -T) only: every parse worker
+ * waits ms before it parses, so that a test can show lookups answered
+ * while a parse runs.  Call before the loop starts; 0 (the default):
+ * no wait.
+ */
+void		 listupd_test_hold(int64_t ms);
+
 #endif /* LISTUPD_H */

@@ -740,11 +740,18 @@ static void
 start_loop(struct mtastsd *m)
 {
 	struct refresh_conf rc;
+	const char *hold;
+	long long ms;
 	char err[512];
 
 	if ((m->base = event_base_new()) == NULL)
 		die(m, "libevent", "cannot create the event base");
 	open_cache(m);
+	/* -T only: a test holds the list's parse worker (at most 60 s) to
+	 * show that lookups are answered while it runs. */
+	if (m->o.test && (hold = getenv("MTASTSD_TEST_LIST_HOLD_MS")) != NULL &&
+	    (ms = strtoll(hold, NULL, 10)) > 0)
+		listupd_test_hold(ms < 60000 ? ms : 60000);
 	/* Before the lookup service: it reads the list's state. */
 	if ((m->list = listupd_new(m->base, m->cache, m->conf, service_clock,
 	    &m->env, err, sizeof(err))) == NULL)
