@@ -274,6 +274,26 @@ lu_reqs_add(struct lu_reqs *l, struct listupd_req *r)
 	TAILQ_INSERT_TAIL(l, r, entry);
 }
 
+/*
+ * lu_tmpdir_remove: the private directory goes with the job's files: it
+ * is made again for each verification, and an empty directory left in
+ * state_dir would only look like debris of a failed update.
+ */
+static void
+lu_tmpdir_remove(const struct lu_job *job)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (job->tjson[0] == '\0')
+		return;
+	snprintf(dir, sizeof(dir), "%s", job->tjson);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		(void)rmdir(dir);
+	}
+}
+
 /* lu_job_free: everything the job holds; gpgv is killed. */
 static void
 lu_job_free(struct lu_job *job)
@@ -307,6 +327,7 @@ lu_job_free(struct lu_job *job)
 		(void)unlink(job->tjson);
 	if (job->tsig[0] != '\0')
 		(void)unlink(job->tsig);
+	lu_tmpdir_remove(job);
 	free(job->json);
 	free(job->sig);
 	free(job);

@@ -15,8 +15,9 @@
  * URL.asc: resolver/listfetch.h, our own c-ares channel and libcurl
  * with any Content-Type, at most LISTUPD_JSON_MAX bytes each),
  * writes both to a private directory under state_dir
- * (LISTUPD_TMPDIR, mode 0700) and runs gpgv on them with listsig's
- * split form, its output watched by the event loop.  Then it parses
+ * (LISTUPD_TMPDIR, mode 0700; removed with the files when the job ends)
+ * and runs gpgv on them with listsig's split form, its output watched
+ * by the event loop.  Then it parses
  * the file (tlslist) and compares it with the installed list (listsig_
  * rollback_check).  Any failure (fetch, bad signature, other key,
  * rollback, invalid JSON, store) keeps the installed list in force; a

@@ -88,6 +88,9 @@ def test_bundled(t, w, binary):
     t.is_(subset(r.get("last_attempt"), ["source", "result", "ok"]),
           {"source": "bundled", "result": "installed", "ok": True},
           "bundled: the start-up attempt installed it")
+    t.is_(sorted(os.listdir(d.state)), ["data.mdb", "lock.mdb"],
+          "bundled: the verification's private directory is gone from "
+          "state_dir")
     t.ok(d.wait_log("STARTTLS Policy List EXPIRED on 2020-06-03"),
          "bundled: the log says loudly that it expired")
     log = d.log()
