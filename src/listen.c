@@ -352,8 +352,13 @@ unix_bind(int fd, const struct sockaddr_un *sun, uid_t uid, gid_t gid,
 	if (!as && (uid != euid || gid != egid) &&
 	    lchown(sun->sun_path, uid != euid ? uid : (uid_t)-1,
 	    gid != egid ? gid : (gid_t)-1) == -1) {
-		snprintf(err, errlen, "%s: %s", sun->sun_path,
-		    strerror(errno));
+		/* The usual case: socket_group postfix under the unit. */
+		saved = errno;
+		snprintf(err, errlen, "%s: %s%s", sun->sun_path,
+		    strerror(saved), saved == EPERM && euid != 0 ? " (not "
+		    "root, the daemon can give its socket to no other user "
+		    "and to its own groups only; under systemd: a drop-in, "
+		    "mtastsd(8) SYSTEMD)" : "");
 		return -1;
 	}
 	return 0;

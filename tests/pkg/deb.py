@@ -370,10 +370,11 @@ def unix_setups(t, m):
     r = m.run(["systemctl", "restart", "mtastsd"], timeout=60)
     j = m.run(["journalctl", "-u", "mtastsd", "-n", "20", "--no-pager",
                "-o", "cat"]).stdout
-    t.ok(r.returncode != 0 and ("mtastsd.sock" in j or
-                                "socket_group" in j),
-         "socket_group = postfix without the drop-in: the start fails "
-         "and the journal names the socket", got=j[-600:])
+    t.ok(r.returncode != 0 and "mtastsd.sock" in j and
+         "mtastsd(8) SYSTEMD" in j,
+         "socket_group = postfix without the drop-in: the start fails, "
+         "the journal names the socket and points to the drop-ins",
+         got=j[-600:])
     m.run(["systemctl", "stop", "mtastsd"])
     m.run(["systemctl", "reset-failed", "mtastsd"])
 
