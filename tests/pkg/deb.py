@@ -29,25 +29,25 @@ is reachable):
      set-up (contrib/postfix/main.cf.inet, listen_tcp 127.0.0.1:8461),
      gets example.test's policy with `postmap -q`; `mtasts
      check-postfix` finds no problem;
-  7. the two Unix-socket set-ups, each with the mtastsd.conf lines its
+  7. `systemd-analyze security mtastsd` is printed, exposure <= 2.5;
+  8. the two Unix-socket set-ups, each with the mtastsd.conf lines its
      contrib/postfix file names and the example files the package ships
      in /usr/share/doc/mtastsd/examples/systemd (docs/postfix.md):
-     without a drop-in `socket_group = postfix` stops the start; with
-     postfix-proxy.conf (SupplementaryGroups=postfix) the socket is
-     postfix's, mode 0660, and `postmap -q` through proxymap(8)
-     (main.cf.proxy) gets the policy; with postfix-unix.conf and
-     postfix-unix.tmpfiles the socket in /var/spool/postfix/mtastsd
-     answers Postfix's relative map (main.cf.unix) asked as user postfix
-     with group postfix alone from the queue directory, as the chrooted
-     smtp(8) asks, and the absolute path; check-postfix is happy with
-     each;
-  8. `systemctl reload mtastsd` rereads the file: log_level debug takes
+     without a drop-in `socket_group = postfix` stops the start, and
+     the journal points to the drop-ins; with postfix-proxy.conf
+     (SupplementaryGroups=postfix) the socket is postfix's, mode 0660,
+     and `postmap -q` through proxymap(8) (main.cf.proxy) gets the
+     policy; with postfix-unix.conf and postfix-unix.tmpfiles the socket
+     in /var/spool/postfix/mtastsd answers Postfix's relative map
+     (main.cf.unix) asked as user postfix with group postfix alone from
+     the queue directory, as the chrooted smtp(8) asks, and the
+     absolute path; check-postfix is happy with each; the exposure
+     with the drop-in is printed, <= 2.5;
+  9. `systemctl reload mtastsd` rereads the file: log_level debug takes
      effect (debug lines at priority 7 appear only after the reload);
-  9. a provoked warning (an option that needs a restart, changed by a
+ 10. a provoked warning (an option that needs a restart, changed by a
      reload) is in `journalctl -p warning -u mtastsd`, which holds no
      info or debug line of the daemon;
- 10. `systemd-analyze security mtastsd` is printed, exposure <= 2.5,
-     for the shipped unit and with the postfix-unix.conf drop-in;
  11. `dpkg -r`: unit stopped, programs gone, conffiles, the cache and the
      user kept; `dpkg -P`: /etc/mtastsd and /var/lib/mtastsd gone, the
      unit unknown and no longer enabled, the user kept (Debian never
