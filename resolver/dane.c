@@ -9,8 +9,56 @@
  * wins over everything, then "no TLSA anywhere" (DANE does not apply),
  * then the conditions that hold "dane-only" back to "dane".
  */
+#include <string.h>
+
 #include "dane.h"
 #include "dnsmsg.h"
+
+/*
+ * Every reason dane_decide() gives, by code: the code is stored in a
+ * cached policy (store/record.h struct record_dane), so a code keeps
+ * its meaning; new reasons are added at the end.  0 is no reason.
+ */
+enum {
+	DANE_W_NONE = 0, DANE_W_MXFAIL, DANE_W_NOMX, DANE_W_TLSAFAIL,
+	DANE_W_NOTLSA, DANE_W_UNSIGNED, DANE_W_UNUSABLE, DANE_W_SOME,
+	DANE_W_TRUNC, DANE_W_ONLY, DANE_W_N
+};
+
+static const char *const dane_whys[DANE_W_N] = {
+	[DANE_W_NONE] = "",
+	[DANE_W_MXFAIL] =
+	    "the MX lookup failed (server failure, bogus or timeout)",
+	[DANE_W_NOMX] = "no MX host",
+	[DANE_W_TLSAFAIL] = "a TLSA lookup of a signed domain's MX host "
+	    "failed (server failure, bogus or timeout)",
+	[DANE_W_NOTLSA] = "no MX host has validated TLSA records",
+	[DANE_W_UNSIGNED] = "the MX RRset is not signed, some MX hosts have "
+	    "TLSA records",
+	[DANE_W_UNUSABLE] = "some TLSA records have parameters DANE cannot "
+	    "use",
+	[DANE_W_SOME] = "only some MX hosts have TLSA records",
+	[DANE_W_TRUNC] = "more MX hosts than are checked",
+	[DANE_W_ONLY] = "the MX RRset is validated and every MX host has "
+	    "usable TLSA records",
+};
+
+unsigned
+dane_why_code(const char *why)
+{
+	unsigned i;
+
+	for (i = 1; why != NULL && i < DANE_W_N; i++)
+		if (why == dane_whys[i] || strcmp(why, dane_whys[i]) == 0)
+			return i;
+	return 0;
+}
+
+const char *
+dane_why_str(unsigned code)
+{
+	return code < DANE_W_N ? dane_whys[code] : "";
+}
 
 enum dane_dns
 dane_dns_of(int failed, const struct dnsmsg_answer *ans)
@@ -53,12 +101,12 @@ dane_decide(const struct dane_input *in, const char **why)
 
 	if (in->mx == DANE_DNS_FAIL) {
 		v = DANE_TEMP;
-		w = "the MX lookup failed (server failure, bogus or timeout)";
+		w = dane_whys[DANE_W_MXFAIL];
 		goto done;
 	}
 	if (in->nhosts == 0) {
 		v = DANE_NO;
-		w = "no MX host";
+		w = dane_whys[DANE_W_NOMX];
 		goto done;
 	}
 	for (i = 0; i < in->nhosts; i++) {
@@ -66,8 +114,7 @@ dane_decide(const struct dane_input *in, const char **why)
 		case DANE_TLSA_FAIL:
 			if (in->mx == DANE_DNS_SECURE) {
 				v = DANE_TEMP;
-				w = "a TLSA lookup of a signed domain's MX host "
-				    "failed (server failure, bogus or timeout)";
+				w = dane_whys[DANE_W_TLSAFAIL];
 				goto done;
 			}
 			break;
@@ -86,19 +133,16 @@ dane_decide(const struct dane_input *in, const char **why)
 	v = DANE_YES;
 	if (any == 0) {
 		v = DANE_NO;
-		w = "no MX host has validated TLSA records";
+		w = dane_whys[DANE_W_NOTLSA];
 	} else if (in->mx != DANE_DNS_SECURE)
-		w = "the MX RRset is not signed, some MX hosts have TLSA "
-		    "records";
+		w = dane_whys[DANE_W_UNSIGNED];
 	else if (usable < in->nhosts)
-		w = usable < any ? "some TLSA records have parameters DANE "
-		    "cannot use" : "only some MX hosts have TLSA records";
+		w = dane_whys[usable < any ? DANE_W_UNUSABLE : DANE_W_SOME];
 	else if (in->truncated)
-		w = "more MX hosts than are checked";
+		w = dane_whys[DANE_W_TRUNC];
 	else {
 		v = DANE_ONLY;
-		w = "the MX RRset is validated and every MX host has usable "
-		    "TLSA records";
+		w = dane_whys[DANE_W_ONLY];
 	}
 done:
 	if (why != NULL)

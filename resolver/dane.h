@@ -107,6 +107,14 @@ enum dane_dns dane_dns_of(int failed, const struct dnsmsg_answer *ans);
  */
 enum dane_tlsa dane_tlsa_of(int failed, const struct dnsmsg_answer *ans);
 
+/*
+ * dane_why_code: the stable code (1..) of a reason dane_decide() gives,
+ * 0 for any other string or NULL.  dane_why_str: the reason of a code,
+ * "" for 0 or an unknown code.  Codes are stored (store/record.h).
+ */
+unsigned dane_why_code(const char *why);
+const char *dane_why_str(unsigned code);
+
 /* "no-dane", "dane", "dane-only", "temp"; "invalid" otherwise. */
 const char *dane_verdict_str(enum dane_verdict v);
 /* "secure", "insecure", "fail"; "invalid" otherwise. */

@@ -734,9 +734,9 @@ dns_pump(struct dns *d)
 	}
 }
 
+/* A query for `name` on d, not yet queued; NULL out of memory. */
 static struct dns_query *
-dns_query_new(struct dns *d, const char *name, int family, dns_txt_cb *tcb,
-    dns_addr_cb *acb, void *arg)
+dns_query_alloc(struct dns *d, const char *name, void *arg)
 {
 	struct dns_query *q;
 
@@ -747,10 +747,21 @@ dns_query_new(struct dns *d, const char *name, int family, dns_txt_cb *tcb,
 		return NULL;
 	}
 	q->d = d;
+	q->arg = arg;
+	return q;
+}
+
+static struct dns_query *
+dns_query_new(struct dns *d, const char *name, int family, dns_txt_cb *tcb,
+    dns_addr_cb *acb, void *arg)
+{
+	struct dns_query *q;
+
+	if ((q = dns_query_alloc(d, name, arg)) == NULL)
+		return NULL;
 	q->family = family;
 	q->txt_cb = tcb;
 	q->addr_cb = acb;
-	q->arg = arg;
 	return dns_query_enqueue(d, q);
 }
 
@@ -784,16 +795,10 @@ dns_query_sec(struct dns *d, const char *name, int qtype, dns_sec_cb *cb,
 	struct dns_query *q;
 
 	/* Built like the others, but marked before it can be submitted. */
-	if ((q = calloc(1, sizeof(*q))) == NULL)
+	if ((q = dns_query_alloc(d, name, arg)) == NULL)
 		return NULL;
-	if ((q->name = strdup(name)) == NULL) {
-		free(q);
-		return NULL;
-	}
-	q->d = d;
 	q->sec_cb = cb;
 	q->qtype = qtype;
-	q->arg = arg;
 	return dns_query_enqueue(d, q);
 }
 

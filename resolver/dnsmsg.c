@@ -184,6 +184,10 @@ dnsmsg_keep(const struct dnsmsg_cur *c, size_t rdlen, uint16_t type,
 		t->selector = c->p[c->pos + 1];
 		t->mtype = c->p[c->pos + 2];
 		t->dlen = (uint16_t)(rdlen - 3);
+		/* mtasts check compares digests with a certificate. */
+		t->have_data = t->dlen <= DNSMSG_TLSA_DATA_MAX;
+		if (t->have_data)
+			memcpy(t->data, c->p + c->pos + 3, t->dlen);
 	}
 	out->n++;
 	return NULL;

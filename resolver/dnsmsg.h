@@ -62,12 +62,19 @@ enum dnsmsg_result {
 	DNSMSG_BAD		/* not a well-formed answer to our query */
 };
 
-/* One TLSA record (RFC 6698 §2.1): the fields DANE usability needs. */
+/* Association data kept per TLSA record: a SHA2-512 digest. */
+#define DNSMSG_TLSA_DATA_MAX	64
+
+/* One TLSA record (RFC 6698 §2.1): the fields DANE usability needs,
+ * and the association data when it is a digest (mtype 1 or 2 and at
+ * most DNSMSG_TLSA_DATA_MAX bytes; otherwise only its length). */
 struct dnsmsg_tlsa {
 	uint8_t		usage;
 	uint8_t		selector;
 	uint8_t		mtype;
 	uint16_t	dlen;	/* length of the association data */
+	int		have_data;	/* data[0..dlen) is the data */
+	uint8_t		data[DNSMSG_TLSA_DATA_MAX];
 };
 
 struct dnsmsg_mx {

@@ -194,7 +194,7 @@ entry_record(const struct tlslist_policy *p, struct record_policy *r)
 {
 	size_t i;
 
-	memset(r, 0, sizeof(*r));
+	record_policy_clear(r);
 	r->mode = p->mode == TLSLIST_MODE_ENFORCE ? RECORD_MODE_ENFORCE :
 	    RECORD_MODE_TESTING;
 	r->nmx = p->nmx < RECORD_MX_MAX ? p->nmx : RECORD_MX_MAX;

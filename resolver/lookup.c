@@ -42,9 +42,13 @@
  * answer that points there (lbuf_busy: a nested lookup_query from a
  * callback), into a heap buffer for that nested answer.
  *
- * DANE (lookup.h): the "dane" record is read first, into lk->dbuf, and
+ * DANE (lookup.h): the cached policy record carries a copy of the
+ * domain's verdict (store/record.h struct record_dane), so a cached
+ * lookup stays one read; the "dane" record is read (into lk->dbuf,
  * its reason copied to the caller's stack, so nested calls may reuse
- * dbuf.  A job may hold a DANE check (job->dck) beside its resolve
+ * dbuf) only when there is no policy, or it has no unexpired copy.
+ * Whoever writes either record writes the copy from the "dane"
+ * record in the same transaction (lookup_dane_store, lookup_write).  A job may hold a DANE check (job->dck) beside its resolve
  * request; it ends when both have.  When the MTA-STS part ends first,
  * its outcome is saved in the job (the policy encoded, so it owns its
  * strings) until the DANE check ends.  A job with no MTA-STS part (the
@@ -80,6 +84,7 @@
 #define LOOKUP_NAME_MAX		253	/* RFC 1035 presentation name */
 #define LOOKUP_BUCKETS		4096	/* job table; power of two */
 #define LOOKUP_DETAIL_MAX	256
+#define LOOKUP_EVICT		256	/* negatives evicted for a policy */
 
 enum lookup_phase {
 	LOOKUP_PHASE_TXT = 0,	/* resolve_start_txt: id re-check */
@@ -109,6 +114,7 @@ struct lookup_job {
 	uint64_t	 hash;
 	enum lookup_phase phase;
 	int		 refresh;		/* counted in lk->nrefresh */
+	struct lookup_quota *quota;		/* a reference, or NULL */
 	struct resolve_req *rreq;		/* our own resolve request */
 	TAILQ_HEAD(lookup_waiters, lookup_req) waiters;
 	size_t		 nwaiters;
@@ -144,6 +150,7 @@ struct lookup {
 	struct lookup_stats st;
 	uint64_t	 seed;
 	size_t		 njobs, nrefresh;
+	size_t		 nquota;		/* jobs with a quota */
 	struct lookup_chain bucket[LOOKUP_BUCKETS];
 	int		 pbuf_busy;		/* an answer points into pbuf */
 	int		 lbuf_busy;		/* an answer points into lbuf */
@@ -157,11 +164,11 @@ struct lookup {
 };
 
 static int	lookup_decide(struct lookup *, const char *, unsigned char *,
-		    int, lookup_cb *, void *, struct lookup_req **,
-		    const struct lookup_dinfo *);
+		    int, struct lookup_quota *, lookup_cb *, void *,
+		    struct lookup_req **, const struct lookup_dinfo *);
 static int	lookup_query_do(struct lookup *, const char *, int,
-		    lookup_cb *, void *, struct lookup_req **,
-		    const struct lookup_dinfo *);
+		    struct lookup_quota *, lookup_cb *, void *,
+		    struct lookup_req **, const struct lookup_dinfo *);
 static void	lookup_on_dane(const struct danechk_result *, void *);
 static int	lookup_job_start(struct lookup_job *, enum lookup_phase);
 static void	lookup_on_resolve(const struct resolve_result *, void *);
@@ -227,7 +234,7 @@ lookup_event_str(enum lookup_event_kind k)
 {
 	static const char *const names[] = {
 		"stored", "refresh-failed", "negative", "corrupt",
-		"cache-error", "dane-probe"
+		"cache-error", "dane-probe", "overload"
 	};
 
 	if ((unsigned)k < sizeof(names) / sizeof(names[0]))
@@ -525,6 +532,8 @@ lookup_read_policy(struct lookup *lk, const char *domain, unsigned char *buf,
 	case CACHE_CORRUPT:
 		lookup_corrupt(lk, CACHE_DB_POLICY, domain, why);
 		return 0;
+	case CACHE_NEWER:
+		return 0;	/* a newer mtastsd's: a miss, left alone */
 	default:
 		lookup_cache_error(lk, domain, "read", why);
 		return -1;
@@ -545,6 +554,8 @@ lookup_read_negative(struct lookup *lk, const char *domain,
 		return 0;
 	case CACHE_CORRUPT:
 		lookup_corrupt(lk, CACHE_DB_NEGATIVE, domain, why);
+		return 0;
+	case CACHE_NEWER:
 		return 0;
 	default:
 		lookup_cache_error(lk, domain, "read", why);
@@ -617,6 +628,13 @@ lookup_dane_read(struct lookup *lk, const char *domain, int64_t now,
 		di->state = -1;
 		return;
 	}
+	if (danerec_newer(lk->dbuf, len)) {
+		/* A newer build's verdict: not ours to delete
+		 * (store/danerec.h); a fresh check replaces it. */
+		lookup_dinfo_set(di, 0, LOOKUP_DANE_NONE, "DANE verdict of a "
+		    "newer format");
+		return;
+	}
 	if (danerec_decode(lk->dbuf, len, &r, &why) != 0) {
 		lookup_corrupt(lk, CACHE_DB_DANE, domain, why);
 		lookup_dinfo_set(di, 0, LOOKUP_DANE_NONE, "DANE not checked "
@@ -629,9 +647,60 @@ lookup_dane_read(struct lookup *lk, const char *domain, int64_t now,
 		return;
 	}
 	lookup_dinfo_set(di, 1, lookup_dane_of((enum dane_verdict)r.verdict),
-	    r.why);
+	    r.why_code != 0 ? dane_why_str(r.why_code) : r.why);
 	di->cached = 1;
 	di->due = now >= r.checked_at + (r.expires_at - r.checked_at) * 3 / 4;
+}
+
+/* The copy of a "dane" record that a policy record carries. */
+static void
+lookup_dane_summary(const struct danerec *r, struct record_dane *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->known = 1;
+	d->verdict = (uint8_t)r->verdict;
+	d->why = r->why_code != 0 ? r->why_code :
+	    (uint8_t)dane_why_code(r->why);
+	d->checked_at = r->checked_at;
+	d->expires_at = r->expires_at;
+}
+
+/*
+ * The copy for a policy about to be written: the stored "dane" record's
+ * (none with dane = no, without a record, or on any error: the hot
+ * path then reads the "dane" record itself).
+ */
+static void
+lookup_dane_fold(struct lookup *lk, const char *domain, struct record_dane *d)
+{
+	struct danerec r;
+	size_t len = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (lk->conf.dane && cache_get(lk->cache, CACHE_DB_DANE, domain,
+	    lk->dbuf, sizeof(lk->dbuf), &len, NULL) == CACHE_OK &&
+	    danerec_decode(lk->dbuf, len, &r, NULL) == 0)
+		lookup_dane_summary(&r, d);
+}
+
+/*
+ * The hot path: the verdict from the policy's copy into *di.  0 when
+ * there is none or it expired (the "dane" record decides then).
+ */
+static int
+lookup_dane_copy(const struct record_policy *pol, int64_t now,
+    struct lookup_dinfo *di)
+{
+	const struct record_dane *d = &pol->dane;
+
+	if (!d->known || now >= d->expires_at || now < d->checked_at)
+		return 0;
+	lookup_dinfo_set(di, 1, (enum lookup_dane)d->verdict,
+	    dane_why_str(d->why));
+	di->cached = 1;
+	di->due = now >= d->checked_at + (d->expires_at - d->checked_at) *
+	    3 / 4;
+	return 1;
 }
 
 /* How long a verdict may be answered (lookup.h). */
@@ -651,6 +720,7 @@ struct lookup_dane_put {
 	const char	*domain;
 	const unsigned char *val;
 	size_t		 len;
+	const struct record_policy *policy;	/* with the new copy, or NULL */
 };
 
 static void
@@ -659,6 +729,8 @@ lookup_dane_put_cb(struct cache_txn *txn, void *arg)
 	const struct lookup_dane_put *p = arg;
 
 	cache_txn_put(txn, CACHE_DB_DANE, p->domain, p->val, p->len);
+	if (p->policy != NULL)
+		cache_txn_put_policy(txn, p->domain, p->policy);
 }
 
 /* Store a check's verdict (a failed write still answers it). */
@@ -666,9 +738,10 @@ static void
 lookup_dane_store(struct lookup *lk, const char *domain,
     const struct danechk_result *r)
 {
-	unsigned char buf[DANEREC_MAX];
+	unsigned char buf[DANEREC_MAX], *pbuf;
 	struct danerec rec;
-	struct lookup_dane_put p = { domain, buf, 0 };
+	struct record_policy pol;
+	struct lookup_dane_put p = { domain, buf, 0, NULL };
 	const char *why = NULL;
 	int64_t now = lookup_now(lk);
 	ssize_t n;
@@ -680,7 +753,10 @@ lookup_dane_store(struct lookup *lk, const char *domain,
 	rec.checked_at = now;
 	rec.expires_at = now + lookup_dane_life(r);
 	rec.ttl = r->ttl;
-	rec.why = r->why;
+	/* The reason's code, not its text (danerec.h); a reason without
+	 * a code (none today) is kept as text. */
+	if ((rec.why_code = (uint8_t)dane_why_code(r->why)) == 0)
+		rec.why = r->why;
 	rec.nhosts = r->nhosts;
 	for (i = 0; i < r->nhosts; i++) {
 		rec.host[i].tlsa = (uint8_t)r->host[i].tlsa;
@@ -691,14 +767,23 @@ lookup_dane_store(struct lookup *lk, const char *domain,
 		return;
 	}
 	p.len = (size_t)n;
+	/* The cached policy's copy changes with it (one read when hot).
+	 * Without the buffer the copy is left as it is: the hot path reads
+	 * the "dane" record when the copy expires. */
+	if ((pbuf = malloc(RECORD_POLICY_MAX)) != NULL &&
+	    lookup_read_policy(lk, domain, pbuf, &pol) == 1) {
+		lookup_dane_summary(&rec, &pol.dane);
+		p.policy = &pol;
+	}
 	if (cache_write(lk->cache, lookup_dane_put_cb, &p, &why) != CACHE_OK)
 		lookup_cache_error(lk, domain, "write", why);
+	free(pbuf);
 }
 
 /* One write transaction: what a job's outcome stores. */
 struct lookup_write {
 	const char			*domain;
-	const struct record_policy	*policy;	/* put, or NULL */
+	struct record_policy		*policy;	/* put, or NULL */
 	const struct record_negative	*negative;	/* put, or NULL */
 	int				 del_negative;
 };
@@ -717,13 +802,55 @@ lookup_write_cb(struct cache_txn *txn, void *arg)
 		(void)cache_txn_del(txn, CACHE_DB_NEGATIVE, w->domain);
 }
 
+/* cache_sweep callback: every record goes (room for a policy). */
+static int
+lookup_evict_cb(enum cache_db db, const char *key, const void *val,
+    size_t len, void *arg)
+{
+	(void)db;
+	(void)key;
+	(void)arg;
+	return !record_newer(val, len);
+}
+
+/*
+ * A policy that finds the map full (cache_map_max) takes the room of
+ * negative entries: they cost one more discovery when lost, a policy
+ * lost costs its protection.  The victims follow the domain's key, a
+ * spread that needs no state.  A negative entry never takes a policy's
+ * room: its write just fails.
+ */
+static enum cache_result
+lookup_make_room(struct lookup *lk, const char *domain)
+{
+	char from[CACHE_KEY_MAX + 1];
+	size_t del = 0, del2 = 0;
+	enum cache_result r;
+
+	snprintf(from, sizeof(from), "%s", domain);
+	r = cache_sweep(lk->cache, CACHE_DB_NEGATIVE, from, LOOKUP_EVICT,
+	    lookup_evict_cb, NULL, NULL, &del, NULL);
+	if (r == CACHE_OK && del < LOOKUP_EVICT && from[0] == '\0')
+		r = cache_sweep(lk->cache, CACHE_DB_NEGATIVE, from,
+		    LOOKUP_EVICT - del, lookup_evict_cb, NULL, NULL, &del2,
+		    NULL);
+	lk->st.evicted += del + del2;
+	return r == CACHE_OK && del + del2 > 0 ? CACHE_OK : CACHE_FULL;
+}
+
 static void
 lookup_write(struct lookup *lk, const struct lookup_write *w)
 {
 	const char *why = NULL;
+	enum cache_result r;
 
-	if (cache_write(lk->cache, lookup_write_cb, (void *)w, &why) !=
-	    CACHE_OK)
+	if (w->policy != NULL)
+		lookup_dane_fold(lk, w->domain, &w->policy->dane);
+	r = cache_write(lk->cache, lookup_write_cb, (void *)w, &why);
+	if (r == CACHE_FULL && w->policy != NULL &&
+	    lookup_make_room(lk, w->domain) == CACHE_OK)
+		r = cache_write(lk->cache, lookup_write_cb, (void *)w, &why);
+	if (r != CACHE_OK)
 		lookup_cache_error(lk, w->domain, "write", why);
 }
 
@@ -744,6 +871,62 @@ lookup_job_find(struct lookup *lk, const char *domain, uint64_t h)
 		if (job->hash == h && strcmp(job->domain, domain) == 0)
 			return job;
 	return NULL;
+}
+
+/* ---- quotas (lookup.h) ---- */
+
+struct lookup_quota *
+lookup_quota_new(unsigned max)
+{
+	struct lookup_quota *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->max = max;
+	q->refs = 1;
+	return q;
+}
+
+void
+lookup_quota_unref(struct lookup_quota *q)
+{
+	if (q != NULL && --q->refs == 0)
+		free(q);
+}
+
+/* lookup_quota_cap: most jobs with a quota at once (lookup.h). */
+static size_t
+lookup_quota_cap(const struct lookup *lk)
+{
+	size_t half = lk->conf.max_pending / 2;
+
+	if (lk->conf.max_quota_pending == 0 ||
+	    lk->conf.max_quota_pending > half)
+		return half;
+	return lk->conf.max_quota_pending;
+}
+
+/*
+ * lookup_overload: a limit refused work: count it and tell the daemon
+ * (which rate-limits its log); `which` names the limit.
+ */
+static void
+lookup_overload(struct lookup *lk, const char *domain, const char *which)
+{
+	lk->st.overload++;
+	lookup_event(lk, LOOKUP_EV_OVERLOAD, domain, which, NULL, NULL, NULL);
+}
+
+/* lookup_job_quota: the job counts against q until it ends. */
+static void
+lookup_job_quota(struct lookup_job *job, struct lookup_quota *q)
+{
+	if (q == NULL)
+		return;
+	job->quota = q;
+	q->refs++;
+	q->used++;
+	job->lk->nquota++;
 }
 
 static struct lookup_job *
@@ -776,6 +959,12 @@ lookup_job_unlink(struct lookup_job *job)
 	lk->njobs--;
 	if (job->refresh)
 		lk->nrefresh--;
+	if (job->quota != NULL) {
+		job->quota->used--;
+		lookup_quota_unref(job->quota);
+		job->quota = NULL;
+		lk->nquota--;
+	}
 }
 
 static void
@@ -850,7 +1039,7 @@ lookup_job_redecide(struct lookup_job *job)
 		cb = w->cb;
 		arg = w->arg;
 		lookup_waiter_free(w);
-		(void)lookup_query_do(lk, job->domain, 0, cb, arg, NULL,
+		(void)lookup_query_do(lk, job->domain, 0, NULL, cb, arg, NULL,
 		    &job->dane);
 	}
 	danechk_cancel(job->dck);
@@ -1061,7 +1250,7 @@ lookup_policy_from(const struct resolve_result *res, struct record_policy *p)
 	const struct stspol *sp = res->policy;
 	size_t i;
 
-	memset(p, 0, sizeof(*p));
+	record_policy_clear(p);
 	p->mode = lookup_mode(sp->mode);
 	p->max_age = sp->max_age;
 	p->id = res->rec->id;
@@ -1079,16 +1268,21 @@ lookup_policy_from(const struct resolve_result *res, struct record_policy *p)
 	}
 }
 
-/* A fresh policy: store it, drop the negative entry, answer it. */
+/*
+ * A fresh policy: store it, with its history continued from `old` (the
+ * policy cached before, or NULL), drop the negative entry, answer it.
+ */
 static void
 lookup_store_fetched(struct lookup_job *job, const struct resolve_result *res,
-    int64_t now, struct record_policy *p, struct lookup_outcome *o)
+    const struct record_policy *old, int64_t now, struct record_policy *p,
+    struct lookup_outcome *o)
 {
 	struct lookup *lk = job->lk;
 	struct lookup_write w = { job->domain, p, NULL, 1 };
 
 	lookup_policy_from(res, p);
 	refresh_on_fetch_success(p, now);
+	refresh_history(old, p, now);
 	/* A failed write still answers what was discovered. */
 	lookup_write(lk, &w);
 	lookup_event(lk, LOOKUP_EV_STORED, job->domain, "ok", res->detail, p,
@@ -1241,7 +1435,7 @@ lookup_on_resolve(const struct resolve_result *res, void *arg)
 			return;
 	} else if (res->err == RESOLVE_OK && res->policy != NULL &&
 	    res->rec != NULL) {
-		lookup_store_fetched(job, res, now, &fresh, &o);
+		lookup_store_fetched(job, res, oldp, now, &fresh, &o);
 		if (oldp != NULL)
 			lk->st.policies_replaced++;
 		else
@@ -1289,7 +1483,8 @@ lookup_on_deadline(evutil_socket_t fd, short what, void *arg)
 	lk->st.deadline++;
 	/* Only DANE was missing: the cached MTA-STS answer, as it is. */
 	if (!sts) {
-		(void)lookup_query_do(lk, domain, 0, cb, cbarg, NULL, &di);
+		(void)lookup_query_do(lk, domain, 0, NULL, cb, cbarg, NULL,
+		    &di);
 		return;
 	}
 	/* The job goes on and fills the cache for the next lookup. */
@@ -1329,6 +1524,24 @@ lookup_wait(struct lookup_job *job, int wait, lookup_cb *cb, void *arg,
 	return LOOKUP_PENDING;
 }
 
+/*
+ * lookup_room: may a new discovery start for a caller with quota q
+ * (NULL: none)?  NULL when it may, else the name of the limit.
+ */
+static const char *
+lookup_room(const struct lookup *lk, const struct lookup_quota *q)
+{
+	if (lk->njobs >= lk->conf.max_pending)
+		return "max_pending";
+	if (q == NULL)
+		return NULL;
+	if (lk->nquota >= lookup_quota_cap(lk))
+		return "quota";
+	if (q->used >= q->max)
+		return "client-quota";
+	return NULL;
+}
+
 /* No valid policy, no fresh negative entry: join or start discovery. */
 /* An error or "no policy yet" answer, with what is known of DANE. */
 static int
@@ -1349,15 +1562,16 @@ lookup_reply_known(struct lookup *lk, lookup_cb *cb, void *arg,
  */
 static int
 lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
-    lookup_cb *cb, void *arg, struct lookup_req **reqp,
-    const struct lookup_dinfo *di)
+    struct lookup_quota *q, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp, const struct lookup_dinfo *di)
 {
 	struct lookup_job *job;
+	const char *full;
 
 	lk->st.cache_misses++;
 	if ((job = lookup_job_find(lk, domain, h)) == NULL) {
-		if (lk->njobs >= lk->conf.max_pending) {
-			lk->st.overload++;
+		if ((full = lookup_room(lk, q)) != NULL) {
+			lookup_overload(lk, domain, full);
 			return lookup_reply_known(lk, cb, arg, domain,
 			    LOOKUP_NONE, "overload", "too many domains in "
 			    "discovery; nothing started", di);
@@ -1373,6 +1587,7 @@ lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
 			return lookup_reply_error(lk, cb, arg, domain,
 			    LOOKUP_TEMP, "memory", "cannot start discovery");
 		}
+		lookup_job_quota(job, q);
 		lk->st.discoveries++;
 	} else if ((job->rreq == NULL && !job->saved &&
 	    lookup_job_start(job, LOOKUP_PHASE_FULL) == -1) ||
@@ -1388,7 +1603,7 @@ lookup_discover(struct lookup *lk, const char *domain, uint64_t h, int wait,
 		    di);
 	}
 	if (job->nwaiters >= lk->conf.max_waiters) {
-		lk->st.overload++;
+		lookup_overload(lk, domain, "max_waiters");
 		return lookup_reply_known(lk, cb, arg, domain, LOOKUP_NONE,
 		    "overload", "too many callers wait for this domain", di);
 	}
@@ -1421,7 +1636,7 @@ lookup_dane_wait(struct lookup *lk, const char *domain, uint64_t h, int wait,
 		}
 	} else if (job->dane.state == 1 && job->dck == NULL)
 		/* Checked, the MTA-STS part still runs: use it. */
-		return lookup_query_do(lk, domain, 0, cb, arg, NULL,
+		return lookup_query_do(lk, domain, 0, NULL, cb, arg, NULL,
 		    &job->dane);
 	else if (lookup_job_dane(job) == -1)
 		why = "memory: cannot start the DANE check";
@@ -1433,7 +1648,8 @@ lookup_dane_wait(struct lookup *lk, const char *domain, uint64_t h, int wait,
 	}
 	if (why != NULL) {
 		lookup_dinfo_set(&di, 0, LOOKUP_DANE_NONE, why);
-		return lookup_query_do(lk, domain, 0, cb, arg, NULL, &di);
+		return lookup_query_do(lk, domain, 0, NULL, cb, arg, NULL,
+		    &di);
 	}
 	return lookup_wait(job, wait, cb, arg, reqp);
 }
@@ -1469,6 +1685,8 @@ lookup_refresh(struct lookup *lk, const char *domain, uint64_t h,
 	if (lk->nrefresh >= lk->conf.max_refreshes ||
 	    lk->njobs >= lk->conf.max_pending) {
 		lk->st.refresh_skipped++;
+		lookup_overload(lk, domain, lk->njobs >= lk->conf.max_pending ?
+		    "max_pending" : "max_refreshes");
 		return;		/* a later lookup tries again */
 	}
 	if ((job = lookup_job_new(lk, domain, h, 1)) == NULL)
@@ -1506,8 +1724,8 @@ lookup_reply_negative(struct lookup *lk, const char *domain,
  */
 static int
 lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
-    int wait, lookup_cb *cb, void *arg, struct lookup_req **reqp,
-    const struct lookup_dinfo *dover)
+    int wait, struct lookup_quota *q, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp, const struct lookup_dinfo *dover)
 {
 	struct lookup_outcome o = { LOOKUP_POLICY, LOOKUP_SRC_CACHE, NULL,
 	    NULL, NULL, NULL };
@@ -1517,14 +1735,16 @@ lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
 	struct record_negative neg;
 	int64_t now = lookup_now(lk);
 	uint64_t h = lookup_hash(lk, domain);
+	enum refresh_step step;
 	int hp, hn = 0, need;
 
+	hp = lookup_read_policy(lk, domain, buf, &pol);
 	if (dover != NULL)
 		di = *dover;
-	else if (lk->conf.dane)
-		lookup_dane_read(lk, domain, now, &di);
-	else
+	else if (!lk->conf.dane)
 		lookup_dinfo_set(&di, 1, LOOKUP_DANE_NONE, "DANE is off");
+	else if (hp != 1 || !lookup_dane_copy(&pol, now, &di))
+		lookup_dane_read(lk, domain, now, &di);
 	if (di.state == -1)
 		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
 		    "cache-error", "cannot read the cache");
@@ -1534,44 +1754,30 @@ lookup_decide(struct lookup *lk, const char *domain, unsigned char *buf,
 		lookup_dane_refresh(lk, domain, h);
 	o.dane = &di;
 
-	if ((hp = lookup_read_policy(lk, domain, buf, &pol)) == 1 &&
-	    refresh_policy_valid(&pol, now))
+	if (hp == 1 && refresh_policy_valid(&pol, now))
 		hn = 0;		/* a valid policy wins: skip the read */
 	else if (hp == -1 ||
 	    (hn = lookup_read_negative(lk, domain, nbuf, &neg)) == -1)
 		return lookup_reply_error(lk, cb, arg, domain, LOOKUP_TEMP,
 		    "cache-error", "cannot read the cache");
-	switch (refresh_lookup(hp == 1 ? &pol : NULL, hn == 1 ? &neg : NULL,
-	    now, lookup_jitter(lk, h), &lk->conf.refresh)) {
-	case REFRESH_ANSWER_RECHECK:
-		if (need)
-			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
-			    reqp);
-		lookup_refresh(lk, domain, h, LOOKUP_PHASE_TXT);
-		break;
-	case REFRESH_ANSWER_REFETCH:
-		if (need)
-			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
-			    reqp);
-		lookup_refresh(lk, domain, h, LOOKUP_PHASE_FULL);
-		break;
-	case REFRESH_ANSWER:
-		if (need)
-			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
-			    reqp);
-		break;
-	case REFRESH_NEGATIVE:
-		if (need)
-			return lookup_dane_wait(lk, domain, h, wait, cb, arg,
-			    reqp);
-		return lookup_reply_negative(lk, domain, &neg, now, cb, arg,
-		    &di);
-	default:
+	step = refresh_lookup(hp == 1 ? &pol : NULL, hn == 1 ? &neg : NULL,
+	    now, lookup_jitter(lk, h), &lk->conf.refresh);
+	if (step == REFRESH_DISCOVER) {
 		if (dover != NULL)
 			wait = 0;
-		return lookup_discover(lk, domain, h, wait, cb, arg, reqp,
+		return lookup_discover(lk, domain, h, wait, q, cb, arg, reqp,
 		    &di);
 	}
+	/* A cached answer waits for the DANE verdict it lacks. */
+	if (need)
+		return lookup_dane_wait(lk, domain, h, wait, cb, arg, reqp);
+	if (step == REFRESH_NEGATIVE)
+		return lookup_reply_negative(lk, domain, &neg, now, cb, arg,
+		    &di);
+	if (step == REFRESH_ANSWER_RECHECK)
+		lookup_refresh(lk, domain, h, LOOKUP_PHASE_TXT);
+	else if (step == REFRESH_ANSWER_REFETCH)
+		lookup_refresh(lk, domain, h, LOOKUP_PHASE_FULL);
 	lk->st.cache_hits++;
 	o.policy = &pol;
 	lookup_reply(lk, cb, arg, domain, &o);
@@ -1584,6 +1790,14 @@ int
 lookup_query(struct lookup *lk, const char *domain, int wait, lookup_cb *cb,
     void *arg, struct lookup_req **reqp)
 {
+	return lookup_query_quota(lk, domain, wait, NULL, cb, arg, reqp);
+}
+
+int
+lookup_query_quota(struct lookup *lk, const char *domain, int wait,
+    struct lookup_quota *quota, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp)
+{
 	if (reqp != NULL)
 		*reqp = NULL;
 	lk->st.queries++;
@@ -1593,14 +1807,14 @@ lookup_query(struct lookup *lk, const char *domain, int wait, lookup_cb *cb,
 		    "not a normalised domain name");
 	if (wait < 0 || wait > lk->conf.wait_ms)
 		wait = lk->conf.wait_ms;
-	return lookup_query_do(lk, domain, wait, cb, arg, reqp, NULL);
+	return lookup_query_do(lk, domain, wait, quota, cb, arg, reqp, NULL);
 }
 
 /* lookup_query() after the checks; `dover` as in lookup_decide(). */
 static int
 lookup_query_do(struct lookup *lk, const char *domain, int wait,
-    lookup_cb *cb, void *arg, struct lookup_req **reqp,
-    const struct lookup_dinfo *dover)
+    struct lookup_quota *quota, lookup_cb *cb, void *arg,
+    struct lookup_req **reqp, const struct lookup_dinfo *dover)
 {
 	unsigned char *buf = lk->pbuf;
 	int rc;
@@ -1611,7 +1825,8 @@ lookup_query_do(struct lookup *lk, const char *domain, int wait,
 		    "memory", "no buffer for a nested lookup");
 	if (buf == lk->pbuf)
 		lk->pbuf_busy = 1;
-	rc = lookup_decide(lk, domain, buf, wait, cb, arg, reqp, dover);
+	rc = lookup_decide(lk, domain, buf, wait, quota, cb, arg, reqp,
+	    dover);
 	if (buf == lk->pbuf)
 		lk->pbuf_busy = 0;
 	else
@@ -1634,6 +1849,7 @@ lookup_get_stats(const struct lookup *lk, struct lookup_stats *st)
 	*st = lk->st;
 	st->pending_domains = lk->njobs;
 	st->refreshes_running = lk->nrefresh;
+	st->quota_running = lk->nquota;
 }
 
 static int

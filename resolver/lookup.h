@@ -52,6 +52,17 @@
  *   max_pending    domains with a job in flight (LOOKUP_PENDING_DEFAULT);
  *                  a cold domain beyond it is answered LOOKUP_NONE
  *                  "overload" at once and nothing is started;
+ *   max_quota_pending
+ *                  of these, jobs started by callers that pass a quota
+ *                  (lookup_query_quota: the JSON clients, which can
+ *                  start discoveries without waiting for them); 0
+ *                  means half of max_pending, more is cut to it.  The
+ *                  rest of max_pending is reserved for callers without
+ *                  a quota (Postfix lookups) and for refreshes of
+ *                  cached policies, which never wait for room taken by
+ *                  quota jobs.  Each quota (struct lookup_quota, one
+ *                  per client) also bounds the jobs its holder started
+ *                  that are still running;
  *   max_waiters    callers waiting for one domain
  *                  (LOOKUP_WAITERS_DEFAULT); beyond: LOOKUP_NONE
  *                  "overload" at once (the discovery goes on);
@@ -128,6 +139,7 @@ struct lookup_list {
 };
 
 #define LOOKUP_PENDING_DEFAULT		10000	/* domains in flight */
+#define LOOKUP_PENDING_MIN		10	/* max_pending's least value */
 #define LOOKUP_WAITERS_DEFAULT		10000	/* callers per domain */
 #define LOOKUP_REFRESHES_DEFAULT	100	/* background refreshes */
 
@@ -145,6 +157,7 @@ struct lookup_conf {
 	void			*clock_arg;	/* borrowed */
 	/* Limits, see above; 0 means the default. */
 	unsigned		 max_pending;
+	unsigned		 max_quota_pending;
 	unsigned		 max_waiters;
 	unsigned		 max_refreshes;
 	lookup_event_cb		*on_event;	/* may be NULL */
@@ -236,6 +249,8 @@ struct lookup_stats {
 	uint64_t	refresh_skipped; /* max_refreshes/max_pending full */
 	uint64_t	refresh_failures; /* failed refreshes, policy kept */
 	uint64_t	corrupt;	/* undecodable records deleted */
+	uint64_t	evicted;	/* negatives evicted for a policy
+					 * (map full) */
 	uint64_t	pending_domains; /* jobs in flight now */
 	uint64_t	refreshes_running; /* of which refreshes, now */
 	/* Added with the STARTTLS list: */
@@ -254,6 +269,8 @@ struct lookup_stats {
 	uint64_t	policies_expired; /* a run ended without a policy
 					 * while only an expired one was
 					 * cached: the domain lost it */
+	/* Added with quotas: */
+	uint64_t	quota_running;	/* jobs with a quota, now */
 };
 
 /* What conf->on_event reports (background work, for logs). */
@@ -264,9 +281,12 @@ enum lookup_event_kind {
 	LOOKUP_EV_NEGATIVE,	/* "no policy" was stored (negative) */
 	LOOKUP_EV_CORRUPT,	/* a cached record did not decode: deleted */
 	LOOKUP_EV_CACHE_ERROR,	/* a cache read or write failed */
-	LOOKUP_EV_DANE_PROBE	/* lookup_dane_probe() ended: code
+	LOOKUP_EV_DANE_PROBE,	/* lookup_dane_probe() ended: code
 				 * "validating", "not-validating" or
 				 * "failed"; domain the probe name */
+	LOOKUP_EV_OVERLOAD	/* a limit refused work (code: which:
+				 * "max_pending", "quota", "client-quota",
+				 * "max_waiters", "max_refreshes") */
 };
 
 struct lookup_event {
@@ -279,6 +299,23 @@ struct lookup_event {
 };
 
 typedef void lookup_cb(const struct lookup_answer *ans, void *arg);
+
+/*
+ * struct lookup_quota: the jobs one client (a local user, say) started
+ * and that still run.  `max` is the caller's to set (and change) at
+ * any time; `used` is counted by the service.  A job holds a reference
+ * until it ends, so the quota outlives its client's connection and a
+ * client that reconnects cannot start afresh while its jobs run.
+ * lookup_quota_new: used 0, one reference (the caller's); NULL when out
+ * of memory.  lookup_quota_unref: drop one reference; NULL is a no-op.
+ */
+struct lookup_quota {
+	unsigned	 used;		/* jobs running, started by the holder */
+	unsigned	 max;		/* most it may start (0: none) */
+	unsigned	 refs;		/* holder + one per running job */
+};
+struct lookup_quota *lookup_quota_new(unsigned max);
+void		 lookup_quota_unref(struct lookup_quota *q);
 
 /*
  * lookup_new: a service on `base` using `cache` (borrowed; must outlive
@@ -307,6 +344,17 @@ void		 lookup_free(struct lookup *lk);
  */
 int		 lookup_query(struct lookup *lk, const char *domain, int wait,
 		    lookup_cb *cb, void *arg, struct lookup_req **reqp);
+
+/*
+ * lookup_query_quota: as lookup_query(), for a caller whose discoveries
+ * count against `quota` (borrowed; NULL: none, as lookup_query) and
+ * against max_quota_pending.  Joining a job that runs already costs
+ * nothing.  When either is full, a cold domain is answered LOOKUP_NONE
+ * "overload" and nothing is started.  Cached answers are the same.
+ */
+int		 lookup_query_quota(struct lookup *lk, const char *domain,
+		    int wait, struct lookup_quota *quota, lookup_cb *cb,
+		    void *arg, struct lookup_req **reqp);
 
 /* lookup_cancel: the callback never runs; the handle is gone.  The
  * domain's background job goes on.  NULL is a no-op. */
@@ -340,7 +388,8 @@ const char	*lookup_status_str(enum lookup_status);
 /* "discovery", "refetch", "txt-recheck"; "invalid" otherwise. */
 const char	*lookup_run_str(enum lookup_run);
 
-/* "stored", "refresh-failed", "negative", "corrupt", "cache-error". */
+/* "stored", "refresh-failed", "negative", "corrupt", "cache-error",
+ * "dane-probe", "overload". */
 const char	*lookup_event_str(enum lookup_event_kind);
 
 #endif /* LOOKUP_H */

@@ -14,6 +14,7 @@
  *   - thresholds are compared in uint64_t.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "refresh.h"
 
@@ -29,6 +30,8 @@ static int	 refresh_txt_due(const struct record_policy *, int64_t,
 		    uint32_t, const struct refresh_conf *);
 static int	 refresh_negative_fresh(const struct record_negative *,
 		    int64_t, const struct refresh_conf *);
+static int	 refresh_same_mx(const struct record_policy *,
+		    const struct record_policy *);
 static void	 refresh_failed(struct record_policy *, int64_t,
 		    const struct refresh_conf *);
 
@@ -47,6 +50,7 @@ refresh_conf_default(struct refresh_conf *c)
 	c->neg[RECORD_NEG_DNS_ERROR] = (struct refresh_ttl){ 60, 600 };
 	c->neg[RECORD_NEG_FETCH_ERROR] = (struct refresh_ttl){ 300, 3600 };
 	c->neg[RECORD_NEG_POLICY_INVALID] = (struct refresh_ttl){ 300, 3600 };
+	c->expired_keep = 7 * 86400;
 }
 
 /* a + b, saturated to [INT64_MIN, INT64_MAX]. */
@@ -230,9 +234,14 @@ refresh_on_txt(const struct record_policy *pol, int64_t now,
 		    strcmp(new_id, pol->id != NULL ? pol->id : "") != 0)
 			return REFRESH_FETCH;
 		upd->txt_checked_at = now;
+		if (upd->testing_since == 0)
+			refresh_history(NULL, upd, now);
 		return REFRESH_KEEP;
 	}
-	/* §3.1: no usable record does not remove a cached policy. */
+	/* §3.1: no usable record does not remove a cached policy, but
+	 * the domain is no longer seen without a break (History). */
+	if (outcome == REFRESH_TXT_NONE)
+		upd->enforce_since = upd->testing_since = 0;
 	refresh_failed(upd, now, c);
 	return REFRESH_KEEP;
 }
@@ -265,6 +274,45 @@ refresh_on_fetch_success(struct record_policy *p, int64_t now)
 	p->last_error = "";
 }
 
+/*
+ * Are a's and b's mx patterns the same list, without regard to case?
+ * In order: a policy may hold thousands of patterns (record.h), and a
+ * set comparison without allocation would be quadratic on the event
+ * loop; a reordered list only restarts a history, which errs on the
+ * side of listing a domain later.
+ */
+static int
+refresh_same_mx(const struct record_policy *a, const struct record_policy *b)
+{
+	size_t i;
+
+	if (a->nmx != b->nmx)
+		return 0;
+	for (i = 0; i < a->nmx; i++)
+		if (strcasecmp(a->mx[i], b->mx[i]) != 0)
+			return 0;
+	return 1;
+}
+
+void
+refresh_history(const struct record_policy *old, struct record_policy *p,
+    int64_t now)
+{
+	int cont;
+
+	p->enforce_since = p->testing_since = 0;
+	if (p->mode == RECORD_MODE_NONE)
+		return;
+	/* Unbroken: the previous policy was still in force, no mx change. */
+	cont = old != NULL && refresh_policy_valid(old, now) &&
+	    refresh_same_mx(old, p);
+	p->testing_since = cont && old->testing_since != 0 ?
+	    old->testing_since : now;
+	if (p->mode == RECORD_MODE_ENFORCE)
+		p->enforce_since = cont && old->mode == RECORD_MODE_ENFORCE &&
+		    old->enforce_since != 0 ? old->enforce_since : now;
+}
+
 struct record_negative
 refresh_negative(const struct record_negative *prev, enum record_reason reason,
     const char *code, int64_t now, const struct refresh_conf *c)
@@ -289,6 +337,30 @@ refresh_negative(const struct record_negative *prev, enum record_reason reason,
 		    n.count);
 	n.retry_at = refresh_add(now, d);
 	return n;
+}
+
+int
+refresh_sweep_policy(const struct record_policy *pol, int64_t now,
+    const struct refresh_conf *c)
+{
+	int64_t keep = c->expired_keep > 0 ? c->expired_keep : 0;
+
+	/* Saturating: a policy that never expires is never swept. */
+	return now > refresh_add(refresh_expires_at(pol), keep);
+}
+
+int
+refresh_sweep_negative(const struct record_negative *neg, int64_t now,
+    const struct refresh_conf *c)
+{
+	const struct refresh_ttl *t;
+	int64_t cap;
+
+	if ((unsigned)neg->reason >= RECORD_NEG_NREASONS)
+		return 1;	/* cannot answer anything (rule 5) */
+	t = &c->neg[neg->reason];
+	cap = t->cap > t->ttl ? t->cap : t->ttl;
+	return now >= refresh_add(neg->retry_at, cap > 0 ? cap : 0);
 }
 
 enum record_reason

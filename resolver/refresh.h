@@ -103,6 +103,41 @@
  *    - now < a negative entry's last_at: the entry is stale (discover).
  *    Negative or huge times never overflow: sums saturate, differences
  *    are taken as unsigned after ordering.
+ *
+ * History.  Each policy record carries since when the domain has been
+ * observed without a break in mode enforce (enforce_since) and in mode
+ * testing or enforce (testing_since), with the same mx patterns; 0
+ * means "not" (record.h).  "mtasts list build" lists a domain from
+ * these (docs/DESIGN.md §List), so a break must reset them:
+ *    - a fetch (refresh_history): the times carry over from the cached
+ *      policy only when it was still valid, its mode allows it and its
+ *      mx patterns are the same, in the same order (compared without
+ *      case; a policy may hold thousands, so no set comparison); else they
+ *      start at now, or are 0 for mode none (or testing, for
+ *      enforce_since);
+ *    - TXT FOUND with the same id: a policy without a history (written
+ *      by an older mtastsd) starts one at now;
+ *    - TXT NONE (the record is gone): both reset to 0 while the policy
+ *      is kept (rule 3), so the domain leaves the next list;
+ *    - TXT ERROR and fetch failures change nothing: no evidence;
+ *    - an expired or deleted policy has no history to carry.
+ * 7. Sweeping: what the cache's sweeper (src/sweep.h) removes.  Nothing
+ *    rule 2 could still answer from, and nothing a failed refresh is
+ *    meant to keep:
+ *    - a policy once it has been expired (rule 1) for more than
+ *      c->expired_keep seconds (refresh_sweep_policy).  An expired
+ *      policy is never applied again (§5.1: only a cached policy whose
+ *      max_age has not passed is used; otherwise a new one is fetched)
+ *      and never revives (an unchanged TXT id does not extend it, rule
+ *      1); it is kept a while only so that "mtasts cache show" can say
+ *      why a domain lost its policy (last_error, failures).  A valid
+ *      policy is never swept, whatever its failures (§3.3, rule 4), and
+ *      a clock gone back keeps it valid (rule 6).
+ *    - a negative entry once now >= retry_at + the cap of its reason
+ *      (refresh_sweep_negative): it answers nothing after retry_at
+ *      (rule 5), and keeping it one cap longer lets a domain that keeps
+ *      failing continue its run (its doubled TTL) rather than start
+ *      again at the first TTL.
  */
 #ifndef REFRESH_H
 #define REFRESH_H
@@ -128,6 +163,7 @@ struct refresh_conf {
 	int64_t	 backoff_min;		/* first retry after failure */
 	int64_t	 backoff_max;		/* cap */
 	struct refresh_ttl neg[RECORD_NEG_NREASONS]; /* by reason */
+	int64_t	 expired_keep;		/* rule 7: keep expired policies */
 };
 
 /* What a lookup does (rule 2). */
@@ -161,7 +197,8 @@ enum refresh_txt {
  * hour, refetch daily (§3.3), refetch when less than one day or 50% of
  * max_age is left, jitter up to 10%, backoff 300 s (§3.3) doubling to
  * 1 h; negative TTL/cap: no record 900/3600 s, DNS error 60/600 s,
- * fetch error and invalid policy 300/3600 s (§3.3's five minutes).
+ * fetch error and invalid policy 300/3600 s (§3.3's five minutes);
+ * expired policies are kept 7 days (rule 7).
  */
 void refresh_conf_default(struct refresh_conf *c);
 
@@ -210,6 +247,15 @@ enum refresh_action refresh_on_fetch_failure(const struct record_policy *pol,
 void refresh_on_fetch_success(struct record_policy *p, int64_t now);
 
 /*
+ * refresh_history: the history of `p`, a policy just fetched at `now`
+ * (after refresh_on_fetch_success), from `old`, the policy cached
+ * before it (NULL: none): sets p->enforce_since and p->testing_since
+ * (the History rules above).
+ */
+void refresh_history(const struct record_policy *old, struct record_policy *p,
+    int64_t now);
+
+/*
  * refresh_negative: rule 5.  The negative entry to store after a
  * result of `reason` at `now`, continuing `prev` (may be NULL) when it
  * has the same reason.  code (may be NULL = "") is borrowed into the
@@ -217,6 +263,15 @@ void refresh_on_fetch_success(struct record_policy *p, int64_t now);
  */
 struct record_negative refresh_negative(const struct record_negative *prev,
     enum record_reason reason, const char *code, int64_t now,
+    const struct refresh_conf *c);
+
+/*
+ * refresh_sweep_policy, refresh_sweep_negative: rule 7; 1 when the
+ * record may be removed from the cache at now, else 0.
+ */
+int refresh_sweep_policy(const struct record_policy *pol, int64_t now,
+    const struct refresh_conf *c);
+int refresh_sweep_negative(const struct record_negative *neg, int64_t now,
     const struct refresh_conf *c);
 
 /* refresh_txt_reason: NONE -> NO_RECORD, anything else -> DNS_ERROR. */

@@ -38,6 +38,7 @@ int	cmd_mx_match(int, char **);	/* cmd_check.c */
 int	cmd_cache(int, char **);	/* cmd_daemon.c */
 int	cmd_stats(int, char **);	/* cmd_daemon.c */
 int	cmd_check_postfix(int, char **); /* cmd_postfix.c */
+int	cmd_check(int, char **);	/* cmd_domcheck.c */
 int	cmd_list(int, char **);		/* cmd_list.c */
 /* cmd_list_usage: the usage of every "mtasts list" verb, on stderr. */
 void	cmd_list_usage(void);		/* cmd_list.c */
@@ -46,6 +47,8 @@ void	cmd_list_usage(void);		/* cmd_list.c */
 int	cmd_list_status(int, char **);
 int	cmd_list_update(int, char **);
 int	cmd_list_show_daemon(int, char **);
+/* "mtasts list build" (cmd_list_build.c); argv[0] is the verb. */
+int	cmd_list_build(int, char **);
 
 /*
  * cmd_daemon_parse: the options of a command that asks the daemon,

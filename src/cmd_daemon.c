@@ -368,6 +368,13 @@ cd_show_policy(const cJSON *p, double now)
 	    client_num(p, "max_age"), now, w, sizeof(w)));
 	printf("txt checked:  %s\n", cd_when(client_num(p, "txt_checked_at"),
 	    now, w, sizeof(w)));
+	/* The history "mtasts list build" lists from; NaN when null. */
+	if (client_num(p, "enforce_since") > 0)
+		printf("in enforce:   %s\n", cd_when(client_num(p,
+		    "enforce_since"), now, w, sizeof(w)));
+	else if (client_num(p, "testing_since") > 0)
+		printf("in testing:   %s\n", cd_when(client_num(p,
+		    "testing_since"), now, w, sizeof(w)));
 	/* After failed refreshes: no background refresh before this. */
 	if (client_num(p, "retry_at") > now)
 		printf("refresh hold: until %s\n", cd_when(client_num(p,

@@ -6,7 +6,8 @@
  * cmd_list.c: "mtasts list verify|show|export-postfix", the offline
  * commands on EFF's STARTTLS Policy List (docs/DESIGN.md §List), and
  * the dispatch of every "mtasts list" verb; "status", "update" and
- * "show --daemon" ask the running daemon (cmd_list_daemon.c).
+ * "show --daemon" ask the running daemon (cmd_list_daemon.c), "build"
+ * reads its cache (cmd_list_build.c).
  *
  * The offline commands work on files only: by default the bundled
  * copy installed under MTASTSD_DATADIR, or --file F [--sig S]
@@ -109,7 +110,12 @@ cmd_list_usage(void)
 	    "       mtasts list update [--socket PATH | --config FILE] "
 	    "[--json] [--url URL]\n"
 	    "       mtasts list show --daemon [--socket PATH | --config FILE] "
-	    "[--json] DOMAIN\n");
+	    "[--json] DOMAIN\n"
+	    "       mtasts list build --author TEXT [--state-dir DIR | "
+	    "--config FILE]\n"
+	    "           [--output FILE] [--min-age DUR] [--min-max-age DUR] "
+	    "[--expires-in DUR]\n"
+	    "           [--include-testing] [--now SECONDS]\n");
 }
 
 /*
@@ -663,6 +669,7 @@ cmd_list(int argc, char **argv)
 		{ "verify", list_verify_cmd },
 		{ "show", list_show_cmd },
 		{ "export-postfix", list_export_cmd },
+		{ "build", cmd_list_build },
 		{ "status", cmd_list_status },
 		{ "update", cmd_list_update },
 	};

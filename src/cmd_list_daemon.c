@@ -153,7 +153,7 @@ static int
 ld_update_rc(const cJSON *r)
 {
 	static const char *const rejected[] = {
-		"rollback", "bad-signature", "wrong-key", "invalid"
+		"rollback", "bad-signature", "wrong-key", "invalid", "expired"
 	};
 	const char *res = client_str(r, "result");
 	size_t i;

@@ -36,6 +36,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "cmdopt.h"
 #include "jsonout.h"
 #include "danechk.h"
 #include "dns.h"
@@ -117,38 +118,6 @@ cr_usage(FILE *fp)
 /* ---- options ---- */
 
 static int
-cr_add_servers(struct cr_opts *o, const char *arg)
-{
-	size_t have = strlen(o->servers), add = strlen(arg);
-
-	if (add == 0 || have + add + 2 > sizeof(o->servers)) {
-		fprintf(stderr, "mtasts: bad --dns-server \"%s\"\n", arg);
-		return -1;
-	}
-	if (have > 0)
-		o->servers[have++] = ',';
-	memcpy(o->servers + have, arg, add + 1);
-	return 0;
-}
-
-static int
-cr_number(const char *arg, const char *name, double min, double max,
-    double *out)
-{
-	char *end;
-	double v;
-
-	v = strtod(arg, &end);
-	if (end == arg || *end != '\0' || !(v >= min && v <= max)) {
-		fprintf(stderr, "mtasts: %s must be between %g and %g\n",
-		    name, min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 cr_option(struct cr_opts *o, int ch)
 {
 	double v;
@@ -168,18 +137,19 @@ cr_option(struct cr_opts *o, int ch)
 		return 0;
 	case 's':
 		o->direct_only = 1;
-		return cr_add_servers(o, optarg);
+		return cmdopt_add_server(o->servers, sizeof(o->servers),
+		    optarg);
 	case 'c':
 		o->direct_only = 1;
 		o->ca_file = optarg;
 		return 0;
 	case 't':
 		o->direct_only = 1;
-		return cr_number(optarg, "--timeout", 0.001, CR_TIMEOUT_MAX,
+		return cmdopt_number(optarg, "--timeout", 0.001, CR_TIMEOUT_MAX,
 		    &o->timeout);
 	case 'm':
 		o->direct_only = 1;
-		if (cr_number(optarg, "--max-fetches", 1, CR_FETCHES_MAX,
+		if (cmdopt_number(optarg, "--max-fetches", 1, CR_FETCHES_MAX,
 		    &v) == -1 || v != (int)v)
 			return -1;
 		o->max_fetches = (int)v;

@@ -57,8 +57,10 @@ static const struct conf_option options[] = {
 	    MTASTSD_RUNSTATEDIR "/mtastsd/mtastsd.sock", 0, 0, 0 },
 	{ "socket_owner", CT_STRING, O(socket_owner), "", 0, 0, 0 },
 	{ "socket_group", CT_STRING, O(socket_group), "", 0, 0, 0 },
-	{ "socket_mode", CT_MODE, O(socket_mode), "0660", 0, 07777, 0 },
+	{ "socket_mode", CT_MODE, O(socket_mode), "0660", 0, 0777, 0 },
 	{ "listen_tcp", CT_STRING, O(listen_tcp), "", 0, 0, 0 },
+	{ "listen_tcp_json", CT_BOOL, O(listen_tcp_json), "no", 0, 0, 1 },
+	{ "admin_group", CT_STRING, O(admin_group), "", 0, 0, 0 },
 	{ "metrics_listen", CT_STRING, O(metrics_listen), "", 0, 0, 0 },
 	{ "pidfile", CT_STRING, O(pidfile),
 	    MTASTSD_RUNSTATEDIR "/mtastsd/mtastsd.pid", 0, 0, 0 },
@@ -68,8 +70,21 @@ static const struct conf_option options[] = {
 	{ "log_lookups", CT_BOOL, O(log_lookups), "no", 0, 0, 1 },
 	{ "max_connections", CT_COUNT, O(max_connections), "1024", 1,
 	    65536, 1 },
+	{ "max_connections_per_user", CT_COUNT, O(max_connections_per_user),
+	    "256", 1, 65536, 1 },
 	{ "client_idle_timeout", CT_DURATION, O(client_idle_timeout), "60s",
 	    1000, MS_DAY, 1 },
+	/* Postfix writes a request in one go: a partial one is not Postfix. */
+	{ "client_request_timeout", CT_DURATION, O(client_request_timeout),
+	    "5s", 100, 60000, 1 },
+	/* Longer than one Postfix delivery: see src/listen.h. */
+	{ "socketmap_idle_timeout", CT_DURATION, O(socketmap_idle_timeout),
+	    "1h", 1000, MS_DAY, 1 },
+	{ "max_pending", CT_COUNT, O(max_pending), "10000", 10, 1000000, 1 },
+	{ "max_pending_json", CT_COUNT, O(max_pending_json), "1000", 1,
+	    500000, 1 },
+	{ "max_pending_per_user", CT_COUNT, O(max_pending_per_user), "100", 1,
+	    500000, 1 },
 	{ "lookup_timeout", CT_DURATION, O(lookup_timeout), "10s", 100,
 	    600000, 1 },
 	{ "dns_servers", CT_STRING, O(dns_servers), "", 0, 0, 1 },
@@ -86,6 +101,9 @@ static const struct conf_option options[] = {
 	    1ULL << 40, 0 },
 	{ "cache_map_max", CT_SIZE, O(cache_map_max), "1G", 1ULL << 20,
 	    1ULL << 40, 0 },
+	/* Expired policies are kept for "cache show", then swept. */
+	{ "cache_expired_keep", CT_DURATION, O(cache_expired_keep), "7d",
+	    3600000, 366 * MS_DAY, 1 },
 	{ "txt_recheck_interval", CT_DURATION, O(txt_recheck_interval), "1h",
 	    60000, MS_DAY, 1 },
 	{ "enforce_testing", CT_BOOL, O(enforce_testing), "no", 0, 0, 1 },
@@ -107,8 +125,9 @@ static const struct conf_option options[] = {
 	/* The STARTTLS Policy List; EFF's README: update at least every
 	 * 48 h (docs/DESIGN.md §List). */
 	{ "starttls_list", CT_BOOL, O(starttls_list), "yes", 0, 0, 0 },
-	{ "starttls_list_url", CT_STRING, O(starttls_list_url),
-	    "https://dl.eff.org/starttls-everywhere/policy.json", 0, 0, 1 },
+	/* No URL by default: EFF's can only serve the list that expired
+	 * in 2020; a fleet sets its own (docs/fleet.md). */
+	{ "starttls_list_url", CT_STRING, O(starttls_list_url), "", 0, 0, 1 },
 	{ "starttls_list_interval", CT_DURATION, O(starttls_list_interval),
 	    "12h", 60000, 2 * MS_DAY, 1 },
 	{ "starttls_list_bundle", CT_STRING, O(starttls_list_bundle),

@@ -45,6 +45,8 @@ struct conf {
 	char		*socket_group;
 	unsigned	 socket_mode;
 	char		*listen_tcp;
+	int		 listen_tcp_json;	/* JSON reads over TCP */
+	char		*admin_group;
 	char		*metrics_listen;	/* "": no metrics endpoint */
 	char		*pidfile;
 	char		*state_dir;
@@ -52,7 +54,13 @@ struct conf {
 	int		 log_lookups;		/* a line per answer */
 	/* clients */
 	unsigned	 max_connections;
+	unsigned	 max_connections_per_user;
 	int64_t		 client_idle_timeout;	/* ms */
+	int64_t		 client_request_timeout; /* ms */
+	int64_t		 socketmap_idle_timeout; /* ms */
+	unsigned	 max_pending;
+	unsigned	 max_pending_json;
+	unsigned	 max_pending_per_user;
 	int64_t		 lookup_timeout;	/* ms */
 	/* discovery */
 	char		*dns_servers;
@@ -65,6 +73,7 @@ struct conf {
 	/* cache */
 	uint64_t	 cache_map_size;
 	uint64_t	 cache_map_max;
+	uint64_t	 cache_expired_keep;	/* ms, expired policies */
 	int64_t		 txt_recheck_interval;	/* ms */
 	/* answers */
 	int		 enforce_testing;	/* in every profile */

@@ -7,11 +7,12 @@
  * and docs/PROTOCOLS.md for the fields of every op.
  *
  * cache.list cannot keep an LMDB read transaction open while the
- * client reads (docs/DESIGN.md §Cache), so each batch walks the sub-database
- * again from the start and skips keys up to the last one sent: keys
- * come in order, so the walk resumes exactly there, whatever was added
- * or removed in between.  The cost (a walk per batch) is paid only by
- * this rare administrative op.
+ * client reads (docs/DESIGN.md §Cache), so each batch is its own short
+ * read that resumes after the last key sent (cache_iter_from,
+ * MDB_SET_RANGE): keys come in order, so the walk goes on exactly there,
+ * whatever was added or removed in between, and a whole listing costs
+ * O(n), in batches of CONTROL_LIST_BATCH entries between which lookups
+ * run.
  */
 #include "config.h"
 
@@ -38,14 +39,35 @@
 #include "reply.h"
 #include "resolve.h"
 #include "sockmap.h"
+#include "sweep.h"
 #include "tlslist.h"
 
 #define NOT_COUNTED	NULL		/* listen_done(): not a lookup */
 
+/*
+ * Who may run an op (control_allowed):
+ *   CONTROL_ANY    anyone who can connect (stats, the public list);
+ *   CONTROL_READ   anyone on the Unix socket, whose owner, group and
+ *                  mode say who connects; over TCP, where every local
+ *                  user can connect, only with listen_tcp_json (these
+ *                  show which domains this server mails to, and
+ *                  resolve makes the daemon connect to any host);
+ *   CONTROL_ADMIN  changes the daemon's state: only an admin peer
+ *                  (listen_conn_admin: root, the daemon's user or
+ *                  admin_group, on the Unix socket), whatever socket
+ *                  the op arrives on.  Purging a policy would let the
+ *                  next lookup be a first use again.
+ */
+enum control_who {
+	CONTROL_ANY = 0,
+	CONTROL_READ,
+	CONTROL_ADMIN
+};
+
 struct control_op {
 	const char	*name;
 	int		 test_only;	/* needs mtastsd -T */
-	int		 unix_only;	/* changes state: not over TCP */
+	enum control_who who;
 	void		(*run)(struct listen_conn *, const cJSON *);
 };
 
@@ -173,6 +195,17 @@ policy_obj(const struct record_policy *p, int full)
 	cJSON_AddNumberToObject(o, "failures", p->failures);
 	cJSON_AddStringToObject(o, "last_error",
 	    p->last_error != NULL ? p->last_error : "");
+	/* The history (record.h): 0 is "not", shown as null. */
+	if (p->enforce_since != 0)
+		cJSON_AddNumberToObject(o, "enforce_since",
+		    (double)p->enforce_since);
+	else
+		cJSON_AddNullToObject(o, "enforce_since");
+	if (p->testing_since != 0)
+		cJSON_AddNumberToObject(o, "testing_since",
+		    (double)p->testing_since);
+	else
+		cJSON_AddNullToObject(o, "testing_since");
 	if ((p->text != NULL || p->text_form != RECORD_TEXT_STORED) &&
 	    (text = record_policy_text(p, tbuf, sizeof(tbuf), NULL)) != NULL)
 		cJSON_AddStringToObject(o, "text", text);
@@ -356,6 +389,9 @@ answer_resolve(struct listen_conn *c, const struct lookup_answer *ans,
 	r.verdict = v == VERDICT_OK ? STATS_OK : v == VERDICT_NOTFOUND ?
 	    STATS_NOTFOUND : STATS_TEMP;
 	listen_done(c, &r);
+	/* Past its share of discoveries: pipelining more only waits. */
+	if (ans->error != NULL && strcmp(ans->error, "overload") == 0)
+		listen_backoff(c);
 }
 
 /* One answer callback per client kind, as listen_lookup() carries no
@@ -501,6 +537,8 @@ service_obj(const struct lookup_stats *ls)
 	cJSON_AddNumberToObject(o, "in_flight", (double)ls->in_flight);
 	cJSON_AddNumberToObject(o, "pending_domains",
 	    (double)ls->pending_domains);
+	cJSON_AddNumberToObject(o, "pending_json",
+	    (double)ls->quota_running);
 	cJSON_AddNumberToObject(o, "refreshes_running",
 	    (double)ls->refreshes_running);
 	cJSON_AddNumberToObject(o, "refresh_failures",
@@ -509,6 +547,7 @@ service_obj(const struct lookup_stats *ls)
 	    (double)ls->refresh_skipped);
 	cJSON_AddNumberToObject(o, "overload", (double)ls->overload);
 	cJSON_AddNumberToObject(o, "corrupt", (double)ls->corrupt);
+	cJSON_AddNumberToObject(o, "evicted_negatives", (double)ls->evicted);
 	cJSON_AddNumberToObject(o, "list_hits", (double)ls->list_hits);
 	cJSON_AddNumberToObject(o, "list_testing", (double)ls->list_testing);
 	cJSON_AddNumberToObject(o, "dane_checks", (double)ls->dane_checks);
@@ -520,6 +559,47 @@ service_obj(const struct lookup_stats *ls)
 		for (e = RESOLVE_OK + 1; e <= RESOLVE_POLICY_INVALID; e++)
 			cJSON_AddNumberToObject(f, resolve_code(e),
 			    (double)ls->by_error[e]);
+	return o;
+}
+
+/* cachestat_obj: entries by kind, the map's fill, the sweeper's work. */
+static cJSON *
+cachestat_obj(struct cache *cache, const struct sweep *sw)
+{
+	struct sweep_stats ss;
+	struct cache_stat cs;
+	cJSON *o, *x;
+
+	if (cache_stat(cache, &cs, NULL) != CACHE_OK ||
+	    (o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	sweep_get_stats(sw, &ss);
+	if ((x = cJSON_AddObjectToObject(o, "sweep")) != NULL) {
+		cJSON_AddNumberToObject(x, "passes", (double)ss.passes);
+		cJSON_AddNumberToObject(x, "policies", (double)ss.policies);
+		cJSON_AddNumberToObject(x, "negatives", (double)ss.negatives);
+		cJSON_AddNumberToObject(x, "dane", (double)ss.dane);
+		cJSON_AddNumberToObject(x, "evicted", (double)ss.evicted);
+		cJSON_AddNumberToObject(x, "batches", (double)ss.batches);
+		cJSON_AddNumberToObject(x, "batch_us_total",
+		    (double)ss.batch_us_total);
+		cJSON_AddNumberToObject(x, "batch_us_max",
+		    (double)ss.batch_us_max);
+		cJSON_AddNumberToObject(x, "last_pass_ms",
+		    (double)ss.last_pass_ms);
+	}
+	cJSON_AddNumberToObject(o, "policies",
+	    (double)cs.entries[CACHE_DB_POLICY]);
+	cJSON_AddNumberToObject(o, "negatives",
+	    (double)cs.entries[CACHE_DB_NEGATIVE]);
+	cJSON_AddNumberToObject(o, "list_entries",
+	    (double)cs.entries[CACHE_DB_LIST]);
+	cJSON_AddNumberToObject(o, "dane_entries",
+	    (double)cs.entries[CACHE_DB_DANE]);
+	cJSON_AddNumberToObject(o, "used_bytes", (double)cs.used);
+	cJSON_AddNumberToObject(o, "file_bytes", (double)cs.file);
+	cJSON_AddNumberToObject(o, "map_size", (double)cs.map_size);
+	cJSON_AddNumberToObject(o, "map_max", (double)cs.map_max);
 	return o;
 }
 
@@ -549,9 +629,17 @@ op_stats(struct listen_conn *c, const cJSON *req)
 			    (double)st->conns_idle_closed);
 			cJSON_AddNumberToObject(conns, "limit_reached",
 			    (double)st->conns_limit);
+			cJSON_AddNumberToObject(conns, "request_timeout",
+			    (double)st->conns_request_timeout);
+			cJSON_AddNumberToObject(conns, "evicted",
+			    (double)st->conns_evicted);
+			cJSON_AddNumberToObject(conns, "user_limit",
+			    (double)st->conns_user_limit);
 		}
 		lookups_obj(o, st);
 		cJSON_AddItemToObject(o, "service", service_obj(&ls));
+		cJSON_AddItemToObject(o, "cache", cachestat_obj(env->cache,
+		    env->sweep));
 	}
 	send_json(c, o);
 	listen_done(c, NOT_COUNTED);
@@ -600,7 +688,9 @@ cachelist_entry(const struct cachelist_state *ls, const char *key,
 		cJSON_AddNumberToObject(o, "retry_in",
 		    (double)(n.retry_at - ls->now));
 	} else {
-		cJSON_AddBoolToObject(o, "corrupt", 1);
+		/* A newer mtastsd's record: not ours, left as it is. */
+		cJSON_AddBoolToObject(o, record_newer(val, len) ? "newer" :
+		    "corrupt", 1);
 		cJSON_AddStringToObject(o, "detail", why != NULL ? why : "");
 	}
 	return o;
@@ -612,8 +702,6 @@ cachelist_one(const char *key, const void *val, size_t len, void *arg)
 {
 	struct cachelist_state *ls = arg;
 
-	if (ls->last[0] != '\0' && strcmp(key, ls->last) <= 0)
-		return 0;
 	send_json(ls->c, cachelist_entry(ls, key, val, len));
 	snprintf(ls->last, sizeof(ls->last), "%s", key);
 	ls->count++;
@@ -631,8 +719,8 @@ cachelist_more(struct listen_conn *c, void *arg)
 	cJSON *o;
 
 	for (ls->batch = 0; ls->db <= CACHE_DB_NEGATIVE; ls->db++) {
-		if (cache_iter(listen_conn_env(c)->cache, ls->db, cachelist_one,
-		    ls, &err) != CACHE_OK) {
+		if (cache_iter_from(listen_conn_env(c)->cache, ls->db,
+		    ls->last, cachelist_one, ls, &err) != CACHE_OK) {
 			snprintf(detail, sizeof(detail), "cache: %s",
 			    err != NULL ? err : "error");
 			fail(c, "internal", detail, NOT_COUNTED);
@@ -689,14 +777,15 @@ show_policy(struct cache *cache, const char *dom, cJSON *o, const char **err)
 		cJSON_AddItemToObject(o, "policy", policy_obj(&p, 1));
 	else if (r == CACHE_NOTFOUND)
 		cJSON_AddNullToObject(o, "policy");
-	else if (r == CACHE_CORRUPT &&
+	else if ((r == CACHE_CORRUPT || r == CACHE_NEWER) &&
 	    (x = cJSON_AddObjectToObject(o, "policy")) != NULL) {
-		cJSON_AddTrueToObject(x, "corrupt");
+		cJSON_AddTrueToObject(x, r == CACHE_NEWER ? "newer" :
+		    "corrupt");
 		cJSON_AddStringToObject(x, "detail", *err ? *err : "");
 	}
 	free(buf);
-	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ?
-	    0 : -1;
+	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ||
+	    r == CACHE_NEWER ? 0 : -1;
 }
 
 static int
@@ -713,13 +802,14 @@ show_negative(struct cache *cache, const char *dom, cJSON *o,
 		cJSON_AddItemToObject(o, "negative", negative_obj(&n));
 	else if (r == CACHE_NOTFOUND)
 		cJSON_AddNullToObject(o, "negative");
-	else if (r == CACHE_CORRUPT &&
+	else if ((r == CACHE_CORRUPT || r == CACHE_NEWER) &&
 	    (x = cJSON_AddObjectToObject(o, "negative")) != NULL) {
-		cJSON_AddTrueToObject(x, "corrupt");
+		cJSON_AddTrueToObject(x, r == CACHE_NEWER ? "newer" :
+		    "corrupt");
 		cJSON_AddStringToObject(x, "detail", *err ? *err : "");
 	}
-	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ?
-	    0 : -1;
+	return r == CACHE_OK || r == CACHE_NOTFOUND || r == CACHE_CORRUPT ||
+	    r == CACHE_NEWER ? 0 : -1;
 }
 
 typedef int show_fill(struct listen_conn *, const char *, cJSON *,
@@ -1112,21 +1202,78 @@ op_version(struct listen_conn *c, const cJSON *req)
 	listen_done(c, NOT_COUNTED);
 }
 
+/* --- test.sweep (mtastsd -T only) ---------------------------------------- */
+
+/* test.sweep: start a sweep pass now; stats "sweep" tells its end. */
+static void
+op_test_sweep(struct listen_conn *c, const cJSON *req)
+{
+	struct listen_env *env = listen_conn_env(c);
+	struct sweep_stats st;
+	cJSON *o;
+
+	(void)req;
+	sweep_get_stats(env->sweep, &st);
+	sweep_kick(env->sweep);
+	if ((o = cJSON_CreateObject()) != NULL) {
+		cJSON_AddTrueToObject(o, "ok");
+		cJSON_AddNumberToObject(o, "passes", (double)st.passes);
+	}
+	send_json(c, o);
+	listen_done(c, NOT_COUNTED);
+}
+
 /* --- dispatch ------------------------------------------------------------ */
 
 static const struct control_op ops[] = {
-	{ "resolve", 0, 0, op_resolve },
-	{ "stats", 0, 0, op_stats },
-	{ "cache.list", 0, 0, op_cache_list },
-	{ "cache.show", 0, 0, op_cache_show },
-	{ "cache.purge", 0, 1, op_cache_purge },
-	{ "cache.flush", 0, 1, op_cache_flush },
-	{ "list.status", 0, 0, op_list_status },
-	{ "list.update", 0, 1, op_list_update },
-	{ "list.show", 0, 0, op_list_show },
-	{ "test.clock", 1, 1, op_test_clock },
-	{ "version", 0, 0, op_version },
+	{ "resolve", 0, CONTROL_READ, op_resolve },
+	{ "stats", 0, CONTROL_ANY, op_stats },
+	{ "cache.list", 0, CONTROL_READ, op_cache_list },
+	{ "cache.show", 0, CONTROL_READ, op_cache_show },
+	{ "cache.purge", 0, CONTROL_ADMIN, op_cache_purge },
+	{ "cache.flush", 0, CONTROL_ADMIN, op_cache_flush },
+	{ "list.status", 0, CONTROL_ANY, op_list_status },
+	{ "list.update", 0, CONTROL_ADMIN, op_list_update },
+	{ "list.show", 0, CONTROL_ANY, op_list_show },
+	{ "test.clock", 1, CONTROL_ADMIN, op_test_clock },
+	{ "version", 0, CONTROL_ANY, op_version },
+	{ "test.sweep", 1, CONTROL_ADMIN, op_test_sweep },
 };
+
+/*
+ * control_allowed: may c run op?  If not, the request is answered
+ * "not-allowed" (and refusals of state changes are logged, rate
+ * limited: someone tried).
+ */
+static int
+control_allowed(struct listen_conn *c, const struct control_op *op)
+{
+	static struct log_rl rl;
+	int tcp_json = listen_conn_env(c)->conf->listen_tcp_json;
+
+	switch (op->who) {
+	case CONTROL_ANY:
+		return 1;
+	case CONTROL_READ:
+		if (listen_conn_local(c) || tcp_json)
+			return 1;
+		bad(c, "not-allowed", "only on the Unix socket (or with "
+		    "listen_tcp_json)");
+		return 0;
+	case CONTROL_ADMIN:
+	default:
+		if (listen_conn_admin(c))
+			return 1;
+		if (log_rl_allow(&rl))
+			log_warnx("JSON client %s: %s refused: not root, the "
+			    "daemon's user or admin_group", listen_conn_peer(c),
+			    op->name);
+		bad(c, "not-allowed", "this op changes the daemon's state: "
+		    "only root, the daemon's user or admin_group, on the Unix "
+		    "socket");
+		return 0;
+	}
+}
 
 static void
 dispatch(struct listen_conn *c, const cJSON *req)
@@ -1147,19 +1294,8 @@ dispatch(struct listen_conn *c, const cJSON *req)
 			    "(test mode)");
 			return;
 		}
-		/*
-		 * Any local user can reach a TCP listener; who may use the
-		 * Unix socket is its owner, group and mode.  Purging a
-		 * policy would let the next lookup be a first use again.
-		 */
-		if (ops[i].unix_only && !listen_conn_local(c)) {
-			log_warnx("JSON client %s: %s refused over TCP",
-			    listen_conn_peer(c), ops[i].name);
-			bad(c, "not-allowed", "this op changes the daemon's "
-			    "state: only on the Unix socket");
-			return;
-		}
-		ops[i].run(c, req);
+		if (control_allowed(c, &ops[i]))
+			ops[i].run(c, req);
 		return;
 	}
 	log_debug("JSON client %s: unknown op %s", listen_conn_peer(c),
@@ -1243,7 +1379,7 @@ control_claims(unsigned char first)
 
 static const struct listen_proto proto = {
 	.name = "json",
-	.idle_deadline = 1,
+	.quota = 1,		/* resolve can start discoveries at will */
 	.claims = control_claims,
 	.request = control_request,
 };

@@ -12,9 +12,9 @@
  * short code) and "detail".  Ops: resolve, stats, cache.list,
  * cache.show, cache.purge, cache.flush, list.status, list.update (the
  * reply comes when the update has ended: src/listupd.h), list.show,
- * and test.clock (only when the
- * daemon runs with -T: it moves the lookup service's clock, for the test
- * suite).  A line that is too long gets "too-large" and the connection
+ * and test.clock and test.sweep (only when the daemon runs with -T: they
+ * move the lookup service's clock and start a sweep of the cache now,
+ * for the test suite).  A line that is too long gets "too-large" and the connection
  * closes; any other bad request gets its error and the connection
  * stays usable.  cache.list streams one line per entry, a batch at a
  * time as the client reads them, never the whole cache in memory.

@@ -52,18 +52,45 @@
 #include "listen.h"
 #include "log.h"
 #include "lookup.h"
+#include "monoclock.h"
+#include "peercred.h"
 
 #define LISTEN_BACKLOG		512
 #define LISTEN_ACCEPT_BATCH	64	/* accepts per wake-up */
 #define LISTEN_PEER_MAX		80
 #define LISTEN_WARN_EVERY	10	/* s between accept() warnings */
 #define LISTEN_READ_CHUNK	4096	/* most bytes one read(2) asks for */
+#define LISTEN_GROUPS_MAX	256	/* SO_PEERGROUPS read at most */
+/* Idle at least this long to be closed for room: a connection accepted
+ * in the same burst has its request unread yet, not nothing to say. */
+#define LISTEN_EVICT_MIN_MS	1000
 
 enum conn_state {
 	CONN_IDLE = 0,
 	CONN_BUSY,
 	CONN_FLUSH,
 	CONN_STREAM
+};
+
+/* The deadline that runs (listen.h "Life of a connection"). */
+enum conn_dl {
+	DL_NONE = 0,	/* a request is being answered */
+	DL_IDLE,	/* nothing buffered: the idle deadline */
+	DL_PARTIAL	/* part of a request buffered: the request deadline */
+};
+
+/*
+ * One client user: a uid (SO_PEERCRED on the Unix socket, the kernel's
+ * socket diagnostics over TCP: peercred.h), or, as `unknown`, every TCP
+ * client whose user the kernel does not name (another host).  Lives
+ * while it has connections or discoveries it started still run (its
+ * quota), so reconnecting does not reset the quota.
+ */
+struct listen_peer {
+	int		 unknown;	/* uid unknown: one for them all */
+	uid_t		 uid;
+	unsigned	 nconn;
+	struct lookup_quota *quota;	/* NULL until its first lookup */
 };
 
 struct listen_sock {
@@ -94,10 +121,26 @@ struct listen_conn {
 	void		(*more_free)(void *);
 	unsigned long long id;
 	int		 local;		/* came through the Unix socket */
+	uid_t		 uid;		/* (uid_t)-1: unknown */
+	gid_t		 gid;
+	struct listen_peer *pe;		/* its user, NULL once closed */
+	enum conn_dl	 dl;		/* the deadline running */
+	int64_t		 mark;		/* monoclock_ms() when it started */
+	int64_t		 fire_at;	/* when the timer fires, if timer_on */
+	int		 timer_on;
+	int		 in_lru;
+	int		 in_ready;	/* in l->ready: requests wait */
+	int		 backoff;	/* listen_backoff() asked for a pause */
+	int		 backing_off;	/* paused: bo runs */
+	struct event	*bo;		/* ends the pause; NULL until one */
 	char		 peer[LISTEN_PEER_MAX];
 	TAILQ_ENTRY(listen_conn) entry;
+	TAILQ_ENTRY(listen_conn) lru;	/* l->lru while dl == DL_IDLE */
+	TAILQ_ENTRY(listen_conn) rentry; /* l->ready */
 };
 TAILQ_HEAD(conn_list, listen_conn);
+TAILQ_HEAD(lru_list, listen_conn);
+TAILQ_HEAD(ready_list, listen_conn);
 
 struct listen {
 	struct event_base *base;
@@ -108,6 +151,19 @@ struct listen {
 	char		*unix_path;	/* to remove at exit */
 	struct conn_list live, dead;
 	size_t		 nlive, ndead;
+	struct lru_list	 lru;		/* idle connections, idle longest
+					 * first: evicted first */
+	struct ready_list ready;	/* connections that gave way with
+					 * requests buffered (LISTEN_BURST) */
+	size_t		 nready;
+	struct event	*ready_ev;	/* serves them, in turn */
+	struct listen_peer **peers;
+	size_t		 npeers, peers_cap;
+	size_t		 fd_room;	/* connections the descriptor limit
+					 * leaves room for; 0: no limit */
+	gid_t		 admin_gid;	/* admin_group, (gid_t)-1: none */
+	struct peercred	*pc;		/* TCP peers' uids, or NULL */
+	struct log_rl	 full_rl, user_rl;
 	struct event	*reaper;	/* frees dead connections */
 	struct event	*resume;	/* ends an accept() pause */
 	unsigned long long next_id;
@@ -122,6 +178,25 @@ static void	conn_read_resume(struct listen_conn *);
 static int	conn_read_start(struct listen_conn *);
 static void	conn_read_stop(struct listen_conn *);
 static void	conn_kill(struct listen_conn *, const char *);
+static void	conn_dl_stop(struct listen_conn *);
+static void	conn_give_way(struct listen_conn *);
+static void	conn_ready_leave(struct listen_conn *);
+static void	conn_backoff_start(struct listen_conn *);
+static size_t	conn_limit(const struct listen *);
+static void	listen_pause(struct listen *);
+static void	listen_retry_later(struct listen *);
+static int	conn_can_evict(const struct listen *);
+static int	conn_evictable(const struct listen_conn *);
+
+static struct timeval
+ms_tv(int64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	return tv;
+}
 
 /* --- listening sockets --------------------------------------------------- */
 
@@ -171,29 +246,147 @@ unix_stale(const char *path, const struct sockaddr_un *sun, char *err,
 	return 0;
 }
 
-/* unix_perms: socket_owner, socket_group, socket_mode. */
+/*
+ * unix_ids: who the socket file belongs to: socket_owner and
+ * socket_group, by default the daemon's user and its group (duid,
+ * dgid; -1: our own ids, when the daemon keeps its user).
+ */
 static int
-unix_perms(const struct conf *conf, char *err, size_t errlen)
+unix_ids(const struct conf *conf, uid_t duid, gid_t dgid, uid_t *uid,
+    gid_t *gid, char *err, size_t errlen)
 {
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
-
+	*uid = duid != (uid_t)-1 ? duid : geteuid();
+	*gid = dgid != (gid_t)-1 ? dgid : getegid();
 	if (conf->socket_owner[0] != '\0' &&
-	    daemon_uid(conf->socket_owner, &uid) == -1) {
+	    daemon_uid(conf->socket_owner, uid) == -1) {
 		snprintf(err, errlen, "socket_owner %s: no such user",
 		    conf->socket_owner);
 		return -1;
 	}
 	if (conf->socket_group[0] != '\0' &&
-	    daemon_gid(conf->socket_group, &gid) == -1) {
+	    daemon_gid(conf->socket_group, gid) == -1) {
 		snprintf(err, errlen, "socket_group %s: no such group",
 		    conf->socket_group);
 		return -1;
 	}
-	if (((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(conf->socket, uid, gid) == -1) ||
-	    chmod(conf->socket, conf->socket_mode) == -1) {
-		snprintf(err, errlen, "%s: %s", conf->socket, strerror(errno));
+	return 0;
+}
+
+/*
+ * unix_dir_root_only: is the socket's directory writable by root alone?
+ * Then nobody else can put a symlink where the socket is between its
+ * bind() and a chown() by path.
+ */
+static int
+unix_dir_root_only(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == 0 && (st.st_mode & 022) == 0;
+}
+
+/* unix_ids_switch: effective ids for the bind (root only); -1 fails. */
+static int
+unix_ids_switch(uid_t uid, gid_t gid)
+{
+	if (setegid(gid) == -1 || seteuid(uid) == -1) {
+		(void)seteuid(0);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * unix_bind: bind fd to sun so that the file is created by the kernel
+ * with its final owner, group and mode: never a chown() or chmod() by
+ * path that a symlink put there by the directory's owner (the daemon's
+ * user owns the directory it runs in) could send to another file.
+ * As root, bind() runs with the effective uid and gid of the socket's
+ * owner and group, and the umask gives the mode; in a directory that
+ * only root can write, bind() runs as root and lchown() follows (no one
+ * can swap the name there).  Not root: our own ids, and lchown() to
+ * another of our groups, which cannot reach anything we could not
+ * change anyway.
+ */
+static int
+unix_bind(int fd, const struct sockaddr_un *sun, uid_t uid, gid_t gid,
+    mode_t mode, char *err, size_t errlen)
+{
+	uid_t euid = geteuid();
+	gid_t egid = getegid();
+	int as = euid == 0 && !unix_dir_root_only(sun->sun_path);
+	mode_t old;
+	int r, saved;
+
+	if (as && unix_ids_switch(uid, gid) == -1) {
+		saved = errno;
+		(void)setegid(egid);
+		snprintf(err, errlen, "%s: cannot take uid %u gid %u to create "
+		    "the socket: %s", sun->sun_path, (unsigned)uid,
+		    (unsigned)gid, strerror(saved));
+		return -1;
+	}
+	old = umask(~mode & 0777);
+	r = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	saved = errno;
+	umask(old);
+	if (as && (seteuid(euid) == -1 || setegid(egid) == -1))
+		fatal("cannot take back root after creating %s",
+		    sun->sun_path);
+	if (r == -1) {
+		snprintf(err, errlen, "%s: %s%s", sun->sun_path,
+		    strerror(saved), as && saved == EACCES ? " (as the "
+		    "socket's owner: let it write the directory, or make the "
+		    "directory root's)" : "");
+		return -1;
+	}
+	if (!as && (uid != euid || gid != egid) &&
+	    lchown(sun->sun_path, uid != euid ? uid : (uid_t)-1,
+	    gid != egid ? gid : (gid_t)-1) == -1) {
+		/* The usual case: socket_group postfix under the unit. */
+		saved = errno;
+		snprintf(err, errlen, "%s: %s%s", sun->sun_path,
+		    strerror(saved), saved == EPERM && euid != 0 ? " (not "
+		    "root, the daemon can give its socket to no other user "
+		    "and to its own groups only; under systemd: a drop-in, "
+		    "mtastsd(8) SYSTEMD)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * unix_check: the socket file is what the configuration says.  A setgid
+ * directory or a default ACL can give a new file another group or
+ * mode; say so rather than run with a socket Postfix cannot open.
+ */
+static int
+unix_check(const char *path, uid_t uid, gid_t gid, mode_t mode, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != uid || st.st_gid != gid ||
+	    (st.st_mode & 0777) != mode) {
+		snprintf(err, errlen, "%s: created as uid %u gid %u mode %04o, "
+		    "not uid %u gid %u mode %04o (a setgid directory or a "
+		    "default ACL?)", path, (unsigned)st.st_uid,
+		    (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
+		    (unsigned)uid, (unsigned)gid, (unsigned)mode);
 		return -1;
 	}
 	return 0;
@@ -218,8 +411,9 @@ listen_unix(struct listen *l, const struct conf *conf, uid_t uid, gid_t gid,
     char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
-	mode_t old;
-	int fd, r;
+	uid_t suid;
+	gid_t sgid;
+	int fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -228,7 +422,8 @@ listen_unix(struct listen *l, const struct conf *conf, uid_t uid, gid_t gid,
 		return -1;
 	}
 	memcpy(sun.sun_path, conf->socket, strlen(conf->socket));
-	if (unix_parent(conf->socket, uid, gid, err, errlen) == -1 ||
+	if (unix_ids(conf, uid, gid, &suid, &sgid, err, errlen) == -1 ||
+	    unix_parent(conf->socket, uid, gid, err, errlen) == -1 ||
 	    unix_stale(conf->socket, &sun, err, errlen) == -1)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -236,19 +431,24 @@ listen_unix(struct listen *l, const struct conf *conf, uid_t uid, gid_t gid,
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	/* No window in which the socket is open to everybody. */
-	old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (r == -1 || listen(fd, LISTEN_BACKLOG) == -1) {
-		snprintf(err, errlen, "%s: %s", conf->socket, strerror(errno));
+	if (unix_bind(fd, &sun, suid, sgid, (mode_t)conf->socket_mode, err,
+	    errlen) == -1) {
 		close(fd);
 		return -1;
 	}
 	l->sock[l->nsock++].fd = fd;
-	if ((l->unix_path = strdup(conf->socket)) == NULL ||
-	    unix_perms(conf, err, errlen) == -1)
+	if ((l->unix_path = strdup(conf->socket)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	/* Accept only once the file is checked (listen() comes last). */
+	if (unix_check(conf->socket, suid, sgid, (mode_t)conf->socket_mode,
+	    err, errlen) == -1)
+		return -1;
+	if (listen(fd, LISTEN_BACKLOG) == -1) {
+		snprintf(err, errlen, "%s: %s", conf->socket, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -373,6 +573,19 @@ listen_open(const struct conf *conf, uid_t dir_uid, gid_t dir_gid, char *err,
 	}
 	TAILQ_INIT(&l->live);
 	TAILQ_INIT(&l->dead);
+	TAILQ_INIT(&l->lru);
+	TAILQ_INIT(&l->ready);
+	l->admin_gid = (gid_t)-1;
+	if (conf->admin_group[0] != '\0' &&
+	    daemon_gid(conf->admin_group, &l->admin_gid) == -1) {
+		snprintf(err, errlen, "admin_group %s: no such group",
+		    conf->admin_group);
+		free(l);
+		return NULL;
+	}
+	if (conf->listen_tcp[0] != '\0' && (l->pc = peercred_open()) == NULL)
+		log_warn("listen_tcp: no socket diagnostics (netlink): TCP "
+		    "clients count as one user");
 	if (listen_unix(l, conf, dir_uid, dir_gid, err, errlen) == -1 ||
 	    (conf->listen_tcp[0] != '\0' &&
 	    listen_tcp(l, conf->listen_tcp, err, errlen) == -1)) {
@@ -383,6 +596,71 @@ listen_open(const struct conf *conf, uid_t dir_uid, gid_t dir_gid, char *err,
 }
 
 /* --- accepting ----------------------------------------------------------- */
+
+static int	conn_evict(struct listen *, const struct listen_peer *);
+
+/* conn_can_evict: is a connection idle long enough to make room? */
+static int
+conn_can_evict(const struct listen *l)
+{
+	const struct listen_conn *c = TAILQ_FIRST(&l->lru);
+
+	return c != NULL && conn_evictable(c);
+}
+
+/* conn_limit: max_connections, or fewer if descriptors run short. */
+static size_t
+conn_limit(const struct listen *l)
+{
+	size_t max = l->env->conf->max_connections;
+
+	return l->fd_room != 0 && l->fd_room < max ? l->fd_room : max;
+}
+
+/*
+ * conn_room: may one more connection be accepted?  Yes while slots are
+ * free, and also when they are not but a connection is idle: it will
+ * be closed to make room (conn_admit), since a client turned away
+ * defers mail and an idle one reconnects when it needs to.  Only when
+ * none is idle does accepting pause (the kernel's backlog holds the
+ * rest), logged at most LOG_RL_BURST times a minute.  Closed
+ * connections count until reaped, right after this loop turn.
+ */
+static int
+conn_room(struct listen *l)
+{
+	size_t max = conn_limit(l);
+
+	if (l->nlive + l->ndead < max || (l->nlive >= max &&
+	    conn_can_evict(l)))
+		return 1;
+	if (l->nlive >= max && log_rl_allow(&l->full_rl))
+		log_warnx("max_connections (%zu) reached and no connection "
+		    "idle: new clients wait", max);
+	if (!l->paused)
+		l->env->stats->conns_limit++;
+	listen_pause(l);
+	listen_retry_later(l);
+	return 0;
+}
+
+/*
+ * listen_retry_later: while paused, look again when the connection idle
+ * longest becomes old enough to be closed for room.
+ */
+static void
+listen_retry_later(struct listen *l)
+{
+	const struct listen_conn *c = TAILQ_FIRST(&l->lru);
+	struct timeval tv;
+	int64_t wait;
+
+	if (!l->paused || c == NULL || evtimer_pending(l->resume, NULL))
+		return;
+	wait = c->mark + LISTEN_EVICT_MIN_MS - monoclock_ms();
+	tv = ms_tv(wait > 0 ? wait : 0);
+	evtimer_add(l->resume, &tv);
+}
 
 static void
 listen_pause(struct listen *l)
@@ -397,16 +675,21 @@ listen_pause(struct listen *l)
 	l->paused = 1;
 }
 
-/* listen_resume: accept again if there is room and nothing forbids it. */
+/*
+ * listen_resume: accept again if there is room (or a connection idle
+ * that can make room) and nothing forbids it.
+ */
 static void
 listen_resume(struct listen *l)
 {
 	size_t i;
 
-	if (!l->paused || l->stopping ||
-	    evtimer_pending(l->resume, NULL) ||
-	    l->nlive + l->ndead >= l->env->conf->max_connections)
+	if (!l->paused || l->stopping || evtimer_pending(l->resume, NULL))
 		return;
+	if (l->nlive + l->ndead >= conn_limit(l) && !conn_can_evict(l)) {
+		listen_retry_later(l);	/* when one is idle long enough */
+		return;
+	}
 	for (i = 0; i < l->nsock; i++)
 		if (l->sock[i].ev != NULL)
 			event_add(l->sock[i].ev, NULL);
@@ -446,53 +729,84 @@ accept_failed(struct listen *l, int err)
 	}
 }
 
+/* Who connected, as the kernel says (accept_who). */
+struct conn_who {
+	int		 local;		/* the Unix socket */
+	uid_t		 uid;		/* (uid_t)-1: unknown */
+	gid_t		 gid;		/* Unix socket only */
+	pid_t		 pid;		/* Unix socket only */
+};
+
+/*
+ * accept_who: the user behind the accepted socket s: SO_PEERCRED on the
+ * Unix socket, the kernel's socket diagnostics for a TCP peer on this
+ * host (peercred.h); unknown otherwise.
+ */
+static void
+accept_who(struct listen *l, int s, const struct sockaddr_storage *ss,
+    struct conn_who *w)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	w->local = ss->ss_family == AF_UNIX;
+	w->uid = (uid_t)-1;
+	w->gid = (gid_t)-1;
+	w->pid = -1;
+	if (!w->local) {
+		if (peercred_tcp_uid(l->pc, s, &w->uid) == -1)
+			w->uid = (uid_t)-1;
+		return;
+	}
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+		w->uid = uc.uid;
+		w->gid = uc.gid;
+		w->pid = uc.pid;
+	}
+}
+
 /* conn_peer: a printable peer name for logs. */
 static void
 conn_peer(struct listen_conn *c, int s, const struct sockaddr_storage *ss,
-    socklen_t slen)
+    socklen_t slen, const struct conn_who *w)
 {
 	char host[48], serv[8];
-	struct ucred uc;
-	socklen_t len = sizeof(uc);
 	int on = 1;
 
-	if (ss->ss_family == AF_UNIX) {
-		c->local = 1;
-		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0)
+	c->local = w->local;
+	c->uid = w->uid;
+	c->gid = w->gid;
+	if (w->local) {
+		if (w->uid != (uid_t)-1)
 			snprintf(c->peer, sizeof(c->peer), "unix uid=%u pid=%d",
-			    (unsigned)uc.uid, (int)uc.pid);
+			    (unsigned)w->uid, (int)w->pid);
 		else
 			snprintf(c->peer, sizeof(c->peer), "unix");
 		return;
 	}
 	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (getnameinfo((const struct sockaddr *)ss, slen, host, sizeof(host),
-	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, serv);
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(host, sizeof(host), "tcp");
+	if (w->uid != (uid_t)-1)
+		snprintf(c->peer, sizeof(c->peer), "%s:%s uid=%u", host, serv,
+		    (unsigned)w->uid);
 	else
-		snprintf(c->peer, sizeof(c->peer), "tcp");
+		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, serv);
 }
 
 static void	on_readable(evutil_socket_t, short, void *);
 static void	on_write(struct bufferevent *, void *);
 static void	on_event(struct bufferevent *, short, void *);
 static void	on_idle(evutil_socket_t, short, void *);
-static void	conn_idle_arm(struct listen_conn *);
-
-static struct timeval
-ms_tv(int64_t ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
-	return tv;
-}
+static void	conn_deadline(struct listen_conn *);
+static int	conn_admit(struct listen_conn *);
+static int	accept_user_full(struct listen *, const struct conn_who *);
 
 /* conn_new: take over socket s.  -1: s is still the caller's. */
 static int
 conn_new(struct listen *l, int s, const struct sockaddr_storage *ss,
-    socklen_t slen)
+    socklen_t slen, const struct conn_who *w)
 {
 	struct timeval wtv = ms_tv(l->env->conf->client_idle_timeout);
 	struct listen_conn *c;
@@ -515,7 +829,7 @@ conn_new(struct listen *l, int s, const struct sockaddr_storage *ss,
 	}
 	c->l = l;
 	c->id = ++l->next_id;
-	conn_peer(c, s, ss, slen);
+	conn_peer(c, s, ss, slen, w);
 	bufferevent_setcb(c->bev, NULL, on_write, on_event, c);
 	/* A write that makes no progress this long: the peer is stuck. */
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
@@ -523,12 +837,14 @@ conn_new(struct listen *l, int s, const struct sockaddr_storage *ss,
 	l->nlive++;
 	l->env->stats->conns_open++;
 	l->env->stats->conns_total++;
+	if (conn_admit(c) == -1)
+		return 0;
 	if (bufferevent_enable(c->bev, EV_WRITE) == -1 ||
 	    conn_read_start(c) == -1) {
 		conn_kill(c, "cannot enable events");
 		return 0;
 	}
-	conn_idle_arm(c);
+	conn_deadline(c);
 	log_debug("connection %llu from %s", c->id, c->peer);
 	return 0;
 }
@@ -539,19 +855,14 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 	struct listen_sock *ls = arg;
 	struct listen *l = ls->l;
 	struct sockaddr_storage ss;
+	struct conn_who w;
 	socklen_t slen;
 	int i, s;
 
 	(void)what;
 	for (i = 0; i < LISTEN_ACCEPT_BATCH; i++) {
-		if (l->nlive + l->ndead >= l->env->conf->max_connections) {
-			log_debug("max_connections (%u) reached: pausing "
-			    "accept", l->env->conf->max_connections);
-			if (!l->paused)
-				l->env->stats->conns_limit++;
-			listen_pause(l);
+		if (!conn_room(l))
 			return;
-		}
 		slen = sizeof(ss);
 		s = accept4(fd, (struct sockaddr *)&ss, &slen,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -559,12 +870,170 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 			accept_failed(l, errno);
 			return;
 		}
-		if (conn_new(l, s, &ss, slen) == -1) {
+		/* Refused before anything is allocated: cheap to repeat. */
+		accept_who(l, s, &ss, &w);
+		if (accept_user_full(l, &w)) {
+			close(s);
+			continue;
+		}
+		if (conn_new(l, s, &ss, slen, &w) == -1) {
 			log_warnx("out of memory: connection dropped");
 			close(s);
 			return;
 		}
 	}
+}
+
+/* --- client users ------------------------------------------------------- */
+
+/* peer_unused: no connection and no discovery of its own running. */
+static int
+peer_unused(const struct listen_peer *pe)
+{
+	return pe->nconn == 0 && (pe->quota == NULL || pe->quota->used == 0);
+}
+
+/* peer_drop: free l->peers[i] (swapped with the last). */
+static void
+peer_drop(struct listen *l, size_t i)
+{
+	lookup_quota_unref(l->peers[i]->quota);
+	free(l->peers[i]);
+	l->peers[i] = l->peers[--l->npeers];
+}
+
+/*
+ * peer_get: the entry of (tcp, uid), created if need be; entries left
+ * unused since are freed on the way.  Linear: there are as many
+ * entries as users with a connection (or a discovery) now.  NULL when
+ * out of memory.
+ */
+static struct listen_peer *
+peer_get(struct listen *l, uid_t uid)
+{
+	struct listen_peer *pe, **np;
+	size_t i, ncap;
+
+	for (i = 0; i < l->npeers;) {
+		pe = l->peers[i];
+		if (pe->uid == uid)
+			return pe;
+		if (peer_unused(pe))
+			peer_drop(l, i);
+		else
+			i++;
+	}
+	if (l->npeers == l->peers_cap) {
+		ncap = l->peers_cap != 0 ? 2 * l->peers_cap : 8;
+		if ((np = reallocarray(l->peers, ncap, sizeof(*np))) == NULL)
+			return NULL;
+		l->peers = np;
+		l->peers_cap = ncap;
+	}
+	if ((pe = calloc(1, sizeof(*pe))) == NULL)
+		return NULL;
+	pe->unknown = uid == (uid_t)-1;
+	pe->uid = uid;
+	l->peers[l->npeers++] = pe;
+	return pe;
+}
+
+/* peer_leave: c no longer counts for its user. */
+static void
+peer_leave(struct listen_conn *c)
+{
+	struct listen *l = c->l;
+	size_t i;
+
+	if (c->pe == NULL)
+		return;
+	c->pe->nconn--;
+	if (peer_unused(c->pe))
+		for (i = 0; i < l->npeers; i++)
+			if (l->peers[i] == c->pe) {
+				peer_drop(l, i);
+				break;
+			}
+	c->pe = NULL;
+}
+
+/* conn_evictable: idle long enough to be closed for room. */
+static int
+conn_evictable(const struct listen_conn *c)
+{
+	return monoclock_ms() - c->mark >= LISTEN_EVICT_MIN_MS;
+}
+
+/*
+ * conn_evict: close the connection idle longest, of user pe or of
+ * anyone (NULL), to make room.  1 if one was closed.
+ */
+static int
+conn_evict(struct listen *l, const struct listen_peer *pe)
+{
+	struct listen_conn *c;
+
+	TAILQ_FOREACH(c, &l->lru, lru) {
+		if (pe != NULL && c->pe != pe)
+			continue;
+		if (!conn_evictable(c))
+			return 0;	/* the rest came later */
+		l->env->stats->conns_evicted++;
+		conn_kill(c, "idle longest while slots ran short");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * accept_user_full: is the user of a new connection at
+ * max_connections_per_user?  Not for root, nor for clients whose user
+ * the kernel does not name (mtastsd.conf(5), listen_tcp).  A user at its
+ * cap first loses its own connection idle longest; if it has none, the
+ * new one is refused (logged, rate-limited).
+ */
+static int
+accept_user_full(struct listen *l, const struct conn_who *w)
+{
+	unsigned cap = l->env->conf->max_connections_per_user;
+	struct listen_peer *pe = NULL;
+	size_t i;
+
+	if (w->uid == (uid_t)-1 || w->uid == 0)
+		return 0;
+	for (i = 0; i < l->npeers && pe == NULL; i++)
+		if (l->peers[i]->uid == w->uid)
+			pe = l->peers[i];
+	if (pe == NULL || pe->nconn < cap || conn_evict(l, pe))
+		return 0;
+	l->env->stats->conns_user_limit++;
+	if (log_rl_allow(&l->user_rl))
+		log_warnx("max_connections_per_user (%u) reached by uid %u: "
+		    "connection refused", cap, (unsigned)w->uid);
+	return 1;
+}
+
+/*
+ * conn_admit: count the new connection c for its user (within its cap:
+ * accept_user_full), then make room for it if every slot is taken
+ * (conn_room let it in because one was idle).  -1: c is closed.
+ */
+static int
+conn_admit(struct listen_conn *c)
+{
+	struct listen *l = c->l;
+	size_t max = conn_limit(l);
+
+	if ((c->pe = peer_get(l, c->uid)) == NULL) {
+		conn_kill(c, "out of memory");
+		return -1;
+	}
+	c->pe->nconn++;
+	if (l->nlive > max && conn_evict(l, NULL) &&
+	    log_rl_allow(&l->full_rl))
+		log_warnx("max_connections (%zu) reached: closed the "
+		    "connection idle longest", max);
+	return 0;
 }
 
 /* --- connections --------------------------------------------------------- */
@@ -597,6 +1066,8 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 		evbuffer_free(c->in);
 		bufferevent_free(c->bev);
 		event_free(c->idle);
+		if (c->bo != NULL)
+			event_free(c->bo);
 		free(c);
 	}
 	listen_resume(l);
@@ -621,6 +1092,11 @@ conn_kill(struct listen_conn *c, const char *why)
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	conn_read_stop(c);
 	evtimer_del(c->idle);
+	if (c->bo != NULL)
+		evtimer_del(c->bo);
+	conn_dl_stop(c);
+	conn_ready_leave(c);
+	peer_leave(c);
 	TAILQ_REMOVE(&l->live, c, entry);
 	l->nlive--;
 	TAILQ_INSERT_TAIL(&l->dead, c, entry);
@@ -630,36 +1106,113 @@ conn_kill(struct listen_conn *c, const char *why)
 	    why != NULL ? why : "done");
 }
 
-/* conn_idle_stop: stop the idle deadline; after conn_pick() it never
- * runs for a protocol without one, so there is nothing to stop. */
-static void
-conn_idle_stop(struct listen_conn *c)
+/*
+ * Deadlines.  One timer per connection serves three deadlines:
+ * client_request_timeout from the first byte of a request that is not
+ * complete yet (Postfix writes a request in one go, so a partial one is
+ * a stalled or hostile client: bytes trickling in do not extend it);
+ * the idle deadline from the connect or the last answer written while
+ * nothing is buffered (socketmap_idle_timeout for protocols that ask
+ * for it: Postfix reuses an idle socketmap connection after the longest
+ * delivery step, see listen.h; client_idle_timeout otherwise);
+ * none while a request is being answered.  The timer is lazy: moving
+ * from one deadline to the next only notes when it started (mark), and
+ * the timer is moved only when it would fire too late; on_idle checks
+ * the deadline and re-arms.  So an answered request costs a clock read
+ * and no timer operation (the cached lookup's hot path).
+ */
+
+/* conn_dl_ms: the length of deadline dl under the current conf. */
+static int64_t
+conn_dl_ms(const struct listen_conn *c, enum conn_dl dl)
 {
-	if (c->proto == NULL || c->proto->idle_deadline)
-		evtimer_del(c->idle);
+	const struct conf *conf = c->l->env->conf;
+
+	if (dl == DL_PARTIAL)
+		return conf->client_request_timeout;
+	if (c->proto != NULL && c->proto->long_idle)
+		return conf->socketmap_idle_timeout;
+	return conf->client_idle_timeout;
 }
 
-/* conn_idle_arm: start the idle deadline if this protocol has one. */
+/* conn_dl_stop: no deadline (a request is being answered), and so not
+ * idle: out of the eviction list. */
 static void
-conn_idle_arm(struct listen_conn *c)
+conn_dl_stop(struct listen_conn *c)
 {
-	struct timeval tv = ms_tv(c->l->env->conf->client_idle_timeout);
+	if (c->in_lru) {
+		TAILQ_REMOVE(&c->l->lru, c, lru);
+		c->in_lru = 0;
+	}
+	c->dl = DL_NONE;
+}
 
-	if (c->proto != NULL && !c->proto->idle_deadline)
+/* conn_timer_by: make the timer fire at `at` (ms) at the latest. */
+static void
+conn_timer_by(struct listen_conn *c, int64_t at, int64_t now)
+{
+	struct timeval tv = ms_tv(at > now ? at - now : 0);
+
+	if (c->timer_on && c->fire_at <= at)
 		return;
 	evtimer_add(c->idle, &tv);
+	c->timer_on = 1;
+	c->fire_at = at;
+}
+
+/*
+ * conn_deadline: after anything that may have changed c's state, start
+ * the deadline that applies now if it is not the one running.
+ */
+static void
+conn_deadline(struct listen_conn *c)
+{
+	enum conn_dl dl = DL_NONE;
+	int64_t now;
+
+	if (!c->dead && !c->closing && c->state == CONN_IDLE && !c->in_ready &&
+	    !c->backing_off)
+		dl = evbuffer_get_length(c->in) > 0 ? DL_PARTIAL : DL_IDLE;
+	if (dl == c->dl)
+		return;
+	conn_dl_stop(c);
+	if (dl == DL_NONE)
+		return;
+	c->dl = dl;
+	c->mark = now = monoclock_ms();
+	if (dl == DL_IDLE) {
+		TAILQ_INSERT_TAIL(&c->l->lru, c, lru);
+		c->in_lru = 1;
+		if (c->l->paused)	/* it can make room soon */
+			listen_retry_later(c->l);
+	}
+	conn_timer_by(c, now + conn_dl_ms(c, dl), now);
 }
 
 static void
 on_idle(evutil_socket_t fd, short what, void *arg)
 {
 	struct listen_conn *c = arg;
+	struct stats *st = c->l->env->stats;
+	int64_t now, end;
 
 	(void)fd;
 	(void)what;
-	if (c->dead)
+	c->timer_on = 0;
+	if (c->dead || c->dl == DL_NONE)
 		return;
-	c->l->env->stats->conns_idle_closed++;
+	now = monoclock_ms();
+	end = c->mark + conn_dl_ms(c, c->dl);
+	if (now < end) {
+		conn_timer_by(c, end, now);
+		return;
+	}
+	if (c->dl == DL_PARTIAL) {
+		st->conns_request_timeout++;
+		conn_kill(c, "request not complete in time");
+		return;
+	}
+	st->conns_idle_closed++;
 	conn_kill(c, "idle timeout");
 }
 
@@ -673,8 +1226,6 @@ conn_pick(struct listen_conn *c, unsigned char first)
 		if (!(*p)->claims(first))
 			continue;
 		c->proto = *p;
-		if (!c->proto->idle_deadline)
-			evtimer_del(c->idle);
 		log_debug("connection %llu (%s): %s", c->id, c->peer,
 		    c->proto->name);
 		return 0;
@@ -708,6 +1259,7 @@ conn_request(struct listen_conn *c, const char *buf, size_t len)
 			conn_kill(c, "request too large");
 		return c->dead ? -1 : 0;
 	}
+	conn_dl_stop(c);		/* a request: the deadline ends */
 	if (n < 0) {
 		log_debug("connection %llu (%s): bad %s request", c->id,
 		    c->peer, c->proto->name);
@@ -720,7 +1272,6 @@ conn_request(struct listen_conn *c, const char *buf, size_t len)
 			conn_kill(c, "bad request");
 		return -1;
 	}
-	conn_idle_stop(c);
 	return n;
 }
 
@@ -735,9 +1286,18 @@ conn_run(struct listen_conn *c, const char *buf, size_t len)
 {
 	size_t off = 0;
 	ssize_t n;
+	int burst = 0;
 
 	while (off < len && !c->dead && c->state == CONN_IDLE &&
 	    !c->closing) {
+		if (c->backoff) {
+			conn_backoff_start(c);
+			break;
+		}
+		if (burst++ == LISTEN_BURST) {
+			conn_give_way(c);
+			break;
+		}
 		if (c->l->stopping) {
 			conn_kill(c, "shutting down");
 			return -1;
@@ -755,6 +1315,85 @@ conn_run(struct listen_conn *c, const char *buf, size_t len)
 	return c->dead ? -1 : (ssize_t)off;
 }
 
+/*
+ * conn_give_way: c answered LISTEN_BURST requests in a row and has more
+ * buffered: the rest wait for the next loop turn, after the other
+ * connections (on_ready), so a client pipelining thousands of requests
+ * delays the others by LISTEN_BURST requests at most.
+ */
+static void
+conn_give_way(struct listen_conn *c)
+{
+	struct listen *l = c->l;
+
+	if (!c->in_ready) {
+		TAILQ_INSERT_TAIL(&l->ready, c, rentry);
+		c->in_ready = 1;
+		l->nready++;
+	}
+	event_active(l->ready_ev, EV_TIMEOUT, 1);
+}
+
+static void
+on_backoff(evutil_socket_t fd, short what, void *arg)
+{
+	struct listen_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	c->backing_off = 0;
+	if (c->dead)
+		return;
+	conn_read_resume(c);
+	conn_process(c);
+}
+
+/*
+ * conn_backoff_start: read and answer nothing from c for
+ * LISTEN_BACKOFF_MS (listen_backoff).  Out of memory: no pause.
+ */
+static void
+conn_backoff_start(struct listen_conn *c)
+{
+	struct timeval tv = ms_tv(LISTEN_BACKOFF_MS);
+
+	c->backoff = 0;
+	if (c->bo == NULL &&
+	    (c->bo = evtimer_new(c->l->base, on_backoff, c)) == NULL)
+		return;
+	c->backing_off = 1;
+	conn_read_stop(c);
+	conn_ready_leave(c);
+	evtimer_add(c->bo, &tv);
+}
+
+/* conn_ready_leave: out of l->ready. */
+static void
+conn_ready_leave(struct listen_conn *c)
+{
+	if (!c->in_ready)
+		return;
+	TAILQ_REMOVE(&c->l->ready, c, rentry);
+	c->in_ready = 0;
+	c->l->nready--;
+}
+
+/* on_ready: one more turn for each connection that gave way. */
+static void
+on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct listen *l = arg;
+	struct listen_conn *c;
+	size_t n = l->nready;
+
+	(void)fd;
+	(void)what;
+	while (n-- > 0 && (c = TAILQ_FIRST(&l->ready)) != NULL) {
+		conn_ready_leave(c);
+		conn_process(c);	/* may give way again, at the tail */
+	}
+}
+
 /* conn_process: start requests while idle and input is buffered. */
 static void
 conn_process(struct listen_conn *c)
@@ -763,8 +1402,11 @@ conn_process(struct listen_conn *c)
 	const char *buf;
 	ssize_t used;
 
-	if (len == 0 || c->dead || c->state != CONN_IDLE || c->closing)
+	if (len == 0 || c->dead || c->state != CONN_IDLE || c->closing ||
+	    c->backing_off) {
+		conn_deadline(c);
 		return;
+	}
 	if ((buf = (const char *)evbuffer_pullup(c->in, -1)) == NULL) {
 		conn_kill(c, "out of memory");
 		return;
@@ -772,6 +1414,7 @@ conn_process(struct listen_conn *c)
 	used = conn_run(c, buf, len);
 	evbuffer_drain(c->in, used < 0 ? len : (size_t)used);
 	conn_read_resume(c);
+	conn_deadline(c);
 }
 
 /*
@@ -788,8 +1431,6 @@ conn_written(struct listen_conn *c)
 		return 0;
 	}
 	c->state = CONN_IDLE;
-	conn_idle_stop(c);
-	conn_idle_arm(c);
 	return 1;
 }
 
@@ -805,6 +1446,7 @@ conn_flushed(struct listen_conn *c)
 	}
 	if (conn_written(c))
 		conn_process(c);
+	conn_deadline(c);
 }
 
 static int
@@ -828,7 +1470,7 @@ conn_read_stop(struct listen_conn *c)
 static void
 conn_read_resume(struct listen_conn *c)
 {
-	if (c->reading || c->dead || c->no_read ||
+	if (c->reading || c->dead || c->no_read || c->backing_off ||
 	    evbuffer_get_length(c->in) >= LISTEN_INPUT_MAX)
 		return;
 	if (conn_read_start(c) == -1)
@@ -869,10 +1511,10 @@ conn_read_direct(struct listen_conn *c, evutil_socket_t fd)
 		conn_read_failed(c, n);
 		return;
 	}
-	if ((used = conn_run(c, buf, (size_t)n)) < 0 || used == n)
-		return;
-	if (evbuffer_add(c->in, buf + used, (size_t)(n - used)) == -1)
+	if ((used = conn_run(c, buf, (size_t)n)) >= 0 && used < n &&
+	    evbuffer_add(c->in, buf + used, (size_t)(n - used)) == -1)
 		conn_kill(c, "out of memory");
+	conn_deadline(c);
 }
 
 /*
@@ -961,6 +1603,41 @@ listen_conn_local(const struct listen_conn *c)
 	return c->local;
 }
 
+/* peer_in_group: is gid among the peer's supplementary groups? */
+static int
+peer_in_group(const struct listen_conn *c, gid_t gid)
+{
+#ifdef SO_PEERGROUPS
+	gid_t groups[LISTEN_GROUPS_MAX];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (getsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_PEERGROUPS,
+	    groups, &len) == -1)
+		return 0;	/* too many groups, or an old kernel */
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return 1;
+#else
+	(void)c;
+	(void)gid;
+#endif
+	return 0;
+}
+
+int
+listen_conn_admin(const struct listen_conn *c)
+{
+	gid_t ag = c->l->admin_gid;
+
+	/* Over TCP the uid is known, but not the groups: Unix only. */
+	if (!c->local || c->uid == (uid_t)-1)
+		return 0;
+	if (c->uid == 0 || c->uid == geteuid())
+		return 1;
+	return ag != (gid_t)-1 && (c->gid == ag || peer_in_group(c, ag));
+}
+
 const char *
 listen_conn_peer(const struct listen_conn *c)
 {
@@ -1019,6 +1696,29 @@ mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/*
+ * conn_quota: the discovery quota of c's user for a protocol that
+ * counts one (listen_proto.quota), NULL otherwise (Postfix lookups:
+ * the reserved part of max_pending).  Out of memory: a quota of 0,
+ * so nothing is started unbounded.
+ */
+static struct lookup_quota *
+conn_quota(struct listen_conn *c)
+{
+	static struct lookup_quota none;	/* max 0: starts nothing */
+	struct listen_peer *pe = c->pe;
+
+	if (!c->proto->quota)
+		return NULL;
+	if (pe == NULL)
+		return &none;
+	if (pe->quota == NULL &&
+	    (pe->quota = lookup_quota_new(0)) == NULL)
+		return &none;
+	pe->quota->max = c->l->env->conf->max_pending_per_user;
+	return pe->quota;
+}
+
 static void
 on_answer(const struct lookup_answer *ans, void *arg)
 {
@@ -1041,9 +1741,16 @@ listen_lookup(struct listen_conn *c, const char *domain, int wait,
 	c->answer = cb;
 	c->in_lookup = 1;
 	c->t0 = mono_us();
-	if (lookup_query(c->l->env->lookup, domain, wait, on_answer, c,
-	    &req) == LOOKUP_PENDING && c->in_lookup)
+	if (lookup_query_quota(c->l->env->lookup, domain, wait,
+	    conn_quota(c), on_answer, c, &req) == LOOKUP_PENDING &&
+	    c->in_lookup)
 		c->req = req;
+}
+
+void
+listen_backoff(struct listen_conn *c)
+{
+	c->backoff = 1;
 }
 
 void
@@ -1070,7 +1777,8 @@ listen_start(struct listen *l, struct event_base *base,
 	l->protos = protos;
 	l->reaper = event_new(base, -1, 0, on_reap, l);
 	l->resume = evtimer_new(base, on_resume, l);
-	if (l->reaper == NULL || l->resume == NULL)
+	l->ready_ev = event_new(base, -1, 0, on_ready, l);
+	if (l->reaper == NULL || l->resume == NULL || l->ready_ev == NULL)
 		goto fail;
 	for (i = 0; i < l->nsock; i++) {
 		l->sock[i].l = l;
@@ -1142,6 +1850,20 @@ listen_free(struct listen *l)
 		event_free(l->reaper);
 	if (l->resume != NULL)
 		event_free(l->resume);
+	if (l->ready_ev != NULL)
+		event_free(l->ready_ev);
+	while (l->npeers > 0)
+		peer_drop(l, 0);
+	peercred_close(l->pc);
+	free(l->peers);
 	free(l->unix_path);
 	free(l);
+}
+
+void
+listen_set_fd_room(struct listen *l, size_t n)
+{
+	l->fd_room = n;
+	if (l->env != NULL)
+		listen_resume(l);
 }

@@ -15,9 +15,19 @@
  * and the listen_conn functions below.
  *
  * Life of a connection:
- *   - accepted while fewer than conf->max_connections are open; when
- *     full, accepting pauses until one closes (the kernel's backlog holds
- *     the rest); accept() running out of descriptors pauses it briefly.
+ *   - accepted while fewer than conf->max_connections are open (fewer
+ *     if the descriptor limit leaves less room: listen_set_fd_room);
+ *     when full, the connection idle longest is closed to make room,
+ *     and only when none is idle does accepting pause until one closes
+ *     (the kernel's backlog holds the rest); logged as a warning, rate
+ *     limited.  accept() running out of descriptors pauses it briefly.
+ *   - per user: a uid other than root has at most
+ *     conf->max_connections_per_user connections; one more closes its
+ *     own connection idle longest, or is refused (before anything is
+ *     allocated) when none is idle.  The uid is SO_PEERCRED's on the
+ *     Unix socket, and for a TCP client on this host the owner of its
+ *     socket (peercred.h: a loopback address names no user); TCP
+ *     clients whose user is unknown count as one, without a cap.
  *   - input is buffered up to LISTEN_INPUT_MAX bytes; nothing more is
  *     read while that much is buffered, so one client cannot make the
  *     daemon hold more (a protocol must reject a longer request).
@@ -25,12 +35,20 @@
  *     bytes only while no request of this connection is in progress,
  *     and the next request is looked at only after the answer of the
  *     previous one has been written to the socket (pipelined requests
- *     wait in the input buffer).
- *   - idle deadline: conf->client_idle_timeout, counted from the
- *     connect or from the last answer written, for connections that
- *     have not sent a byte yet and for protocols that ask for it;
- *     NEVER for Postfix socketmap (Postfix reuses idle connections and
- *     treats a close as a lookup error, docs/DESIGN.md §Socket).  A
+ *     wait in the input buffer).  After LISTEN_BURST pipelined requests
+ *     answered in a row, the rest wait for the next loop turn, after
+ *     the other connections; after listen_backoff() nothing is read or
+ *     answered for LISTEN_BACKOFF_MS.
+ *   - request deadline: a request not complete
+ *     conf->client_request_timeout after its first byte closes the
+ *     connection (Postfix writes a request in one go).
+ *   - idle deadline, counted from the connect or from the last answer
+ *     written while nothing is buffered: conf->socketmap_idle_timeout
+ *     for protocols with long_idle (Postfix socketmap: Postfix reuses an
+ *     idle connection after the longest step of a delivery, and when
+ *     that step was an MX connect that timed out, smtp(8) does not
+ *     reconnect after a close but defers the mail), else
+ *     conf->client_idle_timeout (also before the first byte).  A
  *     pending write that makes no progress for client_idle_timeout
  *     closes the connection (any protocol).
  *   - EOF or a socket error while a lookup is pending cancels the
@@ -62,11 +80,17 @@ struct listupd;
 struct lookup;
 struct lookup_answer;
 struct lookup_stats;
+struct sweep;
 
 /* Longest buffered input per connection: the largest request of any
  * protocol (a socketmap netstring: 10 digits, ":", 10,000 bytes, ",")
  * plus a little. */
 #define LISTEN_INPUT_MAX	10016
+
+/* Pipelined requests answered in a row before the others' turn, and the
+ * pause listen_backoff() asks for (ms). */
+#define LISTEN_BURST		8
+#define LISTEN_BACKOFF_MS	100
 
 /* How long accept() rests after running out of descriptors. */
 #define LISTEN_EMFILE_PAUSE_MS	100
@@ -84,12 +108,15 @@ struct listen_env {
 	 * on reload (the same figures as the metrics). */
 	void		(*service_stats)(struct lookup_stats *out, void *arg);
 	void		*service_stats_arg;
+	struct sweep	*sweep;		/* the cache's sweeper (sweep.h) */
 };
 
 /* One protocol of the lookup socket. */
 struct listen_proto {
 	const char	*name;		/* for logs */
-	int		 idle_deadline;	/* close idle connections? */
+	int		 long_idle;	/* socketmap_idle_timeout applies */
+	int		 quota;		/* its discoveries count against the
+					 * user's quota (lookup.h) */
 	/* claims: does a connection starting with this byte speak it? */
 	int		(*claims)(unsigned char first);
 	/*
@@ -109,15 +136,25 @@ struct listen_proto {
 
 /*
  * listen_open: create the listening sockets described by conf (socket,
- * socket_owner, socket_group, socket_mode, listen_tcp), before any
- * fork and while still root.  A missing parent directory of the Unix
- * socket is created with mode 0755 and given to dir_uid/dir_gid (-1:
- * left alone) so the unprivileged daemon can remove its socket at exit.
+ * socket_owner, socket_group, socket_mode, listen_tcp, and admin_group
+ * for listen_conn_admin), before any fork and while still root.  The
+ * socket file is created with its owner (default: dir_uid, else ours),
+ * group (default: dir_gid, else ours) and mode, and checked; it is
+ * never chown'ed or chmod'ed by path in a directory others can write.
+ * A missing parent directory of the Unix socket is created with mode
+ * 0755 and given to dir_uid/dir_gid (-1: left alone) so the
+ * unprivileged daemon can remove its socket at exit.
  * An existing socket file is removed only if nothing accepts on it.
  * Returns NULL with a reason in err on failure.
  */
 struct listen	*listen_open(const struct conf *conf, uid_t dir_uid,
 		    gid_t dir_gid, char *err, size_t errlen);
+
+/*
+ * listen_set_fd_room: at most n connections fit in the descriptor limit
+ * (0: no limit of that kind); fewer than max_connections lowers it.
+ */
+void		 listen_set_fd_room(struct listen *l, size_t n);
 
 /*
  * listen_start: start accepting on `base`; protos is a NULL-terminated
@@ -158,6 +195,15 @@ struct listen_env *listen_conn_env(struct listen_conn *c);
  */
 int		 listen_conn_local(const struct listen_conn *c);
 
+/*
+ * listen_conn_admin: may this client change the daemon's state?  1 for
+ * a Unix socket peer whose uid is root's or the daemon's, or whose
+ * primary or supplementary group is conf->admin_group; 0 otherwise,
+ * and always over TCP (where the kernel names the uid at best, never
+ * the groups, and only for a client on this host).
+ */
+int		 listen_conn_admin(const struct listen_conn *c);
+
 /* listen_conn_peer: "unix uid=N pid=N" or "ADDR:PORT", for logs. */
 const char	*listen_conn_peer(const struct listen_conn *c);
 
@@ -183,17 +229,28 @@ void		 listen_done(struct listen_conn *c, const struct stats_rec *rec);
 
 /*
  * listen_lookup: ask the lookup service about `domain` (normalised) for
- * the current request; cb runs exactly once with the answer (borrowed
- * for the call), maybe before listen_lookup returns, unless the
- * connection dies first (then the lookup is cancelled and cb never
- * runs).  wait: as lookup_query(): milliseconds to wait for a
- * discovery, < 0 for the service's longest wait (lookup_timeout).
- * The time from here to the answer is observed in stats->latency.
+ * the current request (a discovery it starts counts against the
+ * user's quota when the protocol has `quota`); cb runs exactly once
+ * with the answer (borrowed for the call), maybe before listen_lookup
+ * returns, unless the connection dies first (then the lookup is
+ * cancelled and cb never runs).  wait: as lookup_query(): milliseconds
+ * to wait for a discovery, < 0 for the service's longest wait
+ * (lookup_timeout).  The time from here to the answer is observed in
+ * stats->latency.
  */
 typedef void listen_answer_cb(struct listen_conn *c,
     const struct lookup_answer *ans);
 void		 listen_lookup(struct listen_conn *c, const char *domain,
 		    int wait, listen_answer_cb *cb);
+
+/*
+ * listen_backoff: after the current request, read and answer nothing
+ * more from this connection for a while (LISTEN_BACKOFF_MS, 100 ms):
+ * for a client that asks for more than its share (an "overload"
+ * answer), so that pipelining more only slows it down, instead of
+ * taking the loop from everybody else.
+ */
+void		 listen_backoff(struct listen_conn *c);
 
 /*
  * listen_stream: the current request answers in parts (cache.list):

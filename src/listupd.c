@@ -16,7 +16,13 @@
  *   VERIFY  both files written to the private directory, gpgv running,
  *           then reaped by a check every LU_GPGV_POLL_MS (waitpid
  *           never blocks the loop)
- * then the verdict, the rollback rule, the install, the waiters.
+ *   PARSE   the signature is good: a worker thread parses the file
+ *           (tlslist_parse is pure and thread-safe; a 4 MiB list takes
+ *           up to a tenth of a second, which lookups must not wait
+ *           for) and writes one byte to a pipe the loop watches
+ * then the rollback rule, the install, the waiters.  The worker only
+ * reads job->json and writes job->list and job->perr; the loop touches
+ * none of them until it has joined the thread.
  * Both waits are bounded: listfetch has its own deadline, gpgv gets
  * lu->ev_deadline and is killed when it passes, so a job always ends.
  */
@@ -29,6 +35,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +64,7 @@
 
 #define LU_DAY			86400
 
-enum lu_phase { LU_START = 0, LU_NET, LU_VERIFY };
+enum lu_phase { LU_START = 0, LU_NET, LU_VERIFY, LU_PARSE };
 
 struct listupd_req {
 	struct lu_reqs		*list;		/* the job's waiters */
@@ -91,6 +99,14 @@ struct lu_job {
 	char		 tjson[PATH_MAX], tsig[PATH_MAX];
 	struct listsig_job *sj;
 	struct event	*ev_sig;
+	struct listsig_info info;	/* gpgv's verdict, phase PARSE */
+	/* phase PARSE: the worker and its pipe */
+	pthread_t	 thr;
+	int		 thr_live;	/* started, not joined */
+	int		 pfd[2];	/* -1: closed */
+	struct event	*ev_parsed;
+	struct tlslist	*list;		/* the worker's result */
+	char		 perr[LISTUPD_DETAIL_MAX - 32];
 	/* the outcome */
 	enum listupd_outcome outcome;
 	char		 detail[LISTUPD_DETAIL_MAX];
@@ -128,7 +144,7 @@ static void	lu_expiry_check(struct listupd *);
 static const char *const outcome_names[] = {
 	"none", "installed", "unchanged", "not-newer", "rollback",
 	"bad-signature", "wrong-key", "invalid", "fetch-failed",
-	"verify-failed", "store-failed", "error"
+	"verify-failed", "store-failed", "error", "expired"
 };
 
 const char *
@@ -258,6 +274,26 @@ lu_reqs_add(struct lu_reqs *l, struct listupd_req *r)
 	TAILQ_INSERT_TAIL(l, r, entry);
 }
 
+/*
+ * lu_tmpdir_remove: the private directory goes with the job's files: it
+ * is made again for each verification, and an empty directory left in
+ * state_dir would only look like debris of a failed update.
+ */
+static void
+lu_tmpdir_remove(const struct lu_job *job)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (job->tjson[0] == '\0')
+		return;
+	snprintf(dir, sizeof(dir), "%s", job->tjson);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		(void)rmdir(dir);
+	}
+}
+
 /* lu_job_free: everything the job holds; gpgv is killed. */
 static void
 lu_job_free(struct lu_job *job)
@@ -267,6 +303,17 @@ lu_job_free(struct lu_job *job)
 
 	if (job == NULL)
 		return;
+	/* The worker reads job->json: it ends before anything is freed
+	 * (a parse is bounded by LISTUPD_JSON_MAX). */
+	if (job->thr_live)
+		(void)pthread_join(job->thr, NULL);
+	if (job->ev_parsed != NULL)
+		event_free(job->ev_parsed);
+	if (job->pfd[0] != -1)
+		(void)close(job->pfd[0]);
+	if (job->pfd[1] != -1)
+		(void)close(job->pfd[1]);
+	tlslist_free(job->list);
 	while ((r = TAILQ_FIRST(&job->waiters)) != NULL) {
 		lu_reqs_unlink(r);
 		free(r);
@@ -280,6 +327,7 @@ lu_job_free(struct lu_job *job)
 		(void)unlink(job->tjson);
 	if (job->tsig[0] != '\0')
 		(void)unlink(job->tsig);
+	lu_tmpdir_remove(job);
 	free(job->json);
 	free(job->sig);
 	free(job);
@@ -296,6 +344,7 @@ lu_job_new(struct listupd *lu, const char *source, int bundled,
 		return NULL;
 	}
 	TAILQ_INIT(&job->waiters);
+	job->pfd[0] = job->pfd[1] = -1;
 	job->lu = lu;
 	job->bundled = bundled;
 	snprintf(job->source, sizeof(job->source), "%s", source);
@@ -654,6 +703,16 @@ lu_install(struct lu_job *job, const struct tlslist *list,
 
 	if (lu_newer(job, &cand) == -1)
 		return;
+	/* A fetched list already expired would replace the list in force
+	 * with one never applied: refused, the installed one stays.  The
+	 * bundled copy is installed all the same (it is EFF's last list,
+	 * kept for status and as the rollback floor). */
+	if (!job->bundled && tlslist_expired(list, lu_now(job->lu))) {
+		lu_outcome(job, LISTUPD_EXPIRED, "list of %s expired on %s",
+		    lu_time(cand.timestamp, a),
+		    lu_time(tlslist_expires(list), b));
+		return;
+	}
 	memset(&m, 0, sizeof(m));
 	m.sigtime = info->sigtime;
 	m.timestamp = cand.timestamp;
@@ -676,31 +735,122 @@ lu_install(struct lu_job *job, const struct tlslist *list,
 	lu_adopt(job->lu, &m);
 }
 
-/* lu_verify_done: gpgv ended (or its deadline passed): decide. */
+/* ---- phase PARSE: the worker thread ---------------------------------- */
+
+static int64_t lu_test_hold_ms;	/* listupd_test_hold */
+
+void
+listupd_test_hold(int64_t ms)
+{
+	lu_test_hold_ms = ms;
+}
+
+/* lu_parse_worker: the parse, off the loop; then one byte to the loop. */
+static void *
+lu_parse_worker(void *arg)
+{
+	struct lu_job *job = arg;
+	struct timespec ts = { (time_t)(lu_test_hold_ms / 1000),
+	    (long)(lu_test_hold_ms % 1000) * 1000000 };
+	ssize_t n;
+
+	while (lu_test_hold_ms > 0 && nanosleep(&ts, &ts) == -1 &&
+	    errno == EINTR)
+		;
+	job->list = tlslist_parse(job->json, job->jlen, job->perr,
+	    sizeof(job->perr));
+	do
+		n = write(job->pfd[1], "", 1);
+	while (n == -1 && errno == EINTR);
+	return NULL;
+}
+
+/* lu_on_parsed: the worker wrote its byte: join it, step on. */
 static void
+lu_on_parsed(evutil_socket_t fd, short what, void *arg)
+{
+	struct lu_job *job = arg;
+	char c;
+
+	(void)what;
+	if (read(fd, &c, 1) != 1)
+		return;		/* spurious: the byte is still to come */
+	event_del(job->ev_parsed);
+	(void)pthread_join(job->thr, NULL);
+	job->thr_live = 0;
+	job->done = 1;
+	lu_step_soon(job);
+}
+
+/*
+ * lu_parse_start: the worker and the event on its pipe.  0, or -1 with
+ * the outcome set.  The worker blocks every signal, so they keep going
+ * to the loop thread (libevent's handlers are process-wide anyway).
+ */
+static int
+lu_parse_start(struct lu_job *job)
+{
+	sigset_t all, old;
+	int rc;
+
+	job->phase = LU_PARSE;
+	job->done = 0;
+	job->timed_out = 0;
+	if (pipe(job->pfd) == -1) {
+		job->pfd[0] = job->pfd[1] = -1;
+		lu_outcome(job, LISTUPD_ERROR, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (fcntl(job->pfd[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    (job->ev_parsed = event_new(job->lu->base, job->pfd[0], EV_READ |
+	    EV_PERSIST, lu_on_parsed, job)) == NULL ||
+	    event_add(job->ev_parsed, NULL) == -1) {
+		lu_outcome(job, LISTUPD_ERROR, "cannot watch the parser");
+		return -1;
+	}
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&job->thr, NULL, lu_parse_worker, job);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		lu_outcome(job, LISTUPD_ERROR, "cannot start the parser: %s",
+		    strerror(rc));
+		return -1;
+	}
+	job->thr_live = 1;
+	return 0;
+}
+
+/* lu_parse_done: the worker's list: refuse it or install it. */
+static void
+lu_parse_done(struct lu_job *job)
+{
+	if (job->list == NULL) {
+		lu_outcome(job, LISTUPD_INVALID,
+		    "signed, but not a valid list: %s", job->perr);
+		return;
+	}
+	lu_install(job, job->list, &job->info);
+}
+
+/*
+ * lu_verify_done: gpgv ended (or its deadline passed): its verdict.
+ * 1 when the parse was started (the job goes on), 0 when it ends.
+ */
+static int
 lu_verify_done(struct lu_job *job)
 {
-	struct listsig_info info;
-	struct tlslist *list;
-	char err[LISTUPD_DETAIL_MAX - 32];
-
 	if (job->ev_sig != NULL)
 		event_free(job->ev_sig);
 	job->ev_sig = NULL;
 	/* A time-out after the output ended is a lingering gpgv, killed:
 	 * listsig_finish says so.  Before, gpgv never finished. */
-	(void)listsig_finish(job->sj, job->timed_out && !job->done, &info);
+	(void)listsig_finish(job->sj, job->timed_out && !job->done,
+	    &job->info);
 	job->sj = NULL;
-	if (lu_sig_verdict(job, &info) == -1)
-		return;
-	if ((list = tlslist_parse(job->json, job->jlen, err,
-	    sizeof(err))) == NULL) {
-		lu_outcome(job, LISTUPD_INVALID,
-		    "signed, but not a valid list: %s", err);
-		return;
-	}
-	lu_install(job, list, &info);
-	tlslist_free(list);
+	if (lu_sig_verdict(job, &job->info) == -1)
+		return 0;
+	return lu_parse_start(job) == 0;
 }
 
 /* ---- the step: advance the running job ------------------------------- */
@@ -724,8 +874,14 @@ lu_on_step(evutil_socket_t fd, short what, void *arg)
 			lu_verify_start(job);
 			return;
 		}
-	} else if (job->phase == LU_VERIFY && job->sj != NULL)
-		lu_verify_done(job);
+	} else if (job->phase == LU_VERIFY && job->sj != NULL) {
+		if (lu_verify_done(job))
+			return;
+	} else if (job->phase == LU_PARSE) {
+		if (job->thr_live)
+			return;
+		lu_parse_done(job);
+	}
 	lu_finish(job);
 }
 

@@ -15,8 +15,9 @@
  * URL.asc: resolver/listfetch.h, our own c-ares channel and libcurl
  * with any Content-Type, at most LISTUPD_JSON_MAX bytes each),
  * writes both to a private directory under state_dir
- * (LISTUPD_TMPDIR, mode 0700) and runs gpgv on them with listsig's
- * split form, its output watched by the event loop.  Then it parses
+ * (LISTUPD_TMPDIR, mode 0700; removed with the files when the job ends)
+ * and runs gpgv on them with listsig's split form, its output watched
+ * by the event loop.  Then it parses
  * the file (tlslist) and compares it with the installed list (listsig_
  * rollback_check).  Any failure (fetch, bad signature, other key,
  * rollback, invalid JSON, store) keeps the installed list in force; a
@@ -42,9 +43,12 @@
  * listupd_new (the lookup services' clock, which test.clock moves);
  * the schedule uses libevent's monotonic timers.
  *
- * Threading: loop thread only.  gpgv runs as a child process; its pid
- * is reaped through listsig_job_reap, without blocking (nothing else
- * may reap children).
+ * Threading: the interface is loop thread only.  gpgv runs as a child
+ * process; its pid is reaped through listsig_job_reap, without blocking
+ * (nothing else may reap children).  A verified file is parsed by a
+ * worker thread of the job (it touches nothing but the job's buffers)
+ * and handed back to the loop through a pipe; the install is done on
+ * the loop.
  * Ownership: requests belong to listupd until their callback ran or
  * listupd_cancel; the result is borrowed for the callback.  Logging:
  * this module logs installs, rejections and expiry (src/ may log).
@@ -84,7 +88,8 @@ enum listupd_outcome {
 	LISTUPD_FETCH_FAILED,	/* DNS, HTTPS, size, unreadable bundle */
 	LISTUPD_VERIFY_FAILED,	/* no verdict: gpgv missing, failed, slow */
 	LISTUPD_STORE_FAILED,	/* the store write failed */
-	LISTUPD_ERROR		/* local: memory, temp files */
+	LISTUPD_ERROR,		/* local: memory, temp files */
+	LISTUPD_EXPIRED		/* fetched, but already expired */
 };
 
 struct listupd_result {
@@ -162,10 +167,18 @@ void		 listupd_status(struct listupd *lu, struct listupd_status *st);
 
 /* "installed", "unchanged", "not-newer", "rollback", "bad-signature",
  * "wrong-key", "invalid", "fetch-failed", "verify-failed",
- * "store-failed", "error"; "none" for LISTUPD_NONE. */
+ * "store-failed", "error", "expired"; "none" for LISTUPD_NONE. */
 const char	*listupd_outcome_str(enum listupd_outcome o);
 
 /* listupd_outcome_ok: 1 for INSTALLED, UNCHANGED and NOT_NEWER. */
 int		 listupd_outcome_ok(enum listupd_outcome o);
+
+/*
+ * listupd_test_hold: test mode (mtastsd -T) only: every parse worker
+ * waits ms before it parses, so that a test can show lookups answered
+ * while a parse runs.  Call before the loop starts; 0 (the default):
+ * no wait.
+ */
+void		 listupd_test_hold(int64_t ms);
 
 #endif /* LISTUPD_H */

@@ -115,11 +115,13 @@ log_level_str(enum log_level level)
 }
 
 /*
- * log_emit: format and send one message; `err` is an errno value to
- * append, or 0.  Bounded: a message longer than the buffer is cut.
+ * log_emit_tag: format and send one message; `err` is an errno value to
+ * append, or 0; `tag` starts the line on stderr ("fatal: ", "error: "
+ * or "").  Bounded: a message longer than the buffer is cut.
  */
 static void
-log_emit(enum log_level level, int err, const char *fmt, va_list ap)
+log_emit_tag(enum log_level level, int err, const char *tag, const char *fmt,
+    va_list ap)
 {
 	char msg[1024];
 	size_t n;
@@ -132,15 +134,21 @@ log_emit(enum log_level level, int err, const char *fmt, va_list ap)
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(err));
 	if (log_journal) {
 		/* The journal names the unit and process itself. */
-		fprintf(stderr, "<%d>%s%s\n", level_prio[level],
-		    level == LOG_LEVEL_ERR ? "fatal: " : "", msg);
+		fprintf(stderr, "<%d>%s%s\n", level_prio[level], tag, msg);
 		fflush(stderr);
 	} else if (log_stderr) {
-		fprintf(stderr, "%s: %s%s\n", log_ident,
-		    level == LOG_LEVEL_ERR ? "fatal: " : "", msg);
+		fprintf(stderr, "%s: %s%s\n", log_ident, tag, msg);
 		fflush(stderr);
 	} else
 		syslog(level_prio[level], "%s", msg);
+}
+
+/* The stderr tag of LOG_LEVEL_ERR is "fatal: ": only fatal() uses it. */
+static void
+log_emit(enum log_level level, int err, const char *fmt, va_list ap)
+{
+	log_emit_tag(level, err, level == LOG_LEVEL_ERR ? "fatal: " : "", fmt,
+	    ap);
 }
 
 #define LOG_VA(level, err) do {				\
@@ -156,6 +164,16 @@ log_warn(const char *fmt, ...)
 	int err = errno;
 
 	LOG_VA(LOG_LEVEL_WARN, err);
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit_tag(LOG_LEVEL_ERR, 0, "error: ", fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -56,6 +56,8 @@ void	log_set_level(enum log_level);
 int	log_level_parse(const char *);
 const char *log_level_str(enum log_level);
 
+/* log_errx: at error level (syslog LOG_ERR), without exiting. */
+void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -223,7 +223,11 @@ render_cache(const struct metrics_snap *s, struct promfmt *f)
 		    s->cs.entries[i]);
 	}
 	one_u64(f, "mtastsd_cache_map_used_bytes", "gauge",
-	    "Bytes of the cache map in use.", s->cs.map_used);
+	    "Bytes of the cache's live pages (what the cache_map_max "
+	    "warnings compare).", s->cs.used);
+	one_u64(f, "mtastsd_cache_file_bytes", "gauge",
+	    "Bytes of the cache file up to its highest page used.",
+	    s->cs.file);
 	one_u64(f, "mtastsd_cache_map_size_bytes", "gauge",
 	    "Current size of the cache map.", s->cs.map_size);
 	one_u64(f, "mtastsd_cache_map_max_bytes", "gauge",

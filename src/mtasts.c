@@ -9,6 +9,9 @@
  *                                            in-process (cmd_resolve.c)
  * mtasts cache ..., mtasts stats             the daemon's cache and
  *                                            counters (cmd_daemon.c)
+ * mtasts check [--json] ... DOMAIN...        a domain's inbound mail
+ *                                            security, for its owner
+ *                                            (cmd_domcheck.c)
  * mtasts check-postfix ...                   Postfix's and the daemon's
  *                                            settings checked together
  *                                            (cmd_postfix.c)
@@ -40,6 +43,9 @@ usage(FILE *fp)
 	    "       mtasts cache [DAEMON] [--json] list | show DOMAIN |"
 	    " purge DOMAIN | flush\n"
 	    "       mtasts stats [DAEMON] [--json]\n"
+	    "       mtasts check [--json] [--dns-server ADDR] [--ca-file F] "
+	    "[--port N]\n"
+	    "           [--timeout T] [--helo NAME] [--list-file F] DOMAIN...\n"
 	    "       mtasts check-postfix [--json] [-c CONFIG_DIR] "
 	    "[-f | --config MTASTSD_CONF]\n"
 	    "       mtasts list verify | show DOMAIN | export-postfix "
@@ -67,6 +73,8 @@ static const struct {
 	{ "mx", "match", cmd_mx_match },
 	{ "cache", NULL, cmd_cache },
 	{ "stats", NULL, cmd_stats },
+	/* Matched whole: "check" never takes "check-postfix". */
+	{ "check", NULL, cmd_check },
 	{ "check-postfix", NULL, cmd_check_postfix },
 	{ "list", NULL, cmd_list },
 };

@@ -19,8 +19,9 @@
  *            systemd unit runs it: Type=notify (sdnotify.h), lines with
  *            the journal's priorities (log.h).
  *   -v       log at debug level, whatever log_level says.
- *   -T       test mode, for the test suite only: enables the JSON op
- *            test.clock, which moves the lookup service's clock.
+ *   -T       test mode, for the test suite only: enables the JSON ops
+ *            test.clock, which moves the lookup service's clock, and
+ *            test.sweep, which starts a sweep of the cache.
  *            Never use it in production.
  *   -h, --help     print the usage on standard output and exit 0.
  *   -V, --version  print "mtastsd VERSION" and exit 0.
@@ -39,10 +40,13 @@
  * logged (refresh failures as warnings unless the mode is none, RFC 8461
  * §10.2).
  *
- * Reload (SIGHUP): log_level, max_connections, client_idle_timeout and
- * enforce_testing apply at once.  The lookup settings (lookup_timeout,
- * dns_*, connect_timeout, fetch_timeout, max_fetches, ca_file,
- * txt_recheck_interval), when any changed, start a new lookup service:
+ * Reload (SIGHUP): log_level, max_connections (and the descriptor plan,
+ * fd_plan), max_connections_per_user, client_idle_timeout,
+ * client_request_timeout, socketmap_idle_timeout, listen_tcp_json,
+ * max_pending_per_user and enforce_testing apply at once.  The lookup
+ * settings (lookup_timeout, dns_*, connect_timeout, fetch_timeout,
+ * max_fetches, ca_file, txt_recheck_interval, max_pending,
+ * max_pending_json), when any changed, start a new lookup service:
  * new requests use it, the old one answers the requests it already has
  * and is freed once it has none (its background work is cancelled).
  * starttls_list_url, _interval and _enforce_testing apply at once (the
@@ -53,6 +57,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -85,6 +90,7 @@
 #include "sdnotify.h"
 #include "sockmap.h"
 #include "stats.h"
+#include "sweep.h"
 #include "tcptable.h"
 
 #ifndef MTASTSD_SYSCONFDIR
@@ -93,6 +99,8 @@
 #define DEFAULT_CONF	MTASTSD_SYSCONFDIR "/mtastsd/mtastsd.conf"
 #define RETIRE_POLL_SECS 1
 #define JOB_TIMEOUT_MAX	600000	/* ms, longest background job */
+/* Descriptors kept from clients: our own files, DNS, gpgv (see fd_plan). */
+#define FD_RESERVE_BASE	64
 
 /*
  * Debian's libcurl links librtmp, which links GnuTLS, and GnuTLS's
@@ -147,6 +155,7 @@ struct mtastsd {
 	struct metricsrv *metrics;	/* metrics_listen, or NULL */
 	struct event	*ev_retire;
 	struct event	*ev_trim;	/* heap_trim() after a burst */
+	struct sweep	*sweep;		/* keeps the cache bounded */
 	unsigned	 outcomes;	/* discovery outcomes since */
 	struct listen_env env;
 	struct stats	 stats;
@@ -341,6 +350,23 @@ trim_soon(struct mtastsd *m)
 		evtimer_add(m->ev_trim, &now);
 }
 
+/*
+ * log_overload: a limit of the lookup service refused work.  A client
+ * can trigger it at will, so it is rate limited; the counters in
+ * "mtasts stats" say how often.
+ */
+static void
+log_overload(const char *dom, const char *which)
+{
+	static struct log_rl rl;
+
+	if (log_rl_allow(&rl))
+		log_warnx("%s: overload: %s full; %s", dom, which,
+		    strcmp(which, "max_refreshes") == 0 ||
+		    strcmp(which, "max_pending") == 0 ? "no discovery or "
+		    "refresh started" : "no discovery started for this client");
+}
+
 /* on_lookup_event: log the lookup service's background outcomes. */
 static void
 on_lookup_event(const struct lookup_event *ev, void *arg)
@@ -390,6 +416,9 @@ on_lookup_event(const struct lookup_event *ev, void *arg)
 			    "validates: the DNSKEY query for %s failed (%s)",
 			    dom, det);
 		break;
+	case LOOKUP_EV_OVERLOAD:
+		log_overload(dom, code);
+		break;
 	case LOOKUP_EV_CORRUPT:
 	case LOOKUP_EV_CACHE_ERROR:
 	default:
@@ -397,6 +426,15 @@ on_lookup_event(const struct lookup_event *ev, void *arg)
 		    lookup_event_str(ev->kind), code, det);
 		break;
 	}
+}
+
+/* refresh_conf_of: the refresh rules with c's settings. */
+static void
+refresh_conf_of(const struct conf *c, struct refresh_conf *rc)
+{
+	refresh_conf_default(rc);
+	rc->txt_recheck_interval = (int64_t)(c->txt_recheck_interval / 1000);
+	rc->expired_keep = (int64_t)(c->cache_expired_keep / 1000);
 }
 
 /* svc_conf: lookup_conf from c; strings point into s. */
@@ -414,9 +452,10 @@ svc_conf(struct mtastsd *m, const struct conf *c, const struct svc *s,
 	lc->resolve.lookup_timeout_ms = job_timeout_ms(c);
 	lc->resolve.max_fetches = (int)c->max_fetches;
 	lc->resolve.ca_file = s->ca_file[0] != '\0' ? s->ca_file : NULL;
-	refresh_conf_default(&lc->refresh);
-	lc->refresh.txt_recheck_interval = c->txt_recheck_interval / 1000;
+	refresh_conf_of(c, &lc->refresh);
 	lc->wait_ms = (int)c->lookup_timeout;
+	lc->max_pending = c->max_pending;
+	lc->max_quota_pending = c->max_pending_json;
 	lc->clock = service_clock;
 	lc->clock_arg = &m->env;
 	lc->on_event = on_lookup_event;
@@ -462,7 +501,9 @@ svc_conf_changed(const struct conf *a, const struct conf *b)
 	    strcmp(a->ca_file, b->ca_file) != 0 ||
 	    a->txt_recheck_interval != b->txt_recheck_interval ||
 	    a->dane != b->dane ||
-	    strcmp(a->dane_probe_name, b->dane_probe_name) != 0;
+	    strcmp(a->dane_probe_name, b->dane_probe_name) != 0 ||
+	    a->max_pending != b->max_pending ||
+	    a->max_pending_json != b->max_pending_json;
 }
 
 /* on_retire: free replaced services that have no request left. */
@@ -493,6 +534,60 @@ on_retire(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(m->ev_retire, &tv);
 }
 
+/* --- descriptors -------------------------------------------------------- */
+
+/*
+ * nofile_raise: the soft RLIMIT_NOFILE up to the hard one, at start:
+ * every client connection is a descriptor, and Debian's default soft
+ * limit (1024) is max_connections' default.
+ */
+static void
+nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("cannot raise the descriptor limit");
+}
+
+/*
+ * fd_plan: leave descriptors for outbound work, so that clients cannot
+ * starve it (a discovery without a descriptor fails as a DNS or fetch
+ * error and is cached so): FD_RESERVE_BASE for our own files (cache,
+ * listeners, event loop, pidfile, logs), DNS sockets and gpgv's pipes,
+ * and two per HTTPS fetch (its connection and its host's DNS query);
+ * half the limit at most.  Client connections get the rest, and a
+ * max_connections that does not fit is cut, with a warning.  At start
+ * and on reload.
+ */
+static void
+fd_plan(struct mtastsd *m, const struct conf *c)
+{
+	uint64_t reserve = FD_RESERVE_BASE + 2 * (uint64_t)c->max_fetches;
+	struct rlimit rl;
+	size_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur ==
+	    RLIM_INFINITY) {
+		listen_set_fd_room(m->listen, 0);
+		return;
+	}
+	if (reserve > rl.rlim_cur / 2)	/* a tiny limit: share it */
+		reserve = rl.rlim_cur / 2;
+	room = (size_t)(rl.rlim_cur - reserve);
+	listen_set_fd_room(m->listen, room);
+	if (c->max_connections > room)
+		log_warnx("max_connections %u does not fit in the descriptor "
+		    "limit %llu with %llu kept for DNS, HTTPS and gpgv: at "
+		    "most %zu connections (raise the limit, e.g. LimitNOFILE "
+		    "in the systemd unit)", c->max_connections,
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)reserve, room);
+}
+
 /* --- daemon hooks -------------------------------------------------------- */
 
 static const struct conf *
@@ -506,6 +601,7 @@ hook_reload(struct conf *nc, void *arg)
 {
 	struct mtastsd *m = arg;
 	struct timeval tv = { RETIRE_POLL_SECS, 0 };
+	struct refresh_conf rc;
 	struct svc *s = NULL;
 	char err[512];
 
@@ -527,9 +623,12 @@ hook_reload(struct conf *nc, void *arg)
 	if (!m->o.verbose)
 		log_set_level(nc->log_level);
 	m->stats.log_lookups = nc->log_lookups;
+	refresh_conf_of(nc, &rc);
+	sweep_reconf(m->sweep, &rc);
 	if (listupd_reconf(m->list, nc) == -1)
 		log_warnx("reload: STARTTLS list: out of memory, its previous "
 		    "settings stay");
+	fd_plan(m, nc);
 	conf_free(m->conf);
 	m->conf = nc;
 	m->env.conf = nc;
@@ -553,7 +652,10 @@ hook_sync(void *arg)
 {
 	const char *err = NULL;
 
-	if (cache_sync(((struct mtastsd *)arg)->cache, &err) != CACHE_OK)
+	/* The flush runs on the cache's own thread (store/cache.h); this
+	 * reports the previous one. */
+	if (cache_sync_start(((struct mtastsd *)arg)->cache, &err) !=
+	    CACHE_OK)
 		log_warnx("cache sync: %s", err != NULL ? err : "error");
 	heap_trim(arg);		/* cheap at this rate */
 }
@@ -637,6 +739,7 @@ start_root(struct mtastsd *m)
 	gid_t dg = m->user.drop ? m->user.gid : (gid_t)-1;
 	char err[512];
 
+	nofile_raise();
 	if ((m->pidfd = daemon_pidfile_open(m->conf->pidfile, du, dg, err,
 	    sizeof(err))) == -1)
 		die(m, "pidfile", err);
@@ -662,20 +765,65 @@ start_root(struct mtastsd *m)
 		die(m, "privileges", err);
 }
 
-/* start_loop: the event base and everything that lives on it. */
+/*
+ * open_cache: open the cache; one that LMDB reports damaged (after a
+ * power loss, say) is set aside and the daemon starts with an empty
+ * one, so mail flows with first-use answers rather than stopping
+ * (mtastsd(8), "Cache damage", says why).  Any other failure stops the
+ * daemon: it needs a person (permissions, space).
+ */
 static void
-start_loop(struct mtastsd *m)
+open_cache(struct mtastsd *m)
 {
-	const char *cerr = NULL;
-	char err[512];
+	enum cache_result res;
+	const char *cerr = NULL, *aerr = NULL;
+	char tag[32], aside[PATH_MAX];
+	time_t now = time(NULL);
+	struct tm tm;
 
-	if ((m->base = event_base_new()) == NULL)
-		die(m, "libevent", "cannot create the event base");
+	m->cache = cache_open_res(m->conf->state_dir,
+	    (size_t)m->conf->cache_map_size, (size_t)m->conf->cache_map_max,
+	    0, &res, &cerr);
+	if (m->cache != NULL)
+		return;
+	if (cerr == NULL)
+		cerr = "cannot open the cache";
+	if (res != CACHE_CORRUPT)
+		die(m, m->conf->state_dir, cerr);
+	gmtime_r(&now, &tm);
+	strftime(tag, sizeof(tag), "%Y%m%dT%H%M%SZ", &tm);
+	if (cache_set_aside(m->conf->state_dir, tag, aside, sizeof(aside),
+	    &aerr) == -1)
+		die(m, m->conf->state_dir, aerr);
+	log_errx("%s: cache damaged (%s): moved to %s; starting with an "
+	    "empty cache: every domain is a first use again until it is "
+	    "discovered, and the STARTTLS list until it is installed "
+	    "again (bundled copy, next update)",
+	    m->conf->state_dir, cerr, aside);
 	if ((m->cache = cache_open(m->conf->state_dir,
 	    (size_t)m->conf->cache_map_size, (size_t)m->conf->cache_map_max,
 	    0, &cerr)) == NULL)
 		die(m, m->conf->state_dir, cerr != NULL ? cerr :
 		    "cannot open the cache");
+}
+
+/* start_loop: the event base and everything that lives on it. */
+static void
+start_loop(struct mtastsd *m)
+{
+	struct refresh_conf rc;
+	const char *hold;
+	long long ms;
+	char err[512];
+
+	if ((m->base = event_base_new()) == NULL)
+		die(m, "libevent", "cannot create the event base");
+	open_cache(m);
+	/* -T only: a test holds the list's parse worker (at most 60 s) to
+	 * show that lookups are answered while it runs. */
+	if (m->o.test && (hold = getenv("MTASTSD_TEST_LIST_HOLD_MS")) != NULL &&
+	    (ms = strtoll(hold, NULL, 10)) > 0)
+		listupd_test_hold(ms < 60000 ? ms : 60000);
 	/* Before the lookup service: it reads the list's state. */
 	if ((m->list = listupd_new(m->base, m->cache, m->conf, service_clock,
 	    &m->env, err, sizeof(err))) == NULL)
@@ -684,7 +832,12 @@ start_loop(struct mtastsd *m)
 		die(m, "lookup service", err);
 	m->env.lookup = m->svc->lk;
 	lookup_dane_probe(m->svc->lk);
+	refresh_conf_of(m->conf, &rc);
+	if ((m->sweep = sweep_new(m->base, m->cache, &rc, service_clock,
+	    &m->env, err, sizeof(err))) == NULL)
+		die(m, "cache sweeper", err);
 	m->env.cache = m->cache;
+	m->env.sweep = m->sweep;
 	m->env.list = m->list;
 	m->env.conf = m->conf;
 	m->env.stats = &m->stats;
@@ -706,6 +859,7 @@ start_loop(struct mtastsd *m)
 	    (m->daemon = daemon_new(m->base, m->conf_path, m->conf_optional,
 	    &hooks, m, err, sizeof(err))) == NULL)
 		die(m, "start", err);
+	fd_plan(m, m->conf);
 }
 
 static void
@@ -721,6 +875,7 @@ shutdown_all(struct mtastsd *m)
 	}
 	svc_free(m->svc);
 	listupd_free(m->list);		/* after listen: no waiter left */
+	sweep_free(m->sweep);
 	cache_close(m->cache);		/* syncs first */
 	daemon_free(m->daemon);
 	if (m->ev_retire != NULL)

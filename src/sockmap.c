@@ -62,8 +62,10 @@ sockmap_verdict_profile(const struct lookup_answer *ans,
 	    &fit);
 	if (v == VERDICT_OK)
 		warn_fit(ans, fit, out);
-	else if (v == VERDICT_TEMP && ans->status == LOOKUP_POLICY &&
-	    ans->policy != NULL)
+	else if (v == VERDICT_TEMP && ans->dane != LOOKUP_DANE_TEMP &&
+	    ans->status == LOOKUP_POLICY && ans->policy != NULL)
+		/* Only an unwritable policy: a DANE TEMP (the DNSSEC
+		 * lookups failed) is not one, and its reply says so. */
 		log_warnx("%s: enforced policy cannot be written as a Postfix "
 		    "policy (%zu mx patterns): answering TEMP",
 		    log_escape(ans->domain, strlen(ans->domain), esc,
@@ -287,7 +289,7 @@ sockmap_claims(unsigned char first)
 
 static const struct listen_proto proto = {
 	.name = "socketmap",
-	.idle_deadline = 0,	/* never: docs/DESIGN.md §Socket */
+	.long_idle = 1,	/* Postfix reuses idle connections: listen.h */
 	.claims = sockmap_claims,
 	.request = sockmap_request,
 };

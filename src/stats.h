@@ -93,6 +93,10 @@ struct stats {
 	uint64_t	 conns_limit;	/* accepting paused at
 					 * max_connections */
 	uint64_t	 conns_idle_closed; /* closed by the idle deadline */
+	uint64_t	 conns_request_timeout; /* closed: request unfinished
+					 * past client_request_timeout */
+	uint64_t	 conns_evicted;	/* idle, closed to make room */
+	uint64_t	 conns_user_limit; /* refused: max_connections_per_user */
 	int64_t		 started_at;	/* unix time of start */
 	int		 log_lookups;	/* log every answer (conf) */
 };

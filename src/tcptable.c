@@ -165,7 +165,6 @@ tcptable_claims(unsigned char first)
 
 static const struct listen_proto proto = {
 	.name = "tcp_table",
-	.idle_deadline = 1,
 	.claims = tcptable_claims,
 	.request = tcptable_request,
 };

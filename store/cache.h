@@ -19,6 +19,8 @@
  * caller (cache_open / cache_close).  Loop thread only: one struct cache
  * per process, opened AFTER any fork() and never used in a child.  The
  * CLI may open the same directory read-only while the daemon runs.
+ * The one other thread is the cache's own sync thread
+ * (cache_sync_start), which only calls fdatasync on the data file.
  *
  * Write transactions never outlive a call.  Reads share one read
  * transaction (MDB_NOTLS) whose snapshot is kept between calls while no
@@ -35,6 +37,10 @@
  *   MDB_MAP_FULL      abort, double the map (mdb_env_set_mapsize) up to
  *                     map_max, run the write again; at most
  *                     CACHE_GROW_TRIES times per call; CACHE_FULL after.
+ *                     A delete needs free pages too (copy-on-write), so
+ *                     cache_sweep alone may grow the map past map_max,
+ *                     by map_max / 64 (at least 1 MiB): a full cache
+ *                     can always be swept.
  *   MDB_READERS_FULL  mdb_reader_check() (frees slots of dead
  *                     processes), then one retry.
  *   MDB_MAP_RESIZED   another process grew the map: adopt its size
@@ -57,10 +63,12 @@
  * Trade-off: on power loss or an OS crash, commits since the last
  * cache_sync() may be lost, and LMDB warns that with MDB_NOSYNC the file
  * can then be inconsistent if the file system reorders writes.  The
- * daemon should call cache_sync() from a timer (e.g. every 30-60 s)
- * and on shutdown (cache_close does it too), and treat a cache that
- * fails to open after a crash as empty (move it aside): it is a cache,
- * every entry can be fetched again.  MDB_NOMETASYNC (one fdatasync per
+ * daemon calls cache_sync_start() from a timer (every 30 s; the flush
+ * runs on the sync thread, off the event loop) and cache_close() syncs
+ * at shutdown; a cache that LMDB reports damaged at open
+ * (cache_open_res: CACHE_CORRUPT) is set aside (cache_set_aside) and
+ * the daemon starts empty: it is a cache, every entry can be fetched
+ * again (docs/mtastsd.8 says why).  MDB_NOMETASYNC (one fdatasync per
  * commit, integrity kept on power loss) was the alternative; it buys
  * crash-consistency the requirement does not ask for at the price of a
  * blocking flush per write.
@@ -109,7 +117,10 @@ enum cache_result {
 	CACHE_FULL,		/* the map reached map_max */
 	CACHE_INVALID,		/* caller error: bad key, unencodable
 				 * record, write on a read-only cache */
-	CACHE_ERROR		/* LMDB or system error */
+	CACHE_ERROR,		/* LMDB or system error */
+	CACHE_NEWER		/* record of a newer format (record.h
+				 * record_newer): not ours, a miss that
+				 * must not be deleted */
 };
 
 /*
@@ -123,6 +134,29 @@ enum cache_result {
  */
 struct cache *cache_open(const char *dir, size_t map_size, size_t map_max,
     int readonly, const char **err);
+
+/*
+ * cache_open_res: cache_open, and on failure *res (may be NULL) says
+ * what kind: CACHE_CORRUPT when LMDB reports the environment damaged
+ * (MDB_INVALID: no valid meta page; MDB_CORRUPTED, MDB_PAGE_NOTFOUND:
+ * a tree points to a page that is not one, as after a power loss with
+ * MDB_NOSYNC on a file system that reorders writes), else CACHE_ERROR
+ * or CACHE_INVALID (permissions, ownership, no space, arguments...).
+ */
+struct cache *cache_open_res(const char *dir, size_t map_size,
+    size_t map_max, int readonly, enum cache_result *res, const char **err);
+
+/*
+ * cache_set_aside: rename the damaged data file dir/data.mdb to
+ * dir/data.mdb.damaged-<tag> (tag: e.g. a UTC timestamp; letters,
+ * digits, '-' only) and remove dir/lock.mdb, so that the next
+ * cache_open starts an empty cache and the old file stays for a
+ * person to inspect (mdb_dump -a may recover part of it).  The
+ * environment must not be open in this process.  On success the new
+ * name is copied to path[0..size).  Returns 0, or -1 with *err set.
+ */
+int cache_set_aside(const char *dir, const char *tag, char *path,
+    size_t size, const char **err);
 
 /* cache_close: sync (read-write), close, free.  NULL is a no-op. */
 void cache_close(struct cache *c);
@@ -142,8 +176,10 @@ enum cache_result cache_get(struct cache *c, enum cache_db db,
  * decodes it in place into *out, whose strings then point into `buf`
  * (valid while buf is unchanged).  CACHE_CORRUPT (with the decoder's
  * reason in *err) when the value does not decode or is larger than any
- * valid record: the caller logs it and treats it as a miss.  Otherwise
- * as cache_get().
+ * valid record: the caller logs it and treats it as a miss.
+ * CACHE_NEWER when it is a record of a newer format (record.h): the
+ * caller treats it as a miss and leaves it in place.  Otherwise as
+ * cache_get().
  */
 enum cache_result cache_get_policy(struct cache *c, const char *key,
     void *buf, size_t size, struct record_policy *out, const char **err);
@@ -183,6 +219,53 @@ typedef int (*cache_iter_cb)(const char *key, const void *val, size_t len,
 enum cache_result cache_iter(struct cache *c, enum cache_db db,
     cache_iter_cb cb, void *arg, const char **err);
 
+/*
+ * cache_iter_from: cache_iter, starting at the first key after `after`
+ * (MDB_SET_RANGE: the walk resumes in O(log n) wherever the previous
+ * one stopped, whatever was added or removed since); after = NULL or ""
+ * starts at the first key.  Lets a caller walk a large sub-database in
+ * bounded batches, each in its own short read transaction, in O(n)
+ * overall ("mtasts cache list").
+ */
+enum cache_result cache_iter_from(struct cache *c, enum cache_db db,
+    const char *after, cache_iter_cb cb, void *arg, const char **err);
+
+/*
+ * cache_sweep: one bounded batch of a walk that removes records.  In
+ * one write transaction, visits at most `max` records of `db` in key
+ * order from the first key >= from ("" = the first key) and deletes
+ * each one for which cb(db, key, val, len, arg) returns non-zero (val
+ * as in cache_iter; cb must not call any cache_ function and, since a
+ * MDB_MAP_FULL makes the batch run again, must only decide).  On
+ * CACHE_OK, `from` (CACHE_KEY_MAX + 1 bytes) holds the key to resume
+ * at, or "" when the end of db was reached, and *visited / *deleted
+ * (may be NULL) the counts.  The caller bounds the time a batch keeps
+ * the writer lock (lookups, which only read, are never blocked; other
+ * writes wait for the batch).
+ */
+typedef int (*cache_sweep_cb)(enum cache_db db, const char *key,
+    const void *val, size_t len, void *arg);
+enum cache_result cache_sweep(struct cache *c, enum cache_db db, char *from,
+    size_t max, cache_sweep_cb cb, void *arg, size_t *visited,
+    size_t *deleted, const char **err);
+
+/*
+ * cache_stat: cheap figures for logs, warnings and metrics, from the
+ * current snapshot (mdb_stat per sub-db: no walk).  used counts the
+ * bytes of live pages (every tree, the free list's own tree and the
+ * two meta pages): the map is full when used reaches map_max, whatever
+ * the file's size, since freed pages are reused.
+ */
+struct cache_stat {
+	size_t	entries[CACHE_DB_COUNT];	/* records per sub-db */
+	size_t	used;		/* bytes in live pages */
+	size_t	file;		/* bytes up to the highest page used */
+	size_t	map_size;	/* current map size */
+	size_t	map_max;	/* growth ceiling (cache_open) */
+};
+enum cache_result cache_stat(struct cache *c, struct cache_stat *st,
+    const char **err);
+
 /* cache_flush: empty `db`, or every sub-db for CACHE_DB_ALL. */
 enum cache_result cache_flush(struct cache *c, enum cache_db db,
     const char **err);
@@ -216,28 +299,29 @@ int cache_txn_failed(const struct cache_txn *t);
 
 /*
  * cache_sync: flush committed writes to disk (mdb_env_sync, forced).
- * Blocks on the disk: call it from a timer, not per request.  A no-op
- * (CACHE_OK) on a read-only cache.
+ * Blocks on the disk: at shutdown, or in tests.  A no-op (CACHE_OK) on
+ * a read-only cache.
  */
 enum cache_result cache_sync(struct cache *c, const char **err);
 
+/*
+ * cache_sync_start: ask the cache's sync thread (started at the first
+ * call) to flush committed writes to disk, and return at once: an
+ * fdatasync can take seconds on a busy disk, and the event loop that
+ * answers lookups must not wait for it.  The thread touches only the
+ * data file's descriptor (fdatasync(2) is exactly what mdb_env_sync
+ * does without MDB_WRITEMAP), never LMDB's shared state, so it cannot
+ * race with transactions or a map resize.  A request made while a
+ * flush runs is merged into one more flush after it.  Returns the
+ * result of the last finished flush (CACHE_OK when none yet), with its
+ * reason in *err; CACHE_ERROR also when the thread cannot be started
+ * (the caller may then cache_sync()).  cache_close() waits for a
+ * running flush and stops the thread.
+ */
+enum cache_result cache_sync_start(struct cache *c, const char **err);
+
 /* cache_map_size: the current map size in bytes (grows on demand). */
 size_t cache_map_size(const struct cache *c);
-
-/* What cache_stat() reports: cheap (LMDB's own counters, no walk). */
-struct cache_stat {
-	size_t	entries[CACHE_DB_COUNT];	/* by enum cache_db */
-	size_t	map_used;	/* bytes: pages in use * page size */
-	size_t	map_size;	/* the current map size */
-	size_t	map_max;	/* the ceiling it may grow to */
-};
-
-/*
- * cache_stat: entries per sub-database and map usage, for the metrics
- * (mdb_stat and mdb_env_info: no walk, O(1) per sub-database).
- */
-enum cache_result cache_stat(struct cache *c, struct cache_stat *st,
-    const char **err);
 
 /* "ok", "not-found", "too-small", "corrupt", "full", "invalid", "error". */
 const char *cache_result_str(enum cache_result r);

@@ -103,6 +103,8 @@ danerec_check(const struct danerec *r)
 		return "unknown MX status";
 	if (!danerec_why_ok(why, strlen(why)))
 		return "reason too long or not printable";
+	if (r->why_code != 0 && why[0] != '\0')
+		return "reason given as text and code";
 	if (r->nhosts > DANEREC_HOSTS_MAX)
 		return "too many hosts";
 	for (i = 0; i < r->nhosts; i++) {
@@ -126,24 +128,29 @@ danerec_encode(const struct danerec *r, void *buf, size_t size,
 	if (w != NULL)
 		goto fail;
 	text = r->why != NULL ? r->why : "";
-	need += strlen(text);
+	need = r->why_code != 0 ? DANEREC_FIXED + 2 : need + strlen(text);
 	for (i = 0; i < r->nhosts; i++)
 		need += 3 + strlen(r->host[i].name);
 	if (buf == NULL || need > size) {
 		w = "buffer too small";
 		goto fail;
 	}
-	danerec_put(&io, DANEREC_VERSION, 1);
+	danerec_put(&io, r->why_code != 0 ? DANEREC_VERSION :
+	    DANEREC_VERSION_1, 1);
 	danerec_put(&io, DANEREC_KIND, 1);
 	danerec_put(&io, (uint64_t)r->verdict, 1);
 	danerec_put(&io, r->mx, 1);
 	danerec_put(&io, (uint64_t)r->checked_at, 8);
 	danerec_put(&io, (uint64_t)r->expires_at, 8);
 	danerec_put(&io, r->ttl, 4);
-	n = strlen(text);
-	danerec_put(&io, n, 1);
-	memcpy(io.w + io.pos, text, n + 1);
-	io.pos += n + 1;
+	if (r->why_code != 0)
+		danerec_put(&io, r->why_code, 1);
+	else {
+		n = strlen(text);
+		danerec_put(&io, n, 1);
+		memcpy(io.w + io.pos, text, n + 1);
+		io.pos += n + 1;
+	}
 	danerec_put(&io, r->nhosts, 1);
 	for (i = 0; i < r->nhosts; i++) {
 		n = strlen(r->host[i].name);
@@ -168,13 +175,15 @@ danerec_decode(const void *buf, size_t len, struct danerec *out,
 	struct danerec_io io = { NULL, buf, len, 0, 0 };
 	const char *w = NULL;
 	size_t i, n;
+	unsigned v;
 
 	memset(out, 0, sizeof(*out));
 	if (buf == NULL || len < DANEREC_FIXED) {
 		w = "truncated record";
 		goto done;
 	}
-	if (danerec_get(&io, 1) != DANEREC_VERSION) {
+	if ((v = (unsigned)danerec_get(&io, 1)) != DANEREC_VERSION &&
+	    v != DANEREC_VERSION_1) {
 		w = "unknown version";
 		goto done;
 	}
@@ -187,11 +196,20 @@ danerec_decode(const void *buf, size_t len, struct danerec *out,
 	out->checked_at = (int64_t)danerec_get(&io, 8);
 	out->expires_at = (int64_t)danerec_get(&io, 8);
 	out->ttl = (uint32_t)danerec_get(&io, 4);
-	n = (size_t)danerec_get(&io, 1);
-	out->why = danerec_get_str(&io, n);
-	if (!io.bad && !danerec_why_ok(out->why, n)) {
-		w = "reason too long or not printable";
-		goto done;
+	if (v == DANEREC_VERSION) {
+		out->why = "";
+		if ((out->why_code = (uint8_t)danerec_get(&io, 1)) == 0 &&
+		    !io.bad) {
+			w = "version 2 without a reason code";
+			goto done;
+		}
+	} else {
+		n = (size_t)danerec_get(&io, 1);
+		out->why = danerec_get_str(&io, n);
+		if (!io.bad && !danerec_why_ok(out->why, n)) {
+			w = "reason too long or not printable";
+			goto done;
+		}
 	}
 	out->nhosts = (size_t)danerec_get(&io, 1);
 	if (!io.bad && out->nhosts > DANEREC_HOSTS_MAX) {
@@ -217,4 +235,10 @@ done:
 	if (why != NULL)
 		*why = w;
 	return w == NULL ? 0 : -1;
+}
+
+int
+danerec_newer(const void *buf, size_t len)
+{
+	return len > 0 && ((const uint8_t *)buf)[0] > DANEREC_VERSION;
 }

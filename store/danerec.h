@@ -13,16 +13,21 @@
  * of the decoded struct point into it (each stored with its NUL).
  *
  * Format, integers little-endian, read byte by byte:
- *   u8 version (1), u8 kind 'D', u8 verdict, u8 mx,
+ *   u8 version (1 or 2), u8 kind 'D', u8 verdict, u8 mx,
  *   i64 checked_at, i64 expires_at, u32 ttl,
- *   u8 why_len, why, NUL,
+ *   version 1: u8 why_len, why, NUL; version 2: u8 why_code (1..255),
  *   u8 nhosts, nhosts times (u8 tlsa, u8 name_len, name, NUL)
+ * Version 2 keeps the reason as the resolver's code of it (resolver/
+ * dane.h dane_why_code()) instead of its text: with 10,000 domains the
+ * "dane" db's pages count against the daemon's memory.  The encoder
+ * writes version 2 when why_code is not 0 (why must then be NULL or
+ * ""), version 1 otherwise; both are read.
  * The value must end exactly after the last field; anything else
  * (another version or kind, a verdict, mx or tlsa status outside its
  * enum, more than DANEREC_HOSTS_MAX hosts, a string over its limit or
  * with a byte outside its alphabet, a missing NUL, trailing bytes) is
- * refused with a static reason: a miss, never a crash.  An unknown
- * version is another mtastsd's record, not ours to read.
+ * refused with a static reason: a miss, never a crash (so is a
+ * version-2 record with why_code 0).  An unknown version is another mtastsd's record, not ours to read.
  *
  * Alphabets: why is 0..DANEREC_WHY_MAX printable ASCII bytes
  * (0x20-0x7e); a host name 1..253 bytes of letters, digits, '-', '_'
@@ -35,7 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DANEREC_VERSION		1
+#define DANEREC_VERSION		2	/* newest: a reason code */
+#define DANEREC_VERSION_1	1	/* the reason's text; still read */
 #define DANEREC_HOSTS_MAX	8
 #define DANEREC_NAME_MAX	253
 #define DANEREC_WHY_MAX		127
@@ -65,7 +71,9 @@ struct danerec {
 	int64_t		 checked_at;	/* unix time of the check */
 	int64_t		 expires_at;	/* answered while now < this */
 	uint32_t	 ttl;		/* lowest DNS TTL seen, 0: none */
-	const char	*why;		/* may be NULL for encode (= "") */
+	const char	*why;		/* may be NULL for encode (= "");
+					 * "" after decoding version 2 */
+	uint8_t		 why_code;	/* version 2; 0: the text above */
 	size_t		 nhosts;
 	struct danerec_host host[DANEREC_HOSTS_MAX];
 };
@@ -84,5 +92,12 @@ ssize_t danerec_encode(const struct danerec *r, void *buf, size_t size,
  */
 int danerec_decode(const void *buf, size_t len, struct danerec *out,
     const char **why);
+
+/*
+ * danerec_newer: 1 if the len bytes at buf are a DANE record of a newer
+ * format than this build writes: "not mine", like record_newer(), so
+ * never deleted or swept, only replaced by a fresh check.
+ */
+int danerec_newer(const void *buf, size_t len);
 
 #endif /* DANEREC_H */

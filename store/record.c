@@ -24,6 +24,7 @@
  * allocation and no 33 KB buffer on the stack.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "record.h"
@@ -31,6 +32,8 @@
 #define RECORD_KIND_POLICY	'P'
 #define RECORD_KIND_NEGATIVE	'N'
 #define RECORD_VERSION_1	1	/* text always stored; still read */
+#define RECORD_VERSION_2	2	/* text forms, no history; still read */
+#define RECORD_VERSION_3	3	/* a history, no DANE summary; still read */
 #define RECORD_DEC_MAX		10	/* digits of UINT32_MAX */
 
 /* A string literal as the (pointer, length) pair of record_canon_put. */
@@ -82,6 +85,8 @@ static int		 record_rd_head(struct record_rd *, int, unsigned *,
 			    unsigned *);
 static void		 record_rd_text(struct record_rd *,
 			    struct record_policy *);
+static void		 record_rd_history(struct record_rd *, int,
+			    struct record_policy *);
 static int		 record_rd_end(struct record_rd *, const char **);
 static void		 record_wr_uint(struct record_wr *, uint64_t,
 			    size_t);
@@ -95,6 +100,7 @@ static void		 record_canon_put(struct record_canon *, const char *,
 static void		 record_canon_run(const struct record_policy *,
 			    enum record_text_form, struct record_canon *);
 static enum record_text_form record_text_detect(const struct record_policy *);
+static int		 record_has_history(const struct record_policy *);
 static size_t		 record_policy_need(const struct record_policy *,
 			    enum record_text_form *);
 
@@ -221,6 +227,8 @@ record_policy_check(const struct record_policy *p)
 	}
 	if ((unsigned)p->text_form > RECORD_TEXT_CRLF)
 		return "invalid text form";
+	if (p->dane.known > 1 || p->dane.verdict > RECORD_DANE_VERDICT_MAX)
+		return "invalid DANE verdict";
 	if (p->text_form != RECORD_TEXT_STORED &&
 	    record_canon_len(p, p->text_form, bytes) > RECORD_TEXT_MAX)
 		return "text form longer than a policy";
@@ -351,8 +359,10 @@ record_rd_head(struct record_rd *r, int kind, unsigned *e, unsigned *b3)
 	*e = *b3 = 0;
 	if ((p = record_rd_take(r, 4)) == NULL)
 		return -1;
-	if (p[0] != RECORD_VERSION_1 &&
-	    (p[0] != RECORD_VERSION || kind != RECORD_KIND_POLICY))
+	if (p[0] > RECORD_VERSION)
+		r->why = RECORD_WHY_NEWER;
+	else if (p[0] != RECORD_VERSION_1 &&
+	    (p[0] < RECORD_VERSION_2 || kind != RECORD_KIND_POLICY))
 		r->why = "unsupported record version";
 	else if (p[1] != kind)
 		r->why = kind == RECORD_KIND_POLICY ? "not a policy record" :
@@ -372,6 +382,46 @@ record_rd_text(struct record_rd *r, struct record_policy *out)
 		return;
 	out->text = record_rd_str(r, 4, 0, RECORD_TEXT_MAX, RECORD_ABC_ANY,
 	    "bad policy text length", &out->text_len);
+}
+
+/*
+ * The history of versions 3 and 4, 0 in older versions.  A version-3
+ * record without any history is not what the encoder writes (version 1
+ * or 2 holds it), so it is refused: one record, one encoding.
+ */
+static void
+record_rd_history(struct record_rd *r, int v, struct record_policy *out)
+{
+	unsigned has = v == RECORD_VERSION_3;
+
+	out->enforce_since = out->testing_since = 0;
+	if (r->why == NULL && v == RECORD_VERSION &&
+	    (has = (unsigned)record_rd_uint(r, 1)) > 1)
+		r->why = "invalid history flag";
+	if (r->why != NULL || !has)
+		return;
+	out->enforce_since = record_rd_i64(r);
+	out->testing_since = record_rd_i64(r);
+	if (r->why == NULL && out->enforce_since == 0 &&
+	    out->testing_since == 0)
+		r->why = v == RECORD_VERSION_3 ? "version 3 without a history" :
+		    "history flag without a history";
+}
+
+/* Version 4's DANE summary; none (known 0) in older versions. */
+static void
+record_rd_dane(struct record_rd *r, int v, struct record_policy *out)
+{
+	memset(&out->dane, 0, sizeof(out->dane));
+	if (r->why != NULL || v != RECORD_VERSION)
+		return;
+	out->dane.known = 1;
+	out->dane.verdict = (uint8_t)record_rd_uint(r, 1);
+	out->dane.why = (uint8_t)record_rd_uint(r, 1);
+	out->dane.checked_at = record_rd_i64(r);
+	out->dane.expires_at = record_rd_i64(r);
+	if (r->why == NULL && out->dane.verdict > RECORD_DANE_VERDICT_MAX)
+		r->why = "invalid DANE verdict";
 }
 
 /* The final check: no error on the way and nothing left over. */
@@ -397,8 +447,8 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	v = record_rd_head(&r, RECORD_KIND_POLICY, &mode, &form);
 	if (v == RECORD_VERSION_1 && form != RECORD_TEXT_STORED)
 		r.why = "reserved byte is not zero";
-	else if (v == RECORD_VERSION && (form == RECORD_TEXT_STORED ||
-	    form > RECORD_TEXT_CRLF))
+	else if (v != -1 && ((v == RECORD_VERSION_2 &&
+	    form == RECORD_TEXT_STORED) || form > RECORD_TEXT_CRLF))
 		r.why = "invalid text form";
 	else if (v != -1 && mode > RECORD_MODE_ENFORCE)
 		r.why = "invalid mode";
@@ -427,6 +477,8 @@ record_policy_decode(const void *buf, size_t len, struct record_policy *out,
 	    record_canon_len(out, out->text_form, bytes) > RECORD_TEXT_MAX)
 		r.why = "text form longer than a policy";
 	record_rd_text(&r, out);
+	record_rd_dane(&r, v, out);
+	record_rd_history(&r, v, out);
 	return record_rd_end(&r, why);
 }
 
@@ -577,6 +629,13 @@ record_text_detect(const struct record_policy *p)
 	return !c.bad && c.pos == c.size ? form : RECORD_TEXT_STORED;
 }
 
+/* Does p need version 3? */
+static int
+record_has_history(const struct record_policy *p)
+{
+	return p->enforce_since != 0 || p->testing_since != 0;
+}
+
 /* Encoded size of p and the text form it is written with; 0 if invalid. */
 static size_t
 record_policy_need(const struct record_policy *p, enum record_text_form *formp)
@@ -595,6 +654,10 @@ record_policy_need(const struct record_policy *p, enum record_text_form *formp)
 	/* Only a stored text has its length field, bytes and NUL. */
 	if (*formp == RECORD_TEXT_STORED)
 		n += 4 + p->text_len + 1;
+	if (p->dane.known)
+		n += RECORD_POLICY_DANE;
+	if (record_has_history(p))
+		n += RECORD_POLICY_HISTORY;
 	return n;
 }
 
@@ -626,8 +689,10 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 		return -1;
 	}
 	/* The lowest version that holds it: see record.h. */
-	record_wr_uint(&w, form == RECORD_TEXT_STORED ? RECORD_VERSION_1 :
-	    RECORD_VERSION, 1);
+	record_wr_uint(&w, p->dane.known ? RECORD_VERSION :
+	    record_has_history(p) ? RECORD_VERSION_3 :
+	    form == RECORD_TEXT_STORED ? RECORD_VERSION_1 : RECORD_VERSION_2,
+	    1);
 	record_wr_uint(&w, RECORD_KIND_POLICY, 1);
 	record_wr_uint(&w, (uint64_t)p->mode, 1);
 	record_wr_uint(&w, (uint64_t)form, 1);
@@ -643,6 +708,17 @@ record_policy_encode(const struct record_policy *p, void *buf, size_t size,
 		record_wr_str(&w, p->mx[i], strlen(p->mx[i]), 1);
 	if (form == RECORD_TEXT_STORED)
 		record_wr_str(&w, record_s(p->text), p->text_len, 4);
+	if (p->dane.known) {
+		record_wr_uint(&w, p->dane.verdict, 1);
+		record_wr_uint(&w, p->dane.why, 1);
+		record_wr_uint(&w, (uint64_t)p->dane.checked_at, 8);
+		record_wr_uint(&w, (uint64_t)p->dane.expires_at, 8);
+		record_wr_uint(&w, (uint64_t)record_has_history(p), 1);
+	}
+	if (record_has_history(p)) {
+		record_wr_uint(&w, (uint64_t)p->enforce_since, 8);
+		record_wr_uint(&w, (uint64_t)p->testing_since, 8);
+	}
 	if (why != NULL)
 		*why = NULL;
 	return (ssize_t)w.pos;	/* == need: sized by record_policy_need */
@@ -734,4 +810,21 @@ record_reason_str(enum record_reason r)
 	if ((unsigned)r >= RECORD_NEG_NREASONS)
 		return "invalid";
 	return record_reason_names[r];
+}
+
+void
+record_policy_clear(struct record_policy *p)
+{
+	memset(p, 0, offsetof(struct record_policy, mx));
+	p->text = NULL;
+	p->text_len = 0;
+	p->text_form = RECORD_TEXT_STORED;
+	p->enforce_since = p->testing_since = 0;
+	memset(&p->dane, 0, sizeof(p->dane));
+}
+
+int
+record_newer(const void *buf, size_t len)
+{
+	return len > 0 && ((const uint8_t *)buf)[0] > RECORD_VERSION;
 }

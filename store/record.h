@@ -28,14 +28,25 @@
  *             u8 id_len, id, NUL,
  *             u8 err_len, last_error, NUL,
  *             u16 nmx, nmx times (u8 len, pattern, NUL),
- *             and only in version 1: u32 text_len, text, NUL
+ *             with text_form RECORD_TEXT_STORED: u32 text_len, text, NUL,
+ *             only in version 4: u8 dane_verdict, u8 dane_why,
+ *             i64 dane_checked_at, i64 dane_expires_at, u8 has_history
+ *             (0 or 1),
+ *             in version 3, and in version 4 when has_history is 1:
+ *             i64 enforce_since, i64 testing_since
  *   negative: u8 version (1), u8 kind 'N', u8 reason, u8 reserved (0),
  *             u32 count, i64 first_at, i64 last_at, i64 retry_at,
  *             u8 code_len, code, NUL
  * A policy is version 1 with text_form RECORD_TEXT_STORED (0) and its
- * text, or version RECORD_VERSION (2) with text_form RECORD_TEXT_LF or
- * RECORD_TEXT_CRLF and no text.  The encoder writes the lowest version
- * that holds the record, so only an elided text needs version 2: the
+ * text, or version 2 with text_form RECORD_TEXT_LF or RECORD_TEXT_CRLF
+ * and no text, or version 3 with any text form and
+ * its observation history (below), at least one time of which is not
+ * 0, or version RECORD_VERSION (4): any text form, a DANE summary
+ * (struct record_dane) and, when has_history is 1, the history (at
+ * least one time not 0, as in version 3).  The encoder writes the
+ * lowest version that holds the record, so only an elided text needs
+ * version 2, only a history version 3 and only a DANE summary version
+ * 4 (mtastsd with dane = no writes no version 4): the
  * STARTTLS list entries (resolver/liststore.h uses this format) and the
  * negative entries are byte for byte what mtastsd wrote before version
  * 2 existed, and an older mtastsd reads a version-2 policy as a corrupt
@@ -47,9 +58,17 @@
  * form, a length or count over its limit, a string with a byte outside
  * its alphabet, a missing NUL, a truncated value or trailing bytes.
  * Decode followed by encode gives back the same bytes, except for a
- * version-1 policy whose text is canonical (an older mtastsd wrote
- * every text): it re-encodes as version 2 with the same fields and the
- * same text.
+ * version-1 or version-3 policy whose stored text is canonical (an
+ * older mtastsd wrote every text; our encoder never does): it
+ * re-encodes with its text form and the same fields and text, as
+ * version 2 or 3 by its history.
+ *
+ * Observation history (version 3): since when this domain's policy has
+ * been seen without a break in `enforce` mode (enforce_since) and in
+ * `testing` or `enforce` mode (testing_since), with the same mx
+ * patterns; 0 when it is not (or when an older mtastsd wrote the
+ * record, which knew no history).  resolver/refresh.h decides the
+ * values; "mtasts list build" reads them (docs/DESIGN.md §Cache).
  *
  * Why text_form: the policy text is about half of a record, and almost
  * every real policy body is exactly the canonical rendering of its own
@@ -82,6 +101,20 @@
  * A new format gets a new version byte; decoders of old versions are
  * kept, so a cache written by an older mtastsd stays readable (or, if
  * dropped, reads as a miss, never as a crash).
+ *
+ * Versions are one sequence shared by every kind of record: a later
+ * format of any kind (a policy, a negative entry, a kind added later)
+ * takes a version byte above RECORD_VERSION.  A value whose first byte
+ * is above RECORD_VERSION is therefore "not mine": written by a newer
+ * mtastsd (before a package downgrade, or by a newer CLI or daemon on
+ * the same cache).  record_newer() says so, and the decoders reject it
+ * with RECORD_WHY_NEWER.  Such a record is never served (this build
+ * cannot know what its fields mean, and serving a guess could weaken
+ * an enforced policy), never deleted as corrupt, never swept, and only
+ * ever replaced by a fresh result for the same domain, which the newer
+ * build can read (it keeps the older decoders).  So a downgrade makes
+ * the domains it cannot read first uses again for this build, and an
+ * upgrade back finds every record it wrote that was not replaced.
  */
 #ifndef RECORD_H
 #define RECORD_H
@@ -91,7 +124,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECORD_VERSION		2	/* newest: policies with a text form */
+#define RECORD_VERSION		4	/* newest: policies with a DANE summary */
 #define RECORD_ID_MAX		32	/* RFC 8461 §3.1 sts-id: 1*32 */
 #define RECORD_CODE_MAX		63	/* last_error / code strings */
 #define RECORD_MX_LEN_MAX	253	/* RFC 1035 name, "*." included */
@@ -110,10 +143,13 @@
 #define RECORD_MX_BYTES_MAX	RECORD_TEXT_MAX	/* sum of (1 + len + 1) */
 
 /* Largest encoded values: a buffer this big holds any valid record. */
-#define RECORD_POLICY_FIXED	36
+#define RECORD_POLICY_FIXED	36	/* up to the id's length */
+#define RECORD_POLICY_HISTORY	16	/* version 3's two times */
+#define RECORD_POLICY_DANE	19	/* version 4's DANE summary, flag */
 #define RECORD_POLICY_MAX (RECORD_POLICY_FIXED + \
 	(1 + RECORD_ID_MAX + 1) + (1 + RECORD_CODE_MAX + 1) + 2 + \
-	RECORD_MX_BYTES_MAX + 4 + RECORD_TEXT_MAX + 1)
+	RECORD_MX_BYTES_MAX + 4 + RECORD_TEXT_MAX + 1 + RECORD_POLICY_HISTORY + \
+	RECORD_POLICY_DANE)
 #define RECORD_NEGATIVE_FIXED	32
 #define RECORD_NEGATIVE_MAX (RECORD_NEGATIVE_FIXED + 1 + RECORD_CODE_MAX + 1)
 
@@ -158,6 +194,22 @@ enum record_text_form {
 };
 
 /*
+ * A copy of the domain's DANE verdict (version 4), so that a cached
+ * lookup reads one record: the "dane" db (store/danerec.h) stays the
+ * truth and keeps the detail; its writer keeps this copy equal to it.
+ * verdict is enum danerec_verdict (0..3); why is the resolver's code
+ * of its reason (resolver/dane.h dane_why_code()), not judged here.
+ */
+struct record_dane {
+	uint8_t		 known;		/* 1: the fields below hold */
+	uint8_t		 verdict;	/* 0..RECORD_DANE_VERDICT_MAX */
+	uint8_t		 why;		/* reason code */
+	int64_t		 checked_at;
+	int64_t		 expires_at;
+};
+#define RECORD_DANE_VERDICT_MAX	3
+
+/*
  * A cached policy.  After decode, the pointers point into the decoded
  * buffer; text is NULL (text_len 0) when text_form is not STORED, and
  * record_policy_text() gives the text in every case.  For encode, id,
@@ -182,6 +234,9 @@ struct record_policy {
 	const char	*text;		/* raw policy body, or NULL */
 	size_t		 text_len;
 	enum record_text_form text_form; /* how the text is kept */
+	int64_t		 enforce_since;	/* in enforce since; 0: not */
+	int64_t		 testing_since;	/* in testing or enforce since */
+	struct record_dane dane;	/* version 4; known 0: none */
 };
 
 /* A negative entry; `code` as last_error above. */
@@ -193,6 +248,14 @@ struct record_negative {
 	int64_t		 retry_at;	/* fresh while now < retry_at */
 	const char	*code;		/* e.g. "txt-none", "https-404" */
 };
+
+/*
+ * record_policy_clear: zero every field of *p but the mx array, which is
+ * RECORD_MX_MAX pointers (about 100 KiB) and read only up to nmx: a
+ * memset of the whole struct per entry made installing a list of
+ * 30,000 entries take 270 ms on the event loop instead of 20.
+ */
+void record_policy_clear(struct record_policy *p);
 
 /*
  * record_policy_size: exact encoded size of `p`, or 0 when `p` breaks a
@@ -218,6 +281,16 @@ ssize_t record_policy_encode(const struct record_policy *p, void *buf,
  */
 int record_policy_decode(const void *buf, size_t len,
     struct record_policy *out, const char **why);
+
+/*
+ * record_newer: 1 if the len bytes at buf are a record of a newer
+ * format than this build reads (first byte above RECORD_VERSION), else
+ * 0 (a record of ours, valid or not, or an empty value).
+ */
+int record_newer(const void *buf, size_t len);
+
+/* The decoders' reason for a record of a newer format. */
+#define RECORD_WHY_NEWER	"record of a newer format (not ours)"
 
 /* The same three for negative entries. */
 size_t record_negative_size(const struct record_negative *n);

@@ -22,8 +22,8 @@ PKGS_BUILD="autoconf automake libtool pkg-config make gcc clang
 	libcjson-dev libevent-dev libidn2-dev"
 PKGS_RUN="gpgv ca-certificates"
 # Test peers: real DNS and HTTPS servers, run inside a network namespace.
-PKGS_TEST="python3 python3-cryptography iproute2 openssl unbound nginx-light
-	bind9-dnsutils curl gnupg ldnsutils"
+PKGS_TEST="python3 python3-cryptography python3-jsonschema iproute2 openssl
+	unbound nginx-light bind9-dnsutils curl gnupg ldnsutils"
 # The benchmark's peer (--bench only; tests/integ/bench_smoke.py runs it
 # when it is installed, and skips that row otherwise).
 PKGS_BENCH="postfix-mta-sts-resolver python3-uvloop valgrind"

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 BUILDDIR = os.environ.get("MTASTS_BUILDDIR", ".")
 SRCDIR = os.environ.get("MTASTS_SRCDIR", ".")
@@ -63,7 +64,31 @@ def main():
         T.ok(int(keys.get("LimitNOFILE", "0")) > 1024,
              "LimitNOFILE= above max_connections' default (1024)",
              got=keys.get("LimitNOFILE"))
+    dropins(units[0])
     return T.done()
+
+
+def dropins(unit):
+    """The unit with each example drop-in of contrib/systemd (the
+    Postfix Unix-socket set-ups) stays within the limit too.  A drop-in's
+    [Service] lines are read as if they followed the unit's, so the
+    unit is rated with the drop-in appended, under the unit's name."""
+    tmp = tempfile.mkdtemp(prefix="unit_security.")
+    try:
+        for name in ("postfix-proxy.conf", "postfix-unix.conf"):
+            path = os.path.join(SRCDIR, "contrib", "systemd", name)
+            merged = os.path.join(tmp, "mtastsd.service")
+            with open(unit) as u, open(path) as d, open(merged, "w") as f:
+                f.write(u.read() + d.read())
+            score, out = exposure(merged)
+            T.diag("systemd-analyze security --offline=yes, unit + %s: %s"
+                   % (name, score))
+            T.ok(score is not None and score <= MAX_EXPOSURE,
+                 "mtastsd.service with drop-in %s: exposure %s <= %s" % (
+                     name, score, MAX_EXPOSURE),
+                 diag="\n".join(ln for ln in out.splitlines() if "✗" in ln))
+    finally:
+        shutil.rmtree(tmp)
 
 
 if __name__ == "__main__":

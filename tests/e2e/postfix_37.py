@@ -29,6 +29,15 @@ TLS, with which SNI).
        a "*.x" policy pattern;
     7. the daemon restarted between messages: every message as its
        policy says, no lookup error;
+    8. the daemon's deadlines against Postfix's reuse of an idle
+       socketmap connection: the first MX of an enforced domain never
+       answers a connect (a listener whose accept queue is full), so
+       smtp(8) looks the policy up again on the same connection after
+       smtp_connect_timeout (5 s) idle, longer than the daemon's
+       client_request_timeout and client_idle_timeout (1 s): delivered
+       to the second MX, no lookup error.  Counter-check: with
+       socketmap_idle_timeout below the connect timeout, the same mail
+       is deferred with a lookup error (so the case can fail);
   unix socket in the queue directory (main.cf.unix) and proxy: with an
   absolute path (main.cf.proxy): enforce ok and bad;
   counter-checks that show what the set-up protects against: an absolute
@@ -245,6 +254,80 @@ def case7(t, w, pf, rcv, d):
     no_lookup_errors(t, pf.log()[mark:], "c7")
 
 
+# Case 8: the first MX's address takes no connection (see blackhole()).
+G4_DOMAIN = "stale.test"
+G4_MX = [(10, "mx1.stale.test", "127.0.3.9"), (20, "mx2.stale.test",
+                                               "127.0.3.10")]
+
+
+def g4_build(w):
+    w.add_domain(G4_DOMAIN, policy=world.policy_text(
+        mode="enforce", mx=[h for _, h, _ in G4_MX]),
+        mx=[(p, h) for p, h, _ in G4_MX])
+    for _, host, addr in G4_MX:
+        w.add_address(host, addr)
+
+
+def blackhole(w, addr):
+    """A listener on addr:25 whose accept queue is full: the kernel drops
+    further SYNs, so connect() there times out.  Returns the sockets to
+    keep open."""
+    from daemon import ns_socket
+    lst = ns_socket(w.ns)
+    lst.bind((addr, 25))
+    lst.listen(0)
+    held = [lst]
+    for _ in range(2):          # fill the queue (backlog 0 holds one)
+        c = ns_socket(w.ns)
+        c.setblocking(False)
+        try:
+            c.connect((addr, 25))
+        except BlockingIOError:
+            pass
+        held.append(c)
+    return held
+
+
+def case8(t, w, pf, rcv, d):
+    held = blackhole(w, G4_MX[0][2])
+    try:
+        c = Client(d)
+        r = c.json({"op": "resolve", "domain": G4_DOMAIN})
+        c.close()
+        t.is_((r or {}).get("source"), "mta-sts", "c8: stale.test policy "
+              "cached")
+        t.ok(d.hup({"client_request_timeout": "1s"}), "c8: daemon "
+             "reloaded with client_request_timeout = 1s")
+        mark = len(pf.log())
+        dv = pf.deliver("user@" + G4_DOMAIN, "c8")
+        t.ok(any("connect to mx1.stale.test" in ln and "timed out" in ln
+                 for ln in pf.log()[mark:].splitlines()),
+             "c8: the first MX timed out (smtp_connect_timeout 5s)",
+             diag=pf.log()[mark:][-2000:])
+        verified(t, rcv, dv, "mx2.stale.test", "c8", G4_MX[1][2])
+        no_lookup_errors(t, pf.log()[mark:], "c8")
+        # Counter-check: an idle deadline shorter than the connect
+        # timeout is what Postfix cannot take.
+        t.ok(d.hup({"socketmap_idle_timeout": "2s"}), "c8: daemon "
+             "reloaded with socketmap_idle_timeout = 2s")
+        pf.deliver("user@enf-ok.test", "c8-open")   # a fresh connection
+        mark = len(pf.log())
+        dv = pf.deliver("user@" + G4_DOMAIN, "c8-short")
+        t.is_(dv.status, "deferred", "c8 counter-check: idle close during "
+              "the MX connect timeout defers the mail",
+              diag="\n".join(dv.lines))
+        bad = [ln for ln in pf.log()[mark:].splitlines()
+               if "lookup error" in ln or "TLS configuration problem" in ln]
+        t.ok(bad, "c8 counter-check: a policy lookup error in the log",
+             diag=pf.log()[mark:][-2000:])
+        for ln in bad[:2]:
+            t.diag("c8 counter-check: %s" % ln[-160:])
+        t.ok(d.hup(), "c8: daemon back to the test configuration")
+    finally:
+        for s in held:
+            s.close()
+
+
 def ok_and_bad(t, pf, rcv, style):
     mark = len(pf.log())
     dv = pf.deliver("user@enf-ok.test", style)
@@ -340,10 +423,12 @@ def main():
     port = 21000 + os.getpid() % 20000
     with World() as w:
         mta.build(w)
+        g4_build(w)
         w.start()
         os.chmod(w.dir, 0o711)      # nobody and postfix reach their files
         rcv = mta.Receivers(w)
         mta.build_receivers(rcv)
+        rcv.add(G4_MX[1][2], G4_MX[1][1], "good")
         if not t.ok(rcv.start(), "receivers listen"):
             return t.done()
         pf = mta.Postfix(w, "postfix37")
@@ -363,6 +448,7 @@ def main():
                 if style == "inet":
                     cases_1_to_6(t, pf, rcv)
                     case7(t, w, pf, rcv, d)
+                    case8(t, w, pf, rcv, d)
                 else:
                     ok_and_bad(t, pf, rcv, style)
                 check_postfix(t, w, mtasts, pf, d, 0,

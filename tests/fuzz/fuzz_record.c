@@ -15,8 +15,9 @@
  * size function agrees with its length (the format is canonical), and
  * the regenerated text, given back to the encoder as a stored text,
  * gives those bytes too (render and compare agree); the one exception
- * is a version-1 policy whose text is canonical, which must re-encode
- * as version 2 with the same fields and the same text.  On failure
+ * is a version-1 or version-3 policy whose stored text is canonical,
+ * which must re-encode with its text form (version 2, or 3 with its
+ * history) with the same fields and the same text.  On failure
  * `why` must be set.
  *
  * Encode direction: the input is also split on LF into an id, an error
@@ -56,6 +57,8 @@ fuzz_same_fields(const struct record_policy *a, const struct record_policy *b)
 	    a->failures != b->failures || a->fetched_at != b->fetched_at ||
 	    a->txt_checked_at != b->txt_checked_at ||
 	    a->retry_at != b->retry_at || strcmp(a->id, b->id) != 0 ||
+	    a->enforce_since != b->enforce_since ||
+	    a->testing_since != b->testing_since ||
 	    strcmp(a->last_error, b->last_error) != 0 || a->nmx != b->nmx)
 		return 0;
 	for (i = 0; i < a->nmx; i++)
@@ -152,9 +155,10 @@ fuzz_decode_policy(const uint8_t *buf, size_t len)
 		fuzz_check_text(&p, buf, len);
 		return;
 	}
-	/* Only a version-1 canonical text changes: to its version-2 form. */
+	/* Only a stored canonical text changes: to its text form. */
 	fuzz_check_text(&p, scratch, (size_t)n);
-	if (buf[0] != 1 || scratch[0] != RECORD_VERSION ||
+	if ((buf[0] != 1 && buf[0] != 3) ||
+	    scratch[0] != (buf[0] == 1 ? 2 : 3) ||
 	    p.text_form != RECORD_TEXT_STORED ||
 	    record_policy_decode(scratch, (size_t)n, &d, NULL) != 0 ||
 	    d.text_form == RECORD_TEXT_STORED || !fuzz_same_fields(&p, &d) ||
@@ -295,6 +299,11 @@ fuzz_encode(const uint8_t *in, size_t size)
 	memset(&p, 0, sizeof(p));
 	p.mode = size > 0 ? (enum record_mode)(in[0] % 4) : RECORD_MODE_NONE;
 	p.max_age = (uint32_t)size;
+	/* Bit 3 of the first byte: with a history (version 3). */
+	if (size > 0 && (in[0] & 8) != 0) {
+		p.enforce_since = (int64_t)size - 1;
+		p.testing_since = -(int64_t)size;
+	}
 	id = fuzz_field(in, size, &off);
 	err = fuzz_field(in, size, &off);
 	while (nmx <= RECORD_MX_MAX && off < size && in[off] != '\n')
@@ -312,6 +321,8 @@ fuzz_encode(const uint8_t *in, size_t size)
 	if (n > 0 && (record_policy_decode(scratch, (size_t)n, &d, NULL) != 0 ||
 	    strcmp(d.id, id) != 0 || strcmp(d.last_error, err) != 0 ||
 	    d.nmx != nmx || d.mode != p.mode ||
+	    d.enforce_since != p.enforce_since ||
+	    d.testing_since != p.testing_since ||
 	    !fuzz_text_is(&d, p.text, p.text_len)))
 		abort();
 	if (n > 0)

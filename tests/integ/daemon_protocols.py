@@ -21,9 +21,18 @@ there with setns(2)).  Checked, as docs/PROTOCOLS.md states:
   - malformed, truncated and oversize requests on every protocol get the
     documented error or a closed connection while a parallel client keeps
     getting answers;
-  - idle socketmap connections stay open past client_idle_timeout, idle
-    JSON and tcp_table connections are closed;
-  - max_connections pauses accepting until a slot frees;
+  - idle socketmap connections stay open past client_idle_timeout
+    (socketmap_idle_timeout applies), idle JSON and tcp_table
+    connections are closed;
+  - max_connections: half-sent requests hold their slots only until
+    client_request_timeout, then the waiting client is served; when
+    every slot is taken by idle connections, the one idle longest is
+    closed to make room; both logged;
+  - socket in a root-owned directory (owner, group, mode given by
+    lchown after a root bind); a setgid directory stops the start; the
+    descriptor soft limit is raised to the hard one;
+  - resolve, cache.show and cache.list over TCP only with
+    listen_tcp_json, state changes never;
   - out of file descriptors (EMFILE: a daemon started with 64 and 80
     clients): accepting pauses without spinning, logged and counted, and
     the waiting clients are answered once descriptors free up;
@@ -183,6 +192,7 @@ def test_privileges(t, d):
     t.is_((oct(stat.S_IMODE(st.st_mode)), st.st_uid),
           ("0o755", nobody.pw_uid), "socket directory created 0755 for "
           "the run user")
+
     st = os.stat(d.state)
     t.is_((oct(stat.S_IMODE(st.st_mode)), st.st_uid),
           ("0o700", nobody.pw_uid), "state directory created 0700 for "
@@ -334,10 +344,28 @@ def test_cache_ops(t, d, bulk_names):
         r = tc.json(req)
         t.is_((r["ok"], r.get("error")), (False, "not-allowed"),
               "%s over TCP: not allowed" % req["op"])
+    # Nor may TCP clients see which domains this server mails to, nor
+    # make it resolve names, unless listen_tcp_json says so.
+    for req in ({"op": "cache.show", "domain": "purge.test"},
+                {"op": "cache.list"},
+                {"op": "resolve", "domain": "purge.test"}):
+        r = tc.json(req)
+        t.is_((r["ok"], r.get("error")), (False, "not-allowed"),
+              "%s over TCP: not allowed" % req["op"])
+    r = tc.json({"op": "stats"})
+    t.ok(r["ok"], "stats over TCP: allowed", got=r)
+    tc.close()
+    t.ok(d.hup({"listen_tcp_json": "yes"}), "reload: listen_tcp_json = yes")
+    tc = Client(d, tcp=True)
     r = tc.json({"op": "cache.show", "domain": "purge.test"})
     t.ok(r["ok"] and r["policy"] is not None,
-         "cache.show over TCP: the policy is still there", got=r)
+         "cache.show over TCP with listen_tcp_json: the policy is still "
+         "there", got=r)
+    r = tc.json({"op": "cache.flush"})
+    t.is_((r["ok"], r.get("error")), (False, "not-allowed"),
+          "cache.flush over TCP with listen_tcp_json: still not allowed")
     tc.close()
+    t.ok(d.hup(), "reload: listen_tcp_json back to no")
     r = c.json({"op": "cache.purge", "domain": "purge.test"})
     t.is_((r["ok"], r["purged"]), (True, True), "cache.purge: purged")
     r = c.json({"op": "cache.show", "domain": "purge.test"})
@@ -480,25 +508,62 @@ def wait_open(d, n, timeout=5.0):
 
 
 def test_max_connections(t, d):
-    t.ok(d.hup({"max_connections": "4"}), "reload: max_connections = 4")
+    t.ok(d.hup({"max_connections": "4", "client_request_timeout": "2s"}),
+         "reload: max_connections = 4, client_request_timeout = 2s")
     t.ok(wait_open(d, 0), "no other connection open")
+    mark = len(d.log())
+    # Half-sent requests are not idle: they cannot be closed for room,
+    # so a fifth client waits, until the request deadline drops them.
     held = [Client(d) for _ in range(4)]
     for c in held:
-        c.sockmap("enforce.test")
+        c.send(b"20:postfix enf")
     extra = Client(d, timeout=0.5)     # connects: the kernel's backlog
     extra.send(ns("postfix enforce.test"))
     try:
         got = extra.s.recv(100)
     except socket.timeout:
         got = "no answer"
-    t.is_(got, "no answer", "5th connection waits while 4 are open")
-    held.pop().close()
+    t.is_(got, "no answer", "5th connection waits while 4 hold half-sent "
+          "requests")
+    t0 = time.monotonic()
+    t.ok(all(c.closed() for c in held), "half-sent requests closed by "
+         "the daemon")
+    el = time.monotonic() - t0
+    t.ok(1.0 <= el <= 4.0, "... after about client_request_timeout (2s)",
+         got="%.2fs" % el)
     extra.s.settimeout(5)
-    t.is_(extra.netstring(), OK_ENFORCE, "... and is answered once one "
-          "closes")
-    t.ok(d.p.poll() is None, "daemon alive at max_connections")
+    t.is_(extra.netstring(), OK_ENFORCE, "... and the waiting client is "
+          "answered then")
+    t.ok(d.wait_log("max_connections (4) reached and no connection idle",
+                    after=mark), "full with none idle: warning logged")
     for c in held + [extra]:
         c.close()
+    t.ok(wait_open(d, 0), "all closed")
+    # Complete idle connections make room: the one idle longest goes.
+    idle = []
+    for _ in range(4):
+        c = Client(d)
+        t.is_(c.sockmap("enforce.test"), OK_ENFORCE, "idle client %d "
+              "answered" % len(idle))
+        idle.append(c)
+    time.sleep(1.1)        # idle long enough to be closed for room
+    new = Client(d, timeout=3)
+    t.is_(new.sockmap("enforce.test"), OK_ENFORCE, "5th client answered at "
+          "once while the 4 others are idle")
+    t.ok(idle[0].closed(), "the connection idle longest was closed to make "
+         "room")
+    for c in idle[1:]:
+        t.is_(c.sockmap("enforce.test"), OK_ENFORCE, "the other idle "
+              "connections still answer")
+    t.ok(d.wait_log("max_connections (4) reached: closed the connection "
+                    "idle longest", after=mark), "eviction logged")
+    t.ok(d.p.poll() is None, "daemon alive at max_connections")
+    for c in idle + [new]:
+        c.close()
+    t.ok(wait_open(d, 0), "all closed again")
+    st = d.stats()["connections"]
+    t.ok(st["evicted"] >= 1 and st["request_timeout"] >= 4,
+         "stats: evicted and request_timeout counted", got=st)
     t.ok(d.hup(), "reload: max_connections back to 2000")
 
 
@@ -521,6 +586,11 @@ def test_emfile(t, w, binary):
         t.diag(d3.log()[-2000:])
         return
     pid, want = d3.p.pid, ns("NOTFOUND ")
+    t.ok(d3.wait_log("max_connections 2000 does not fit in the descriptor "
+                     "limit 64 with 32 kept for DNS, HTTPS and gpgv: at most "
+                     "32 connections"), "emfile: the descriptor plan warns")
+    # Half of so few is less than the daemon's own descriptors take:
+    # accept() itself still runs out before the plan's 32.
     clients = [Client(d3) for _ in range(80)]
     for c in clients:
         c.send(ns("postfix [192.0.2.1]"))
@@ -600,6 +670,8 @@ def complete(proto, buf):
 
 
 def test_concurrent(t, d, bulk_names):
+    # JSON resolves over TCP too.
+    t.ok(d.hup({"listen_tcp_json": "yes"}), "reload: listen_tcp_json = yes")
     cases = [concurrent_case(i, bulk_names) for i in range(CONCURRENT)]
     socks, t0 = [], time.monotonic()
     for i in range(CONCURRENT):
@@ -642,6 +714,7 @@ def test_concurrent(t, d, bulk_names):
         s.close()
     t.ok(d.p.poll() is None, "daemon alive after %d connections"
          % CONCURRENT)
+    t.ok(d.hup(), "reload: listen_tcp_json back to no")
 
 
 def warm_bulk(t, d, bulk_names):
@@ -763,6 +836,49 @@ def test_second_daemon(t, w, binary):
     t.is_(w.stop_process(d2.p), 0, "second daemon: SIGTERM exits 0")
 
 
+def test_socket_dirs(t, w, binary):
+    """Where the socket's directory is root's, the daemon binds as root
+    and gives the file away (nobody else can swap the name there); a
+    setgid directory, which would give the file another group, stops
+    the start with the reason."""
+    nobody = pwd.getpwnam(USER)
+    d5 = Daemon(w, binary, "rootdir", 0, test=False, user=USER,
+                lookup_timeout=LOOKUP_TIMEOUT, idle=IDLE)
+    os.makedirs(d5.run, mode=0o755, exist_ok=True)
+    os.chown(d5.run, 0, 0)
+    d5.opts["pidfile"] = os.path.join(w.dir, "rootdir.pid")
+    d5.write_conf()
+    if t.ok(d5.start(wrap=["prlimit", "--nofile=256:4096"]),
+            "socket in a root-owned directory: daemon starts",
+            diag=d5.log() if d5.p else None):
+        lim = []
+        with open("/proc/%d/limits" % d5.p.pid) as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    lim = line.split()[3:5]
+        t.is_(lim, ["4096", "4096"], "... its descriptor soft limit "
+              "raised from 256 to the hard limit")
+        st = os.lstat(d5.sock)
+        t.is_((st.st_uid, st.st_gid, oct(stat.S_IMODE(st.st_mode))),
+              (nobody.pw_uid, nobody.pw_gid, "0o660"), "... the socket "
+              "has its owner, group and mode")
+        # An answer first: the socket accepts before the loop (and its
+        # signal handling) runs.
+        c = Client(d5)
+        t.ok((c.json({"op": "stats"}) or {}).get("ok"), "... it answers")
+        c.close()
+        t.is_(w.stop_process(d5.p), 0, "... SIGTERM exits 0")
+    d6 = Daemon(w, binary, "setgid", 0, test=False, user=USER,
+                lookup_timeout=LOOKUP_TIMEOUT, idle=IDLE)
+    os.makedirs(d6.run, exist_ok=True)
+    os.chown(d6.run, nobody.pw_uid, EXTRA_GID)
+    os.chmod(d6.run, 0o2775)
+    t.ok(not d6.start() and d6.p.wait(timeout=10) != 0,
+         "socket in a setgid directory of another group: no start")
+    t.ok("created as uid" in d6.log() and "setgid directory" in d6.log(),
+         "... and the log says why", got=d6.log()[-300:])
+
+
 def test_vanish(t, d):
     """A client that leaves while its lookup is pending: the lookup is
     cancelled at once, not left to run into its deadline."""
@@ -807,24 +923,54 @@ def test_sigterm(t, d):
 
 
 def test_bad_cache(t, d):
-    """A cache that cannot be opened stops the daemon at start, with
-    the reason: it never serves without the policies it has learned."""
+    """A cache that LMDB reports damaged (as after a power loss) is set
+    aside with a timestamp and the daemon starts empty, with an error in
+    the log: mail goes on with first-use answers.  A cache that cannot
+    be opened for any other reason still stops the daemon."""
     data = os.path.join(d.state, "data.mdb")
     t.ok(os.path.exists(data), "bad cache: the cache file is there")
     with open(data, "r+b") as f:
         f.write(b"not an LMDB environment\n" * 512)
-    t.ok(not d.start(), "bad cache: the daemon does not start")
+    t.ok(d.start(), "damaged cache: the daemon starts")
+    log = d.log()
+    aside = [n for n in os.listdir(d.state)
+             if n.startswith("data.mdb.damaged-")]
+    t.ok(len(aside) == 1 and re.fullmatch(
+        r"data\.mdb\.damaged-\d{8}T\d{6}Z", aside[0]) is not None,
+         "damaged cache: moved aside with a UTC timestamp", got=aside)
+    t.ok(aside and os.path.getsize(os.path.join(d.state, aside[0])) > 0
+         and open(os.path.join(d.state, aside[0]), "rb").read(23) ==
+         b"not an LMDB environment", "damaged cache: its bytes are kept")
+    t.ok("cache damaged" in log and aside and aside[0] in log and
+         d.state in log, "damaged cache: the log names the directory, "
+         "the reason and the new name")
+    c = Client(d)
+    t.is_(c.sockmap("enforce.test"), OK_ENFORCE, "damaged cache: "
+          "a domain is discovered again (first use)")
+    c.close()
+    os.kill(d.p.pid, signal.SIGTERM)
+    d.p.wait(10)
+    # Not damage: the data file is a directory.  The daemon stops.
+    os.unlink(data)
+    os.mkdir(data, 0o700)
+    # It listens before it opens the cache, so a connect may succeed in
+    # between: what counts is that it exits, and how.
+    d.start()
     try:
         rc = d.p.wait(10)
     except subprocess.TimeoutExpired:
         rc = None
-    t.ok(rc not in (0, None), "bad cache: exit status not 0", got=rc)
+    t.ok(rc not in (0, None), "unopenable cache: the daemon exits, "
+         "status not 0", got=rc)
     last = d.log().strip().splitlines()[-1:]
-    t.ok(last and d.state in last[0] and "LMDB" in last[0],
-         "bad cache: the log's last line names the directory and the "
-         "reason", got=last)
+    t.ok(last and d.state in last[0], "unopenable cache: the log's last "
+         "line names the directory", got=last)
     t.ok(not os.path.exists(d.pidfile) and not os.path.exists(d.sock),
-         "bad cache: no pidfile or socket left")
+         "unopenable cache: no pidfile or socket left")
+    t.ok(len([n for n in os.listdir(d.state)
+              if n.startswith("data.mdb.damaged-")]) == 1,
+         "unopenable cache: nothing more is set aside")
+    os.rmdir(data)
 
 
 def main():
@@ -863,6 +1009,7 @@ def main():
             ("cache ops", lambda: test_cache_ops(t, d, bulk)),
             ("reload", lambda: test_reload(t, d)),
             ("second daemon", lambda: test_second_daemon(t, w, binary)),
+            ("socket dirs", lambda: test_socket_dirs(t, w, binary)),
             ("vanish", lambda: test_vanish(t, d)),
             ("sigterm", lambda: test_sigterm(t, d)),
             ("bad cache", lambda: test_bad_cache(t, d)),

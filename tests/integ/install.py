@@ -77,7 +77,10 @@ def expected(d):
         "examples/postfix/README", "examples/postfix/main.cf.inet",
         "examples/postfix/main.cf.proxy", "examples/postfix/main.cf.unix",
         "examples/opensmtpd/smtpd.conf",
-        "examples/opensmtpd/table-mtasts.conf")]
+        "examples/opensmtpd/table-mtasts.conf",
+        "examples/systemd/postfix-proxy.conf",
+        "examples/systemd/postfix-unix.conf",
+        "examples/systemd/postfix-unix.tmpfiles")]
     for key, name in (("systemdsystemunitdir", "mtastsd.service"),
                       ("sysusersdir", "mtastsd.conf"),
                       ("tmpfilesdir", "mtastsd.conf")):

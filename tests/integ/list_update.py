@@ -24,7 +24,10 @@ list.show and resolve, socketmap, the mtasts CLI and the daemon's log:
   - expiry: a list that expires while installed stops being applied,
     the log says so once; a newer list restores it;
   - a restart keeps the URL-installed list in force before any fetch;
-  - mtasts list status|update|show --daemon and their exit statuses.
+  - mtasts list status|update|show --daemon and their exit statuses;
+  - the parse runs off the event loop: with the parse worker held 3 s
+    (-T and MTASTSD_TEST_LIST_HOLD_MS), lookups and list.status are
+    answered at once meanwhile, with the previous state in force.
 The binary is $MTASTSD (else src/mtastsd under $MTASTS_BUILDDIR), the
 CLI $MTASTS.  Not root, a tool missing: SKIP.
 """
@@ -32,6 +35,7 @@ CLI $MTASTS.  Not root, a tool missing: SKIP.
 import os
 import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -84,8 +88,16 @@ def test_bundled(t, w, binary):
     t.is_(subset(r.get("last_attempt"), ["source", "result", "ok"]),
           {"source": "bundled", "result": "installed", "ok": True},
           "bundled: the start-up attempt installed it")
+    t.is_(sorted(os.listdir(d.state)), ["data.mdb", "lock.mdb"],
+          "bundled: the verification's private directory is gone from "
+          "state_dir")
     t.ok(d.wait_log("STARTTLS Policy List EXPIRED on 2020-06-03"),
          "bundled: the log says loudly that it expired")
+    log = d.log()
+    t.is_(log.count("STARTTLS Policy List EXPIRED"), 1,
+          "bundled: said once at start")
+    t.ok("dl.eff.org" not in log and "fetching" not in log,
+         "bundled: no URL by default, nothing fetched")
     r = resolve(d, "gmail.com")
     t.is_(subset(r, ["source", "policy", "verdict"]),
           {"source": "none", "policy": None, "verdict": "NOTFOUND"},
@@ -323,6 +335,52 @@ def test_restart(t, w, d, srv):
     w.stop_process(d.p)
 
 
+HOLD_MS = 3000
+
+
+def test_off_loop(t, w, binary, key, kfpr, keyring, srv):
+    """The parse worker is held HOLD_MS: an update takes that long, and
+    lookups during it are answered without waiting for it."""
+    now = int(time.time())
+    v1, _ = build(t, now)
+    srv.publish(v1, key.sign(kfpr, v1))
+    d = list_daemon(w, binary, "offloop", 0, keyring=keyring, fpr=kfpr,
+                    user=USER)
+    if not t.ok(d.start(wrap=("env", "MTASTSD_TEST_LIST_HOLD_MS=%d" %
+                               HOLD_MS)), "off-loop: daemon starts"):
+        t.diag(d.log()[-2000:])
+        return
+    before = sockmap(d, "a.test")
+    res = {}
+    th = threading.Thread(target=lambda: res.update(r=update(d, srv.url())))
+    t0 = time.monotonic()
+    th.start()
+    lat, answers, updating = [], set(), []
+    while th.is_alive() and time.monotonic() - t0 < 30:
+        s0 = time.monotonic()
+        answers.add(sockmap(d, "a.test"))
+        lat.append(time.monotonic() - s0)
+        updating.append(bool(status(d).get("updating")))
+        time.sleep(0.02)
+    th.join(30)
+    took = time.monotonic() - t0
+    r = res.get("r") or {}
+    t.is_(r.get("result"), "installed", "off-loop: the held update installs")
+    t.ok(took >= HOLD_MS / 1000.0, "off-loop: the update waited for the "
+         "held parse", got=took)
+    # Generous: a lookup is well under a millisecond; the parse is held
+    # for 3 s.  Over 1 s would mean the loop waited for the worker.
+    t.ok(len(lat) >= 10 and max(lat) < 1.0, "off-loop: lookups answered "
+         "while the parse was held", got={"n": len(lat),
+                                          "max": max(lat or [0])})
+    t.ok(sum(updating) >= 5, "off-loop: list.status answered and said "
+         "updating meanwhile", got=sum(updating))
+    t.is_(sorted(answers), [before], "off-loop: the previous state stays "
+          "in force until the install")
+    t.is_(sockmap(d, "a.test"), OK_V1, "off-loop: then the new list applies")
+    w.stop_process(d.p)
+
+
 def main():
     binary = mtastsd_binary()
     reason = world.skip_reason() or list_skip_reason() or \
@@ -344,6 +402,7 @@ def main():
             keyring = key.keyring(os.path.join(w.dir, "test.gpg"), kfpr,
                                   ofpr)
             test_bundled(t, w, binary)
+            test_off_loop(t, w, binary, key, kfpr, keyring, srv)
             d = test_updates(t, w, binary, key, kfpr, ofpr, keyring, srv)
             if d is not None:
                 test_restart(t, w, d, srv)

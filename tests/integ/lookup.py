@@ -156,6 +156,10 @@ class Driver:
         self.send("get " + domain)
         return self.next("record")
 
+    def nodanecopy(self, domain):
+        self.send("nodanecopy " + domain)
+        return self.next("ok")
+
     def drain(self, secs):
         """Read whatever arrives for secs (answers that must not)."""
         deadline = time.monotonic() + secs
@@ -238,6 +242,7 @@ def setup(w):
     d["hang2"] = w.add_domain("hang2.test", policy=P_WEEK,
                               fault="tls-hang")
     d["corrupt"] = w.add_domain("corrupt.test", policy=P_WEEK)
+    d["newer"] = w.add_domain("newer.test", policy=P_WEEK)
     d["restart"] = w.add_domain("restart.test", policy=P_WEEK)
     d["big"] = w.add_domain("big.test", policy=P_BIG)
     for i in (1, 2, 3, 4):
@@ -548,6 +553,39 @@ def case_corrupt(t, w, dr, d):
              for e in dr.events), "corrupt record: 'corrupt' event")
 
 
+def case_newer(t, w, dr, d):
+    """A record of a newer format: a miss that is never deleted; only a
+    new result for the domain replaces it."""
+    c = d["newer"]
+    dr.query("new1", c.name)
+    dr.send("newer " + c.name)
+    dr.next("ok")
+    before = dr.stats()
+    dr.send("q new2 %s 0\nget %s" % (c.name, c.name))
+    a, r = dr.answer("new2"), dr.next("record")
+    t.is_((a["error"], r["policy_result"]), ("deadline", "newer"),
+          "newer record: not served (a miss), and not deleted")
+    dr.idle()
+    a = dr.query("new3", c.name)
+    after = dr.stats()
+    want_policy(t, a, "newer record: the discovery's policy replaces it",
+                c.id, "cache", True)
+    t.is_((after["corrupt"] - before["corrupt"],
+           after["cache_errors"] - before["cache_errors"]), (0, 0),
+          "newer record: neither corrupt nor a cache error")
+    # Discovery fails (no such domain): the newer record stays.
+    gone = "newer-nosts.test"
+    dr.send("newer " + gone)
+    dr.next("ok")
+    a = dr.query("new4", gone)
+    dr.idle()
+    dr.send("get " + gone)
+    r = dr.next("record")
+    t.is_((a["status"], r["policy_result"], r["negative_result"]),
+          ("none", "newer", "ok"), "newer record: a failed discovery "
+          "stores a negative entry beside it and leaves it in place")
+
+
 def case_restart(t, w, dr, d):
     c = d["restart"]
     dr.query("restart0", c.name)
@@ -649,7 +687,7 @@ def main():
             for case in (case_cold, case_flood, case_zero_and_none,
                          case_negative, case_rotate, case_keep,
                          case_expire, case_txt_gone, case_deadline,
-                         case_corrupt, case_restart):
+                         case_corrupt, case_newer, case_restart):
                 case(t, w, dr, d)
         finally:
             t.is_(dr.close(), 0, "driver: clean exit")

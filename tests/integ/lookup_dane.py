@@ -15,6 +15,9 @@ MTA-STS part (unchanged by DANE) and its DANE verdict:
   DANE off                           -> no DANE, no check
   TLSA never answered                -> MTA-STS at the wait, then temp
 and the cache: the second lookup is synchronous with the cached verdict,
+read from the copy in the policy record (version 4, one read), or from
+the "dane" record when the policy has no copy (as an older mtastsd
+wrote it),
 a cached MTA-STS domain gains DANE at its next re-check once TLSA is
 published, and goes back to MTA-STS alone once it is withdrawn.
 """
@@ -83,6 +86,17 @@ def want(t, a, name, status, dane, sync=None, cached=None):
             name, "from the cache" if cached else "fresh"))
 
 
+VERDICT = {"none": 0, "dane": 1, "dane-only": 2, "temp": 3}
+
+
+def want_copy(t, dr, name, dane):
+    """The policy record carries the verdict's copy (one read when hot)."""
+    c = (dr.get(name).get("policy") or {}).get("dane")
+    t.is_(c and c["verdict"], VERDICT[dane], "%s: the policy record's "
+          "copy of the verdict is %s" % (name, dane))
+    return c
+
+
 def case_table(t, dr, d):
     rows = [("all", "policy", "dane-only"), ("some", "policy", "dane"),
             ("plain", "policy", "none"), ("uns", "policy", "none"),
@@ -97,9 +111,20 @@ def case_table(t, dr, d):
         a = dr.query("t2-" + key, d[key].name)
         want(t, a, "%s second lookup" % d[key].name, status, dane,
              sync=True, cached=True)
+        c = want_copy(t, dr, d[key].name, dane)
+        t.ok(c is not None and c["expires_at"] > c["checked_at"],
+             "%s: the copy has the verdict's life" % d[key].name)
     a = dr.query("why", d["some"].name)
     t.is_(a.get("dane_why"), "only some MX hosts have TLSA records",
           "dane_why says why DANE did not reach dane-only")
+    # A policy written without the copy (older mtastsd): the "dane"
+    # record answers, unchanged.
+    dr.nodanecopy(d["all"].name)
+    t.is_(dr.get(d["all"].name)["policy"]["dane"], None,
+          "a policy record without the copy")
+    a = dr.query("nocopy", d["all"].name)
+    want(t, a, "no copy: the verdict from the dane record", "policy",
+         "dane-only", sync=True, cached=True)
     st = dr.stats()
     t.is_(st["dane_checks"], len(rows), "one DANE check per domain")
     t.ok(st["dane_answers"][2] >= 2, "stats count dane-only answers")
@@ -120,6 +145,7 @@ def case_appears(t, w, dr, d):
     a = dr.query("ap3", p.name)
     want(t, a, "after the re-check: DANE wins", "policy", "dane-only",
          sync=True, cached=True)
+    want_copy(t, dr, p.name, "dane-only")
 
 
 def case_disappears(t, w, dr, d):
@@ -134,6 +160,7 @@ def case_disappears(t, w, dr, d):
     a = dr.query("gone2", p.name)
     want(t, a, "after the re-check: back to MTA-STS alone", "policy",
          "none", sync=True)
+    want_copy(t, dr, p.name, "none")
 
 
 def case_expired(t, dr, d):
@@ -144,6 +171,12 @@ def case_expired(t, dr, d):
          "policy", "dane-only", sync=False, cached=False)
     t.is_(r.get("source"), "cache", "expired verdict: MTA-STS answer "
           "still from the cache")
+    c = want_copy(t, dr, a.name, "dane-only")
+    r = dr.query("exp2", a.name)
+    want(t, r, "the fresh check renewed the copy", "policy", "dane-only",
+         sync=True, cached=True)
+    t.ok(c is not None and c["checked_at"] >= c["expires_at"] - TTL,
+         "the copy is the fresh verdict's")
 
 
 def case_late(t, dr, d):

@@ -23,6 +23,7 @@
  *   stats               the lookup_stats counters
  *   get DOMAIN          the cached policy and negative records
  *   corrupt DOMAIN      store an undecodable policy record
+ *   newer DOMAIN        store a policy record of a newer format
  *   reopen              lookup_free, cache_close, reopen both
  *   quit
  * Options: --cache-dir (required), --dns-server, --ca-file, --wait-ms,
@@ -151,6 +152,15 @@ ld_policy(const struct record_policy *p)
 	    (long long)p->txt_checked_at, (long long)p->retry_at,
 	    (unsigned long)p->failures, text_len, (int)p->text_form);
 	ld_str(p->last_error);
+	/* The DANE verdict's copy (store/record.h), or null. */
+	if (p->dane.known)
+		printf(",\"dane\":{\"verdict\":%u,\"why\":%u,"
+		    "\"checked_at\":%lld,\"expires_at\":%lld}",
+		    p->dane.verdict, p->dane.why,
+		    (long long)p->dane.checked_at,
+		    (long long)p->dane.expires_at);
+	else
+		fputs(",\"dane\":null", stdout);
 	putchar('}');
 }
 
@@ -426,10 +436,31 @@ ld_ok(void)
 	ld_end();
 }
 
+/* The policy as an older mtastsd wrote it: without the DANE copy. */
+static void
+ld_cmd_nodanecopy(struct ld *ld, const char *domain)
+{
+	static unsigned char pbuf[RECORD_POLICY_MAX];
+	static struct record_policy p;
+
+	if (cache_get_policy(ld->cache, domain, pbuf, sizeof(pbuf), &p,
+	    NULL) != CACHE_OK) {
+		ld_error("cache_get_policy");
+		return;
+	}
+	memset(&p.dane, 0, sizeof(p.dane));
+	if (cache_put_policy(ld->cache, domain, &p, NULL) != CACHE_OK)
+		ld_error("cache_put_policy");
+	else
+		ld_ok();
+}
+
 static int
 ld_cmd_misc(struct ld *ld, const char *cmd, const char *a)
 {
-	static const unsigned char junk[] = { 0x7f, 'j', 'u', 'n', 'k' };
+	/* Version 0 was never written: corrupt, not "newer". */
+	static const unsigned char junk[] = { 0x00, 'j', 'u', 'n', 'k' };
+	static const unsigned char newer[] = { RECORD_VERSION + 1, 'P', 'x' };
 
 	if (strcmp(cmd, "idle") == 0)
 		ld_check_idle(-1, 0, ld);
@@ -443,7 +474,15 @@ ld_cmd_misc(struct ld *ld, const char *cmd, const char *a)
 			ld_error("cache_put");
 		else
 			ld_ok();
-	} else if (strcmp(cmd, "reopen") == 0) {
+	} else if (strcmp(cmd, "newer") == 0 && a != NULL) {
+		if (cache_put(ld->cache, CACHE_DB_POLICY, a, newer,
+		    sizeof(newer), NULL) != CACHE_OK)
+			ld_error("cache_put");
+		else
+			ld_ok();
+	} else if (strcmp(cmd, "nodanecopy") == 0 && a != NULL)
+		ld_cmd_nodanecopy(ld, a);
+	else if (strcmp(cmd, "reopen") == 0) {
 		ld_close(ld);
 		if (ld_open(ld) == -1)
 			return -1;

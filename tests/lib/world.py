@@ -554,12 +554,14 @@ class World:
           (default [host]).
         http: dict, any of status (200), content_type ("text/plain",
           None for no header), location (for 3xx), chunked (False),
-          headers ({name: value} added to the answer)."""
+          headers ({name: value} added to the answer), root (a
+          directory whose files the host serves at every path, as
+          application/octet-stream, e.g. a STARTTLS list)."""
         if cert not in CERT_KINDS:
             raise ValueError("bad certificate kind %r" % cert)
         http = dict(http or {})
         unknown = set(http) - {"status", "content_type", "location",
-                               "chunked", "headers"}
+                               "chunked", "headers", "root"}
         if unknown:
             raise ValueError("unknown http keys %s" % sorted(unknown))
         host = alabel(host)
@@ -1061,7 +1063,13 @@ class World:
             c += [ln % "" for ln in listen]
             c.append("    server_name %s;" % host)
             c += self._nginx_location(host, h["http"])
-            c += ["    location / { return 404; }", "  }"]
+            if h["http"].get("root"):
+                c += ["    location / {",
+                      '      root "%s";' % _ngx_q(h["http"]["root"]),
+                      "      default_type application/octet-stream;",
+                      "    }", "  }"]
+            else:
+                c += ["    location / { return 404; }", "  }"]
         c.append("}")
         return "\n".join(c) + "\n"
 
@@ -1178,7 +1186,8 @@ class World:
 def _http_is_default(http):
     return (int(http.get("status", 200)) == 200 and
             http.get("content_type", "text/plain") == "text/plain" and
-            not http.get("chunked") and not http.get("headers"))
+            not http.get("chunked") and not http.get("headers") and
+            not http.get("root"))
 
 
 def _ngx_q(s):

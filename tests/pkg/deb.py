@@ -29,13 +29,26 @@ is reachable):
      set-up (contrib/postfix/main.cf.inet, listen_tcp 127.0.0.1:8461),
      gets example.test's policy with `postmap -q`; `mtasts
      check-postfix` finds no problem;
-  7. `systemctl reload mtastsd` rereads the file: log_level debug takes
+  7. `systemd-analyze security mtastsd` is printed, exposure <= 2.5;
+  8. the two Unix-socket set-ups, each with the mtastsd.conf lines its
+     contrib/postfix file names and the example files the package ships
+     in /usr/share/doc/mtastsd/examples/systemd (docs/postfix.md):
+     without a drop-in `socket_group = postfix` stops the start, and
+     the journal points to the drop-ins; with postfix-proxy.conf
+     (SupplementaryGroups=postfix) the socket is postfix's, mode 0660,
+     and `postmap -q` through proxymap(8) (main.cf.proxy) gets the
+     policy; with postfix-unix.conf and postfix-unix.tmpfiles the socket
+     in /var/spool/postfix/mtastsd answers Postfix's relative map
+     (main.cf.unix) asked as user postfix with group postfix alone from
+     the queue directory, as the chrooted smtp(8) asks, and the
+     absolute path; check-postfix is happy with each; the exposure
+     with the drop-in is printed, <= 2.5;
+  9. `systemctl reload mtastsd` rereads the file: log_level debug takes
      effect (debug lines at priority 7 appear only after the reload);
-  8. a provoked warning (an option that needs a restart, changed by a
+ 10. a provoked warning (an option that needs a restart, changed by a
      reload) is in `journalctl -p warning -u mtastsd`, which holds no
      info or debug line of the daemon;
-  9. `systemd-analyze security mtastsd` is printed, exposure <= 2.5;
- 10. `dpkg -r`: unit stopped, programs gone, conffiles, the cache and the
+ 11. `dpkg -r`: unit stopped, programs gone, conffiles, the cache and the
      user kept; `dpkg -P`: /etc/mtastsd and /var/lib/mtastsd gone, the
      unit unknown and no longer enabled, the user kept (Debian never
      removes system users).
@@ -49,6 +62,7 @@ reuse it.
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -77,6 +91,9 @@ SOCKET = "/run/mtastsd/mtastsd.sock"
 LISTEN_TCP = "127.0.0.1:8461"
 CA_IN_ROOT = "/etc/ssl/mtastsd-test-ca.pem"
 CONF = "/etc/mtastsd/mtastsd.conf"
+EXAMPLES = "/usr/share/doc/mtastsd/examples/systemd/"
+DROPIN_DIR = "/etc/systemd/system/mtastsd.service.d"
+POLICY = "secure match=mx.example.test servername=hostname"
 
 
 def skip_reason():
@@ -224,9 +241,15 @@ def wait_for(cond, timeout=15.0):
 
 def set_conf(m, lines):
     """Append `lines` to the installed mtastsd.conf (as an administrator
-    would edit it)."""
-    with open(m.path(CONF), "a") as f:
-        f.write("".join("%s\n" % ln for ln in lines))
+    would edit it); an option set again loses its earlier line (the
+    daemon rejects a file that repeats one)."""
+    keys = {ln.split("=", 1)[0].strip() for ln in lines
+            if "=" in ln and not ln.startswith("#")}
+    with open(m.path(CONF)) as f:
+        kept = [ln for ln in f if ln.startswith("#") or "=" not in ln or
+                ln.split("=", 1)[0].strip() not in keys]
+    with open(m.path(CONF), "w") as f:
+        f.write("".join(kept) + "".join("%s\n" % ln for ln in lines))
 
 
 def install(t, m, deb):
@@ -265,12 +288,133 @@ def postfix(t, m):
              "postconf -e %s" % k)
     must(t, m, ["systemctl", "reload", "postfix"], "systemctl reload postfix")
     r = m.run(["postmap", "-q", "example.test", pmap], timeout=30)
-    t.is_((r.returncode, r.stdout.strip()),
-          (0, "secure match=mx.example.test servername=hostname"),
+    t.is_((r.returncode, r.stdout.strip()), (0, POLICY),
           "postmap -q example.test %s: the policy, from the world's DNS "
           "and HTTPS server through the daemon" % pmap, diag=r.stderr)
     r = m.run(["mtasts", "check-postfix", "-f", CONF], timeout=30)
     t.ok(r.returncode == 0, "mtasts check-postfix -f %s: no problem" % CONF,
+         diag=r.stdout + r.stderr)
+
+
+def contrib_conf(name):
+    """The mtastsd.conf lines contrib/postfix/<name> asks for (its
+    "# mtastsd.conf" comment block), as "key = value" strings."""
+    out, inside = [], False
+    with open(os.path.join(postfix_lib.CONTRIB, name)) as f:
+        for ln in f:
+            if ln.startswith("# mtastsd.conf"):
+                inside = True
+            elif inside and re.match(r"^#   \w+ = \S", ln):
+                out.append(ln[1:].strip())
+            elif inside and out:
+                break
+    return out
+
+
+def use_setup(t, m, name, dropin, tmpfiles=None):
+    """Set up Postfix as contrib/postfix/<name> says, and mtastsd with
+    that file's mtastsd.conf lines and the shipped example drop-in
+    (and tmpfiles.d line), as the docs tell an administrator to."""
+    conf = contrib_conf(name)
+    t.ok(conf, "contrib/postfix/%s names its mtastsd.conf lines" % name,
+         got=conf)
+    set_conf(m, conf)
+    os.makedirs(m.path(DROPIN_DIR), exist_ok=True)
+    shutil.copy(m.path(EXAMPLES + dropin),
+                m.path(DROPIN_DIR + "/postfix.conf"))
+    if tmpfiles:
+        shutil.copy(m.path(EXAMPLES + tmpfiles),
+                    m.path("/etc/tmpfiles.d/mtastsd-postfix.conf"))
+        must(t, m, ["systemd-tmpfiles", "--create",
+                    "/etc/tmpfiles.d/mtastsd-postfix.conf"],
+             "systemd-tmpfiles --create the shipped %s" % tmpfiles)
+    must(t, m, ["systemctl", "daemon-reload"], "systemctl daemon-reload")
+    r = m.run(["systemctl", "restart", "mtastsd"], timeout=60)
+    s = show(m, "mtastsd", "ActiveState", "SubState")
+    t.ok(r.returncode == 0 and s.get("SubState") == "running",
+         "%s: the unit with the shipped drop-in %s (%s) starts" % (
+             name, dropin, "; ".join(conf)), got=s,
+         diag=r.stderr + m.run(["journalctl", "-u", "mtastsd", "-n", "15",
+                                "--no-pager"]).stdout)
+    lines = postfix_lib.contrib_lines(name)
+    for k, v in lines.items():
+        must(t, m, ["postconf", "-e", "%s = %s" % (k, v)],
+             "%s: postconf -e %s" % (name, k))
+    must(t, m, ["systemctl", "reload", "postfix"],
+         "%s: systemctl reload postfix" % name)
+    return dict(kv.split(" = ", 1) for kv in conf), lines
+
+
+def as_postfix(m, argv, cwd="/"):
+    """argv as Postfix's daemons run: user and group postfix, no other
+    group (Postfix's set_ugid), in `cwd`."""
+    return m.run(["sh", "-c", 'cd "$0" && exec "$@"', cwd, "setpriv",
+                  "--reuid=postfix", "--regid=postfix", "--clear-groups",
+                  "--"] + argv, timeout=30)
+
+
+def socket_owner(t, m, name, path):
+    # Asked inside: /run is the container's own tmpfs.
+    r = m.run(["stat", "-c", "%U %G %a %F", path])
+    t.is_(r.stdout.strip(), "mtastsd postfix 660 socket",
+          "%s: %s is mtastsd's, group postfix, mode 0660" % (name, path),
+          diag=r.stderr)
+
+
+def unix_setups(t, m):
+    """The two Unix-socket set-ups of docs/postfix.md under the shipped
+    unit (User=mtastsd, ProtectSystem=strict) with the drop-ins the
+    package ships as examples."""
+    # Without the drop-in the daemon cannot give its socket to postfix.
+    set_conf(m, contrib_conf("main.cf.proxy"))
+    r = m.run(["systemctl", "restart", "mtastsd"], timeout=60)
+    j = m.run(["journalctl", "-u", "mtastsd", "-n", "20", "--no-pager",
+               "-o", "cat"]).stdout
+    t.ok(r.returncode != 0 and "mtastsd.sock" in j and
+         "mtastsd(8) SYSTEMD" in j,
+         "socket_group = postfix without the drop-in: the start fails, "
+         "the journal names the socket and points to the drop-ins",
+         got=j[-600:])
+    m.run(["systemctl", "stop", "mtastsd"])
+    m.run(["systemctl", "reset-failed", "mtastsd"])
+
+    conf, lines = use_setup(t, m, "main.cf.proxy", "postfix-proxy.conf")
+    pmap = lines.get("smtp_tls_policy_maps")
+    t.is_(pmap, "proxy:socketmap:unix:%s:postfix" % SOCKET,
+          "contrib/postfix/main.cf.proxy: proxymap and the default socket")
+    socket_owner(t, m, "proxy", conf.get("socket", SOCKET))
+    # postmap asks proxymap(8), which opens the socket as postfix.
+    r = m.run(["postmap", "-q", "example.test", pmap], timeout=30)
+    t.is_((r.returncode, r.stdout.strip()), (0, POLICY),
+          "postmap -q example.test %s: through proxymap(8)" % pmap,
+          diag=r.stderr)
+    r = m.run(["mtasts", "check-postfix", "-f", CONF], timeout=30)
+    t.ok(r.returncode == 0, "proxy: mtasts check-postfix: no problem",
+         diag=r.stdout + r.stderr)
+
+    conf, lines = use_setup(t, m, "main.cf.unix", "postfix-unix.conf",
+                            "postfix-unix.tmpfiles")
+    pmap = lines.get("smtp_tls_policy_maps")
+    sock = conf.get("socket", "")
+    t.ok(pmap == "socketmap:unix:mtastsd/mtastsd.sock:postfix" and
+         sock == "/var/spool/postfix/mtastsd/mtastsd.sock",
+         "contrib/postfix/main.cf.unix: a socket in the queue directory, "
+         "named relative to it", got=(pmap, sock))
+    socket_owner(t, m, "unix", sock)
+    # smtp(8) runs chrooted in the queue directory as postfix: the
+    # relative name from there, with only Postfix's credentials.
+    r = as_postfix(m, ["postmap", "-q", "example.test", pmap],
+                   cwd="/var/spool/postfix")
+    t.is_((r.returncode, r.stdout.strip()), (0, POLICY),
+          "postmap -q example.test %s as user postfix (group postfix "
+          "only) in /var/spool/postfix, as smtp(8) sees it" % pmap,
+          diag=r.stderr)
+    absmap = "socketmap:unix:%s:postfix" % sock
+    r = m.run(["postmap", "-q", "example.test", absmap], timeout=30)
+    t.is_((r.returncode, r.stdout.strip()), (0, POLICY),
+          "postmap -q example.test %s" % absmap, diag=r.stderr)
+    r = m.run(["mtasts", "check-postfix", "-f", CONF], timeout=30)
+    t.ok(r.returncode == 0, "unix: mtasts check-postfix: no problem",
          diag=r.stdout + r.stderr)
 
 
@@ -312,10 +456,11 @@ def reload_and_journal(t, m):
          "debug lines" % len(infos), got=leaked[:5])
 
 
-def security(t, m):
+def security(t, m, what):
     r = m.run(["systemd-analyze", "security", "--no-pager", "mtastsd"],
               timeout=60)
-    t.diag("systemd-analyze security mtastsd (in the container):")
+    t.diag("systemd-analyze security mtastsd (in the container), %s:"
+           % what)
     t.diag("\n".join(ln for ln in r.stdout.splitlines()
                      if ln.startswith(("\u2717", "→")) or "exposure" in ln))
     score = None
@@ -326,8 +471,8 @@ def security(t, m):
             except (IndexError, ValueError):
                 pass
     t.ok(score is not None and score <= EXPOSURE_MAX,
-         "systemd-analyze security mtastsd: %s (at most %.1f)" % (
-             score, EXPOSURE_MAX), diag=r.stderr)
+         "systemd-analyze security mtastsd, %s: %s (at most %.1f)" % (
+             what, score, EXPOSURE_MAX), diag=r.stderr)
 
 
 def remove_purge(t, m):
@@ -393,8 +538,10 @@ def systemd_part(t, tmp, deb):
                  "systemctl restart mtastsd (the world's DNS and CA, "
                  "listen_tcp)")
             postfix(t, m)
+            security(t, m, "the shipped unit")
+            unix_setups(t, m)
+            security(t, m, "with the drop-in postfix-unix.conf")
             reload_and_journal(t, m)
-            security(t, m)
             remove_purge(t, m)
         t.ok(m.stopped_cleanly, "the container powered off cleanly")
 

@@ -281,6 +281,260 @@ test_iter_flush(void)
 	cache_close(c);
 }
 
+/* ---- cache_iter_from: resumable walks ---- */
+
+static void
+test_iter_from(void)
+{
+	static const char *const keys[] = { "a.example", "b.example",
+	    "c.example", "d.example", "e.example" };
+	struct iter_state s;
+	struct record_policy p;
+	const char *err = NULL;
+	char last[CACHE_KEY_MAX + 1] = "";
+	struct cache *c;
+	size_t i;
+	int n = 0, rounds = 0, ok = 1;
+
+	if ((c = cache_open(path("iterfrom"), MIB, 4 * MIB, 0, &err)) ==
+	    NULL) {
+		tap_ok(0, "iter_from: open: %s", err);
+		return;
+	}
+	make_policy(&p, 3, 40);
+	for (i = 0; i < 5; i++)
+		cache_put_policy(c, keys[i], &p, &err);
+	memset(&s, 0, sizeof(s));
+	tap_ok(cache_iter_from(c, CACHE_DB_POLICY, "b.example", iter_cb, &s,
+	    &err) == CACHE_OK && s.n == 3 &&
+	    strcmp(s.keys[0], "c.example") == 0,
+	    "iter_from: starts after the given key");
+	memset(&s, 0, sizeof(s));
+	tap_ok(cache_iter_from(c, CACHE_DB_POLICY, "bb", iter_cb, &s,
+	    &err) == CACHE_OK && s.n == 3 &&
+	    strcmp(s.keys[0], "c.example") == 0,
+	    "iter_from: a key that is not there: from the next one");
+	memset(&s, 0, sizeof(s));
+	tap_ok(cache_iter_from(c, CACHE_DB_POLICY, "zz", iter_cb, &s,
+	    &err) == CACHE_OK && s.n == 0, "iter_from: past the end: none");
+	/* Batches of 2, resuming at the last key; the resume key itself
+	 * is deleted between two batches. */
+	do {
+		memset(&s, 0, sizeof(s));
+		s.stop_after = 2;
+		if (cache_iter_from(c, CACHE_DB_POLICY, last, iter_cb, &s,
+		    &err) != CACHE_OK)
+			ok = 0;
+		if (s.n > 0) {
+			if (strcmp(s.keys[0], keys[n]) != 0)
+				ok = 0;
+			n += s.n;
+			snprintf(last, sizeof(last), "%s", s.keys[s.n - 1]);
+			if (rounds++ == 0)
+				cache_del(c, CACHE_DB_POLICY, last, &err);
+		}
+	} while (s.n > 0 && rounds < 10);
+	tap_ok(ok && n == 5 && rounds == 3,
+	    "iter_from: batches of 2 resume where they stopped (%d in %d)",
+	    n, rounds);
+	cache_close(c);
+}
+
+/* ---- cache_sweep: bounded batches that delete ---- */
+
+static int
+sweep_even(enum cache_db db, const char *key, const void *val, size_t len,
+    void *arg)
+{
+	unsigned *calls = arg;
+
+	(void)db;
+	(void)val;
+	(void)len;
+	(*calls)++;
+	return atoi(key + 1) % 2 == 0;	/* "k<n>.example" */
+}
+
+static int
+sweep_all(enum cache_db db, const char *key, const void *val, size_t len,
+    void *arg)
+{
+	(void)db;
+	(void)key;
+	(void)val;
+	(void)len;
+	(void)arg;
+	return 1;
+}
+
+static void
+test_sweep(void)
+{
+	struct record_negative n = { RECORD_NEG_NO_RECORD, 1, 1, 1, 2, "x" };
+	struct cache_stat st;
+	char from[CACHE_KEY_MAX + 1] = "", key[32];
+	const char *err = NULL;
+	size_t seen, del, tseen = 0, tdel = 0;
+	unsigned i, calls = 0, batches = 0;
+	struct cache *c;
+	int ok = 1;
+
+	if ((c = cache_open(path("sweep"), MIB, 16 * MIB, 0, &err)) == NULL) {
+		tap_ok(0, "sweep: open: %s", err);
+		return;
+	}
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%u.example", i);
+		cache_put_negative(c, key, &n, &err);
+	}
+	do {
+		if (cache_sweep(c, CACHE_DB_NEGATIVE, from, 64, sweep_even,
+		    &calls, &seen, &del, &err) != CACHE_OK || seen > 64)
+			ok = 0;
+		tseen += seen;
+		tdel += del;
+	} while (from[0] != '\0' && ++batches < 100);
+	tap_ok(ok && tseen == 1000 && tdel == 500 && calls == 1000 &&
+	    batches == 15, "sweep: 1000 records in batches of 64: each "
+	    "visited once, 500 deleted (%zu, %zu, %u batches)", tseen, tdel,
+	    batches);
+	tap_ok(cache_get_negative(c, "k2.example", buf, sizeof(buf),
+	    &(struct record_negative){ 0 }, &err) == CACHE_NOTFOUND &&
+	    cache_get_negative(c, "k3.example", buf, sizeof(buf),
+	    &(struct record_negative){ 0 }, &err) == CACHE_OK &&
+	    cache_stat(c, &st, &err) == CACHE_OK &&
+	    st.entries[CACHE_DB_NEGATIVE] == 500,
+	    "sweep: the right ones are gone, the rest are there");
+	tap_ok(cache_sweep(c, CACHE_DB_NEGATIVE, from, 100000, sweep_all,
+	    NULL, &seen, &del, &err) == CACHE_OK && seen == 500 &&
+	    del == 500 && from[0] == '\0' && cache_stat(c, &st, &err) ==
+	    CACHE_OK && st.entries[CACHE_DB_NEGATIVE] == 0,
+	    "sweep: deleting every record in one batch empties the db");
+	tap_is_int(cache_sweep(c, CACHE_DB_NEGATIVE, from, 0, sweep_all,
+	    NULL, NULL, NULL, &err), CACHE_INVALID, "sweep: max 0 is invalid");
+	cache_close(c);
+}
+
+/* ---- cache_stat ---- */
+
+static void
+test_stat(void)
+{
+	struct record_negative n = { RECORD_NEG_DNS_ERROR, 1, 1, 1, 2, "x" };
+	struct cache_stat a, b;
+	struct record_policy p;
+	const char *err = NULL;
+	struct cache *c;
+	char key[32];
+	unsigned i;
+
+	if ((c = cache_open(path("stat"), MIB, 8 * MIB, 0, &err)) == NULL) {
+		tap_ok(0, "stat: open: %s", err);
+		return;
+	}
+	cache_stat(c, &a, &err);
+	make_policy(&p, 1, 500);
+	for (i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "s%u.example", i);
+		cache_put_policy(c, key, &p, &err);
+		if (i < 100)
+			cache_put_negative(c, key, &n, &err);
+	}
+	tap_ok(cache_stat(c, &b, &err) == CACHE_OK &&
+	    b.entries[CACHE_DB_POLICY] == 300 &&
+	    b.entries[CACHE_DB_NEGATIVE] == 100 && b.used > a.used +
+	    300 * 500 && b.used <= b.file && b.file <= b.map_size &&
+	    b.map_max == 8 * MIB, "stat: entries by kind, used <= file <= "
+	    "map (used %zu, file %zu)", b.used, b.file);
+	cache_flush(c, CACHE_DB_POLICY, &err);
+	tap_ok(cache_stat(c, &a, &err) == CACHE_OK && a.used < b.used / 4 &&
+	    a.file == b.file, "stat: used falls when records go, the file "
+	    "does not (used %zu)", a.used);
+	cache_close(c);
+}
+
+/* ---- a damaged environment is set aside ---- */
+
+static void
+test_set_aside(void)
+{
+	struct record_policy p;
+	enum cache_result res = CACHE_OK;
+	const char *err = NULL;
+	char aside[512], want[512];
+	struct cache *c;
+	FILE *f;
+	int i;
+
+	if ((c = cache_open(path("damaged"), MIB, 4 * MIB, 0, &err)) ==
+	    NULL) {
+		tap_ok(0, "damaged: open: %s", err);
+		return;
+	}
+	make_policy(&p, 1, 10);
+	cache_put_policy(c, "a.example", &p, &err);
+	cache_close(c);
+	if ((f = fopen(path("damaged/data.mdb"), "r+")) != NULL) {
+		for (i = 0; i < 1024; i++)
+			fputs("not an LMDB environment\n", f);
+		fclose(f);
+	}
+	c = cache_open_res(path("damaged"), MIB, 4 * MIB, 0, &res, &err);
+	tap_ok(c == NULL && res == CACHE_CORRUPT, "a damaged environment: "
+	    "CACHE_CORRUPT (%s)", err != NULL ? err : "-");
+	tap_ok(cache_set_aside(path("damaged"), "bad/tag", aside,
+	    sizeof(aside), &err) == -1, "set aside: a tag with '/' refused");
+	snprintf(want, sizeof(want), "%s", path("damaged/data.mdb.damaged-"
+	    "20260101T000000Z"));
+	tap_ok(cache_set_aside(path("damaged"), "20260101T000000Z", aside,
+	    sizeof(aside), &err) == 0 && strcmp(aside, want) == 0 &&
+	    access(want, F_OK) == 0 &&
+	    access(path("damaged/data.mdb"), F_OK) == -1,
+	    "set aside: the file is renamed, kept");
+	c = cache_open_res(path("damaged"), MIB, 4 * MIB, 0, &res, &err);
+	tap_ok(c != NULL && cache_get_policy(c, "a.example", buf,
+	    sizeof(buf), &p, &err) == CACHE_NOTFOUND,
+	    "set aside: the next open starts empty");
+	cache_close(c);
+	tap_ok(cache_set_aside(path("damaged"), "20260101T000000Z", aside,
+	    sizeof(aside), &err) == -1 && access(want, F_OK) == 0,
+	    "set aside: never over an earlier damaged file");
+	chmod(path("damaged"), 0755);
+	c = cache_open_res(path("damaged"), MIB, 4 * MIB, 0, &res, &err);
+	tap_ok(c == NULL && res == CACHE_ERROR, "a directory open to others "
+	    "is CACHE_ERROR, not damage (%s)", err != NULL ? err : "-");
+	chmod(path("damaged"), 0700);
+}
+
+/* ---- the sync thread ---- */
+
+static void
+test_sync_start(void)
+{
+	struct record_policy p;
+	const char *err = NULL;
+	struct cache *c;
+	int i, ok = 1;
+
+	if ((c = cache_open(path("sync"), MIB, 4 * MIB, 0, &err)) == NULL) {
+		tap_ok(0, "sync: open: %s", err);
+		return;
+	}
+	make_policy(&p, 1, 10);
+	for (i = 0; i < 50; i++) {
+		cache_put_policy(c, "a.example", &p, &err);
+		if (cache_sync_start(c, &err) != CACHE_OK)
+			ok = 0;
+	}
+	tap_ok(ok, "sync_start: asked 50 times between writes, no error");
+	cache_close(c);		/* joins the thread */
+	c = cache_open(path("sync"), MIB, 4 * MIB, 1, &err);
+	tap_ok(c != NULL && cache_sync_start(c, &err) == CACHE_OK &&
+	    cache_get_policy(c, "a.example", buf, sizeof(buf), &p, &err) ==
+	    CACHE_OK, "sync_start: a no-op read-only; the data is there");
+	cache_close(c);
+}
+
 /* ---- cache_write: atomic, sticky first error ---- */
 
 struct tx_args {
@@ -362,6 +616,7 @@ static void
 test_reopen_corrupt_ro(void)
 {
 	static uint8_t big[RECORD_POLICY_MAX + 1];
+	uint8_t newer[4] = { 0, 'N', 0, 0 };
 	struct record_negative gn;
 	struct record_policy p, g;
 	const char *err = NULL;
@@ -375,8 +630,12 @@ test_reopen_corrupt_ro(void)
 	cache_put_policy(c, "keep.example", &p, &err);
 	cache_put(c, CACHE_DB_POLICY, "garbage.example", "\x01P\x09\x00", 4,
 	    &err);
-	cache_put(c, CACHE_DB_NEGATIVE, "garbage.example", "\x03N\x00\x00", 4,
+	cache_put(c, CACHE_DB_NEGATIVE, "garbage.example", "\x02N\x00\x00", 4,
 	    &err);
+	newer[0] = RECORD_VERSION + 1;
+	cache_put(c, CACHE_DB_NEGATIVE, "newer.example", newer, sizeof(newer),
+	    &err);
+	cache_put(c, CACHE_DB_POLICY, "newer.example", "\x07P", 2, &err);
 	big[0] = RECORD_VERSION;
 	cache_put(c, CACHE_DB_POLICY, "huge.example", big, sizeof(big), &err);
 	cache_close(c);
@@ -391,7 +650,14 @@ test_reopen_corrupt_ro(void)
 	tap_ok(c != NULL && cache_get_negative(c, "garbage.example", buf,
 	    sizeof(buf), &gn, &err) == CACHE_CORRUPT &&
 	    strcmp(err, "unsupported record version") == 0,
-	    "a negative value of another version is CACHE_CORRUPT");
+	    "a negative value of a version we never wrote is CACHE_CORRUPT");
+	tap_ok(c != NULL && cache_get_negative(c, "newer.example", buf,
+	    sizeof(buf), &gn, &err) == CACHE_NEWER &&
+	    strcmp(err, RECORD_WHY_NEWER) == 0 &&
+	    cache_get_policy(c, "newer.example", buf, sizeof(buf), &g,
+	    &err) == CACHE_NEWER,
+	    "a record of a newer version (RECORD_VERSION + 1, 7) is "
+	    "CACHE_NEWER, not corrupt");
 	tap_ok(c != NULL && cache_get_policy(c, "huge.example", buf,
 	    sizeof(buf), &g, &err) == CACHE_CORRUPT &&
 	    strcmp(err, "record too large") == 0,
@@ -457,6 +723,46 @@ test_grow(void)
 	cache_close(c);
 }
 
+/* A map filled with negative entries: sweeping them makes room. */
+static void
+test_full_negatives(void)
+{
+	struct record_negative n = { RECORD_NEG_NO_RECORD, 1, 1, 1, 2,
+	    "txt-none-with-a-longer-code-to-fill-pages" };
+	char from[CACHE_KEY_MAX + 1] = "", key[64];
+	struct record_policy p;
+	enum cache_result r = CACHE_OK, r2;
+	const char *err = NULL;
+	struct cache *c;
+	size_t del = 0;
+	unsigned i;
+
+	if ((c = cache_open(path("fulln"), 64 * KIB, 256 * KIB, 0, &err)) ==
+	    NULL) {
+		tap_ok(0, "fulln: open: %s", err);
+		return;
+	}
+	for (i = 0; i < 100000 && r == CACHE_OK; i++) {
+		snprintf(key, sizeof(key), "n%06u.example", i);
+		r = cache_put_negative(c, key, &n, &err);
+	}
+	make_policy(&p, 1, 3000);
+	r2 = CACHE_OK;
+	tap_ok(r == CACHE_FULL, "full of negatives (%u)", i);
+	for (i = 0; i < 100 && r2 == CACHE_OK; i++) {
+		make_policy(&p, i, 3000);
+		snprintf(key, sizeof(key), "p%u.example", i);
+		r2 = cache_put_policy(c, key, &p, &err);
+	}
+	tap_ok(r2 == CACHE_FULL, "... until the map is full (%u)", i);
+	tap_ok(cache_sweep(c, CACHE_DB_NEGATIVE, from, 256, sweep_all, NULL,
+	    NULL, &del, &err) == CACHE_OK && del == 256,
+	    "a full map still sweeps a batch of 256 (%zu, %s)", del, err);
+	tap_is_int(cache_put_policy(c, key, &p, &err), CACHE_OK,
+	    "after the sweep the policy fits");
+	cache_close(c);
+}
+
 static void
 test_full(void)
 {
@@ -483,6 +789,7 @@ test_full(void)
 	    &err) == CACHE_OK && cache_del(c, CACHE_DB_POLICY, "f1.example",
 	    &err) == CACHE_OK, "a full cache still reads and deletes");
 	cache_close(c);
+	test_full_negatives();
 }
 
 /* ---- MDB_READERS_FULL: slots held by killed processes ---- */
@@ -724,6 +1031,11 @@ main(void)
 		test_dir(&dir_cases[i]);
 	test_basic();
 	test_iter_flush();
+	test_iter_from();
+	test_sweep();
+	test_stat();
+	test_set_aside();
+	test_sync_start();
 	test_write();
 	test_reopen_corrupt_ro();
 	test_ro_foreign();
@@ -734,6 +1046,8 @@ main(void)
 	test_kill9();
 	tap_is_str(cache_result_str(CACHE_CORRUPT), "corrupt",
 	    "cache_result_str");
+	tap_is_str(cache_result_str(CACHE_NEWER), "newer",
+	    "cache_result_str: newer");
 	if (tap_failed == 0)
 		rm_rf(base);
 	return tap_done();

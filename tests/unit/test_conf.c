@@ -51,8 +51,14 @@ static const struct {
 	    "t:1: socket_mode = \"0968\": expected an octal mode" },
 	{ "mode too large", "socket_mode = 177777\n",
 	    "t:1: socket_mode = \"177777\": expected an octal mode" },
-	{ "mode above 07777", "socket_mode = 17777\n",
-	    "t:1: socket_mode = \"17777\": out of range (at most 07777)" },
+	{ "mode above 0777", "socket_mode = 17777\n",
+	    "t:1: socket_mode = \"17777\": out of range (at most 0777)" },
+	{ "mode with special bits", "socket_mode = 04660\n",
+	    "t:1: socket_mode = \"04660\": out of range (at most 0777)" },
+	{ "request timeout too short", "client_request_timeout = 50ms\n",
+	    "t:1: client_request_timeout = \"50ms\": out of range" },
+	{ "max_pending too small", "max_pending = 9\n",
+	    "t:1: max_pending = \"9\": out of range" },
 	{ "bad log level", "log_level = verbose\n",
 	    "t:1: log_level = \"verbose\": expected err, warn, info or debug" },
 	{ "size unit lower case", "cache_map_size = 16m\n",
@@ -143,6 +149,8 @@ test_good(void)
 	tap_is_int(c->log_level, 3, "log level");
 	tap_is_int(c->dns_tries, 2, "unset option keeps its default");
 	tap_is_int(c->fetch_timeout, 60000, "RFC 8461 default fetch timeout");
+	tap_is_str(c->starttls_list_url, "",
+	    "no list URL by default: EFF's can only serve an expired list");
 	conf_free(c);
 }
 

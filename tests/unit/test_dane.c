@@ -104,7 +104,16 @@ test_decide(void)
 		    dane_verdict_str(c->want), c->why);
 		tap_ok(dane_decide(&in, NULL) == v, "%s: same without why",
 		    c->name);
+		/* The stored code gives back the same reason. */
+		tap_ok(why != NULL && dane_why_code(why) != 0 &&
+		    strcmp(dane_why_str(dane_why_code(why)), why) == 0,
+		    "%s: reason code %u round-trips", c->name,
+		    dane_why_code(why));
 	}
+	tap_ok(dane_why_code(NULL) == 0 && dane_why_code("other") == 0 &&
+	    strcmp(dane_why_str(0), "") == 0 &&
+	    strcmp(dane_why_str(255), "") == 0,
+	    "reason codes: unknown text is 0, code 0 or unknown is \"\"");
 }
 
 static void
@@ -134,11 +143,14 @@ test_classify(void)
 	tap_is_int(dane_tlsa_of(0, &a), DANE_TLSA_NONE, "tlsa: validated "
 	    "NODATA is none");
 	a.n = 2;
-	a.rr.tlsa[0] = (struct dnsmsg_tlsa){ 1, 1, 1, 32 };
-	a.rr.tlsa[1] = (struct dnsmsg_tlsa){ 3, 1, 9, 32 };
+	a.rr.tlsa[0] = (struct dnsmsg_tlsa){ .usage = 1, .selector = 1,
+	    .mtype = 1, .dlen = 32 };
+	a.rr.tlsa[1] = (struct dnsmsg_tlsa){ .usage = 3, .selector = 1,
+	    .mtype = 9, .dlen = 32 };
 	tap_is_int(dane_tlsa_of(0, &a), DANE_TLSA_UNUSABLE, "tlsa: PKIX-EE "
 	    "and unknown matching type are unusable");
-	a.rr.tlsa[1] = (struct dnsmsg_tlsa){ 3, 1, 1, 32 };
+	a.rr.tlsa[1] = (struct dnsmsg_tlsa){ .usage = 3, .selector = 1,
+	    .mtype = 1, .dlen = 32 };
 	tap_is_int(dane_tlsa_of(0, &a), DANE_TLSA_USABLE, "tlsa: one usable "
 	    "record is enough");
 	a.ad = 0;

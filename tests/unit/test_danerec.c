@@ -124,6 +124,61 @@ test_roundtrip(void)
 	free(copy);
 }
 
+/* Version 2: the reason as a code, not text. */
+static void
+test_code(void)
+{
+	static const uint8_t small[] = {
+		2, 'D', 3, 2,
+		1, 0, 0, 0, 0, 0, 0, 0,
+		2, 0, 0, 0, 0, 0, 0, 0,
+		60, 0, 0, 0,
+		9,
+		1, 4, 1, 'a', 0
+	};
+	struct danerec r = sample(), d;
+	uint8_t buf[DANEREC_MAX], again[DANEREC_MAX], *copy;
+	const char *why;
+	ssize_t n, m, n1;
+
+	n1 = danerec_encode(&r, buf, sizeof(buf), NULL);
+	r.why = NULL;
+	r.why_code = 9;
+	n = danerec_encode(&r, buf, sizeof(buf), &why);
+	tap_ok(n > 0 && buf[0] == 2 && n == n1 - (ssize_t)strlen(sample().why)
+	    - 1, "code: version 2, the text's bytes saved");
+	tap_ok(decode(buf, (size_t)n, &d, &copy, &why) == 0 &&
+	    d.why_code == 9 && d.why != NULL && d.why[0] == '\0' &&
+	    d.nhosts == 2 && strcmp(d.host[1].name, "mx2.example.sec") == 0,
+	    "code: decodes with its code, no text, the hosts");
+	m = danerec_encode(&d, again, sizeof(again), NULL);
+	tap_ok(m == n && memcmp(buf, again, (size_t)n) == 0,
+	    "code: decode then encode gives the same bytes");
+	free(copy);
+	buf[DANEREC_FIXED] = 0;
+	tap_ok(decode(buf, (size_t)n, &d, &copy, &why) == -1 &&
+	    strcmp(why, "version 2 without a reason code") == 0,
+	    "code: version 2 with code 0 is refused");
+	free(copy);
+	r.why = "x";
+	tap_ok(danerec_encode(&r, buf, sizeof(buf), &why) == -1 &&
+	    strcmp(why, "reason given as text and code") == 0,
+	    "code: text and code at once refused");
+	memset(&r, 0, sizeof(r));
+	r.verdict = DANEREC_TEMP;
+	r.mx = 2;
+	r.checked_at = 1;
+	r.expires_at = 2;
+	r.ttl = 60;
+	r.why_code = 9;
+	r.nhosts = 1;
+	r.host[0].tlsa = 4;
+	r.host[0].name = "a";
+	n = danerec_encode(&r, buf, sizeof(buf), NULL);
+	tap_ok(n == (ssize_t)sizeof(small) && memcmp(buf, small,
+	    sizeof(small)) == 0, "code: the exact bytes of a small record");
+}
+
 struct bad_byte {
 	const char	*name;
 	size_t		 off;
@@ -140,7 +195,7 @@ test_decode_bad(void)
 	ssize_t n = danerec_encode(&r, buf, sizeof(buf), NULL);
 	size_t hosts = DANEREC_FIXED + 1 + strlen(r.why) + 1;
 	const struct bad_byte cases[] = {
-		{ "version 2", 0, 2, "unknown version" },
+		{ "version 3", 0, 3, "unknown version" },
 		{ "version 0", 0, 0, "unknown version" },
 		{ "kind P", 1, 'P', "not a DANE record" },
 		{ "verdict 4", 2, 4, "unknown verdict" },
@@ -207,11 +262,34 @@ test_encode_bad(void)
 	    strcmp(why, "unknown TLSA status") == 0, "encode: tlsa 5");
 }
 
+/* A newer format is "not mine": told apart from a damaged record. */
+static void
+test_newer(void)
+{
+	struct danerec r = sample();
+	uint8_t buf[DANEREC_MAX];
+	ssize_t n = danerec_encode(&r, buf, sizeof(buf), NULL);
+
+	tap_ok(n > 0 && !danerec_newer(buf, (size_t)n), "newer: ours is not");
+	buf[0] = DANEREC_VERSION_1;
+	tap_ok(!danerec_newer(buf, (size_t)n), "newer: version 1 is not");
+	buf[0] = 0;
+	tap_ok(!danerec_newer(buf, (size_t)n), "newer: version 0 is not");
+	buf[0] = DANEREC_VERSION + 1;
+	tap_ok(danerec_newer(buf, (size_t)n), "newer: version %d is",
+	    DANEREC_VERSION + 1);
+	buf[0] = 0xff;
+	tap_ok(danerec_newer(buf, 1), "newer: version 255, one byte");
+	tap_ok(!danerec_newer(buf, 0), "newer: empty is not");
+}
+
 int
 main(void)
 {
 	test_roundtrip();
+	test_code();
 	test_decode_bad();
 	test_encode_bad();
+	test_newer();
 	return tap_done();
 }

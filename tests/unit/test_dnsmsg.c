@@ -319,6 +319,15 @@ test_tlsa(void)
 	    a.rr.tlsa[0].selector == 1 && a.rr.tlsa[0].mtype == 1 &&
 	    a.rr.tlsa[0].dlen == 32, "tlsa: fields of the first");
 	tap_ok(a.n == 3 && a.rr.tlsa[1].dlen == 64, "tlsa: 64-byte digest");
+	tap_ok(a.n == 3 && a.rr.tlsa[0].have_data &&
+	    a.rr.tlsa[0].data[0] == 0 && a.rr.tlsa[0].data[31] == 31 &&
+	    a.rr.tlsa[1].have_data && a.rr.tlsa[1].data[63] == 63,
+	    "tlsa: the digests are kept");
+	pk_start(&p, 0x20, 1, "_25._tcp.mx.test", DNSMSG_TYPE_TLSA);
+	pk_tlsa(&p, 3600, 3, 0, 0, 65);
+	tap_ok(parse(&p, "_25._tcp.mx.test", DNSMSG_TYPE_TLSA, &a, &why) ==
+	    DNSMSG_OK && a.n == 1 && a.rr.tlsa[0].dlen == 65 &&
+	    !a.rr.tlsa[0].have_data, "tlsa: 65 bytes of data: length only");
 
 	pk_start(&p, 0x20, 1, "_25._tcp.mx.test", DNSMSG_TYPE_TLSA);
 	pk_rr_q(&p, DNSMSG_TYPE_TLSA, 60, 2);

@@ -121,7 +121,8 @@ test_render(void)
 	s.ls.refresh_failures = 5;
 	s.have_cache = 1;
 	s.cs.entries[CACHE_DB_POLICY] = 12;
-	s.cs.map_used = 65536;
+	s.cs.used = 65536;
+	s.cs.file = 131072;
 	s.cs.map_max = 1 << 30;
 	s.list_enabled = 1;
 	s.list_installed = 1;
@@ -166,6 +167,7 @@ test_render(void)
 	    "\"kept_after_failure\"} 5");
 	want_line(f.buf, "mtastsd_cache_entries{db=\"policy\"} 12");
 	want_line(f.buf, "mtastsd_cache_map_used_bytes 65536");
+	want_line(f.buf, "mtastsd_cache_file_bytes 131072");
 	want_line(f.buf, "mtastsd_cache_map_max_bytes 1073741824");
 	want_line(f.buf, "mtastsd_starttls_list_expiry_timestamp_seconds "
 	    "1800000000");

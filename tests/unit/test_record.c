@@ -19,6 +19,10 @@
  * values, built by hand as the previous encoder wrote them, must still
  * decode; they re-encode to the same bytes, except a canonical text,
  * which becomes its version-2 form.
+ *
+ * Observation history (format version 3): golden bytes, both text
+ * forms, a history of zeros (never version 3), a canonical stored text
+ * in version 3, and the older versions read with a history of 0.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -86,30 +90,36 @@ static const struct pol_case pol_cases[] = {
 	{ "enforce, two mx", { RECORD_MODE_ENFORCE, 604800, 1700000000,
 	    1700003600, 0, 0, "20160831085700Z", "", 2,
 	    { "mx1.example.com", "*.example.net" },
-	    "version: STSv1\r\nmode: enforce\r\n", 31, RECORD_TEXT_STORED },
+	    "version: STSv1\r\nmode: enforce\r\n", 31, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } },
 	    0, 0, 0 },
 	{ "testing with failure state", { RECORD_MODE_TESTING, 86400,
 	    1700000000, 1700000100, 1700000900, 3, "abc", "https-timeout", 1,
-	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED }, 0, 0, 0 },
+	    { "mail.example.org" }, "x", 1, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "mode none, no mx, empty text", { RECORD_MODE_NONE, 0, 5, 5, 0, 0,
-	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED }, 0, 0, 0 },
+	    "1", "", 0, { NULL }, "", 0, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "NULL id/error/text read as empty", { RECORD_MODE_NONE, 1, 0, 0, 0,
-	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED }, 0, 0, 0 },
+	    0, NULL, NULL, 0, { NULL }, NULL, 0, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "extreme integers", { RECORD_MODE_ENFORCE, UINT32_MAX, INT64_MIN,
 	    INT64_MAX, -1, UINT32_MAX, "Z", "e", 1, { "a" }, "t", 1,
-	    RECORD_TEXT_STORED }, 0, 0, 0 },
+	    RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
 	{ "UTF-8 and CRLF in text", { RECORD_MODE_TESTING, 3600, 1, 2, 3, 4,
 	    "id", "c", 1, { "*.b.c" },
-	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22, RECORD_TEXT_STORED },
+	    "ext: \xc3\xa9t\xc3\xa9\r\nmx: *.b.c\n", 22, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } },
+	    0, 0, 0 },
+	{ "enforce with a history", { RECORD_MODE_ENFORCE, 604800, 10, 11,
+	    0, 0, "h1", "", 1, { "mx.example.com" }, "y", 1,
+	    RECORD_TEXT_STORED, 1700000000, 1600000000, { 0, 0, 0, 0, 0 } }, 0, 0, 0 },
+	{ "history with extreme times", { RECORD_MODE_TESTING, 1, 1, 1, 1, 1,
+	    "h2", "", 1, { "a" }, "", 0, RECORD_TEXT_STORED, INT64_MIN, -1, { 0, 0, 0, 0, 0 } },
 	    0, 0, 0 },
 	{ "every limit at its maximum", { RECORD_MODE_ENFORCE, 31557600, 1,
 	    2, 3, 4, id32, code63, 0, { NULL }, text_max,
-	    RECORD_TEXT_MAX, RECORD_TEXT_STORED }, MX_ALL, 1, 0 },
+	    RECORD_TEXT_MAX, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, MX_ALL, 1, 0 },
 	/* RFC 8461 sets no limit on mx lines: the most a 64 KiB body can
 	 * hold ("mx:a" and LF each), far past the 128 of version 1. */
 	{ "RECORD_MX_MAX one-letter patterns", { RECORD_MODE_ENFORCE, 86400,
 	    1, 2, 3, 4, "id", "", RECORD_MX_MAX, { NULL }, NULL, 0,
-	    RECORD_TEXT_STORED }, 0, 0, 1 },
+	    RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, 0, 0, 1 },
 };
 
 static int
@@ -131,6 +141,8 @@ pol_equal(const struct record_policy *a, const struct record_policy *b,
 	CHK(a->nmx == b->nmx, "nmx");
 	for (i = 0; i < a->nmx; i++)
 		CHK(strcmp(a->mx[i], b->mx[i]) == 0, "mx");
+	CHK(a->enforce_since == b->enforce_since, "enforce_since");
+	CHK(a->testing_since == b->testing_since, "testing_since");
 	CHK(a->text_len == b->text_len, "text_len");
 	CHK(b->text[b->text_len] == '\0', "text NUL");
 	CHK(a->text_len == 0 || memcmp(a->text, b->text, a->text_len) == 0,
@@ -256,7 +268,7 @@ test_golden(void)
 	struct record_negative n = { RECORD_NEG_DNS_ERROR, 0x01020304,
 	    0x0102030405060708LL, -2, 16, "ab" };
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
-	    "Q", "", 1, { "m" }, "x\n", 2, RECORD_TEXT_STORED };
+	    "Q", "", 1, { "m" }, "x\n", 2, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } };
 	uint8_t buf[256];
 	ssize_t len;
 
@@ -384,7 +396,49 @@ test_v1(void)
 	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
 	    strcmp(why, "unsupported record version") == 0,
 	    "version 2: there are no version-2 negative entries");
+	x[0] = 3;
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
+	    strcmp(why, "unsupported record version") == 0,
+	    "version 3: there are no version-3 negative entries");
+	x[0] = 4;
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
+	    strcmp(why, "unsupported record version") == 0,
+	    "version 4: there are no version-4 negative entries");
+	x[0] = 5;
+	tap_ok(record_negative_decode(x, sizeof(want_neg), &dn, &why) == -1 &&
+	    strcmp(why, RECORD_WHY_NEWER) == 0 &&
+	    record_newer(x, sizeof(want_neg)),
+	    "version 5: a newer negative entry is not ours, not corrupt");
 	free(x);
+}
+
+/* ---- record_newer: which values a newer mtastsd wrote ---- */
+
+static void
+test_newer(void)
+{
+	static const struct {
+		uint8_t	b[2];
+		size_t	len;
+		int	want;
+	} cases[] = {
+		{ { 0, 0 }, 0, 0 },			/* empty */
+		{ { 0, 'P' }, 2, 0 },			/* never ours */
+		{ { 1, 'P' }, 2, 0 },			/* v1: ours */
+		{ { RECORD_VERSION, 'P' }, 2, 0 },	/* newest: ours */
+		{ { RECORD_VERSION + 1, 'P' }, 2, 1 },	/* newer */
+		{ { RECORD_VERSION + 1, 'X' }, 1, 1 },	/* any kind */
+		{ { 255, 0 }, 1, 1 },
+	};
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (record_newer(cases[i].b, cases[i].len) != cases[i].want) {
+			tap_diag("case %zu: got %d", i, !cases[i].want);
+			ok = 0;
+		}
+	tap_ok(ok, "record_newer: only a first byte above RECORD_VERSION");
 }
 
 /* ---- text forms: canonical bodies are kept as one byte ---- */
@@ -635,6 +689,214 @@ test_form_kept(void)
 	free(exact);
 }
 
+/* ---- observation history: format version 3 ---- */
+
+#define GOLDEN_HISTORY \
+	0x00, 0xf1, 0x53, 0x65, 0, 0, 0, 0, \
+	0x80, 0x35, 0x54, 0x65, 0, 0, 0, 0
+static const uint8_t want_hist[] = {	/* GOLDEN_CANON, LF, a history */
+	GOLDEN_POL_HEAD(3, RECORD_TEXT_LF), GOLDEN_HISTORY
+};
+static const uint8_t want_hist_stored[] = {	/* "x\n" and a history */
+	GOLDEN_POL_HEAD(3, RECORD_TEXT_STORED), 2, 0, 0, 0, 'x', '\n', 0,
+	GOLDEN_HISTORY
+};
+
+static void
+test_history(void)
+{
+	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
+	    "Q", "", 1, { "m" }, GOLDEN_CANON, sizeof(GOLDEN_CANON) - 1,
+	    RECORD_TEXT_STORED, 1700000000, 1700017536, { 0, 0, 0, 0, 0 } };
+	struct record_policy d;
+	uint8_t buf[256], *x;
+	const char *why;
+	ssize_t len;
+
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_hist) &&
+	    memcmp(buf, want_hist, sizeof(want_hist)) == 0,
+	    "history: golden bytes, version 3 with text form LF");
+	p.text = "x\n";
+	p.text_len = 2;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_hist_stored) &&
+	    memcmp(buf, want_hist_stored, sizeof(want_hist_stored)) == 0,
+	    "history: golden bytes, version 3 with a stored text");
+	x = dup_exact(want_hist_stored, sizeof(want_hist_stored));
+	tap_ok(record_policy_decode(x, sizeof(want_hist_stored), &d,
+	    &why) == 0 && d.enforce_since == 1700000000 &&
+	    d.testing_since == 1700017536 && d.text_len == 2,
+	    "history: version 3 decodes with both times");
+	free(x);
+	/* Older versions know no history: they read as 0, 0. */
+	x = dup_exact(want_canon, sizeof(want_canon));
+	d.enforce_since = d.testing_since = 7;
+	tap_ok(record_policy_decode(x, sizeof(want_canon), &d, NULL) == 0 &&
+	    d.enforce_since == 0 && d.testing_since == 0,
+	    "history: a version-2 policy reads with no history");
+	free(x);
+	/* Zero history is versions 1 and 2 only: one record, one encoding. */
+	memcpy(buf, want_hist, sizeof(want_hist));
+	memset(buf + sizeof(want_hist) - RECORD_POLICY_HISTORY, 0,
+	    RECORD_POLICY_HISTORY);
+	x = dup_exact(buf, sizeof(want_hist));
+	tap_ok(record_policy_decode(x, sizeof(want_hist), &d, &why) == -1 &&
+	    strcmp(why, "version 3 without a history") == 0,
+	    "history: version 3 with both times 0 is refused");
+	free(x);
+	p.enforce_since = 0;
+	p.testing_since = 0;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len > 0 && buf[0] == 1,
+	    "history: both times 0 are written as version 1 or 2");
+	p.testing_since = -5;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len > 0 && buf[0] == 3,
+	    "history: one time not 0 (even negative) needs version 3");
+}
+
+/* A version-3 stored text that is canonical: its text form, still v3. */
+static void
+test_history_canon_stored(void)
+{
+	static const uint8_t v[] = {
+		GOLDEN_POL_HEAD(3, RECORD_TEXT_STORED),
+		sizeof(GOLDEN_CANON) - 1, 0, 0, 0, 'v', 'e', 'r', 's', 'i',
+		'o', 'n', ':', ' ', 'S', 'T', 'S', 'v', '1', '\n', 'm', 'o',
+		'd', 'e', ':', ' ', 'e', 'n', 'f', 'o', 'r', 'c', 'e', '\n',
+		'm', 'x', ':', ' ', 'm', '\n', 'm', 'a', 'x', '_', 'a', 'g',
+		'e', ':', ' ', '8', '6', '4', '0', '0', '\n', 0,
+		GOLDEN_HISTORY
+	};
+	struct record_policy d;
+	uint8_t out[256], *x = dup_exact(v, sizeof(v));
+	ssize_t n = -1;
+
+	if (record_policy_decode(x, sizeof(v), &d, NULL) == 0)
+		n = record_policy_encode(&d, out, sizeof(out), NULL);
+	tap_ok(n == (ssize_t)sizeof(want_hist) &&
+	    memcmp(out, want_hist, sizeof(want_hist)) == 0,
+	    "history: a canonical stored text re-encodes as its text form");
+	free(x);
+}
+
+/* Version 4: the DANE summary after the history (which may be 0). */
+#define GOLDEN_DANE \
+	2, 7, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0
+static const uint8_t want_dane[] = {	/* GOLDEN_CANON, LF, DANE */
+	GOLDEN_POL_HEAD(4, RECORD_TEXT_LF), GOLDEN_DANE, 0
+};
+static const uint8_t want_dane_hist[] = {	/* ... and a history */
+	GOLDEN_POL_HEAD(4, RECORD_TEXT_LF), GOLDEN_DANE, 1, GOLDEN_HISTORY
+};
+
+static void
+test_dane(void)
+{
+	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 3,
+	    "Q", "", 1, { "m" }, GOLDEN_CANON, sizeof(GOLDEN_CANON) - 1,
+	    RECORD_TEXT_STORED, 0, 0, { 1, 2, 7, 0x10, 0x20 } };
+	struct record_policy d;
+	uint8_t buf[256], *x;
+	const char *why;
+	ssize_t len;
+
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_dane) &&
+	    memcmp(buf, want_dane, sizeof(want_dane)) == 0,
+	    "dane: golden bytes, version 4 without a history");
+	x = dup_exact(want_dane, sizeof(want_dane));
+	tap_ok(record_policy_decode(x, sizeof(want_dane), &d, &why) == 0 &&
+	    d.dane.known == 1 && d.dane.verdict == 2 && d.dane.why == 7 &&
+	    d.dane.checked_at == 0x10 && d.dane.expires_at == 0x20 &&
+	    d.enforce_since == 0 && d.testing_since == 0 &&
+	    record_policy_encode(&d, buf, sizeof(buf), NULL) ==
+	    (ssize_t)sizeof(want_dane) &&
+	    memcmp(buf, want_dane, sizeof(want_dane)) == 0,
+	    "dane: version 4 decodes, re-encodes the same");
+	free(x);
+	memcpy(buf, want_dane, sizeof(want_dane));
+	buf[sizeof(want_dane) - RECORD_POLICY_DANE] = 4;	/* verdict */
+	x = dup_exact(buf, sizeof(want_dane));
+	tap_ok(record_policy_decode(x, sizeof(want_dane), &d, &why) == -1 &&
+	    strcmp(why, "invalid DANE verdict") == 0,
+	    "dane: a verdict above 3 is refused");
+	free(x);
+	x = dup_exact(want_dane, sizeof(want_dane) - 1);
+	tap_ok(record_policy_decode(x, sizeof(want_dane) - 1, &d, &why) == -1,
+	    "dane: a truncated summary is refused");
+	free(x);
+	memcpy(buf, want_dane, sizeof(want_dane));
+	buf[sizeof(want_dane) - 1] = 2;
+	x = dup_exact(buf, sizeof(want_dane));
+	tap_ok(record_policy_decode(x, sizeof(want_dane), &d, &why) == -1 &&
+	    strcmp(why, "invalid history flag") == 0,
+	    "dane: a history flag other than 0 or 1 is refused");
+	free(x);
+	memcpy(buf, want_dane_hist, sizeof(want_dane_hist));
+	memset(buf + sizeof(want_dane_hist) - RECORD_POLICY_HISTORY, 0,
+	    RECORD_POLICY_HISTORY);
+	x = dup_exact(buf, sizeof(want_dane_hist));
+	tap_ok(record_policy_decode(x, sizeof(want_dane_hist), &d, &why) ==
+	    -1 && strcmp(why, "history flag without a history") == 0,
+	    "dane: history flag 1 with both times 0 is refused");
+	free(x);
+	p.enforce_since = 1700000000;
+	p.testing_since = 1700017536;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len == (ssize_t)sizeof(want_dane_hist) &&
+	    memcmp(buf, want_dane_hist, sizeof(want_dane_hist)) == 0,
+	    "dane: golden bytes, version 4 with a history");
+	x = dup_exact(want_dane_hist, sizeof(want_dane_hist));
+	tap_ok(record_policy_decode(x, sizeof(want_dane_hist), &d, NULL) ==
+	    0 && d.dane.known == 1 && d.dane.verdict == 2 &&
+	    d.enforce_since == 1700000000 && d.testing_since == 1700017536,
+	    "dane: version 4 with a history decodes both");
+	free(x);
+	p.enforce_since = p.testing_since = 0;
+	/* Older versions carry none: known 0. */
+	x = dup_exact(want_hist, sizeof(want_hist));
+	d.dane.known = 1;
+	tap_ok(record_policy_decode(x, sizeof(want_hist), &d, NULL) == 0 &&
+	    d.dane.known == 0 && d.dane.verdict == 0,
+	    "dane: a version-3 policy reads with no DANE summary");
+	free(x);
+	p.dane.verdict = 4;
+	tap_is_str(pol_encode_why(&p), "invalid DANE verdict",
+	    "dane: the encoder refuses a verdict above 3");
+	p.dane.verdict = 0;
+	p.dane.known = 2;
+	tap_is_str(pol_encode_why(&p), "invalid DANE verdict",
+	    "dane: the encoder refuses known other than 0 or 1");
+	p.dane.known = 0;
+	len = record_policy_encode(&p, buf, sizeof(buf), NULL);
+	tap_ok(len > 0 && buf[0] == 2,
+	    "dane: without a summary, the lowest version as before");
+}
+
+/* record_policy_clear: every field zero (as memset), the mx array left. */
+static void
+test_clear(void)
+{
+	static struct record_policy p, z;
+
+	memset(&p, 0xa5, sizeof(p));
+	p.mx[0] = "kept";
+	record_policy_clear(&p);
+	z.mx[0] = "kept";
+	tap_ok(p.mode == 0 && p.max_age == 0 && p.fetched_at == 0 &&
+	    p.txt_checked_at == 0 && p.retry_at == 0 && p.failures == 0 &&
+	    p.id == NULL && p.last_error == NULL && p.nmx == 0 &&
+	    p.text == NULL && p.text_len == 0 &&
+	    p.text_form == RECORD_TEXT_STORED && p.enforce_since == 0 &&
+	    p.testing_since == 0 && p.dane.known == 0 &&
+	    p.dane.verdict == 0 && p.dane.why == 0 &&
+	    p.dane.checked_at == 0 && p.dane.expires_at == 0 &&
+	    p.mx[0] == z.mx[0],
+	    "record_policy_clear: every field 0 but mx[], which is left");
+}
+
 /* ---- encoder refusals ---- */
 
 struct enc_fail_case {
@@ -699,7 +961,7 @@ test_enc_fail(const struct enc_fail_case *c)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 0,
 	    "abc", "", 2, { mx_full[0], mx_full[1] }, "t", 1,
-	    RECORD_TEXT_STORED };
+	    RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } };
 	static uint8_t buf[RECORD_POLICY_MAX + 1024];
 	const char *why = NULL;
 	ssize_t n;
@@ -716,7 +978,7 @@ static void
 test_enc_small(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 2, 0, 0,
-	    "abc", "", 1, { "mx.example" }, "t", 1, RECORD_TEXT_STORED };
+	    "abc", "", 1, { "mx.example" }, "t", 1, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } };
 	struct record_negative n = { RECORD_NEG_NO_RECORD, 1, 1, 1, 1, "x" };
 	struct record_negative bad = { 4, 1, 1, 1, 1, "x" };
 	uint8_t buf[RECORD_NEGATIVE_MAX];
@@ -754,7 +1016,7 @@ build_ref(void)
 {
 	struct record_policy p = { RECORD_MODE_ENFORCE, 604800, 1700000000,
 	    1700000000, 0, 0, "abc", "x", 2, { "mx1.example.com",
-	    "*.example.net" }, "version: STSv1\r\n", 16, RECORD_TEXT_STORED };
+	    "*.example.net" }, "version: STSv1\r\n", 16, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } };
 
 	ref_len = (size_t)record_policy_encode(&p, ref, sizeof(ref), NULL);
 	anchors[A_START] = 0;
@@ -777,12 +1039,17 @@ struct patch_case {
 
 static const struct patch_case patch_cases[] = {
 	{ "version 0", A_START, 0, 1, { 0 }, "unsupported record version" },
-	{ "version 3", A_START, 0, 1, { 3 }, "unsupported record version" },
+	{ "version 3 without its history", A_START, 0, 1, { 3 },
+	    "truncated record" },
+	{ "version 4 without its DANE summary", A_START, 0, 1, { 4 },
+	    "truncated record" },
+	{ "version 5 (newer: not ours)", A_START, 0, 1, { 5 },
+	    RECORD_WHY_NEWER },
 	{ "version 2 (has no stored text)", A_START, 0, 1, { 2 },
 	    "invalid text form" },
 	{ "version 1 with text form LF", A_START, 3, 1, { RECORD_TEXT_LF },
 	    "reserved byte is not zero" },
-	{ "version 255", A_START, 0, 1, { 255 }, "unsupported record version" },
+	{ "version 255 (newer)", A_START, 0, 1, { 255 }, RECORD_WHY_NEWER },
 	{ "kind N read as a policy", A_START, 1, 1, { 'N' },
 	    "not a policy record" },
 	{ "version 2, text form 3", A_START, 0, 4, { 2, 'P', 2, 3 },
@@ -877,7 +1144,7 @@ alphabet_sweep(int mx)
 {
 	static char s[RECORD_ID_MAX + 1];
 	struct record_policy p = { RECORD_MODE_ENFORCE, 86400, 1, 1, 0, 0,
-	    s, "", 1, { s }, "", 0, RECORD_TEXT_STORED }, d;
+	    s, "", 1, { s }, "", 0, RECORD_TEXT_STORED, 0, 0, { 0, 0, 0, 0, 0 } }, d;
 	const char *why;
 	uint8_t buf[256];
 	size_t len, i, bad = 0, at = RECORD_POLICY_FIXED + 1;
@@ -1004,6 +1271,8 @@ test_max_sizes(void)
 		p.mx[i] = mx_full[i];
 	p.text = text_max;
 	p.text_len = RECORD_TEXT_MAX;
+	p.enforce_since = p.testing_since = 1;
+	p.dane.known = 1;
 	tap_is_int((intmax_t)record_policy_size(&p), RECORD_POLICY_MAX,
 	    "largest policy is RECORD_POLICY_MAX bytes");
 	/* One byte more of mx, or one pattern more, is refused. */
@@ -1091,10 +1360,15 @@ main(void)
 		test_neg_roundtrip(&neg_cases[i], i);
 	test_golden();
 	test_v1();
+	test_newer();
 	for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++)
 		test_text_case(&text_cases[i]);
 	test_render();
 	test_form_kept();
+	test_history();
+	test_history_canon_stored();
+	test_dane();
+	test_clear();
 	for (i = 0; i < sizeof(enc_fail_cases) / sizeof(enc_fail_cases[0]);
 	    i++)
 		test_enc_fail(&enc_fail_cases[i]);

@@ -25,7 +25,8 @@
 /* A policy: mode, max_age, fetched_at, txt_checked_at, retry_at, failures. */
 #define POL(m, age, f, t, r, n) (&(const struct record_policy){ \
 	RECORD_MODE_ ## m, (age), (f), (t), (r), (n), "abc", "", 1, \
-	{ "mx.example" }, "version: STSv1\n", 15, RECORD_TEXT_STORED })
+	{ "mx.example" }, "version: STSv1\n", 15, RECORD_TEXT_STORED, 0, 0, \
+	{ 0, 0, 0, 0, 0 } })
 /* A negative entry: reason, count, first_at, last_at, retry_at. */
 #define NEG(r, n, f, l, rt) (&(const struct record_negative){ \
 	RECORD_NEG_ ## r, (n), (f), (l), (rt), "x" })
@@ -478,6 +479,188 @@ test_misc(void)
 	    "refresh_action_str");
 }
 
+/* ---- History: since when a domain is seen in enforce / testing ---- */
+
+struct hist_case {
+	const char	*name;
+	int		 have_old;
+	enum record_mode old_mode;
+	int64_t		 old_fetched;	/* old max_age is WEEK */
+	int64_t		 old_enf, old_test;
+	const char	*old_mx2;	/* second old pattern, or NULL */
+	enum record_mode new_mode;
+	const char	*new_mx2;	/* second new pattern, or NULL */
+	int64_t		 want_enf, want_test;
+};
+
+#define T1	(T0 + 3 * DAY)
+static const struct hist_case hist_cases[] = {
+	{ "first fetch, enforce", 0, 0, 0, 0, 0, NULL, RECORD_MODE_ENFORCE,
+	    NULL, T1, T1 },
+	{ "first fetch, testing", 0, 0, 0, 0, 0, NULL, RECORD_MODE_TESTING,
+	    NULL, 0, T1 },
+	{ "first fetch, none", 0, 0, 0, 0, 0, NULL, RECORD_MODE_NONE, NULL,
+	    0, 0 },
+	{ "enforce again: both carried", 1, RECORD_MODE_ENFORCE, T0 + DAY,
+	    T0 - DAY, T0 - 2 * DAY, NULL, RECORD_MODE_ENFORCE, NULL,
+	    T0 - DAY, T0 - 2 * DAY },
+	{ "enforce again, patterns in another case", 1,
+	    RECORD_MODE_ENFORCE, T0 + DAY, T0, T0, "*.Example.NET",
+	    RECORD_MODE_ENFORCE, "*.example.net", T0, T0 },
+	{ "enforce, a pattern listed twice: both restart", 1,
+	    RECORD_MODE_ENFORCE, T0 + DAY, T0, T0, "mx.example",
+	    RECORD_MODE_ENFORCE, NULL, T1, T1 },
+	{ "enforce, an mx pattern added: both restart", 1,
+	    RECORD_MODE_ENFORCE, T0 + DAY, T0, T0, NULL, RECORD_MODE_ENFORCE,
+	    "mx2.example", T1, T1 },
+	{ "enforce, an mx pattern removed: both restart", 1,
+	    RECORD_MODE_ENFORCE, T0 + DAY, T0, T0, "mx2.example",
+	    RECORD_MODE_ENFORCE, NULL, T1, T1 },
+	{ "enforce, an mx pattern replaced: both restart", 1,
+	    RECORD_MODE_ENFORCE, T0 + DAY, T0, T0, "mx2.example",
+	    RECORD_MODE_ENFORCE, "mx3.example", T1, T1 },
+	{ "enforce after expiry: both restart", 1, RECORD_MODE_ENFORCE,
+	    T1 - WEEK - 1, T0 - WEEK, T0 - WEEK, NULL, RECORD_MODE_ENFORCE,
+	    NULL, T1, T1 },
+	{ "enforce, old without history (older mtastsd): start now", 1,
+	    RECORD_MODE_ENFORCE, T0, 0, 0, NULL, RECORD_MODE_ENFORCE, NULL,
+	    T1, T1 },
+	{ "testing to enforce: testing carried, enforce starts", 1,
+	    RECORD_MODE_TESTING, T0, 0, T0 - DAY, NULL, RECORD_MODE_ENFORCE,
+	    NULL, T1, T0 - DAY },
+	{ "enforce to testing: enforce ends, testing carried", 1,
+	    RECORD_MODE_ENFORCE, T0, T0 - DAY, T0 - DAY, NULL,
+	    RECORD_MODE_TESTING, NULL, 0, T0 - DAY },
+	{ "enforce to none: both end", 1, RECORD_MODE_ENFORCE, T0, T0 - DAY,
+	    T0 - DAY, NULL, RECORD_MODE_NONE, NULL, 0, 0 },
+	{ "none to enforce: both start", 1, RECORD_MODE_NONE, T0, 0, 0, NULL,
+	    RECORD_MODE_ENFORCE, NULL, T1, T1 },
+};
+
+static void
+test_history(const struct hist_case *c)
+{
+	struct record_policy old = *POL(ENFORCE, WEEK, 0, 0, 0, 0), p;
+
+	old.mode = c->old_mode;
+	old.fetched_at = c->old_fetched;
+	old.enforce_since = c->old_enf;
+	old.testing_since = c->old_test;
+	old.mx[0] = "mx.example";
+	old.nmx = 1;
+	if (c->old_mx2 != NULL)
+		old.mx[old.nmx++] = c->old_mx2;
+	p = *POL(ENFORCE, WEEK, 0, 0, 0, 0);
+	p.mode = c->new_mode;
+	p.mx[0] = "MX.example";
+	p.nmx = 1;
+	if (c->new_mx2 != NULL)
+		p.mx[p.nmx++] = c->new_mx2;
+	p.enforce_since = p.testing_since = 99;	/* must be overwritten */
+	refresh_on_fetch_success(&p, T1);
+	refresh_history(c->have_old ? &old : NULL, &p, T1);
+	tap_ok(p.enforce_since == c->want_enf &&
+	    p.testing_since == c->want_test,
+	    "history: %s (got %jd/%jd, want %jd/%jd)", c->name,
+	    (intmax_t)p.enforce_since, (intmax_t)p.testing_since,
+	    (intmax_t)c->want_enf, (intmax_t)c->want_test);
+}
+
+/* The same patterns in another order restart it (compared in order). */
+static void
+test_history_order(void)
+{
+	struct record_policy old = *POL(ENFORCE, WEEK, T0, T0, 0, 0), p;
+
+	old.mx[0] = "a.example";
+	old.mx[1] = "b.example";
+	old.nmx = 2;
+	old.enforce_since = old.testing_since = T0 - WEEK;
+	p = old;
+	p.mx[0] = "b.example";
+	p.mx[1] = "a.example";
+	refresh_on_fetch_success(&p, T1);
+	refresh_history(&old, &p, T1);
+	tap_ok(p.enforce_since == T1 && p.testing_since == T1,
+	    "history: the same patterns in another order: both restart");
+}
+
+/* The TXT steps keep, start or reset the history of a kept policy. */
+static void
+test_history_txt(void)
+{
+	struct record_policy p = *POL(ENFORCE, WEEK, T0, T0, 0, 0), upd;
+
+	p.enforce_since = T0 - WEEK;
+	p.testing_since = T0 - 2 * WEEK;
+	tap_ok(refresh_on_txt(&p, T0 + 3600, REFRESH_TXT_FOUND, "abc",
+	    &confs[0], &upd) == REFRESH_KEEP &&
+	    upd.enforce_since == T0 - WEEK &&
+	    upd.testing_since == T0 - 2 * WEEK,
+	    "history: TXT same id keeps it");
+	tap_ok(refresh_on_txt(&p, T0 + 3600, REFRESH_TXT_ERROR, NULL,
+	    &confs[0], &upd) == REFRESH_KEEP &&
+	    upd.enforce_since == T0 - WEEK,
+	    "history: a DNS error is no evidence: kept");
+	tap_ok(refresh_on_fetch_failure(&p, T0 + 3600, &confs[0], &upd) ==
+	    REFRESH_KEEP && upd.enforce_since == T0 - WEEK,
+	    "history: a fetch failure is no evidence: kept");
+	tap_ok(refresh_on_txt(&p, T0 + 3600, REFRESH_TXT_NONE, NULL,
+	    &confs[0], &upd) == REFRESH_KEEP && upd.enforce_since == 0 &&
+	    upd.testing_since == 0 && upd.mode == RECORD_MODE_ENFORCE,
+	    "history: the TXT record gone: reset, the policy kept");
+	p.enforce_since = p.testing_since = 0;
+	tap_ok(refresh_on_txt(&p, T0 + 3600, REFRESH_TXT_FOUND, "abc",
+	    &confs[0], &upd) == REFRESH_KEEP &&
+	    upd.enforce_since == T0 + 3600 && upd.testing_since == T0 + 3600,
+	    "history: TXT same id on a policy without one: starts now");
+	p.mode = RECORD_MODE_NONE;
+	tap_ok(refresh_on_txt(&p, T0 + 3600, REFRESH_TXT_FOUND, "abc",
+	    &confs[0], &upd) == REFRESH_KEEP && upd.enforce_since == 0 &&
+	    upd.testing_since == 0,
+	    "history: mode none never gets one");
+}
+
+/* ---- rule 7: what the sweeper may remove ---- */
+
+static void
+test_sweep(void)
+{
+	const struct refresh_conf *c = &confs[CONF_DEFAULT];
+	struct record_policy p = { .fetched_at = 1000000, .max_age = 86400 };
+	struct record_negative n = { RECORD_NEG_NO_RECORD, 3, 1000, 2000,
+	    5000, "txt-none" };
+	int64_t exp = 1000000 + 86400, keep = c->expired_keep;
+	struct record_policy forever = p;
+
+	tap_is_int(keep, 7 * 86400, "expired_keep: 7 days by default");
+	tap_ok(!refresh_sweep_policy(&p, exp, c) &&
+	    !refresh_sweep_policy(&p, exp + keep, c) &&
+	    refresh_sweep_policy(&p, exp + keep + 1, c),
+	    "policy: kept while valid and expired_keep after, then swept");
+	tap_ok(!refresh_sweep_policy(&p, 0, c) &&
+	    !refresh_sweep_policy(&p, INT64_MIN, c),
+	    "policy: a clock gone back never sweeps it");
+	forever.fetched_at = INT64_MAX - 10;
+	forever.max_age = UINT32_MAX;
+	tap_ok(!refresh_sweep_policy(&forever, INT64_MAX, c),
+	    "policy: expiry beyond INT64_MAX saturates: never swept");
+	tap_ok(!refresh_sweep_negative(&n, 4999, c) &&
+	    !refresh_sweep_negative(&n, 5000 + 3600 - 1, c) &&
+	    refresh_sweep_negative(&n, 5000 + 3600, c),
+	    "negative: kept until retry_at + the reason's cap (3600 s)");
+	n.reason = RECORD_NEG_DNS_ERROR;
+	tap_ok(refresh_sweep_negative(&n, 5000 + 600, c) &&
+	    !refresh_sweep_negative(&n, 5000 + 599, c),
+	    "negative: the cap is the reason's (DNS error: 600 s)");
+	n.retry_at = INT64_MAX;
+	tap_ok(!refresh_sweep_negative(&n, INT64_MAX - 1, c),
+	    "negative: retry_at + cap saturates");
+	n.reason = (enum record_reason)RECORD_NEG_NREASONS;
+	tap_ok(refresh_sweep_negative(&n, 0, c),
+	    "negative: an unknown reason answers nothing: swept");
+}
+
 int
 main(void)
 {
@@ -495,5 +678,10 @@ main(void)
 	test_neg_sequence();
 	test_fail_then_lookup();
 	test_misc();
+	for (i = 0; i < sizeof(hist_cases) / sizeof(hist_cases[0]); i++)
+		test_history(&hist_cases[i]);
+	test_history_order();
+	test_history_txt();
+	test_sweep();
 	return tap_done();
 }
