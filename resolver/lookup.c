@@ -229,6 +229,20 @@ lookup_run_str(enum lookup_run r)
 	return (unsigned)r < LOOKUP_NRUN ? names[r] : "invalid";
 }
 
+static const char *const lookup_limits[LOOKUP_NLIMIT] = {
+	[LOOKUP_LIM_MAX_PENDING] = "max_pending",
+	[LOOKUP_LIM_QUOTA] = "quota",
+	[LOOKUP_LIM_CLIENT_QUOTA] = "client-quota",
+	[LOOKUP_LIM_MAX_WAITERS] = "max_waiters",
+	[LOOKUP_LIM_MAX_REFRESHES] = "max_refreshes",
+};
+
+const char *
+lookup_limit_str(enum lookup_limit l)
+{
+	return (unsigned)l < LOOKUP_NLIMIT ? lookup_limits[l] : "invalid";
+}
+
 const char *
 lookup_event_str(enum lookup_event_kind k)
 {
@@ -906,6 +920,19 @@ lookup_quota_cap(const struct lookup *lk)
 	return lk->conf.max_quota_pending;
 }
 
+/* lookup_overload_count: count an overload by `which` limit (rare:
+ * the name is looked up). */
+static void
+lookup_overload_count(struct lookup *lk, const char *which)
+{
+	size_t i;
+
+	lk->st.overload++;
+	for (i = 0; i < LOOKUP_NLIMIT; i++)
+		if (strcmp(which, lookup_limits[i]) == 0)
+			lk->st.overloads[i]++;
+}
+
 /*
  * lookup_overload: a limit refused work: count it and tell the daemon
  * (which rate-limits its log); `which` names the limit.
@@ -913,7 +940,7 @@ lookup_quota_cap(const struct lookup *lk)
 static void
 lookup_overload(struct lookup *lk, const char *domain, const char *which)
 {
-	lk->st.overload++;
+	lookup_overload_count(lk, which);
 	lookup_event(lk, LOOKUP_EV_OVERLOAD, domain, which, NULL, NULL, NULL);
 }
 
@@ -1625,7 +1652,7 @@ lookup_dane_wait(struct lookup *lk, const char *domain, uint64_t h, int wait,
 
 	if ((job = lookup_job_find(lk, domain, h)) == NULL) {
 		if (lk->njobs >= lk->conf.max_pending) {
-			lk->st.overload++;
+			lookup_overload_count(lk, "max_pending");
 			why = "overload: too many domains in discovery";
 		} else if ((job = lookup_job_new(lk, domain, h, 0)) == NULL ||
 		    lookup_job_dane(job) == -1) {
@@ -1643,7 +1670,7 @@ lookup_dane_wait(struct lookup *lk, const char *domain, uint64_t h, int wait,
 	if (why == NULL && wait == 0)
 		why = "the DANE check runs in the background";
 	if (why == NULL && job->nwaiters >= lk->conf.max_waiters) {
-		lk->st.overload++;
+		lookup_overload_count(lk, "max_waiters");
 		why = "overload: too many callers wait for this domain";
 	}
 	if (why != NULL) {

@@ -224,6 +224,16 @@ struct lookup_answer {
 };
 
 /* The kinds of background run, for lookup_stats.runs. */
+/* The limits that refuse work ("overload"; see the limits above). */
+enum lookup_limit {
+	LOOKUP_LIM_MAX_PENDING = 0,	/* max_pending */
+	LOOKUP_LIM_QUOTA,		/* max_quota_pending */
+	LOOKUP_LIM_CLIENT_QUOTA,	/* a struct lookup_quota's max */
+	LOOKUP_LIM_MAX_WAITERS,		/* max_waiters */
+	LOOKUP_LIM_MAX_REFRESHES,	/* max_refreshes */
+	LOOKUP_NLIMIT
+};
+
 enum lookup_run {
 	LOOKUP_RUN_DISCOVERY = 0,	/* no valid policy: full discovery */
 	LOOKUP_RUN_REFETCH,		/* refresh: the policy fetched again */
@@ -271,6 +281,8 @@ struct lookup_stats {
 					 * cached: the domain lost it */
 	/* Added with quotas: */
 	uint64_t	quota_running;	/* jobs with a quota, now */
+	uint64_t	overloads[LOOKUP_NLIMIT]; /* overload by the limit
+					 * that refused the work */
 };
 
 /* What conf->on_event reports (background work, for logs). */
@@ -387,6 +399,10 @@ const char	*lookup_status_str(enum lookup_status);
 
 /* "discovery", "refetch", "txt-recheck"; "invalid" otherwise. */
 const char	*lookup_run_str(enum lookup_run);
+
+/* "max_pending", "quota", "client-quota", "max_waiters",
+ * "max_refreshes" (the LOOKUP_EV_OVERLOAD codes); "invalid" otherwise. */
+const char	*lookup_limit_str(enum lookup_limit);
 
 /* "stored", "refresh-failed", "negative", "corrupt", "cache-error",
  * "dane-probe", "overload". */

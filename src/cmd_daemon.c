@@ -299,6 +299,11 @@ cd_show_stats(const cJSON *r, const char *line, int json)
 	    cd_n(c, "total", b, sizeof(b)), cd_n(c, "refused", d, sizeof(d)),
 	    cd_n(c, "limit_reached", e, sizeof(e)),
 	    cd_n(c, "idle_closed", f, sizeof(f)));
+	printf("connections closed: %s past the request deadline, %s "
+	    "evicted for room; %s refused by the per-user cap\n",
+	    cd_n(c, "request_timeout", a, sizeof(a)),
+	    cd_n(c, "evicted", b, sizeof(b)),
+	    cd_n(c, "user_limit", d, sizeof(d)));
 	cd_stats_lookups(r);
 	cd_stats_pairs("sources", cJSON_GetObjectItemCaseSensitive(r,
 	    "sources"), 0);
@@ -315,6 +320,8 @@ cd_show_stats(const cJSON *r, const char *line, int json)
 	    "%s cache errors\n", cd_n(s, "deadline", a, sizeof(a)),
 	    cd_n(s, "overload", b, sizeof(b)),
 	    cd_n(s, "cache_errors", d, sizeof(d)));
+	cd_stats_pairs("overload by limit",
+	    cJSON_GetObjectItemCaseSensitive(s, "overloads"), 1);
 	return CMD_EXIT_OK;
 }
 

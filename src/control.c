@@ -546,6 +546,10 @@ service_obj(const struct lookup_stats *ls)
 	cJSON_AddNumberToObject(o, "refresh_skipped",
 	    (double)ls->refresh_skipped);
 	cJSON_AddNumberToObject(o, "overload", (double)ls->overload);
+	if ((f = cJSON_AddObjectToObject(o, "overloads")) != NULL)
+		for (e = 0; e < LOOKUP_NLIMIT; e++)
+			cJSON_AddNumberToObject(f, lookup_limit_str(e),
+			    (double)ls->overloads[e]);
 	cJSON_AddNumberToObject(o, "corrupt", (double)ls->corrupt);
 	cJSON_AddNumberToObject(o, "evicted_negatives", (double)ls->evicted);
 	cJSON_AddNumberToObject(o, "list_hits", (double)ls->list_hits);

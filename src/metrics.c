@@ -127,10 +127,20 @@ render_conns(const struct stats *st, struct promfmt *f)
 	    "accept() failures for lack of descriptors or memory.",
 	    st->conns_refused);
 	one_u64(f, "mtastsd_connections_limit_reached_total", "counter",
-	    "Times accepting paused at max_connections.", st->conns_limit);
+	    "Times accepting paused at max_connections, no connection "
+	    "idle to close.", st->conns_limit);
 	one_u64(f, "mtastsd_connections_idle_closed_total", "counter",
-	    "Connections closed by client_idle_timeout.",
-	    st->conns_idle_closed);
+	    "Connections closed by client_idle_timeout or "
+	    "socketmap_idle_timeout.", st->conns_idle_closed);
+	one_u64(f, "mtastsd_connections_request_timeout_total", "counter",
+	    "Connections closed with a request unfinished past "
+	    "client_request_timeout.", st->conns_request_timeout);
+	one_u64(f, "mtastsd_connections_evicted_total", "counter",
+	    "Idle connections closed to make room for a new one.",
+	    st->conns_evicted);
+	one_u64(f, "mtastsd_connections_user_limit_total", "counter",
+	    "Connections refused by max_connections_per_user.",
+	    st->conns_user_limit);
 }
 
 static void
@@ -157,6 +167,7 @@ static void
 render_service(const struct lookup_stats *ls, struct promfmt *f)
 {
 	struct promfmt_label l = { "event", NULL };
+	struct promfmt_label lim = { "limit", NULL };
 	static const char *const ev[] = { "new", "replaced",
 	    "kept_after_failure", "expired" };
 	uint64_t n[4] = { ls->policies_new, ls->policies_replaced,
@@ -183,6 +194,18 @@ render_service(const struct lookup_stats *ls, struct promfmt *f)
 	one_u64(f, "mtastsd_lookup_overload_total", "counter",
 	    "Lookups answered without a policy at a limit (overload).",
 	    ls->overload);
+	promfmt_family(f, "mtastsd_overloads_total", "counter",
+	    "Work refused at a limit (lookups answered overload, refreshes "
+	    "skipped), by the limit.");
+	for (i = 0; i < LOOKUP_NLIMIT; i++) {
+		lim.value = lookup_limit_str((enum lookup_limit)i);
+		promfmt_u64(f, "mtastsd_overloads_total", &lim, 1,
+		    ls->overloads[i]);
+	}
+	one_u64(f, "mtastsd_discoveries_quota_running", "gauge",
+	    "Discoveries started by JSON clients (counted against "
+	    "max_pending_json and max_pending_per_user) running now.",
+	    ls->quota_running);
 	promfmt_family(f, "mtastsd_policy_events_total", "counter",
 	    "What became of cached policies: new, replaced by a fetched "
 	    "one, kept after a failed refresh, expired without a "

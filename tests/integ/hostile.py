@@ -491,6 +491,10 @@ def check_attack(t, d, st, results, mark):
          "connections past max_connections_per_user refused", got=conns)
     t.ok(st["service"]["overload"] > 0, "flood answered overload past its "
          "share", got=st["service"]["overload"])
+    ov = st["service"]["overloads"]
+    t.ok(ov["client-quota"] > 0 and
+         sum(ov.values()) == st["service"]["overload"],
+         "overloads by limit: the per-user quota's, adding up", got=ov)
     hold = [r for r in results[:2] if r]
     t.diag("hold clients: %s; flood client: %s" % (hold, results[2]))
     fl = results[2] or {"answers": {}}

@@ -14,7 +14,8 @@ waits for a scrape that started after the last of them and checks, through
 Prometheus' HTTP API, that exactly the right counters moved.  Also:
 `promtool check metrics` on the endpoint's output, 404/405/HEAD and an
 oversized request, `mtasts stats` (for people and --json), the log
-lines, and log_lookups switched off by a reload.  Prints TAP; skips (with the reason) when not root or a tool
+lines, a request closed by its deadline (the connection counters), and
+log_lookups switched off by a reload.  Prints TAP; skips (with the reason) when not root or a tool
 (prometheus, promtool) is missing.
 """
 
@@ -230,6 +231,43 @@ def check_cli(t, d):
          == 5, "mtasts stats --json: the daemon's object", got=r.stdout[:300])
 
 
+def check_conns(t, d):
+    """A half-sent request closed by client_request_timeout: a connection
+    counter of the listener, in the JSON stats and in Prometheus."""
+    c = Client(d)
+    c.send("20:postfix enfor")
+    t0 = time.monotonic()
+    t.ok(c.closed(), "a half-sent request: closed by the deadline")
+    el = time.monotonic() - t0
+    c.close()
+    t.ok(el < 5, "... within client_request_timeout", got=el)
+    c = Client(d)
+    st = c.json({"op": "stats"})
+    c.close()
+    conns = (st or {}).get("connections", {})
+    t.ok(conns.get("request_timeout") == 1 and conns.get("evicted") == 0
+         and conns.get("user_limit") == 0 and
+         conns.get("limit_reached") == 0,
+         "stats: request_timeout 1, evicted, user_limit, limit_reached 0",
+         got=conns)
+    ov = (st or {}).get("service", {}).get("overloads", {})
+    t.ok(sorted(ov) == ["client-quota", "max_pending", "max_refreshes",
+                        "max_waiters", "quota"] and sum(ov.values()) == 0,
+         "stats: overloads by limit, none", got=ov)
+    t_done = time.time()
+    t.ok(wait_for(lambda: (scalar(d.w, "timestamp(mtastsd_build_info)")
+                           or 0) > t_done + 0.05), "scraped after it")
+    for expr, want in (
+            ("mtastsd_connections_request_timeout_total", 1),
+            ("mtastsd_connections_evicted_total", 0),
+            ("mtastsd_connections_user_limit_total", 0),
+            ("mtastsd_connections_limit_reached_total", 0),
+            ("count(mtastsd_overloads_total)", 5),
+            ("sum(mtastsd_overloads_total)", 0),
+            ("mtastsd_discoveries_quota_running", 0)):
+        t.is_(scalar(d.w, expr), float(want), "prometheus: %s" % expr)
+
+
 def version():
     with open(os.path.join(BUILDDIR, "config.h")) as f:
         for ln in f:
@@ -372,6 +410,7 @@ def main():
         d = Daemon(w, MTASTSD, "metrics", 0)
         d.opts.update({"metrics_listen": "127.0.0.1:%d" % METRICS_PORT,
                        "log_lookups": "yes", "log_level": "info",
+                       "client_request_timeout": "1s",
                        "dane_probe_name": "sec"})
         d.write_conf()
         if not t.ok(d.start(), "daemon starts"):
@@ -389,6 +428,7 @@ def main():
         t_done = time.time()
         check_counters(t, w, t_done)
         check_cli(t, d)
+        check_conns(t, d)
         check_endpoint(t, w)
         check_rules(t, w)
         check_log(t, d)
