@@ -113,7 +113,8 @@ render_conns(const struct stats *st, struct promfmt *f)
 	int p;
 
 	promfmt_family(f, "mtastsd_protocol_errors_total", "counter",
-	    "Requests that could not be understood, by protocol.");
+	    "Requests that could not be understood, or JSON ops refused "
+	    "(not-allowed), by protocol.");
 	for (p = 0; p < STATS_NPROTO; p++) {
 		l.value = stats_proto_str(p);
 		promfmt_u64(f, "mtastsd_protocol_errors_total", &l, 1,
