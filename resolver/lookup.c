@@ -1569,7 +1569,6 @@ lookup_room(const struct lookup *lk, const struct lookup_quota *q)
 	return NULL;
 }
 
-/* No valid policy, no fresh negative entry: join or start discovery. */
 /* An error or "no policy yet" answer, with what is known of DANE. */
 static int
 lookup_reply_known(struct lookup *lk, lookup_cb *cb, void *arg,
