@@ -566,6 +566,30 @@ service_obj(const struct lookup_stats *ls)
 	return o;
 }
 
+/* kept_obj: the last complete pass's counts by kind (sweep.h). */
+static void
+kept_obj(cJSON *x, const struct sweep_stats *ss)
+{
+	cJSON *k, *o;
+	int i;
+
+	if (ss->kept_at == 0 || (k = cJSON_AddObjectToObject(x, "kept")) ==
+	    NULL)
+		return;
+	cJSON_AddNumberToObject(k, "at", (double)ss->kept_at);
+	if ((o = cJSON_AddObjectToObject(k, "policy")) != NULL)
+		for (i = 0; i < CACHETALLY_NMODES; i++)
+			cJSON_AddNumberToObject(o,
+			    record_mode_str((enum record_mode)i),
+			    (double)ss->kept.policy[i]);
+	if ((o = cJSON_AddObjectToObject(k, "negative")) != NULL)
+		for (i = 0; i < RECORD_NEG_NREASONS; i++)
+			cJSON_AddNumberToObject(o,
+			    record_reason_str((enum record_reason)i),
+			    (double)ss->kept.negative[i]);
+	cJSON_AddNumberToObject(k, "dane", (double)ss->kept.dane);
+}
+
 /* cachestat_obj: entries by kind, the map's fill, the sweeper's work. */
 static cJSON *
 cachestat_obj(struct cache *cache, const struct sweep *sw)
@@ -591,6 +615,7 @@ cachestat_obj(struct cache *cache, const struct sweep *sw)
 		    (double)ss.batch_us_max);
 		cJSON_AddNumberToObject(x, "last_pass_ms",
 		    (double)ss.last_pass_ms);
+		kept_obj(x, &ss);
 	}
 	cJSON_AddNumberToObject(o, "policies",
 	    (double)cs.entries[CACHE_DB_POLICY]);

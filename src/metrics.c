@@ -15,6 +15,7 @@
 #include "lookup.h"
 #include "metrics.h"
 #include "promfmt.h"
+#include "record.h"
 #include "resolve.h"
 #include "stats.h"
 
@@ -224,6 +225,38 @@ render_service(const struct lookup_stats *ls, struct promfmt *f)
 	    "the list.", ls->list_testing);
 }
 
+/* The last complete sweep's counts by kind; nothing before one. */
+static void
+render_kept(const struct metrics_snap *s, struct promfmt *f)
+{
+	static const char name[] = "mtastsd_cache_sweep_entries";
+	struct promfmt_label l[2] = { { "kind", NULL }, { NULL, NULL } };
+	int i;
+
+	if (s->kept_at == 0)
+		return;
+	one_u64(f, "mtastsd_cache_sweep_last_pass_timestamp_seconds", "gauge",
+	    "When the last complete sweep of the cache ended.",
+	    (uint64_t)s->kept_at);
+	promfmt_family(f, name, "gauge", "Entries the last complete sweep "
+	    "kept: policies by mode, negative entries by reason, DANE "
+	    "verdicts.");
+	l[0].value = "policy";
+	l[1].name = "mode";
+	for (i = CACHETALLY_NMODES - 1; i >= 0; i--) {
+		l[1].value = record_mode_str((enum record_mode)i);
+		promfmt_u64(f, name, l, 2, s->kept.policy[i]);
+	}
+	l[0].value = "negative";
+	l[1].name = "reason";
+	for (i = 0; i < RECORD_NEG_NREASONS; i++) {
+		l[1].value = record_reason_str((enum record_reason)i);
+		promfmt_u64(f, name, l, 2, s->kept.negative[i]);
+	}
+	l[0].value = "dane";
+	promfmt_u64(f, name, l, 1, s->kept.dane);
+}
+
 static void
 render_cache(const struct metrics_snap *s, struct promfmt *f)
 {
@@ -313,5 +346,6 @@ metrics_render(const struct metrics_snap *s, struct promfmt *f)
 	render_conns(s->st, f);
 	render_service(&s->ls, f);
 	render_cache(s, f);
+	render_kept(s, f);
 	render_list(s, f);
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "cachetally.h"
 #include "lookup.h"
 #include "stats.h"
 
@@ -30,6 +31,10 @@ struct metrics_snap {
 						 * summed (metrics_add) */
 	int			 have_cache;	/* cs is valid */
 	struct cache_stat	 cs;
+	/* The sweeper's last complete pass (src/sweep.h); kept_at 0: none
+	 * yet, and its counts are left out. */
+	int64_t			 kept_at;
+	struct cachetally	 kept;
 	/* The STARTTLS list (src/listupd.h). */
 	int			 list_enabled;
 	int			 list_installed;

@@ -709,6 +709,7 @@ static void
 collect(struct metrics_snap *s, void *arg)
 {
 	struct mtastsd *m = arg;
+	struct sweep_stats ss;
 	const char *err = NULL;
 
 	s->st = &m->stats;
@@ -718,6 +719,9 @@ collect(struct metrics_snap *s, void *arg)
 	if (!s->have_cache)
 		log_warnx("metrics: cache statistics: %s",
 		    err != NULL ? err : "error");
+	sweep_get_stats(m->sweep, &ss);
+	s->kept_at = ss.kept_at;
+	s->kept = ss.kept;
 	collect_list(m, s);
 }
 

@@ -45,6 +45,9 @@ struct sweep {
 	struct timespec		 next_pass;	/* monotonic */
 	struct timespec		 pass_start;
 	uint64_t		 removed;	/* in this pass */
+	struct cachetally	 tally;		/* kept in this pass */
+	struct cachetally	 btally;	/* kept in this batch */
+	char			 blast[CACHE_KEY_MAX + 1];	/* its last key */
 	struct sweep_stats	 st;
 	int64_t			 now;		/* for the batch's decisions */
 	int			 early;		/* start a pass now */
@@ -83,7 +86,14 @@ sweep_decide(enum cache_db db, const char *key, const void *val, size_t len,
 	struct record_negative n;
 	struct danerec d;
 
-	(void)key;
+	/*
+	 * cache_sweep runs the whole batch again after growing a full map:
+	 * keys come in increasing order, so a key not above the last one
+	 * seen means a new run, and the batch's tally starts again.
+	 */
+	if (s->blast[0] != '\0' && strcmp(key, s->blast) <= 0)
+		memset(&s->btally, 0, sizeof(s->btally));
+	snprintf(s->blast, sizeof(s->blast), "%s", key);
 	if (db == CACHE_DB_DANE ? danerec_newer(val, len) :
 	    record_newer(val, len))
 		return 0;	/* not ours: never removed */
@@ -92,17 +102,26 @@ sweep_decide(enum cache_db db, const char *key, const void *val, size_t len,
 		 * day for "mtasts resolve", like a stale negative entry. */
 		if (danerec_decode(val, len, &d, NULL) != 0)
 			return 1;
-		return s->now >= d.expires_at &&
-		    s->now - d.expires_at >= SWEEP_DANE_KEEP_SECS;
+		if (s->now >= d.expires_at &&
+		    s->now - d.expires_at >= SWEEP_DANE_KEEP_SECS)
+			return 1;
+		cachetally_dane(&s->btally);
+		return 0;
 	}
 	if (db == CACHE_DB_POLICY) {
 		if (record_policy_decode(val, len, &p, NULL) != 0)
 			return 1;
-		return refresh_sweep_policy(&p, s->now, &s->rc);
+		if (refresh_sweep_policy(&p, s->now, &s->rc))
+			return 1;
+		cachetally_policy(&s->btally, p.mode);
+		return 0;
 	}
 	if (record_negative_decode(val, len, &n, NULL) != 0)
 		return 1;
-	return s->evict || refresh_sweep_negative(&n, s->now, &s->rc);
+	if (s->evict || refresh_sweep_negative(&n, s->now, &s->rc))
+		return 1;
+	cachetally_negative(&s->btally, n.reason);
+	return 0;
 }
 
 /* Level for pct: rises at the thresholds, falls SWEEP_HYST_PCT below. */
@@ -160,18 +179,24 @@ sweep_start(struct sweep *s)
 	s->db = CACHE_DB_POLICY;
 	s->from[0] = '\0';
 	s->removed = 0;
+	memset(&s->tally, 0, sizeof(s->tally));
 	s->early = 0;
 	clock_gettime(CLOCK_MONOTONIC, &s->pass_start);
 }
 
+/* End the pass; `complete`: it walked every record (publish the tally). */
 static void
-sweep_end(struct sweep *s)
+sweep_end(struct sweep *s, int complete)
 {
 	uint64_t ms = sweep_us_since(&s->pass_start) / 1000;
 
 	s->running = 0;
 	s->st.passes++;
 	s->st.last_pass_ms = ms;
+	if (complete) {
+		s->st.kept = s->tally;
+		s->st.kept_at = (int64_t)time(NULL);
+	}
 	if (s->removed > 0)
 		log_info("cache sweep: %llu records removed in %llu ms",
 		    (unsigned long long)s->removed, (unsigned long long)ms);
@@ -179,7 +204,7 @@ sweep_end(struct sweep *s)
 	s->next_pass.tv_sec += SWEEP_INTERVAL_SECS;
 }
 
-/* One batch; returns 1 while the pass goes on. */
+/* One batch; 1 while the pass goes on, 0 at its end, -1 given up. */
 static int
 sweep_batch(struct sweep *s)
 {
@@ -190,12 +215,14 @@ sweep_batch(struct sweep *s)
 
 	s->now = s->clock(s->clock_arg);
 	s->evict = s->db == CACHE_DB_NEGATIVE && s->level >= 2;
+	memset(&s->btally, 0, sizeof(s->btally));
+	s->blast[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (cache_sweep(s->cache, s->db, s->from, SWEEP_BATCH, sweep_decide,
 	    s, &seen, &del, &err) != CACHE_OK) {
 		/* Give up this pass; the next one starts from the top. */
 		log_warnx("cache sweep: %s", err != NULL ? err : "error");
-		return 0;
+		return -1;
 	}
 	us = sweep_us_since(&t0);
 	s->st.batches++;
@@ -203,6 +230,7 @@ sweep_batch(struct sweep *s)
 	if (us > s->st.batch_us_max)
 		s->st.batch_us_max = us;
 	s->removed += del;
+	cachetally_add(&s->tally, &s->btally);
 	if (s->db == CACHE_DB_POLICY)
 		s->st.policies += del;
 	else if (s->db == CACHE_DB_DANE)
@@ -225,6 +253,7 @@ sweep_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct sweep *s = arg;
 	struct timespec now;
+	int r;
 
 	(void)fd;
 	(void)what;
@@ -234,8 +263,8 @@ sweep_on_timer(evutil_socket_t fd, short what, void *arg)
 	    (now.tv_sec == s->next_pass.tv_sec &&
 	    now.tv_nsec >= s->next_pass.tv_nsec)))
 		sweep_start(s);
-	if (s->running && !sweep_batch(s))
-		sweep_end(s);
+	if (s->running && (r = sweep_batch(s)) <= 0)
+		sweep_end(s, r == 0);
 	sweep_arm(s, s->running ? SWEEP_TICK_MS : SWEEP_CHECK_SECS * 1000);
 }
 

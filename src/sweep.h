@@ -38,6 +38,13 @@
  * policy's write finds the map full (resolver/lookup.c), so a policy
  * is never displaced by negative entries.
  *
+ * Tally: a pass counts what it visits and keeps (cachetally.h: policies
+ * by mode, negative entries by reason, DANE verdicts; a record of a
+ * newer format is kept but not counted) and publishes the counts in
+ * sweep_stats when it completes; a pass given up on an error publishes
+ * nothing.  They are as of that pass's end: a scrape never walks the
+ * cache.
+ *
  * Threading: loop thread only.  Ownership: sweep_new's caller owns the
  * handle (sweep_free); the cache and clock are borrowed and must
  * outlive it.
@@ -48,6 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cachetally.h"
 #include "refresh.h"
 
 struct cache;
@@ -80,6 +88,10 @@ struct sweep_stats {
 	uint64_t	batch_us_max;	/* longest batch */
 	uint64_t	last_pass_ms;	/* duration of the last pass */
 	unsigned	fill_pct;	/* at the last check */
+	/* The last complete pass: Unix time (the real clock) it ended,
+	 * 0 until one has; and what it visited and kept, by kind. */
+	int64_t		kept_at;
+	struct cachetally kept;
 };
 
 /*

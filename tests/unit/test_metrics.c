@@ -6,7 +6,8 @@
  * test_metrics.c: the daemon's metrics text from a known snapshot:
  * the samples the counters must move, the naming rules (counters end
  * in _total, one HELP and TYPE per family, before its samples), the
- * latency buckets, and stats_answer()/stats_latency() counting.
+ * latency buckets, stats_answer()/stats_latency() counting, and the
+ * sweeper's tally of the cache by kind (cachetally.h) and its samples.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cachetally.h"
 #include "lookup.h"
 #include "metrics.h"
 #include "promfmt.h"
@@ -197,6 +199,74 @@ test_no_cache(void)
 }
 
 static void
+test_tally(void)
+{
+	static struct stats st;
+	struct cachetally a, b;
+	struct metrics_snap s;
+	struct promfmt f;
+	int i;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < 3; i++)
+		cachetally_policy(&a, RECORD_MODE_ENFORCE);
+	cachetally_policy(&a, RECORD_MODE_TESTING);
+	cachetally_policy(&a, (enum record_mode)3);	/* out of range */
+	cachetally_negative(&a, RECORD_NEG_DNS_ERROR);
+	cachetally_negative(&a, (enum record_reason)RECORD_NEG_NREASONS);
+	cachetally_dane(&a);
+	b.policy[RECORD_MODE_NONE] = 2;
+	b.negative[RECORD_NEG_POLICY_INVALID] = 5;
+	b.dane = 4;
+	cachetally_add(&a, &b);
+	tap_ok(a.policy[RECORD_MODE_ENFORCE] == 3 &&
+	    a.policy[RECORD_MODE_TESTING] == 1 &&
+	    a.policy[RECORD_MODE_NONE] == 2, "tally: policies by mode");
+	tap_ok(a.negative[RECORD_NEG_NO_RECORD] == 0 &&
+	    a.negative[RECORD_NEG_DNS_ERROR] == 1 &&
+	    a.negative[RECORD_NEG_FETCH_ERROR] == 0 &&
+	    a.negative[RECORD_NEG_POLICY_INVALID] == 5,
+	    "tally: negative entries by reason, out of range not counted");
+	tap_ok(a.dane == 5, "tally: DANE verdicts, added");
+
+	memset(&s, 0, sizeof(s));
+	s.st = &st;
+	s.version = "1";
+	s.list_last_outcome = "none";
+	promfmt_init(&f);
+	metrics_render(&s, &f);
+	tap_ok(promfmt_error(&f) == NULL &&
+	    strstr(f.buf, "mtastsd_cache_sweep_") == NULL,
+	    "before a complete sweep: no counts by kind, not zeros");
+	promfmt_fini(&f);
+	s.kept_at = 1800000000;
+	s.kept = a;
+	promfmt_init(&f);
+	metrics_render(&s, &f);
+	want_line(f.buf,
+	    "mtastsd_cache_sweep_last_pass_timestamp_seconds 1800000000");
+	want_line(f.buf, "mtastsd_cache_sweep_entries"
+	    "{kind=\"policy\",mode=\"enforce\"} 3");
+	want_line(f.buf, "mtastsd_cache_sweep_entries"
+	    "{kind=\"policy\",mode=\"testing\"} 1");
+	want_line(f.buf, "mtastsd_cache_sweep_entries"
+	    "{kind=\"policy\",mode=\"none\"} 2");
+	want_line(f.buf, "mtastsd_cache_sweep_entries"
+	    "{kind=\"negative\",reason=\"no-record\"} 0");
+	want_line(f.buf, "mtastsd_cache_sweep_entries"
+	    "{kind=\"negative\",reason=\"dns-error\"} 1");
+	want_line(f.buf, "mtastsd_cache_sweep_entries"
+	    "{kind=\"negative\",reason=\"fetch-error\"} 0");
+	want_line(f.buf, "mtastsd_cache_sweep_entries"
+	    "{kind=\"negative\",reason=\"policy-invalid\"} 5");
+	want_line(f.buf, "mtastsd_cache_sweep_entries{kind=\"dane\"} 5");
+	tap_ok(promfmt_error(&f) == NULL, "rendered without error");
+	check_families(f.buf);
+	promfmt_fini(&f);
+}
+
+static void
 test_add(void)
 {
 	struct lookup_stats a, b;
@@ -219,6 +289,7 @@ main(void)
 {
 	test_render();
 	test_no_cache();
+	test_tally();
 	test_add();
 	return tap_done();
 }
