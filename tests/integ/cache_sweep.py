@@ -110,10 +110,21 @@ def test_sweep(t, d):
     s = cache_stats(d)
     t.is_((s["policies"], s["negatives"]), (300, 3000),
           "stats: entries by kind")
+    t.ok("kept" not in s["sweep"], "no counts by kind before a pass")
+    t0 = int(time.time())
     s = sweep(d)
+    t1 = int(time.time())
     t.ok(s is not None, "test.sweep: a pass ends")
     if s is None:
         return
+    k = s["sweep"].get("kept", {})
+    t.ok(t0 <= k.get("at", 0) <= t1, "kept.at: when the pass ended "
+         "(%s in [%d, %d])" % (k.get("at"), t0, t1))
+    t.is_((k.get("policy"), k.get("negative"), k.get("dane")),
+          ({"enforce": 200, "testing": 0, "none": 0},
+           {"no-record": 2000, "dns-error": 0, "fetch-error": 0,
+            "policy-invalid": 0}, 200),
+          "kept: what the pass kept, by mode, reason and kind")
     t.is_((s["policies"], s["negatives"], s["dane_entries"],
            s["sweep"]["policies"], s["sweep"]["negatives"],
            s["sweep"]["dane"], s["sweep"]["evicted"]),
@@ -142,6 +153,9 @@ def test_sweep(t, d):
            s["dane_entries"] >= 200), (200, 0, 100, True),
           "clock +4500 s: the rest of the negatives go, policies and "
           "DANE verdicts (a day) stay")
+    k = s["sweep"]["kept"]
+    t.is_((k["policy"]["enforce"], sum(k["negative"].values()), k["dane"]),
+          (200, 0, s["dane_entries"]), "kept: the second pass's counts")
     op(d, {"op": "test.clock", "advance": WEEK + 7 * 86400 + 10})
     s = sweep(d)
     t.is_((s["policies"], s["dane_entries"]), (0, 0), "clock +2 weeks: "
