@@ -209,6 +209,45 @@ def check_counters(t, w, t_done):
     t.ok(st and abs(st - time.time()) < 300, "start time", got=st)
 
 
+def check_kept(t, w, d):
+    """The cache's entries by kind: a pass (test.sweep), then the
+    counts it kept, in the stats op and as Prometheus scraped them."""
+    c = Client(d)
+    try:
+        n = c.json({"op": "test.sweep"})["passes"]
+    finally:
+        c.close()
+    cache = wait_for(lambda: (lambda s: s if s["sweep"]["passes"] > n
+                              else None)(d.stats()["cache"]), 30)
+    if not t.ok(cache and "kept" in cache["sweep"], "test.sweep: a pass "
+                "completes and publishes its counts"):
+        return
+    k = cache["sweep"]["kept"]
+    t.is_((sum(k["policy"].values()), k["policy"]["enforce"],
+           sum(k["negative"].values()), k["dane"]),
+          (cache["policies"], 2, cache["negatives"], cache["dane_entries"]),
+          "stats: the pass kept every entry; the two policies enforce")
+    at = k["at"]
+    t.ok(wait_for(lambda: scalar(
+        w, "mtastsd_cache_sweep_last_pass_timestamp_seconds") == at),
+        "prometheus: the pass's end time scraped")
+    got = query(w, "mtastsd_cache_sweep_entries")
+    want = {(("__name__", "mtastsd_cache_sweep_entries"),
+             ("instance", "127.0.0.1:%d" % METRICS_PORT), ("job", "mtastsd"),
+             ("kind", "policy"), ("mode", m)): float(v)
+            for m, v in k["policy"].items()}
+    want.update({(("__name__", "mtastsd_cache_sweep_entries"),
+                  ("instance", "127.0.0.1:%d" % METRICS_PORT),
+                  ("job", "mtastsd"), ("kind", "negative"),
+                  ("reason", r)): float(v)
+                 for r, v in k["negative"].items()})
+    want[(("__name__", "mtastsd_cache_sweep_entries"),
+          ("instance", "127.0.0.1:%d" % METRICS_PORT), ("job", "mtastsd"),
+          ("kind", "dane"))] = float(k["dane"])
+    t.is_(got, want, "prometheus: mtastsd_cache_sweep_entries equals the "
+          "stats op's counts, every mode and reason")
+
+
 def check_cli(t, d):
     """mtasts stats: the same counts for people, and --json."""
     r = d.w.run([MTASTS, "stats", "--socket", d.sock], timeout=30)
@@ -424,9 +463,12 @@ def main():
                 t.diag(f.read()[-3000:])
             return t.done()
         t.is_(scalar(w, "sum(%s)" % LK), 0.0, "no lookup counted yet")
+        t.is_(query(w, "{__name__=~'mtastsd_cache_sweep_.*'}"), {},
+              "no counts by kind before a sweep has completed")
         do_lookups(t, d)
         t_done = time.time()
         check_counters(t, w, t_done)
+        check_kept(t, w, d)
         check_cli(t, d)
         check_conns(t, d)
         check_endpoint(t, w)
