@@ -272,13 +272,23 @@ def start_as_unit(d, unit):
 
 def inside(dest, dirs):
     """PID 1 of the test's namespaces."""
-    tmp = tempfile.mkdtemp()
-    sh("mount", "-t", "tmpfs", "tmpfs", tmp)
     # Every directory make install may write to lies under one of these,
     # or "make install" below would write to the host.
     tops = set(os.listdir(dest)) | {"etc", "run", "var"} | \
         {v.split("/")[1] for k, v in dirs.items()
          if k != "enable_install_user" and v.startswith("/")}
+    # The overlays' upper layers may not lie under what they cover (a
+    # prefix in /tmp, as under make distcheck from a tree in /tmp).
+    base = tempfile.gettempdir()
+    if os.path.realpath(base).split("/")[1] in tops:
+        base = "/dev/shm"
+    tmp = tempfile.mkdtemp(dir=base)
+    sh("mount", "-t", "tmpfs", "tmpfs", tmp)
+    if os.path.realpath(dest).split("/")[1] in tops:
+        # Nor may one lower layer lie under another: the installed tree
+        # goes to the tmpfs first.
+        shutil.copytree(dest, tmp + "/root", symlinks=True)
+        dest = tmp + "/root"
     bad = [k for k, v in dirs.items() if k != "enable_install_user" and
            v != "no" and not v.startswith("/")]
     if bad:
