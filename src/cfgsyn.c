@@ -236,3 +236,33 @@ cfgsyn_format_ms(uint64_t ms, char *buf, size_t size)
 	snprintf(buf, size, "%" PRIu64 "ms", ms);
 	return buf;
 }
+
+int
+cfgsyn_hostport(const char *spec, char *host, size_t hostlen, char *port,
+    size_t portlen)
+{
+	const char *colon, *h = spec;
+	size_t hl;
+
+	if (spec[0] == '[') {
+		if ((colon = strstr(spec, "]:")) == NULL)
+			return -1;
+		h = spec + 1;
+		hl = (size_t)(colon - h);
+		colon++;
+	} else {
+		if ((colon = strrchr(spec, ':')) == NULL)
+			return -1;
+		hl = (size_t)(colon - h);
+		if (memchr(h, ':', hl) != NULL)
+			return -1;	/* IPv6 needs brackets */
+	}
+	if (hl == 0 || hl >= hostlen || colon[1] == '\0' ||
+	    strlen(colon + 1) >= portlen ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, portlen, "%s", colon + 1);
+	return 0;
+}

@@ -84,4 +84,14 @@ void	cfgsyn_error(char *err, size_t errlen, const char *where,
  */
 const char *cfgsyn_format_ms(uint64_t ms, char *buf, size_t size);
 
+/*
+ * cfgsyn_hostport: "ADDR:PORT" or "[ADDR]:PORT" (listen_tcp,
+ * metrics_listen) into host[hostlen] and port[portlen], copied.  The
+ * port is digits only and an IPv6 address needs its brackets; whether
+ * ADDR is numeric is the caller's getaddrinfo(AI_NUMERICHOST) to say, so
+ * no name is ever looked up.  0, or -1.
+ */
+int	cfgsyn_hostport(const char *spec, char *host, size_t hostlen,
+	    char *port, size_t portlen);
+
 #endif /* CFGSYN_H */

@@ -33,6 +33,7 @@
 #include "checkrun.h"
 #include "cmd.h"
 #include "cmdopt.h"
+#include "textbuf.h"
 #include "domkey.h"
 #include "humanfmt.h"
 #include "jsonout.h"
@@ -73,13 +74,6 @@ struct dc_run {
 	struct checkfind_list *findings;	/* scratch, one at a time */
 	size_t		 n, next_print, pending;
 	int		 problem, unchecked, local;
-};
-
-/* A growing text buffer. */
-struct dc_buf {
-	char	*s;
-	size_t	 len, cap;
-	int	 failed;
 };
 
 static void
@@ -170,34 +164,6 @@ dc_parse(int argc, char **argv, struct dc_opts *o)
 
 /* ---- output ---- */
 
-static void __attribute__((format(printf, 2, 3)))
-dc_printf(struct dc_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t need;
-	char *ns;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || b->failed)
-		return;
-	need = b->len + (size_t)n + 1;
-	if (need > b->cap) {
-		if ((ns = realloc(b->s, need * 2)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = need * 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* Text from the network, made ASCII (JSON must be UTF-8; a terminal
  * must not get control characters). */
 static const char *
@@ -215,25 +181,25 @@ dc_ascii(const char *in, char *out, size_t size)
 static char *
 dc_human(const char *domain, const struct checkfind_list *l)
 {
-	struct dc_buf b = { NULL, 0, 0, 0 };
+	struct textbuf b = { NULL, 0, 0, 0 };
 	char text[CHECKFIND_TEXT_MAX], subj[CHECKFIND_SUBJECT_MAX];
 	size_t i, count[4] = { 0, 0, 0, 0 };
 
 	for (i = 0; i < l->n; i++)
 		count[l->f[i].level]++;
-	dc_printf(&b, "%s: %zu error%s, %zu warning%s, %zu unknown, %zu ok\n",
+	textbuf_printf(&b, "%s: %zu error%s, %zu warning%s, %zu unknown, %zu ok\n",
 	    domain, count[CHECKFIND_ERROR], count[CHECKFIND_ERROR] == 1 ?
 	    "" : "s", count[CHECKFIND_WARNING], count[CHECKFIND_WARNING] ==
 	    1 ? "" : "s", count[CHECKFIND_UNKNOWN], count[CHECKFIND_OK]);
 	for (i = 0; i < l->n; i++) {
 		dc_ascii(l->f[i].subject, subj, sizeof(subj));
-		dc_printf(&b, "  %-7s %-23s %s%s%s\n",
+		textbuf_printf(&b, "  %-7s %-23s %s%s%s\n",
 		    checkfind_level_str(l->f[i].level), l->f[i].name, subj,
 		    subj[0] != '\0' ? ": " : "",
 		    dc_ascii(l->f[i].text, text, sizeof(text)));
 	}
 	if (l->dropped > 0)
-		dc_printf(&b, "  (%zu more findings not shown)\n", l->dropped);
+		textbuf_printf(&b, "  (%zu more findings not shown)\n", l->dropped);
 	if (b.failed) {
 		free(b.s);
 		return NULL;

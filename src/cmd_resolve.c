@@ -37,6 +37,7 @@
 
 #include "cmd.h"
 #include "cmdopt.h"
+#include "textbuf.h"
 #include "jsonout.h"
 #include "danechk.h"
 #include "dns.h"
@@ -56,13 +57,6 @@
 #define CR_CONNECT_TIMEOUT_MS	10000
 #define CR_FETCH_TIMEOUT_MS	60000	/* RFC 8461 §3.3: one minute */
 #define CR_POSTFIX_MAX		REPLY_VALUE_MAX	/* every pattern */
-
-/* A growing text buffer for the human format. */
-struct cr_buf {
-	char	*s;
-	size_t	 len, cap;
-	int	 failed;
-};
 
 struct cr_opts {
 	int		 direct;
@@ -354,38 +348,8 @@ cr_json_line(cJSON *obj, const struct cr_item *it)
 	return s;
 }
 
-/* A growing text buffer for the human format (struct above). */
-
-static void __attribute__((format(printf, 2, 3)))
-cr_printf(struct cr_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t need;
-	char *ns;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || b->failed)
-		return;
-	need = b->len + (size_t)n + 1;
-	if (need > b->cap) {
-		if ((ns = realloc(b->s, need * 2)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = need * 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 static void
-cr_human_steps(struct cr_buf *b, const struct resolve_result *r)
+cr_human_steps(struct textbuf *b, const struct resolve_result *r)
 {
 	static const char *const label[RESOLVE_STEP_COUNT] = {
 		"TXT _mta-sts", "A/AAAA mta-sts", "HTTPS GET", "policy"
@@ -397,33 +361,33 @@ cr_human_steps(struct cr_buf *b, const struct resolve_result *r)
 		si = &r->step[i];
 		if (!si->ran)
 			continue;
-		cr_printf(b, "  %-15s %-18s %6ld ms  %s\n", label[i],
+		textbuf_printf(b, "  %-15s %-18s %6ld ms  %s\n", label[i],
 		    si->err == RESOLVE_OK && si->done ? "ok" :
 		    resolve_code(si->err), si->ms, si->detail);
 	}
 }
 
 static void
-cr_human_policy(struct cr_buf *b, const struct resolve_result *r)
+cr_human_policy(struct textbuf *b, const struct resolve_result *r)
 {
 	static char postfix[CR_POSTFIX_MAX];
 	const struct stspol *p = r->policy;
 	unsigned bit;
 	size_t i;
 
-	cr_printf(b, "  policy id %s: mode %s, max_age %lu\n",
+	textbuf_printf(b, "  policy id %s: mode %s, max_age %lu\n",
 	    r->rec != NULL ? r->rec->id : "?", stspol_mode_str(p->mode),
 	    (unsigned long)p->max_age);
 	for (i = 0; i < p->nmx; i++)
-		cr_printf(b, "    mx: %s\n", stspol_mx(p, i));
+		textbuf_printf(b, "    mx: %s\n", stspol_mx(p, i));
 	for (bit = 1; bit != 0 && bit <= STSPOL_WARN_ALL; bit <<= 1)
 		if (p->warnings & bit)
-			cr_printf(b, "    warning: %s\n",
+			textbuf_printf(b, "    warning: %s\n",
 			    stspol_warning_str(bit));
 	if (cr_postfix(p, postfix, sizeof(postfix)) >= 0)
-		cr_printf(b, "  postfix: %s\n", postfix);
+		textbuf_printf(b, "  postfix: %s\n", postfix);
 	else
-		cr_printf(b, "  postfix: no answer (mode %s: NOTFOUND)\n",
+		textbuf_printf(b, "  postfix: no answer (mode %s: NOTFOUND)\n",
 		    stspol_mode_str(p->mode));
 }
 
@@ -431,20 +395,20 @@ static char *
 cr_human(const char *domain, const struct resolve_result *r,
     enum resolve_err err, const char *detail)
 {
-	struct cr_buf b = { NULL, 0, 0, 0 };
+	struct textbuf b = { NULL, 0, 0, 0 };
 
-	cr_printf(&b, "%s\n", domain);
+	textbuf_printf(&b, "%s\n", domain);
 	if (r != NULL)
 		cr_human_steps(&b, r);
 	if (r != NULL && r->policy != NULL) {
 		cr_human_policy(&b, r);
-		cr_printf(&b, "  result: MTA-STS policy (%ld ms)\n",
+		textbuf_printf(&b, "  result: MTA-STS policy (%ld ms)\n",
 		    r->total_ms);
 	} else {
-		cr_printf(&b, "  result: %s: %s", resolve_code(err), detail);
+		textbuf_printf(&b, "  result: %s: %s", resolve_code(err), detail);
 		if (r != NULL)
-			cr_printf(&b, " (%ld ms)", r->total_ms);
-		cr_printf(&b, "\n  postfix: no answer (NOTFOUND)\n");
+			textbuf_printf(&b, " (%ld ms)", r->total_ms);
+		textbuf_printf(&b, "\n  postfix: no answer (NOTFOUND)\n");
 	}
 	if (b.failed) {
 		free(b.s);
@@ -458,27 +422,27 @@ static char *
 cr_human_dane(char *text, const struct cr_item *it)
 {
 	const struct danechk_result *d = &it->dres;
-	struct cr_buf b = { text, strlen(text), strlen(text) + 1, 0 };
+	struct textbuf b = { text, strlen(text), strlen(text) + 1, 0 };
 	const char *pf;
 	size_t i;
 	int temp;
 
 	if (!it->dane_ok)
-		cr_printf(&b, "  DANE: not known (%s)\n", it->dane_fail);
+		textbuf_printf(&b, "  DANE: not known (%s)\n", it->dane_fail);
 	else {
-		cr_printf(&b, "  DANE: %s, MX RRset %s: %s\n",
+		textbuf_printf(&b, "  DANE: %s, MX RRset %s: %s\n",
 		    dane_verdict_str(d->verdict), dane_dns_str(d->mx), d->why);
 		for (i = 0; i < d->nhosts; i++)
-			cr_printf(&b, "    TLSA _25._tcp.%s: %s (%s)\n",
+			textbuf_printf(&b, "    TLSA _25._tcp.%s: %s (%s)\n",
 			    d->host[i].name, dane_tlsa_str(d->host[i].tlsa),
 			    dns_status_str(d->host[i].status));
 	}
 	pf = cr_dane_postfix(it, &temp);
 	if (pf != NULL || temp)
-		cr_printf(&b, "  postfix with dane = yes: %s (DANE first)\n",
+		textbuf_printf(&b, "  postfix with dane = yes: %s (DANE first)\n",
 		    pf != NULL ? pf : "TEMP dnssec-lookup-failed");
 	else
-		cr_printf(&b, "  postfix with dane = yes: the same (no DANE)\n");
+		textbuf_printf(&b, "  postfix with dane = yes: the same (no DANE)\n");
 	if (b.failed) {
 		free(b.s);
 		return NULL;

@@ -50,6 +50,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "listen.h"
+#include "cfgsyn.h"
 #include "log.h"
 #include "lookup.h"
 #include "monoclock.h"
@@ -452,40 +453,6 @@ listen_unix(struct listen *l, const struct conf *conf, uid_t uid, gid_t gid,
 	return 0;
 }
 
-/*
- * tcp_split: "ADDR:PORT" or "[ADDR]:PORT" into host and port (copies).
- * Only numeric addresses: no name lookup, which could block or lie.
- */
-static int
-tcp_split(const char *spec, char *host, size_t hostlen, char *port,
-    size_t portlen)
-{
-	const char *colon, *h = spec;
-	size_t hl;
-
-	if (spec[0] == '[') {
-		if ((colon = strstr(spec, "]:")) == NULL)
-			return -1;
-		h = spec + 1;
-		hl = (size_t)(colon - h);
-		colon++;
-	} else {
-		if ((colon = strrchr(spec, ':')) == NULL)
-			return -1;
-		hl = (size_t)(colon - h);
-		if (memchr(h, ':', hl) != NULL)
-			return -1;	/* IPv6 needs brackets */
-	}
-	if (hl == 0 || hl >= hostlen || strlen(colon + 1) >= portlen ||
-	    colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
-	    strlen(colon + 1))
-		return -1;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	snprintf(port, portlen, "%s", colon + 1);
-	return 0;
-}
-
 static int
 is_loopback(const struct sockaddr *sa)
 {
@@ -532,7 +499,8 @@ listen_tcp(struct listen *l, const char *spec, char *err, size_t errlen)
 	char host[64], port[8];
 	int fd, r;
 
-	if (tcp_split(spec, host, sizeof(host), port, sizeof(port)) == -1) {
+	if (cfgsyn_hostport(spec, host, sizeof(host), port,
+	    sizeof(port)) == -1) {
 		snprintf(err, errlen, "listen_tcp %s: expected ADDR:PORT or "
 		    "[ADDR]:PORT with a numeric address", spec);
 		return -1;

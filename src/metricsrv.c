@@ -23,6 +23,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "cfgsyn.h"
 #include "log.h"
 #include "metrics.h"
 #include "metricsrv.h"
@@ -38,40 +39,6 @@ struct metricsrv {
 	metricsrv_collect_cb *collect;
 	void		*arg;
 };
-
-/*
- * split: "ADDR:PORT" or "[ADDR]:PORT" into host and port (copies), as
- * listen_tcp is parsed: numeric only, so nothing can block or lie.
- */
-static int
-split(const char *spec, char *host, size_t hostlen, char *port,
-    size_t portlen)
-{
-	const char *colon, *h = spec;
-	size_t hl;
-
-	if (spec[0] == '[') {
-		if ((colon = strstr(spec, "]:")) == NULL)
-			return -1;
-		h = spec + 1;
-		hl = (size_t)(colon - h);
-		colon++;
-	} else {
-		if ((colon = strrchr(spec, ':')) == NULL)
-			return -1;
-		hl = (size_t)(colon - h);
-		if (memchr(h, ':', hl) != NULL)
-			return -1;	/* IPv6 needs brackets */
-	}
-	if (hl == 0 || hl >= hostlen || colon[1] == '\0' ||
-	    strlen(colon + 1) >= portlen ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
-		return -1;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	snprintf(port, portlen, "%s", colon + 1);
-	return 0;
-}
 
 static int
 bind_socket(const struct addrinfo *ai)
@@ -102,7 +69,8 @@ metricsrv_open(const char *spec, char *err, size_t errlen)
 	char host[64], port[8];
 	int r;
 
-	if (split(spec, host, sizeof(host), port, sizeof(port)) == -1) {
+	if (cfgsyn_hostport(spec, host, sizeof(host), port,
+	    sizeof(port)) == -1) {
 		snprintf(err, errlen, "metrics_listen %s: expected ADDR:PORT "
 		    "or [ADDR]:PORT with a numeric address", spec);
 		return NULL;

@@ -186,9 +186,53 @@ test_format(void)
 	tap_is_str(cfgsyn_format_ms(172800000, b, sizeof(b)), "2d", "2d");
 }
 
+/* listen_tcp and metrics_listen: ADDR:PORT, [ADDR]:PORT. */
+static void
+test_hostport(void)
+{
+	static const struct {
+		const char *spec, *host, *port;	/* host NULL: refused */
+	} cases[] = {
+		{ "127.0.0.1:8461", "127.0.0.1", "8461" },
+		{ "[::1]:9109", "::1", "9109" },
+		{ "[fe80::1%lo]:25", "fe80::1%lo", "25" },
+		{ "localhost:25", "localhost", "25" },	/* AI_NUMERICHOST's */
+		{ "::1:25", NULL, NULL },		/* brackets needed */
+		{ "127.0.0.1", NULL, NULL },
+		{ "127.0.0.1:", NULL, NULL },
+		{ ":25", NULL, NULL },
+		{ "[]:25", NULL, NULL },
+		{ "[::1]25", NULL, NULL },
+		{ "127.0.0.1:25a", NULL, NULL },
+		{ "127.0.0.1:-25", NULL, NULL },
+		{ "127.0.0.1:123456", NULL, NULL },	/* port[6] too small */
+		{ "", NULL, NULL },
+	};
+	char host[16], port[6];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = cfgsyn_hostport(cases[i].spec, host, sizeof(host), port,
+		    sizeof(port));
+		if (cases[i].host == NULL)
+			tap_ok(rc == -1, "hostport \"%s\" refused",
+			    cases[i].spec);
+		else
+			tap_ok(rc == 0 && strcmp(host, cases[i].host) == 0 &&
+			    strcmp(port, cases[i].port) == 0,
+			    "hostport \"%s\" -> %s, %s", cases[i].spec,
+			    cases[i].host, cases[i].port);
+	}
+	tap_is_int(cfgsyn_hostport("[0123:4567:89ab:cdef::1]:25", host,
+	    sizeof(host), port, sizeof(port)), -1,
+	    "hostport: an address longer than host[] refused");
+}
+
 int
 main(void)
 {
+	test_hostport();
 	test_lines();
 	test_long_line();
 	test_values();
