@@ -150,7 +150,7 @@ struct lookup {
 	struct lookup_stats st;
 	uint64_t	 seed;
 	size_t		 njobs, nrefresh;
-	size_t		 nquota;		/* jobs with a quota */
+	size_t		 nquota;		/* jobs with a quota not `mta` */
 	struct lookup_chain bucket[LOOKUP_BUCKETS];
 	int		 pbuf_busy;		/* an answer points into pbuf */
 	int		 lbuf_busy;		/* an answer points into lbuf */
@@ -953,7 +953,8 @@ lookup_job_quota(struct lookup_job *job, struct lookup_quota *q)
 	job->quota = q;
 	q->refs++;
 	q->used++;
-	job->lk->nquota++;
+	if (!q->mta)
+		job->lk->nquota++;
 }
 
 static struct lookup_job *
@@ -988,9 +989,10 @@ lookup_job_unlink(struct lookup_job *job)
 		lk->nrefresh--;
 	if (job->quota != NULL) {
 		job->quota->used--;
+		if (!job->quota->mta)
+			lk->nquota--;
 		lookup_quota_unref(job->quota);
 		job->quota = NULL;
-		lk->nquota--;
 	}
 }
 
@@ -1562,7 +1564,7 @@ lookup_room(const struct lookup *lk, const struct lookup_quota *q)
 		return "max_pending";
 	if (q == NULL)
 		return NULL;
-	if (lk->nquota >= lookup_quota_cap(lk))
+	if (!q->mta && lk->nquota >= lookup_quota_cap(lk))
 		return "quota";
 	if (q->used >= q->max)
 		return "client-quota";

@@ -62,7 +62,10 @@
  *                  cached policies, which never wait for room taken by
  *                  quota jobs.  Each quota (struct lookup_quota, one
  *                  per client) also bounds the jobs its holder started
- *                  that are still running;
+ *                  that are still running; a quota marked `mta` (an
+ *                  MTA's table that asks over JSON: OpenSMTPD's) bounds
+ *                  them alone: its jobs draw on the reserved part, not
+ *                  on max_quota_pending;
  *   max_waiters    callers waiting for one domain
  *                  (LOOKUP_WAITERS_DEFAULT); beyond: LOOKUP_NONE
  *                  "overload" at once (the discovery goes on);
@@ -280,7 +283,7 @@ struct lookup_stats {
 					 * while only an expired one was
 					 * cached: the domain lost it */
 	/* Added with quotas: */
-	uint64_t	quota_running;	/* jobs with a quota, now */
+	uint64_t	quota_running;	/* jobs against max_quota_pending, now */
 	uint64_t	overloads[LOOKUP_NLIMIT]; /* overload by the limit
 					 * that refused the work */
 };
@@ -324,6 +327,7 @@ typedef void lookup_cb(const struct lookup_answer *ans, void *arg);
 struct lookup_quota {
 	unsigned	 used;		/* jobs running, started by the holder */
 	unsigned	 max;		/* most it may start (0: none) */
+	int		 mta;		/* not counted in max_quota_pending */
 	unsigned	 refs;		/* holder + one per running job */
 };
 struct lookup_quota *lookup_quota_new(unsigned max);
@@ -359,8 +363,8 @@ int		 lookup_query(struct lookup *lk, const char *domain, int wait,
 
 /*
  * lookup_query_quota: as lookup_query(), for a caller whose discoveries
- * count against `quota` (borrowed; NULL: none, as lookup_query) and
- * against max_quota_pending.  Joining a job that runs already costs
+ * count against `quota` (borrowed; NULL: none, as lookup_query) and,
+ * unless quota->mta, against max_quota_pending.  Joining a job that runs already costs
  * nothing.  When either is full, a cold domain is answered LOOKUP_NONE
  * "overload" and nothing is started.  Cached answers are the same.
  */

@@ -458,8 +458,10 @@ op_resolve(struct listen_conn *c, const cJSON *req)
 	}
 	if (req_domain(c, req, proto, dom) == -1)
 		return;
-	listen_lookup(c, dom, wait, proto == STATS_TABLE_MTASTS ?
-	    on_resolve_tm : on_resolve);
+	if (proto == STATS_TABLE_MTASTS)
+		listen_lookup(c, dom, wait, LISTEN_SHARE_TABLE, on_resolve_tm);
+	else
+		listen_lookup(c, dom, wait, LISTEN_SHARE_JSON, on_resolve);
 }
 
 /* --- stats --------------------------------------------------------------- */
@@ -1408,7 +1410,6 @@ control_claims(unsigned char first)
 
 static const struct listen_proto proto = {
 	.name = "json",
-	.quota = 1,		/* resolve can start discoveries at will */
 	.claims = control_claims,
 	.request = control_request,
 };

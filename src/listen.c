@@ -91,7 +91,9 @@ struct listen_peer {
 	int		 unknown;	/* uid unknown: one for them all */
 	uid_t		 uid;
 	unsigned	 nconn;
-	struct lookup_quota *quota;	/* NULL until its first lookup */
+	/* NULL until its first lookup of that share (enum listen_share). */
+	struct lookup_quota *quota;	/* LISTEN_SHARE_JSON */
+	struct lookup_quota *table_quota; /* LISTEN_SHARE_TABLE */
 };
 
 struct listen_sock {
@@ -858,7 +860,8 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 static int
 peer_unused(const struct listen_peer *pe)
 {
-	return pe->nconn == 0 && (pe->quota == NULL || pe->quota->used == 0);
+	return pe->nconn == 0 && (pe->quota == NULL || pe->quota->used == 0) &&
+	    (pe->table_quota == NULL || pe->table_quota->used == 0);
 }
 
 /* peer_drop: free l->peers[i] (swapped with the last). */
@@ -866,6 +869,7 @@ static void
 peer_drop(struct listen *l, size_t i)
 {
 	lookup_quota_unref(l->peers[i]->quota);
+	lookup_quota_unref(l->peers[i]->table_quota);
 	free(l->peers[i]);
 	l->peers[i] = l->peers[--l->npeers];
 }
@@ -1665,26 +1669,27 @@ mono_us(void)
 }
 
 /*
- * conn_quota: the discovery quota of c's user for a protocol that
- * counts one (listen_proto.quota), NULL otherwise (Postfix lookups:
- * the reserved part of max_pending).  Out of memory: a quota of 0,
- * so nothing is started unbounded.
+ * conn_quota: the discovery quota of c's user for `share`, NULL for
+ * LISTEN_SHARE_MTA (the reserved part of max_pending, unbounded per
+ * user).  Out of memory: a quota of 0, so nothing is started unbounded.
  */
 static struct lookup_quota *
-conn_quota(struct listen_conn *c)
+conn_quota(struct listen_conn *c, enum listen_share share)
 {
 	static struct lookup_quota none;	/* max 0: starts nothing */
 	struct listen_peer *pe = c->pe;
+	struct lookup_quota **q;
 
-	if (!c->proto->quota)
+	if (share == LISTEN_SHARE_MTA)
 		return NULL;
 	if (pe == NULL)
 		return &none;
-	if (pe->quota == NULL &&
-	    (pe->quota = lookup_quota_new(0)) == NULL)
+	q = share == LISTEN_SHARE_TABLE ? &pe->table_quota : &pe->quota;
+	if (*q == NULL && (*q = lookup_quota_new(0)) == NULL)
 		return &none;
-	pe->quota->max = c->l->env->conf->max_pending_per_user;
-	return pe->quota;
+	(*q)->mta = share == LISTEN_SHARE_TABLE;
+	(*q)->max = c->l->env->conf->max_pending_per_user;
+	return *q;
 }
 
 static void
@@ -1702,7 +1707,7 @@ on_answer(const struct lookup_answer *ans, void *arg)
 
 void
 listen_lookup(struct listen_conn *c, const char *domain, int wait,
-    listen_answer_cb *cb)
+    enum listen_share share, listen_answer_cb *cb)
 {
 	struct lookup_req *req = NULL;
 
@@ -1710,7 +1715,7 @@ listen_lookup(struct listen_conn *c, const char *domain, int wait,
 	c->in_lookup = 1;
 	c->t0 = mono_us();
 	if (lookup_query_quota(c->l->env->lookup, domain, wait,
-	    conn_quota(c), on_answer, c, &req) == LOOKUP_PENDING &&
+	    conn_quota(c, share), on_answer, c, &req) == LOOKUP_PENDING &&
 	    c->in_lookup)
 		c->req = req;
 }

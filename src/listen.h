@@ -115,8 +115,6 @@ struct listen_env {
 struct listen_proto {
 	const char	*name;		/* for logs */
 	int		 long_idle;	/* socketmap_idle_timeout applies */
-	int		 quota;		/* its discoveries count against the
-					 * user's quota (lookup.h) */
 	/* claims: does a connection starting with this byte speak it? */
 	int		(*claims)(unsigned char first);
 	/*
@@ -228,20 +226,39 @@ size_t		 listen_queued(struct listen_conn *c);
 void		 listen_done(struct listen_conn *c, const struct stats_rec *rec);
 
 /*
+ * Which part of max_pending a discovery started by a lookup draws on
+ * (lookup.h "Limits"; docs/PROTOCOLS.md):
+ *   LISTEN_SHARE_MTA    the part reserved for MTAs and refreshes, with
+ *                       no per-user bound: Postfix's protocols, whose
+ *                       requests wait for their answers;
+ *   LISTEN_SHARE_TABLE  the reserved part too, but at most
+ *                       max_pending_per_user of the user's at once:
+ *                       OpenSMTPD's table-mtasts, an MTA that asks over
+ *                       JSON and may not wait ("wait":false);
+ *   LISTEN_SHARE_JSON   max_pending_json, and max_pending_per_user of
+ *                       the user's at once: every other JSON resolve.
+ * A user's TABLE and JSON discoveries are counted apart.
+ */
+enum listen_share {
+	LISTEN_SHARE_MTA,
+	LISTEN_SHARE_TABLE,
+	LISTEN_SHARE_JSON
+};
+
+/*
  * listen_lookup: ask the lookup service about `domain` (normalised) for
- * the current request (a discovery it starts counts against the
- * user's quota when the protocol has `quota`); cb runs exactly once
- * with the answer (borrowed for the call), maybe before listen_lookup
- * returns, unless the connection dies first (then the lookup is
- * cancelled and cb never runs).  wait: as lookup_query(): milliseconds
- * to wait for a discovery, < 0 for the service's longest wait
- * (lookup_timeout).  The time from here to the answer is observed in
+ * the current request (a discovery it starts draws on `share`); cb
+ * runs exactly once with the answer (borrowed for the call), maybe
+ * before listen_lookup returns, unless the connection dies first (then
+ * the lookup is cancelled and cb never runs).  wait: as lookup_query():
+ * milliseconds to wait for a discovery, < 0 for the service's longest
+ * wait (lookup_timeout).  The time from here to the answer is observed in
  * stats->latency.
  */
 typedef void listen_answer_cb(struct listen_conn *c,
     const struct lookup_answer *ans);
 void		 listen_lookup(struct listen_conn *c, const char *domain,
-		    int wait, listen_answer_cb *cb);
+		    int wait, enum listen_share share, listen_answer_cb *cb);
 
 /*
  * listen_backoff: after the current request, read and answer nothing

@@ -205,8 +205,8 @@ render_service(const struct lookup_stats *ls, struct promfmt *f)
 		    ls->overloads[i]);
 	}
 	one_u64(f, "mtastsd_discoveries_quota_running", "gauge",
-	    "Discoveries started by JSON clients (counted against "
-	    "max_pending_json and max_pending_per_user) running now.",
+	    "Discoveries started by JSON clients other than table-mtasts "
+	    "(counted against max_pending_json) running now.",
 	    ls->quota_running);
 	promfmt_family(f, "mtastsd_policy_events_total", "counter",
 	    "What became of cached policies: new, replaced by a fetched "

@@ -216,7 +216,7 @@ handle_key(struct listen_conn *c, const char *key, size_t klen,
 
 	switch (domkey_normalize(key, klen, dom, &why)) {
 	case DOMKEY_DOMAIN:
-		listen_lookup(c, dom, -1, cb);
+		listen_lookup(c, dom, -1, LISTEN_SHARE_MTA, cb);
 		return;
 	case DOMKEY_NOT_DOMAIN:
 	case DOMKEY_INVALID:

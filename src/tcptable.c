@@ -107,7 +107,7 @@ get(struct listen_conn *c, const char *qkey, size_t qlen)
 	}
 	switch (domkey_normalize(key, (size_t)klen, dom, &why)) {
 	case DOMKEY_DOMAIN:
-		listen_lookup(c, dom, -1, on_answer);
+		listen_lookup(c, dom, -1, LISTEN_SHARE_MTA, on_answer);
 		return;
 	case DOMKEY_NOT_DOMAIN:
 	case DOMKEY_INVALID:

@@ -31,7 +31,10 @@ most twice the baseline's (plus 2 ms: two scheduler ticks of a loaded
 2-core test machine), the attackers were held to their caps (request
 deadline, per-user cap, JSON share of max_pending), the per-user cap
 applies to a local TCP client too (uid 60005, named by the kernel's
-socket diagnostics), and the daemon said so in its log.  The figures
+socket diagnostics), the daemon said so in its log, and
+OpenSMTPD's table-mtasts (uid 60030, JSON with "client":"table-mtasts")
+still starts discoveries while two other users fill max_pending_json,
+up to its own max_pending_per_user.  The figures
 are printed as TAP comments.
 """
 
@@ -50,6 +53,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 USER = "nobody"
 POSTFIX_UID, HOLD_UIDS, FLOOD_UID = 60010, (60001, 60002), 60003
+JSON_UIDS, TABLE_UID = (60006, 60007), 60030
 ADMIN_GID = 60100
 TCP_UID = 60005
 PER_USER = 16
@@ -404,6 +408,7 @@ def main():
                      "baseline's (+%d ms)" % (SLACK * 1000),
                      got="%.3f ms vs %.3f ms" % (1e3 * attacked[0],
                                                  1e3 * base[0]))
+            test_table_share(t, d)
             t.ok(d.p.poll() is None, "daemon alive after the attack")
         finally:
             for p in procs:
@@ -470,6 +475,51 @@ def test_tcp_user(t, d):
     t.ok("max_connections_per_user (%d) reached by uid %d" % (
         PER_USER, TCP_UID) in d.log()[mark:], "TCP: the user named in the "
          "log (uid %d)" % TCP_UID)
+
+
+def test_table_share(t, d):
+    """table-mtasts asks over JSON, "wait":false, but for an MTA: its
+    discoveries draw on the part of max_pending kept for MTAs, at most
+    max_pending_per_user (40) of its user's at once, so JSON clients
+    that fill max_pending_json (60) do not starve OpenSMTPD.  The
+    discoveries of never-answering names last seconds (the DNS
+    timeout): the flooder's end first, and ours outlast the requests
+    below."""
+    def resolves(uid, prefix, n, table=False):
+        reqs = [{"op": "resolve", "domain": "%s%d.hang.test" % (prefix, i),
+                 "wait": False} for i in range(n)]
+        for r in reqs:
+            if table:
+                r["client"] = "table-mtasts"
+        got = collect(spawn("json", uid, d.sock, json.dumps(reqs)), 30)
+        return [r.get("error") for r in got or []]
+
+    end = time.monotonic() + 60
+    while d.stats()["service"]["pending_domains"] and \
+            time.monotonic() < end:
+        time.sleep(0.2)
+    ov0 = d.stats()["service"]["overloads"]
+    j1 = resolves(JSON_UIDS[0], "j", 40)
+    j2 = resolves(JSON_UIDS[1], "k", 25)
+    tm = resolves(TABLE_UID, "t", 45, table=True)
+    tj = resolves(TABLE_UID, "u", 1)
+    st = d.stats()["service"]
+    ov = {k: v - ov0[k] for k, v in st["overloads"].items()}
+    t.is_((j1, j2[:20], j2[20:]), (["deadline"] * 40, ["deadline"] * 20,
+                                   ["overload"] * 5),
+          "two JSON users fill max_pending_json (60): 40 + 20, then "
+          "overload")
+    t.is_(tm, ["deadline"] * 40 + ["overload"] * 5, "table-mtasts: 40 "
+          "discoveries started while max_pending_json is full, then "
+          "overload (its user's max_pending_per_user)")
+    t.is_(tj, ["overload"], "a plain JSON resolve of the table's user: "
+          "overload (max_pending_json is full)")
+    t.is_((ov["quota"], ov["client-quota"], ov["max_pending"]), (6, 5, 0),
+          "overloads: 6 at max_pending_json, the table's 5 at its user's "
+          "quota, none at max_pending", diag=ov)
+    t.ok(st["pending_json"] == 60 and st["pending_domains"] == 100,
+         "the table's 40 discoveries run outside max_pending_json",
+         got=(st["pending_json"], st["pending_domains"]))
 
 
 def run_postfix(t, d, name, cached, fresh):
